@@ -1,0 +1,271 @@
+// Package history defines the run directory format shared by the trial runner (which writes it)
+// and the reports (which read it): manifest.json, describing the run, and history.ndjson, one
+// JSON line per finished trial. Every write is crash-safe: trial lines are appended and synced
+// one at a time, and whole files are replaced atomically, so a crash or Ctrl-C never loses a
+// result that was already recorded.
+package history
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"lockbench/sim/trace"
+)
+
+// File names inside a run directory.
+const (
+	ManifestFile = "manifest.json"
+	HistoryFile  = "history.ndjson"
+)
+
+// SchemaVersion is the version of the history and manifest formats.
+const SchemaVersion = 1
+
+// Outcome kinds of DESIGN.md.
+const (
+	OK           = "ok"
+	LockConflict = "lock-conflict"
+	TxnConflict  = "txn-conflict"
+	Constraint   = "constraint"
+	LostWrite    = "lost-write"
+	Mismatch     = "mismatch"
+	Timeout      = "timeout"
+	Crash        = "crash"
+	Error        = "error"
+)
+
+// Outcome is the classified result of a trial.
+type Outcome struct {
+	// Kind is one of the outcome constants (ok, lock-conflict, ...).
+	Kind string `json:"kind"`
+	// Sub refines the kind: for txn-conflict one of update, delete, catalog, dropped, altered,
+	// checkpoint, aborted; for lock-conflict "database" or "wal"; for crash the signal.
+	Sub string `json:"sub,omitempty"`
+	// Message is DuckDB's (or the command's) error text, verbatim.
+	Message string `json:"message,omitempty"`
+	// HolderPID is the PID DuckDB named in a lock conflict (0 when it could not see one).
+	HolderPID int `json:"holder_pid,omitempty"`
+	// HolderExe is the executable DuckDB named in a lock conflict.
+	HolderExe string `json:"holder_exe,omitempty"`
+	// HolderUser is the user DuckDB named, when it did.
+	HolderUser string `json:"holder_user,omitempty"`
+	// HolderCmdline is the holder's command line, looked up in /proc when the harness could.
+	HolderCmdline string `json:"holder_cmdline,omitempty"`
+	// ReadOnlyWouldWork is true when DuckDB said the file could be opened read-only (every
+	// holder is a reader).
+	ReadOnlyWouldWork bool `json:"read_only_would_work,omitempty"`
+	// Path is the file DuckDB could not lock.
+	Path string `json:"path,omitempty"`
+}
+
+// Trial is one line of history.ndjson.
+type Trial struct {
+	Cell          string                 `json:"cell"`
+	Trial         int                    `json:"trial"`
+	Warmup        bool                   `json:"warmup"`
+	Outcome       Outcome                `json:"outcome"`
+	Expected      string                 `json:"expected,omitempty"`
+	WallS         float64                `json:"wall_s"`
+	SQLS          float64                `json:"sql_s"`
+	OverheadS     float64                `json:"overhead_s"`
+	OverheadByKnd map[trace.Kind]float64 `json:"overhead_by_kind"`
+	Fingerprint   string                 `json:"fingerprint,omitempty"`
+	PeakRSSBytes  int64                  `json:"peak_rss_bytes"`
+	StartedAt     time.Time              `json:"started_at"`
+	Seed          int64                  `json:"seed,omitempty"`
+	Params        map[string]string      `json:"params,omitempty"`
+	Spans         []trace.Span           `json:"spans,omitempty"`
+	Note          string                 `json:"note,omitempty"`
+}
+
+// Host describes the machine a run was made on.
+type Host struct {
+	CPU      string `json:"cpu"`
+	Cores    int    `json:"cores"`
+	MemBytes int64  `json:"mem_bytes"`
+	OS       string `json:"os"`
+	Kernel   string `json:"kernel"`
+	Hostname string `json:"hostname,omitempty"`
+}
+
+// Versions are the versions of everything that can change a result.
+type Versions struct {
+	Lockbench string `json:"lockbench"`
+	Commit    string `json:"commit,omitempty"`
+	Go        string `json:"go"`
+	DuckDB    string `json:"duckdb"`
+	Driver    string `json:"driver"`
+}
+
+// Manifest is manifest.json: what was run, where and with what.
+type Manifest struct {
+	SchemaVersion int             `json:"schema_version"`
+	ID            string          `json:"id"`
+	CreatedAt     time.Time       `json:"created_at"`
+	Command       []string        `json:"command,omitempty"`
+	RootSeed      int64           `json:"root_seed"`
+	Shard         string          `json:"shard,omitempty"`
+	Scenario      json.RawMessage `json:"scenario"`
+	Versions      Versions        `json:"versions"`
+	Host          Host            `json:"host"`
+}
+
+// WriteFileAtomic writes data to path through a temporary file in the same directory, synced and
+// renamed over path, so readers see either the old or the new content, never a torn file.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("rename %s: %w", path, err)
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	_ = d.Sync()
+	return nil
+}
+
+// WriteManifest writes m as dir/manifest.json atomically.
+func WriteManifest(dir string, m Manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, ManifestFile), append(b, '\n'))
+}
+
+// ReadManifest reads dir/manifest.json.
+func ReadManifest(dir string) (Manifest, error) {
+	var m Manifest
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return m, fmt.Errorf("read manifest: %w", err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)
+	}
+	return m, nil
+}
+
+// Appender appends trials to a history file, one synced line at a time. It is safe for
+// concurrent use.
+type Appender struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+// OpenAppender opens (creating if needed) dir/history.ndjson for appending. If the file ends in a
+// partial line (a crash in the middle of a write), the partial line is cut off first, so that the
+// file again holds only whole records.
+func OpenAppender(dir string) (*Appender, error) {
+	path := filepath.Join(dir, HistoryFile)
+	if err := truncatePartialLine(path); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open history: %w", err)
+	}
+	return &Appender{f: f}, nil
+}
+
+// Append writes t as one line and syncs it to disk before returning.
+func (a *Appender) Append(t Trial) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("encode trial: %w", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, err := a.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("append history: %w", err)
+	}
+	if err := a.f.Sync(); err != nil {
+		return fmt.Errorf("sync history: %w", err)
+	}
+	return nil
+}
+
+// Close closes the history file.
+func (a *Appender) Close() error { return a.f.Close() }
+
+func truncatePartialLine(path string) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read history: %w", err)
+	}
+	if len(b) == 0 || b[len(b)-1] == '\n' {
+		return nil
+	}
+	keep := bytes.LastIndexByte(b, '\n') + 1
+	return os.Truncate(path, int64(keep))
+}
+
+// ReadTrials reads every whole trial line of dir/history.ndjson. A final partial line (from a
+// crash mid-write) is ignored; a malformed whole line is an error naming its line number.
+func ReadTrials(dir string) ([]Trial, error) {
+	f, err := os.Open(filepath.Join(dir, HistoryFile))
+	if err != nil {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	defer f.Close()
+	return DecodeTrials(f, filepath.Join(dir, HistoryFile))
+}
+
+// DecodeTrials decodes NDJSON trials from r; name is used in error messages.
+func DecodeTrials(r io.Reader, name string) ([]Trial, error) {
+	br := bufio.NewReader(r)
+	var out []Trial
+	for line := 1; ; line++ {
+		b, err := br.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			// A last line without a newline is a torn write: ignore it.
+			return out, nil
+		}
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", name, err)
+		}
+		b = bytes.TrimSpace(b)
+		if len(b) == 0 {
+			continue
+		}
+		var t Trial
+		if err := json.Unmarshal(b, &t); err != nil {
+			return out, fmt.Errorf("%s:%d: malformed trial: %w", name, line, err)
+		}
+		out = append(out, t)
+	}
+}

@@ -1,0 +1,101 @@
+package sim
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"lockbench/sim/trace"
+)
+
+// Mode is how the model DAG executes.
+type Mode string
+
+// The execution modes of DESIGN.md.
+const (
+	Sequential        Mode = "sequential"
+	Threaded          Mode = "threaded"
+	ProcessPerModel   Mode = "process-per-model"
+	ParallelProcesses Mode = "parallel-processes"
+)
+
+// Modes lists every mode in a stable order.
+var Modes = []Mode{Sequential, Threaded, ProcessPerModel, ParallelProcesses}
+
+// ParseMode returns the mode named s, or an error listing the valid modes.
+func ParseMode(s string) (Mode, error) {
+	for _, m := range Modes {
+		if string(m) == s {
+			return m, nil
+		}
+	}
+	return "", fmt.Errorf("unknown mode %q: use one of sequential, threaded, process-per-model, parallel-processes", s)
+}
+
+// RetryPolicy is a bounded exponential backoff applied when opening the database fails with
+// DuckDB's "Conflicting lock is held" error.
+type RetryPolicy struct {
+	Initial  time.Duration // first wait
+	Max      time.Duration // cap on one wait
+	Deadline time.Duration // give up once this much time has been spent waiting in total
+}
+
+// DefaultRetry is the policy used by --lock-retry.
+var DefaultRetry = RetryPolicy{Initial: 5 * time.Millisecond, Max: 320 * time.Millisecond, Deadline: 2 * time.Minute}
+
+// Config is one run of the workload.
+type Config struct {
+	DBPath       string // the database file
+	Mode         Mode
+	Threads      int   // connections (threaded) or concurrent workers (parallel-processes)
+	Coordination bool  // the cross-year optimisations (DESIGN.md)
+	Employees    int   // census size
+	Years        []int // simulation years, increasing
+	Seed         int64
+	// LockRetry, when set, retries opens that fail with a lock conflict (worker processes).
+	LockRetry *RetryPolicy
+	// DuckDBThreads sets DuckDB's own thread count per instance (0: DuckDB's default).
+	DuckDBThreads int
+	// Worker launches `lockbench worker` processes for the process modes. Nil means the
+	// running executable with the argument "worker".
+	Worker *WorkerCommand
+	// Log, when non-nil, receives a line per finished span (--verbose).
+	Log io.Writer
+	// OnSpan, when non-nil, is called with every span as it is recorded.
+	OnSpan func(trace.Span)
+	// Hooks lets a harness act at year boundaries (competitors that start at a year).
+	BeforeYear func(year int)
+}
+
+// WorkerCommand is how to start a worker process: Path with Args, then the worker's own
+// arguments. Env is added to the environment.
+type WorkerCommand struct {
+	Path string
+	Args []string
+	Env  []string
+}
+
+// YearStats are the per-year figures simulate prints.
+type YearStats struct {
+	Year                int     `json:"year"`
+	ActiveStart         int     `json:"active_start"`
+	ActiveEnd           int     `json:"active_end"`
+	Hires               int     `json:"hires"`
+	Terminations        int     `json:"terminations"`
+	NewHireTerminations int     `json:"new_hire_terminations"`
+	Promotions          int     `json:"promotions"`
+	Raises              int     `json:"raises"`
+	Growth              float64 `json:"growth"`
+	TargetGrowth        float64 `json:"target_growth"`
+	TotalCompensation   float64 `json:"total_compensation"`
+}
+
+// Result is what one run produced. Spans and Summary are filled even when Err is set.
+type Result struct {
+	Config      Config
+	Spans       []trace.Span
+	Summary     trace.Summary
+	Fingerprint string
+	PerYear     []YearStats
+	Err         error
+}
