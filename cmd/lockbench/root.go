@@ -62,7 +62,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, ctx: ctx}
 	root := newRootCmd(a)
-	root.SetArgs(args)
+	root.SetArgs(trailingYears(args))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

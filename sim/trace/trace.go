@@ -32,8 +32,8 @@ const (
 
 // overheadPriority orders the overhead kinds when spans of several kinds overlap: each instant of
 // overhead is attributed to the first active kind in this list, so the breakdown sums exactly to
-// the overhead.
-var overheadPriority = []Kind{LockWait, Spawn, Open, Close, Recompute, Validate, Checkpoint}
+// the overhead. Spawn comes last because a worker's own open and close spans lie inside it.
+var overheadPriority = []Kind{LockWait, Open, Close, Checkpoint, Validate, Recompute, Spawn}
 
 // Span is one timed interval of a trial. Start and End are seconds since the trial started.
 type Span struct {

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"lockbench/sim"
+	"lockbench/sim/trace"
+)
+
+func init() { register(newSimulateCmd) }
+
+type simulateFlags struct {
+	years           []int
+	threads         int
+	forceSequential bool
+	mode            string
+	coordination    bool
+	noCoordination  bool
+	employees       int
+	seed            int64
+	db              string
+	verbose         bool
+	traceFile       string
+	jsonOut         bool
+	lockRetry       bool
+	duckdbThreads   int
+}
+
+func newSimulateCmd(a *app) *cobra.Command {
+	f := &simulateFlags{}
+	c := &cobra.Command{
+		Use:   "simulate",
+		Short: "Run the multi-year workforce simulation once on a DuckDB file",
+		Long: `simulate runs the workforce simulation on a DuckDB file and prints a per-year table and a
+timing summary (wall, sql, and overhead by kind). It rebuilds only the tables it owns; other
+tables in the file are never touched.`,
+		Example: `  lockbench simulate --years 2025 2026 2027
+  lockbench simulate --force-sequential --verbose
+  lockbench simulate --mode parallel-processes --threads 4 --lock-retry`,
+		Args: positional(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error { return runSimulate(a, c, f) },
+	}
+	fl := c.Flags()
+	fl.IntSliceVar(&f.years, "years", []int{2025, 2026, 2027}, "simulation years, increasing (e.g. --years 2025 2026 2027 or --years 2025,2026)")
+	fl.IntVar(&f.threads, "threads", 4, "connections (threaded) or concurrent workers (parallel-processes)")
+	fl.BoolVar(&f.forceSequential, "force-sequential", false, "same as --mode sequential")
+	fl.StringVar(&f.mode, "mode", "threaded", "sequential, threaded, process-per-model or parallel-processes")
+	fl.BoolVar(&f.coordination, "enable-coordination", true, "build invariants once, hold one handle, validate year N only")
+	fl.BoolVar(&f.noCoordination, "no-coordination", false, "turn the coordination optimisations off (the legacy costs)")
+	fl.IntVar(&f.employees, "employees", 5000, "census size")
+	fl.Int64Var(&f.seed, "seed", 42, "seed of the census and of every draw")
+	fl.StringVar(&f.db, "db", "simulation.duckdb", "database file")
+	fl.BoolVar(&f.verbose, "verbose", false, "print a line per model with its time")
+	fl.StringVar(&f.traceFile, "trace", "", "write the spans as NDJSON to this file")
+	fl.BoolVar(&f.jsonOut, "json", false, "print one JSON object instead of tables")
+	fl.BoolVar(&f.lockRetry, "lock-retry", false, "retry opens that hit a lock conflict with bounded exponential backoff")
+	fl.IntVar(&f.duckdbThreads, "duckdb-threads", 0, "DuckDB's own thread count per instance (0: DuckDB's default)")
+	return c
+}
+
+// trailingYears lets --years take several values separated by spaces, as the tool it replaces
+// did (--years 2025 2026 2027): the extra positional numbers are appended to --years.
+func trailingYears(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		out = append(out, args[i])
+		if args[i] == "--years" {
+			j := i + 1
+			var vals []string
+			for ; j < len(args) && isYear(args[j]); j++ {
+				vals = append(vals, args[j])
+			}
+			if len(vals) > 1 {
+				out = append(out, joinComma(vals))
+				i = j - 1
+			}
+		}
+	}
+	return out
+}
+
+func isYear(s string) bool {
+	if len(s) != 4 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func joinComma(v []string) string {
+	s := v[0]
+	for _, x := range v[1:] {
+		s += "," + x
+	}
+	return s
+}
+
+func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
+	mode := f.mode
+	if f.forceSequential {
+		if c.Flags().Changed("mode") && f.mode != string(sim.Sequential) {
+			return sim.Config{}, usageErr("--force-sequential conflicts with --mode %s: use one of them", f.mode)
+		}
+		mode = string(sim.Sequential)
+	}
+	m, err := sim.ParseMode(mode)
+	if err != nil {
+		return sim.Config{}, usageErr("--mode: %v", err)
+	}
+	if f.noCoordination && c.Flags().Changed("enable-coordination") && f.coordination {
+		return sim.Config{}, usageErr("--enable-coordination conflicts with --no-coordination: use one of them")
+	}
+	cfg := sim.Config{
+		DBPath: f.db, Mode: m, Threads: f.threads, Coordination: f.coordination && !f.noCoordination,
+		Employees: f.employees, Years: f.years, Seed: f.seed, DuckDBThreads: f.duckdbThreads,
+	}
+	if f.lockRetry {
+		r := sim.DefaultRetry
+		cfg.LockRetry = &r
+	}
+	if err := cfg.Validate(); err != nil {
+		return sim.Config{}, usageErr("%v", err)
+	}
+	return cfg, nil
+}
+
+// simulateJSON is simulate's --json output.
+type simulateJSON struct {
+	Mode           string                 `json:"mode"`
+	Threads        int                    `json:"threads"`
+	Coordination   bool                   `json:"coordination"`
+	Years          []int                  `json:"years"`
+	Employees      int                    `json:"employees"`
+	Seed           int64                  `json:"seed"`
+	DB             string                 `json:"db"`
+	Outcome        any                    `json:"outcome"`
+	Error          string                 `json:"error"`
+	WallS          float64                `json:"wall_s"`
+	SQLS           float64                `json:"sql_s"`
+	OverheadS      float64                `json:"overhead_s"`
+	OverheadByKind map[trace.Kind]float64 `json:"overhead_by_kind"`
+	Fingerprint    string                 `json:"fingerprint"`
+	PerYear        []sim.YearStats        `json:"per_year"`
+}
+
+func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
+	cfg, err := f.config(c)
+	if err != nil {
+		return err
+	}
+	if f.verbose && !f.jsonOut {
+		cfg.Log = a.stderr
+	}
+	res, runErr := sim.Run(a.ctx, cfg)
+	if res == nil {
+		return fmt.Errorf("simulate: %w", runErr)
+	}
+	if f.traceFile != "" {
+		if err := writeTrace(f.traceFile, res.Spans); err != nil {
+			return err
+		}
+	}
+	outcome := classify(runErr)
+	if f.jsonOut {
+		out := simulateJSON{
+			Mode: string(cfg.Mode), Threads: cfg.Threads, Coordination: cfg.Coordination, Years: cfg.Years,
+			Employees: cfg.Employees, Seed: cfg.Seed, DB: cfg.DBPath, Outcome: outcome,
+			WallS: res.Summary.Wall, SQLS: res.Summary.SQL, OverheadS: res.Summary.Overhead,
+			OverheadByKind: res.Summary.ByKind, Fingerprint: res.Fingerprint, PerYear: res.PerYear,
+		}
+		if runErr != nil {
+			out.Error = runErr.Error()
+		}
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+		if runErr != nil {
+			return withCode(exitFail)
+		}
+		return nil
+	}
+	if runErr != nil {
+		return failErr(explainRunError(runErr, cfg.DBPath))
+	}
+	printYears(a.stdout, res.PerYear)
+	fmt.Fprintln(a.stdout)
+	printTiming(a.stdout, cfg, res.Summary, res.Fingerprint)
+	return nil
+}
+
+func writeTrace(path string, spans []trace.Span) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return usageErr("--trace: %v", err)
+	}
+	if err := trace.WriteNDJSON(f, spans); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func printTiming(w io.Writer, cfg sim.Config, s trace.Summary, fp string) {
+	coord := "on"
+	if !cfg.Coordination {
+		coord = "off"
+	}
+	fmt.Fprintf(w, "mode %s, threads %d, coordination %s, %d employees, seed %d\n", cfg.Mode, cfg.Threads, coord, cfg.Employees, cfg.Seed)
+	fmt.Fprintf(w, "wall      %8.3f s\nsql       %8.3f s\noverhead  %8.3f s (%.0f%% of wall)\n", s.Wall, s.SQL, s.Overhead, pct(s.Overhead, s.Wall))
+	kinds := make([]string, 0, len(s.ByKind))
+	for k := range s.ByKind {
+		kinds = append(kinds, string(k))
+	}
+	sort.Slice(kinds, func(i, j int) bool { return s.ByKind[trace.Kind(kinds[i])] > s.ByKind[trace.Kind(kinds[j])] })
+	for _, k := range kinds {
+		fmt.Fprintf(w, "  %-10s %8.3f s\n", k, s.ByKind[trace.Kind(k)])
+	}
+	fmt.Fprintf(w, "fingerprint %s\n", fp)
+}
+
+func pct(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 100 * a / b
+}

@@ -1,0 +1,130 @@
+package sim
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// CensusRow is one employee record of the generated census.
+type CensusRow struct {
+	EmployeeID        string
+	SSN               string
+	BirthDate         time.Time
+	HireDate          time.Time
+	TerminationDate   *time.Time
+	GrossCompensation float64 // whole hundreds of dollars
+	DeferralRate      float64 // 0 for non-participants, else 0.03–0.15
+}
+
+// census level bands (level mix 35/30/20/10/5 %, uniform compensation within the band).
+var censusLevels = []struct {
+	share    float64
+	min, max float64
+}{
+	{0.35, 50000, 70000},
+	{0.30, 65000, 90000},
+	{0.20, 85000, 120000},
+	{0.10, 110000, 180000},
+	{0.05, 170000, 350000},
+}
+
+// duplicateShare is the share of employees that appear twice in the census (an older hire
+// record), so staging's de-duplication has real work to do.
+const duplicateShare = 0.005
+
+// GenerateCensus returns a deterministic census of n employees for the year before startYear:
+// ages ~ N(38, 10) clamped to 22–65, tenure ~ Exp(mean 5) clamped to 0–30 (and to age − 18),
+// compensation uniform within the level's band rounded to $100 (paid pro rata for people hired
+// during the census year), 13% terminated during the census
+// year, 80% participating in the plan with a deferral rate of 3–15%.
+func GenerateCensus(n int, seed int64, censusYear int) []CensusRow {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x6c6f636b62656e63)) // "lockbenc"
+	yearEnd := time.Date(censusYear, 12, 31, 0, 0, 0, 0, time.UTC)
+	rows := make([]CensusRow, 0, n+n/100)
+	for i := 1; i <= n; i++ {
+		u := rng.Float64()
+		lvl := len(censusLevels) - 1
+		for j, acc := 0, 0.0; j < len(censusLevels); j++ {
+			acc += censusLevels[j].share
+			if u < acc {
+				lvl = j
+				break
+			}
+		}
+		band := censusLevels[lvl]
+		age := clampF(38+10*rng.NormFloat64(), 22, 65)
+		tenure := clampF(rng.ExpFloat64()*5, 0, math.Min(30, age-18))
+		birth := yearEnd.AddDate(0, 0, -int(age*365.25))
+		hire := yearEnd.AddDate(0, 0, -int(tenure*365.25))
+		comp := math.Round((band.min+rng.Float64()*(band.max-band.min))/100) * 100
+		if start := time.Date(censusYear, 1, 1, 0, 0, 0, 0, time.UTC); hire.After(start) {
+			// Gross pay of someone hired during the census year covers only the days worked;
+			// staging annualises it back.
+			days := yearEnd.Sub(hire).Hours()/24 + 1
+			comp = math.Round(comp*days/365/100) * 100
+			comp = math.Max(comp, 100)
+		}
+		r := CensusRow{
+			EmployeeID:        fmt.Sprintf("EMP_%06d", i),
+			SSN:               fmt.Sprintf("SSN-%09d", 100000000+i),
+			BirthDate:         birth,
+			HireDate:          hire,
+			GrossCompensation: comp,
+		}
+		if rng.Float64() < 0.13 {
+			earliest := hire
+			if start := time.Date(censusYear, 1, 1, 0, 0, 0, 0, time.UTC); earliest.Before(start) {
+				earliest = start
+			}
+			span := int(yearEnd.Sub(earliest).Hours() / 24)
+			t := earliest.AddDate(0, 0, rng.IntN(span+1))
+			r.TerminationDate = &t
+		}
+		if rng.Float64() < 0.80 {
+			r.DeferralRate = math.Round((0.03+rng.Float64()*0.12)*10000) / 10000
+		}
+		rows = append(rows, r)
+		if rng.Float64() < duplicateShare {
+			old := r
+			old.HireDate = hire.AddDate(-2, 0, 0)
+			old.GrossCompensation = math.Round(comp*0.9/100) * 100
+			rows = append(rows, old)
+		}
+	}
+	return rows
+}
+
+func clampF(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
+
+// loadCensus replaces raw_census with rows, appended through DuckDB's appender.
+func loadCensus(ctx context.Context, conn *sql.Conn, rows []CensusRow) error {
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE raw_census (
+		employee_id VARCHAR, employee_ssn VARCHAR, birth_date DATE, hire_date DATE,
+		termination_date DATE, gross_compensation DOUBLE, deferral_rate DOUBLE)`); err != nil {
+		return fmt.Errorf("create raw_census: %w", err)
+	}
+	return conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "raw_census")
+		if err != nil {
+			return fmt.Errorf("appender: %w", err)
+		}
+		for _, r := range rows {
+			var term any
+			if r.TerminationDate != nil {
+				term = *r.TerminationDate
+			}
+			if err := app.AppendRow(r.EmployeeID, r.SSN, r.BirthDate, r.HireDate, term, r.GrossCompensation, r.DeferralRate); err != nil {
+				app.Close()
+				return fmt.Errorf("append census: %w", err)
+			}
+		}
+		return app.Close()
+	})
+}

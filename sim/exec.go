@@ -1,0 +1,230 @@
+package sim
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"lockbench/sim/trace"
+)
+
+// schedule runs every node once its dependencies are done, on at most width workers. Worker
+// numbers are stable slots (0..width-1), so a slot can keep its own connection. Ready nodes start
+// in plan order, which makes width 1 the deterministic sequential order. On the first error no
+// new node starts; running ones finish (or see ctx cancelled) and the first error is returned.
+func schedule(ctx context.Context, p *Plan, width int, run func(ctx context.Context, worker int, n *Node) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		n      *Node
+		worker int
+		err    error
+	}
+	indeg := make(map[*Node]int, len(p.Nodes))
+	var ready []*Node
+	for _, n := range p.Nodes {
+		indeg[n] = len(n.Deps)
+		if indeg[n] == 0 {
+			ready = append(ready, n)
+		}
+	}
+	free := make([]int, 0, width)
+	for w := width - 1; w >= 0; w-- {
+		free = append(free, w)
+	}
+	done := make(chan result)
+	running := 0
+	var firstErr error
+	for {
+		for firstErr == nil && len(free) > 0 && len(ready) > 0 {
+			best := 0
+			for i, n := range ready {
+				if n.order < ready[best].order {
+					best = i
+				}
+			}
+			n := ready[best]
+			ready = append(ready[:best], ready[best+1:]...)
+			w := free[len(free)-1]
+			free = free[:len(free)-1]
+			running++
+			go func() { done <- result{n, w, run(ctx, w, n)} }()
+		}
+		if running == 0 {
+			break
+		}
+		r := <-done
+		running--
+		free = append(free, r.worker)
+		if r.err != nil {
+			if firstErr == nil {
+				firstErr = r.err
+				cancel()
+			}
+			continue
+		}
+		for _, d := range r.n.dependents {
+			indeg[d]--
+			if indeg[d] == 0 {
+				ready = append(ready, d)
+			}
+		}
+	}
+	if firstErr == nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return firstErr
+}
+
+// DSN returns the driver data source name for path with DuckDB's thread count.
+func DSN(path string, threads int, readOnly bool) string {
+	q := url.Values{}
+	if threads > 0 {
+		q.Set("threads", strconv.Itoa(threads))
+	}
+	if readOnly {
+		q.Set("access_mode", "read_only")
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+// IsLockConflict reports whether err is DuckDB's cross-process file lock error.
+func IsLockConflict(err error) bool {
+	if err == nil {
+		return false
+	}
+	var de *duckdb.Error
+	if errors.As(err, &de) && de.Type != duckdb.ErrorTypeIO {
+		return false
+	}
+	return strings.Contains(err.Error(), "Could not set lock on file")
+}
+
+// openDB opens the database, recording an open span. With a retry policy, a lock conflict is
+// retried with bounded exponential backoff, each wait recorded as a lock-wait span.
+func openDB(ctx context.Context, cfg *Config, rec *trace.Recorder, worker int, name string, year int) (*sql.DB, error) {
+	wait := time.Duration(0)
+	backoff := time.Duration(0)
+	if cfg.LockRetry != nil {
+		backoff = cfg.LockRetry.Initial
+	}
+	for {
+		start := time.Now()
+		db, err := sql.Open("duckdb", DSN(cfg.DBPath, cfg.DuckDBThreads, false))
+		if err == nil {
+			// Make sure a connection really exists (the driver opens the instance in Open).
+			err = db.PingContext(ctx)
+			if err != nil {
+				db.Close()
+			}
+		}
+		if err == nil {
+			rec.Add(trace.Open, name, year, worker, start, nil)
+			return db, nil
+		}
+		rec.Add(trace.Open, name, year, worker, start, err)
+		if cfg.LockRetry == nil || !IsLockConflict(err) || wait >= cfg.LockRetry.Deadline {
+			return nil, fmt.Errorf("open %s: %w", cfg.DBPath, err)
+		}
+		ws := time.Now()
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			rec.Add(trace.LockWait, name, year, worker, ws, ctx.Err())
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		rec.Add(trace.LockWait, name, year, worker, ws, nil)
+		wait += backoff
+		backoff = min(backoff*2, cfg.LockRetry.Max)
+	}
+}
+
+func closeDB(db *sql.DB, rec *trace.Recorder, worker int, name string, year int) error {
+	start := time.Now()
+	err := db.Close()
+	rec.Add(trace.Close, name, year, worker, start, err)
+	return err
+}
+
+// runInProcess executes the plan inside this process. Coordinated, one database handle serves
+// the run and every worker slot pins one connection of it; uncoordinated, every step opens and
+// closes the database around itself, as the reference project reopened it per query.
+func runInProcess(ctx context.Context, p *Plan, rec *trace.Recorder, width int) error {
+	cfg := &p.cfg
+	if !cfg.Coordination {
+		return schedule(ctx, p, width, func(ctx context.Context, w int, n *Node) error {
+			db, err := openDB(ctx, cfg, rec, w, n.Name, n.Year)
+			if err != nil {
+				return fmt.Errorf("%s: %w", n.ID, err)
+			}
+			err = withConn(ctx, db, func(c *sql.Conn) error {
+				return (&stepEnv{plan: p, rec: rec, worker: w}).runNode(ctx, c, n)
+			})
+			if cerr := closeDB(db, rec, w, n.Name, n.Year); err == nil && cerr != nil {
+				err = cerr
+			}
+			return err
+		})
+	}
+	db, err := openDB(ctx, cfg, rec, 0, "run", 0)
+	if err != nil {
+		return err
+	}
+	conns := make([]*sql.Conn, width)
+	var mu sync.Mutex
+	err = schedule(ctx, p, width, func(ctx context.Context, w int, n *Node) error {
+		mu.Lock()
+		c := conns[w]
+		if c == nil {
+			var err error
+			if c, err = db.Conn(context.WithoutCancel(ctx)); err != nil {
+				mu.Unlock()
+				return err
+			}
+			conns[w] = c
+		}
+		mu.Unlock()
+		return (&stepEnv{plan: p, rec: rec, worker: w}).runNode(ctx, c, n)
+	})
+	for _, c := range conns {
+		if c != nil {
+			c.Close()
+		}
+	}
+	if cerr := closeDB(db, rec, 0, "run", 0); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// withConn pins one connection for f and always returns it outside a transaction.
+func withConn(ctx context.Context, db *sql.DB, f func(*sql.Conn) error) error {
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return f(c)
+}
+
+// absPath makes the database path absolute so worker processes and the instance cache agree.
+func absPath(p string) (string, error) {
+	if p == "" {
+		return "", fmt.Errorf("no database path")
+	}
+	return filepath.Abs(p)
+}

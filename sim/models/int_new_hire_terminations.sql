@@ -1,0 +1,25 @@
+-- config: materialized=table scope=year
+-- New-hire terminations: the expected share of this year's hires leave between 30 and 270 days
+-- after joining (never past the year's end), chosen by a draw keyed by employee and year.
+CREATE OR REPLACE TABLE int_new_hire_terminations AS
+SELECT
+    h.employee_id,
+    h.employee_ssn,
+    'termination' AS event_type,
+    {{.Year}} AS simulation_year,
+    LEAST(
+        h.effective_date + CAST(30 + hash('{{.Seed}}|' || h.employee_id || '|nh_term_day') % 240 AS INTEGER),
+        DATE '{{.Year}}-12-31'
+    ) AS effective_date,
+    h.level_id,
+    h.compensation_amount AS previous_compensation,
+    h.compensation_amount,
+    h.employee_age,
+    0 AS employee_tenure,
+    n.new_hire_termination_rate AS event_probability
+FROM {{ref "int_hiring_events"}} h
+CROSS JOIN (
+    SELECT w.expected_nh_terminations, c.new_hire_termination_rate
+    FROM {{ref "int_workforce_needs"}} w CROSS JOIN {{ref "seed_simulation_config"}} c
+) n
+QUALIFY ROW_NUMBER() OVER (ORDER BY {{draw "h.employee_id" "nh_termination"}}, h.employee_id) <= n.expected_nh_terminations

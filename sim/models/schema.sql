@@ -1,0 +1,66 @@
+-- config: materialized=ddl scope=setup
+-- The accumulating tables the simulation owns, with their contracts. Per-year models replace only
+-- their own year's rows in them; the checkpoint tables hold the state captured after each year.
+CREATE TABLE fct_yearly_events (
+    employee_id VARCHAR NOT NULL,
+    employee_ssn VARCHAR,
+    event_type VARCHAR NOT NULL,
+    simulation_year INTEGER NOT NULL,
+    effective_date DATE,
+    event_details VARCHAR,
+    compensation_amount DECIMAL(18, 2),
+    previous_compensation DECIMAL(18, 2),
+    employee_age INTEGER,
+    employee_tenure INTEGER,
+    level_id INTEGER,
+    age_band VARCHAR,
+    tenure_band VARCHAR,
+    event_probability DOUBLE,
+    event_category VARCHAR,
+    event_sequence BIGINT NOT NULL,
+    created_at TIMESTAMP,
+    parameter_scenario_id VARCHAR,
+    data_quality_flag VARCHAR
+);
+CREATE TABLE fct_workforce_snapshot (
+    employee_id VARCHAR NOT NULL,
+    employee_ssn VARCHAR,
+    birth_date DATE,
+    hire_date DATE,
+    current_compensation DECIMAL(18, 2),
+    prorated_annual_compensation DECIMAL(18, 2),
+    full_year_equivalent_compensation DECIMAL(18, 2),
+    current_age INTEGER,
+    current_tenure INTEGER,
+    level_id INTEGER,
+    age_band VARCHAR,
+    tenure_band VARCHAR,
+    employment_status VARCHAR NOT NULL,
+    termination_date DATE,
+    termination_reason VARCHAR,
+    detailed_status_code VARCHAR,
+    is_enrolled BOOLEAN,
+    enrollment_date DATE,
+    deferral_rate DECIMAL(6, 4),
+    simulation_year INTEGER NOT NULL,
+    snapshot_created_at TIMESTAMP
+);
+CREATE TABLE dq_results (
+    simulation_year INTEGER NOT NULL,
+    check_name VARCHAR NOT NULL,
+    observed DOUBLE,
+    expected DOUBLE,
+    passed BOOLEAN NOT NULL,
+    details VARCHAR
+);
+CREATE TABLE mart_comp_growth (
+    simulation_year INTEGER NOT NULL,
+    level_id INTEGER NOT NULL,
+    headcount BIGINT,
+    total_prorated_compensation DECIMAL(38, 2),
+    avg_full_year_compensation DOUBLE,
+    prior_headcount BIGINT,
+    headcount_growth DOUBLE
+);
+CREATE TABLE ckpt_fct_yearly_events AS SELECT * FROM fct_yearly_events WITH NO DATA;
+CREATE TABLE ckpt_fct_workforce_snapshot AS SELECT * FROM fct_workforce_snapshot WITH NO DATA;

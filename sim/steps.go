@@ -1,0 +1,221 @@
+package sim
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"lockbench/sim/trace"
+)
+
+// stepEnv is what running one node needs: the plan, the recorder and the worker's identity.
+type stepEnv struct {
+	plan   *Plan
+	rec    *trace.Recorder
+	worker int
+}
+
+// runNode executes one node on conn and records its spans.
+func (e *stepEnv) runNode(ctx context.Context, conn *sql.Conn, n *Node) error {
+	cfg := e.plan.cfg
+	switch {
+	case n.Name == "reset":
+		return e.span(n.Kind, n, func() error { return resetTables(ctx, conn, e.plan.OwnedTables()) })
+	case n.Name == "seeds":
+		return e.span(n.Kind, n, func() error { return loadSeeds(ctx, conn, e.plan.seeds) })
+	case n.Name == "census":
+		return e.span(n.Kind, n, func() error {
+			return loadCensus(ctx, conn, GenerateCensus(cfg.Employees, cfg.Seed, e.plan.data.CensusYear))
+		})
+	case n.Name == "checkpoint":
+		return e.span(n.Kind, n, func() error { return checkpointYear(ctx, conn, n.Year, cfg.Coordination) })
+	case n.Name == "validate_history":
+		return e.span(n.Kind, n, func() error { return validateHistory(ctx, conn, cfg.Years, n.Year) })
+	case n.Model != nil:
+		q := n.SQL
+		if !cfg.Coordination {
+			// Uncoordinated orchestration re-reads and re-renders the model and checks that
+			// its inputs exist before every build, as dbt's per-invocation work does.
+			var err error
+			if q, err = e.reparse(ctx, conn, n); err != nil {
+				return err
+			}
+		}
+		if err := e.span(n.Kind, n, func() error { return applyModel(ctx, conn, n.Model, q, n.Year, cfg.Coordination) }); err != nil {
+			return err
+		}
+		if n.Model.Duplicate && !cfg.Coordination {
+			return e.span(trace.Recompute, n, func() error { return applyModel(ctx, conn, n.Model, q, n.Year, cfg.Coordination) })
+		}
+		return nil
+	}
+	return fmt.Errorf("node %s has nothing to run", n.ID)
+}
+
+func (e *stepEnv) span(kind trace.Kind, n *Node, f func() error) error {
+	start := time.Now()
+	err := f()
+	if err != nil {
+		err = fmt.Errorf("%s: %w", n.ID, err)
+	}
+	e.rec.Add(kind, n.Name, n.Year, e.worker, start, err)
+	return err
+}
+
+// reparse reads the model's file again, renders it and checks its input tables exist.
+func (e *stepEnv) reparse(ctx context.Context, conn *sql.Conn, n *Node) (string, error) {
+	b, err := modelFS.ReadFile("models/" + n.Model.Name + ".sql")
+	if err != nil {
+		return "", err
+	}
+	m, err := ParseModel(n.Model.Name, string(b))
+	if err != nil {
+		return "", err
+	}
+	d := e.plan.data
+	if n.Year != 0 && n.Model.Scope == YearScope {
+		i := indexOf(e.plan.cfg.Years, n.Year)
+		d.Year, d.IsStartYear = n.Year, i == 0
+		if i > 0 {
+			d.PrevYear = e.plan.cfg.Years[i-1]
+		}
+	}
+	q, refs, err := m.Render(d)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range refs {
+		var found int
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", r.Name).Scan(&found); err != nil {
+			return "", fmt.Errorf("%s: look up %s: %w", n.ID, r.Name, err)
+		}
+		if found == 0 {
+			return "", fmt.Errorf("%s: input table %s does not exist", n.ID, r.Name)
+		}
+	}
+	return q, nil
+}
+
+// applyModel runs a model's SQL as its materialization says. Incremental models replace the
+// year's rows: coordinated, by a predicate DELETE and an INSERT; uncoordinated, by staging the
+// rows and deleting by a join on the unique key first (dbt's delete+insert).
+func applyModel(ctx context.Context, conn *sql.Conn, m *Model, q string, year int, coordinated bool) error {
+	switch m.Materialized {
+	case Table, DDL:
+		_, err := conn.ExecContext(ctx, q)
+		return err
+	case Incremental:
+		return inTx(ctx, conn, func(tx *sql.Tx) error {
+			if coordinated {
+				if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE simulation_year = %d", m.Into, year)); err != nil {
+					return err
+				}
+				_, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s BY NAME %s", m.Into, q))
+				return err
+			}
+			stage := m.Into + "__staging"
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS %s", stage, q)); err != nil {
+				return err
+			}
+			var on []string
+			for _, k := range m.UniqueKey {
+				on = append(on, fmt.Sprintf("t.%[1]s = s.%[1]s", k))
+			}
+			del := fmt.Sprintf("DELETE FROM %s t WHERE EXISTS (SELECT 1 FROM %s s WHERE %s)", m.Into, stage, strings.Join(on, " AND "))
+			if _, err := tx.ExecContext(ctx, del); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM %s", m.Into, stage)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "DROP TABLE "+stage)
+			return err
+		})
+	}
+	return fmt.Errorf("model %s: unknown materialization %q", m.Name, m.Materialized)
+}
+
+// resetTables drops the tables the simulation owns (and nothing else).
+func resetTables(ctx context.Context, conn *sql.Conn, tables []string) error {
+	return inTx(ctx, conn, func(tx *sql.Tx) error {
+		for _, t := range tables {
+			if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// checkpointYear captures the state after a year. Coordinated, it copies only the year's rows;
+// uncoordinated, it copies the whole fact tables (every year so far), as the real project did.
+func checkpointYear(ctx context.Context, conn *sql.Conn, year int, coordinated bool) error {
+	return inTx(ctx, conn, func(tx *sql.Tx) error {
+		for _, t := range []string{"fct_yearly_events", "fct_workforce_snapshot"} {
+			var stmts []string
+			if coordinated {
+				stmts = []string{
+					fmt.Sprintf("DELETE FROM ckpt_%s WHERE simulation_year = %d", t, year),
+					fmt.Sprintf("INSERT INTO ckpt_%s SELECT * FROM %s WHERE simulation_year = %d", t, t, year),
+				}
+			} else {
+				stmts = []string{
+					fmt.Sprintf("DELETE FROM ckpt_%s", t),
+					fmt.Sprintf("INSERT INTO ckpt_%s SELECT * FROM %s", t, t),
+				}
+			}
+			for _, s := range stmts {
+				if _, err := tx.ExecContext(ctx, s); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// validateHistory re-validates every year simulated so far and every pair of years (the
+// uncoordinated orchestration's full-history validation after each year: O(years²) scans).
+func validateHistory(ctx context.Context, conn *sql.Conn, years []int, upTo int) error {
+	var done []int
+	for _, y := range years {
+		if y <= upTo {
+			done = append(done, y)
+		}
+	}
+	for _, y := range done {
+		var failed int
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM dq_results WHERE simulation_year = ? AND NOT passed AND check_name IN ('continuity', 'duplicate_ids', 'compensation_bounds')", y).Scan(&failed); err != nil {
+			return err
+		}
+		if failed > 0 {
+			return fmt.Errorf("validation: %d data-quality checks failed for %d", failed, y)
+		}
+		var orphans int
+		q := `SELECT count(*) FROM fct_yearly_events e
+			WHERE e.simulation_year = ? AND e.event_type <> 'hire'
+			  AND NOT EXISTS (SELECT 1 FROM fct_workforce_snapshot s WHERE s.simulation_year = e.simulation_year AND s.employee_id = e.employee_id)`
+		if err := conn.QueryRowContext(ctx, q, y).Scan(&orphans); err != nil {
+			return err
+		}
+		if orphans > 0 {
+			return fmt.Errorf("validation: %d events of %d belong to nobody in the snapshot", orphans, y)
+		}
+	}
+	for i, a := range done {
+		for _, b := range done[i+1:] {
+			var moved int
+			q := `SELECT count(*) FROM fct_workforce_snapshot sa JOIN fct_workforce_snapshot sb USING (employee_id)
+				WHERE sa.simulation_year = ? AND sb.simulation_year = ? AND (sa.hire_date <> sb.hire_date OR sa.birth_date <> sb.birth_date)`
+			if err := conn.QueryRowContext(ctx, q, a, b).Scan(&moved); err != nil {
+				return err
+			}
+			if moved > 0 {
+				return fmt.Errorf("validation: %d employees changed hire or birth date between %d and %d", moved, a, b)
+			}
+		}
+	}
+	return nil
+}

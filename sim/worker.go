@@ -1,0 +1,158 @@
+package sim
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"database/sql"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"lockbench/sim/trace"
+)
+
+// workerSpec is what the parent tells a worker process: the run's configuration, which node to
+// run, and the parent's trace origin so the worker's spans land on the parent's timeline.
+type workerSpec struct {
+	DB            string       `json:"db"`
+	Coordination  bool         `json:"coordination"`
+	Employees     int          `json:"employees"`
+	Years         []int        `json:"years"`
+	Seed          int64        `json:"seed"`
+	LockRetry     *RetryPolicy `json:"lock_retry,omitempty"`
+	DuckDBThreads int          `json:"duckdb_threads,omitempty"`
+	Node          string       `json:"node"`
+	Worker        int          `json:"worker"`
+	OriginUnixNs  int64        `json:"origin_unix_ns"`
+}
+
+// workerMessage is one line a worker writes on stdout: a span, or its final error.
+type workerMessage struct {
+	Span  *trace.Span `json:"span,omitempty"`
+	Error string      `json:"error,omitempty"`
+}
+
+// WorkerFlag is the flag that carries the worker spec on the worker's command line.
+const WorkerFlag = "--spec"
+
+// runProcesses executes the plan with one worker process per node, at most width at once.
+func runProcesses(ctx context.Context, p *Plan, rec *trace.Recorder, width int) error {
+	cfg := &p.cfg
+	wc := cfg.Worker
+	if wc == nil {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find own executable for workers: %w", err)
+		}
+		wc = &WorkerCommand{Path: exe, Args: []string{"worker"}}
+	}
+	return schedule(ctx, p, width, func(ctx context.Context, w int, n *Node) error {
+		spec := workerSpec{
+			DB: cfg.DBPath, Coordination: cfg.Coordination, Employees: cfg.Employees, Years: cfg.Years,
+			Seed: cfg.Seed, LockRetry: cfg.LockRetry, DuckDBThreads: cfg.DuckDBThreads, Node: n.ID, Worker: w,
+			OriginUnixNs: rec.Origin().UnixNano(),
+		}
+		b, err := json.Marshal(spec)
+		if err != nil {
+			return err
+		}
+		args := append(append([]string(nil), wc.Args...), WorkerFlag, string(b))
+		cmd := exec.CommandContext(ctx, wc.Path, args...)
+		cmd.Env = append(os.Environ(), wc.Env...)
+		// Workers stay in the parent's process group (a harness that kills the group kills
+		// them too) and die with their parent.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			rec.Add(trace.Spawn, n.Name, n.Year, w, start, err)
+			return fmt.Errorf("%s: start worker: %w", n.ID, err)
+		}
+		var workerErr string
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
+		for sc.Scan() {
+			var m workerMessage
+			if json.Unmarshal(sc.Bytes(), &m) != nil {
+				continue
+			}
+			if m.Span != nil {
+				rec.Append(*m.Span)
+			}
+			if m.Error != "" {
+				workerErr = m.Error
+			}
+		}
+		werr := cmd.Wait()
+		rec.Add(trace.Spawn, n.Name, n.Year, w, start, werr)
+		switch {
+		case workerErr != "":
+			return fmt.Errorf("%s: %s", n.ID, workerErr)
+		case werr != nil && ctx.Err() != nil:
+			return ctx.Err()
+		case werr != nil:
+			return fmt.Errorf("%s: worker failed: %w: %s", n.ID, werr, strings.TrimSpace(stderr.String()))
+		}
+		return nil
+	})
+}
+
+// WorkerMain is `lockbench worker`: it runs one node of a plan in this process (opening the
+// database, running the node, closing it) and reports its spans and any error as JSON lines on
+// stdout. It returns the process exit code.
+func WorkerMain(ctx context.Context, args []string, stdout io.Writer) int {
+	enc := json.NewEncoder(stdout)
+	fail := func(err error) int {
+		_ = enc.Encode(workerMessage{Error: err.Error()})
+		return 1
+	}
+	if len(args) != 2 || args[0] != WorkerFlag {
+		return fail(errors.New("usage: lockbench worker --spec JSON (started by lockbench itself)"))
+	}
+	var spec workerSpec
+	if err := json.Unmarshal([]byte(args[1]), &spec); err != nil {
+		return fail(fmt.Errorf("bad worker spec: %w", err))
+	}
+	cfg := Config{DBPath: spec.DB, Coordination: spec.Coordination, Employees: spec.Employees, Years: spec.Years,
+		Seed: spec.Seed, LockRetry: spec.LockRetry, DuckDBThreads: spec.DuckDBThreads}
+	models, err := LoadModels()
+	if err != nil {
+		return fail(err)
+	}
+	p, err := BuildPlan(cfg, models)
+	if err != nil {
+		return fail(err)
+	}
+	n, ok := p.Node(spec.Node)
+	if !ok {
+		return fail(fmt.Errorf("no node %q in the plan", spec.Node))
+	}
+	rec := trace.NewRecorder(time.Unix(0, spec.OriginUnixNs))
+	rec.OnSpan(func(s trace.Span) { _ = enc.Encode(workerMessage{Span: &s}) })
+	db, err := openDB(ctx, &p.cfg, rec, spec.Worker, n.Name, n.Year)
+	if err != nil {
+		return fail(err)
+	}
+	err = withConn(ctx, db, func(c *sql.Conn) error {
+		return (&stepEnv{plan: p, rec: rec, worker: spec.Worker}).runNode(ctx, c, n)
+	})
+	if cerr := closeDB(db, rec, spec.Worker, n.Name, n.Year); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return 0
+}
