@@ -46,7 +46,7 @@ type Model struct {
 	// Into is the table an incremental model writes (its own name unless `into=` says otherwise).
 	Into   string
 	Source string
-	tmpl      *template.Template
+	tmpl   *template.Template
 }
 
 // TemplateData is what a model's template sees.
