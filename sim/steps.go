@@ -30,7 +30,7 @@ func (e *stepEnv) runNode(ctx context.Context, conn *sql.Conn, n *Node) error {
 			return loadCensus(ctx, conn, GenerateCensus(cfg.Employees, cfg.Seed, e.plan.data.CensusYear))
 		})
 	case n.Name == "checkpoint":
-		return e.span(n.Kind, n, func() error { return checkpointYear(ctx, conn, n.Year, cfg.Coordination) })
+		return e.span(n.Kind, n, func() error { return checkpointYear(ctx, conn, cfg.Coordination) })
 	case n.Name == "validate_history":
 		return e.span(n.Kind, n, func() error { return validateHistory(ctx, conn, cfg.Years, n.Year) })
 	case n.Model != nil:
@@ -149,24 +149,20 @@ func resetTables(ctx context.Context, conn *sql.Conn, tables []string) error {
 	})
 }
 
-// checkpointYear captures the state after a year. Coordinated, it copies only the year's rows;
-// uncoordinated, it copies the whole fact tables (every year so far), as the real project did.
-func checkpointYear(ctx context.Context, conn *sql.Conn, year int, coordinated bool) error {
+// checkpointYear captures the state after a year. Coordinated, it relies on one DuckDB
+// CHECKPOINT (the year's rows become durable in the database file); uncoordinated, it copies the
+// whole fact tables (every year so far) into checkpoint tables, as the real project did.
+func checkpointYear(ctx context.Context, conn *sql.Conn, coordinated bool) error {
+	if coordinated {
+		_, err := conn.ExecContext(ctx, "CHECKPOINT")
+		return err
+	}
 	return inTx(ctx, conn, func(tx *sql.Tx) error {
 		for _, t := range []string{"fct_yearly_events", "fct_workforce_snapshot"} {
-			var stmts []string
-			if coordinated {
-				stmts = []string{
-					fmt.Sprintf("DELETE FROM ckpt_%s WHERE simulation_year = %d", t, year),
-					fmt.Sprintf("INSERT INTO ckpt_%s SELECT * FROM %s WHERE simulation_year = %d", t, t, year),
-				}
-			} else {
-				stmts = []string{
-					fmt.Sprintf("DELETE FROM ckpt_%s", t),
-					fmt.Sprintf("INSERT INTO ckpt_%s SELECT * FROM %s", t, t),
-				}
-			}
-			for _, s := range stmts {
+			for _, s := range []string{
+				fmt.Sprintf("DELETE FROM ckpt_%s", t),
+				fmt.Sprintf("INSERT INTO ckpt_%s SELECT * FROM %s", t, t),
+			} {
 				if _, err := tx.ExecContext(ctx, s); err != nil {
 					return err
 				}
