@@ -1,0 +1,386 @@
+package scenarios
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Axes lists the matrix axes in key order: every cell key names all of them, in this order.
+var Axes = []string{"mode", "threads", "coordination", "lock-retry", "employees", "years", "competitor", "seed"}
+
+// Modes lists the valid values of the mode axis (DESIGN.md).
+var Modes = []string{"sequential", "threaded", "process-per-model", "parallel-processes"}
+
+// Competitors lists the valid competitor kinds.
+var Competitors = []string{
+	"none", "reader-process", "writer-process", "readers", "flapping-process",
+	"stopped-holder", "killed-holder", "in-process-writer", "exec",
+}
+
+// Outcomes lists the valid outcomes an expectation may name.
+var Outcomes = []string{
+	"ok", "lock-conflict", "txn-conflict", "constraint", "lost-write", "mismatch",
+	"timeout", "crash", "error",
+}
+
+// Metrics lists the metrics a target may gate on (DESIGN.md).
+var Metrics = []string{"overhead", "wall", "sql"}
+
+// Limits on axis values.
+const (
+	MinEmployees = 10
+	MaxEmployees = 10_000_000
+	MinYear      = 2000
+	MaxYear      = 2100
+	MaxThreads   = 1024
+)
+
+// Competitor option defaults.
+const (
+	DefaultReaders = 2           // readers: how many read-only processes hold the file
+	DefaultPeriod  = time.Second // flapping-process: one open/close cycle
+)
+
+type axis int
+
+const (
+	axMode axis = iota
+	axThreads
+	axCoordination
+	axLockRetry
+	axEmployees
+	axYears
+	axCompetitor
+	axSeed
+	numAxes
+)
+
+func (a axis) String() string { return Axes[a] }
+
+func axisByName(name string) (axis, bool) {
+	i := slices.Index(Axes, name)
+	return axis(i), i >= 0
+}
+
+// builtinDefaults are the axis values a scenario starts from before its own defaults.
+var builtinDefaults = map[axis]string{
+	axMode:         "threaded",
+	axThreads:      "4",
+	axCoordination: "on",
+	axLockRetry:    "off",
+	axEmployees:    "1000",
+	axYears:        "2025-2027",
+	axCompetitor:   "none",
+	axSeed:         "1",
+}
+
+// allowedFor describes the values an axis accepts, for error messages.
+func allowedFor(a axis) string {
+	switch a {
+	case axMode:
+		return strings.Join(Modes, ", ")
+	case axThreads:
+		return fmt.Sprintf("an integer from 1 to %d", MaxThreads)
+	case axCoordination, axLockRetry:
+		return "on, off (or true, false)"
+	case axEmployees:
+		return fmt.Sprintf("an integer from %d to %d", MinEmployees, MaxEmployees)
+	case axYears:
+		return fmt.Sprintf("years from %d to %d, strictly increasing: a list [2025, 2026], a range \"2025-2027\", a \"+\"-joined set \"2025+2027\" or one year", MinYear, MaxYear)
+	case axCompetitor:
+		return strings.Join(Competitors, ", ") + " (or a mapping {kind, count, period, start, command})"
+	case axSeed:
+		return "an integer ≥ 0 (a data-set label; the trial seed derives from the root seed)"
+	}
+	return ""
+}
+
+// valueError is a problem with one value, before it is given a file position.
+type valueError struct {
+	msg, allowed string
+}
+
+func (e *valueError) Error() string { return e.msg + "; allowed: " + e.allowed }
+
+func badValue(a axis, format string, args ...any) *valueError {
+	return &valueError{msg: fmt.Sprintf(format, args...), allowed: allowedFor(a)}
+}
+
+// value is one parsed axis value: its canonical text and its typed form.
+type value struct {
+	canon string
+	v     any // string (mode), int (threads, employees, seed), bool, []int (years), CompetitorSpec
+}
+
+// parseScalar parses the text form of a value of axis a (as written in YAML scalars, selectors
+// and --filter expressions). Competitor values in text form are kinds only.
+func parseScalar(a axis, s string) (value, *valueError) {
+	s = strings.TrimSpace(s)
+	switch a {
+	case axMode:
+		if !slices.Contains(Modes, s) {
+			return value{}, badValue(a, "unknown mode %q", s)
+		}
+		return value{canon: s, v: s}, nil
+	case axThreads, axEmployees, axSeed:
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return value{}, badValue(a, "%s must be an integer, not %q", a, s)
+		}
+		switch {
+		case a == axThreads && (n < 1 || n > MaxThreads):
+			return value{}, badValue(a, "threads must be from 1 to %d, not %d", MaxThreads, n)
+		case a == axEmployees && (n < MinEmployees || n > MaxEmployees):
+			return value{}, badValue(a, "employees must be from %d to %d, not %d", MinEmployees, MaxEmployees, n)
+		case a == axSeed && n < 0:
+			return value{}, badValue(a, "seed must be ≥ 0, not %d", n)
+		}
+		return value{canon: strconv.Itoa(n), v: n}, nil
+	case axCoordination, axLockRetry:
+		switch strings.ToLower(s) {
+		case "on", "true", "yes":
+			return value{canon: "on", v: true}, nil
+		case "off", "false", "no":
+			return value{canon: "off", v: false}, nil
+		}
+		return value{}, badValue(a, "%s must be on or off, not %q", a, s)
+	case axYears:
+		years, verr := parseYearsText(s)
+		if verr != nil {
+			return value{}, verr
+		}
+		return yearsValue(years)
+	case axCompetitor:
+		if !slices.Contains(Competitors, s) {
+			return value{}, badValue(a, "unknown competitor %q", s)
+		}
+		c := CompetitorSpec{Kind: s}.withDefaults()
+		if err := c.check(); err != nil {
+			return value{}, err
+		}
+		return value{canon: c.String(), v: c}, nil
+	}
+	return value{}, badValue(a, "unknown axis %q", a)
+}
+
+// parseYearsText parses "2025-2027", "2025+2027+2030" or "2025".
+func parseYearsText(s string) ([]int, *valueError) {
+	bad := func() *valueError { return badValue(axYears, "years %q is not a year, range or set", s) }
+	if lo, hi, ok := strings.Cut(s, "-"); ok {
+		a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		b, err2 := strconv.Atoi(strings.TrimSpace(hi))
+		if err1 != nil || err2 != nil {
+			return nil, bad()
+		}
+		if b <= a {
+			return nil, badValue(axYears, "years range %q is not increasing", s)
+		}
+		var years []int
+		for y := a; y <= b && y <= MaxYear+1; y++ {
+			years = append(years, y)
+		}
+		return years, nil
+	}
+	var years []int
+	for _, part := range strings.Split(s, "+") {
+		y, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil {
+			return nil, bad()
+		}
+		years = append(years, y)
+	}
+	return years, nil
+}
+
+// yearsValue checks a year list and returns its canonical value.
+func yearsValue(years []int) (value, *valueError) {
+	if len(years) == 0 {
+		return value{}, badValue(axYears, "years is empty")
+	}
+	for i, y := range years {
+		if y < MinYear || y > MaxYear {
+			return value{}, badValue(axYears, "year %d is outside %d-%d", y, MinYear, MaxYear)
+		}
+		if i > 0 && y <= years[i-1] {
+			return value{}, badValue(axYears, "years are not strictly increasing: %d follows %d", y, years[i-1])
+		}
+	}
+	return value{canon: FormatYears(years), v: slices.Clone(years)}, nil
+}
+
+// FormatYears formats a year list canonically: "2025" for one year, "2025-2027" for two or more
+// consecutive years, and otherwise the years joined with "+" ("2025+2027+2030").
+func FormatYears(years []int) string {
+	if len(years) == 0 {
+		return ""
+	}
+	consecutive := true
+	for i := 1; i < len(years); i++ {
+		if years[i] != years[i-1]+1 {
+			consecutive = false
+			break
+		}
+	}
+	if len(years) == 1 {
+		return strconv.Itoa(years[0])
+	}
+	if consecutive {
+		return fmt.Sprintf("%d-%d", years[0], years[len(years)-1])
+	}
+	parts := make([]string, len(years))
+	for i, y := range years {
+		parts[i] = strconv.Itoa(y)
+	}
+	return strings.Join(parts, "+")
+}
+
+// The kinds of Start.
+const (
+	StartBefore = "before" // the competitor holds the file before the trial starts
+	StartDelay  = "delay"  // the competitor starts Delay after the trial started
+	StartYear   = "year"   // the competitor starts when the workload begins year Year
+)
+
+// Start is when a competitor starts, relative to the trial.
+type Start struct {
+	// Kind is StartBefore, StartDelay or StartYear.
+	Kind string
+	// Delay is the wait after the trial starts, for StartDelay.
+	Delay time.Duration
+	// Year is the simulation year at whose start the competitor starts, for StartYear.
+	Year int
+}
+
+// String returns the start as written in YAML: "before", "delay 2s" or "year 2026".
+func (s Start) String() string {
+	switch s.Kind {
+	case StartDelay:
+		return "delay " + s.Delay.String()
+	case StartYear:
+		return "year " + strconv.Itoa(s.Year)
+	}
+	return StartBefore
+}
+
+// keyForm is the start as it appears inside a cell key (no spaces): "delay-2s", "year-2026".
+func (s Start) keyForm() string { return strings.ReplaceAll(s.String(), " ", "-") }
+
+// ParseStart parses "before", "delay DURATION" or "year YYYY".
+func ParseStart(s string) (Start, error) {
+	f := strings.Fields(s)
+	switch {
+	case len(f) == 1 && f[0] == StartBefore:
+		return Start{Kind: StartBefore}, nil
+	case len(f) == 2 && f[0] == StartDelay:
+		d, err := time.ParseDuration(f[1])
+		if err != nil || d <= 0 {
+			return Start{}, fmt.Errorf("bad delay %q: want a positive duration such as 2s", f[1])
+		}
+		return Start{Kind: StartDelay, Delay: d}, nil
+	case len(f) == 2 && f[0] == StartYear:
+		y, err := strconv.Atoi(f[1])
+		if err != nil || y < MinYear || y > MaxYear {
+			return Start{}, fmt.Errorf("bad year %q: want a year from %d to %d", f[1], MinYear, MaxYear)
+		}
+		return Start{Kind: StartYear, Year: y}, nil
+	}
+	return Start{}, fmt.Errorf("bad start %q", s)
+}
+
+// startAllowed describes what ParseStart accepts.
+const startAllowed = `"before", "delay DURATION" (e.g. "delay 2s") or "year YYYY" (a year of the cell)`
+
+// CompetitorSpec is a competitor kind with its options. In YAML it is written as a kind
+// ("reader-process") or a mapping:
+//
+//	competitor:
+//	  kind: readers          # one of Competitors
+//	  count: 3               # readers only: read-only processes (default 2)
+//	  period: 500ms          # flapping-process only: one open/close cycle (default 1s)
+//	  start: delay 2s        # before (default) | delay DURATION | year YYYY
+//	  command: viewer {db}   # exec only (required): a command that opens the file; {db} is replaced
+type CompetitorSpec struct {
+	// Kind is one of Competitors.
+	Kind string
+	// Count is the number of read-only processes, for readers (default 2); 0 otherwise.
+	Count int
+	// Period is one open/close cycle of a flapping-process, which holds the file for the first
+	// half of each period (default 1s); 0 otherwise.
+	Period time.Duration
+	// Start is when the competitor starts.
+	Start Start
+	// Command is the command template of an exec competitor; {db} is replaced by the database path.
+	Command string
+}
+
+// String returns the competitor's canonical form as it appears in cell keys: the kind alone when
+// every option has its default, else the kind followed by the non-default options in a fixed
+// order, e.g. "readers(count=3;start=delay-2s)". An exec competitor shows the first 8 hex digits
+// of the SHA-256 of its command ("exec(cmd=1a2b3c4d)"), since commands may contain slashes.
+func (c CompetitorSpec) String() string {
+	var opts []string
+	if c.Kind == "readers" && c.Count != DefaultReaders {
+		opts = append(opts, "count="+strconv.Itoa(c.Count))
+	}
+	if c.Kind == "flapping-process" && c.Period != DefaultPeriod {
+		opts = append(opts, "period="+c.Period.String())
+	}
+	if c.Start.Kind != "" && c.Start.Kind != StartBefore {
+		opts = append(opts, "start="+c.Start.keyForm())
+	}
+	if c.Kind == "exec" {
+		sum := sha256.Sum256([]byte(c.Command))
+		opts = append(opts, "cmd="+hex.EncodeToString(sum[:4]))
+	}
+	if len(opts) == 0 {
+		return c.Kind
+	}
+	return c.Kind + "(" + strings.Join(opts, ";") + ")"
+}
+
+// MarshalJSON writes the competitor with readable durations.
+func (c CompetitorSpec) MarshalJSON() ([]byte, error) {
+	type view struct {
+		Kind    string `json:"kind"`
+		Count   int    `json:"count,omitempty"`
+		Period  string `json:"period,omitempty"`
+		Start   string `json:"start"`
+		Command string `json:"command,omitempty"`
+	}
+	v := view{Kind: c.Kind, Count: c.Count, Start: c.Start.String(), Command: c.Command}
+	if c.Period > 0 {
+		v.Period = c.Period.String()
+	}
+	return json.Marshal(v)
+}
+
+// withDefaults fills in the default options of the competitor's kind.
+func (c CompetitorSpec) withDefaults() CompetitorSpec {
+	if c.Start.Kind == "" {
+		c.Start.Kind = StartBefore
+	}
+	if c.Kind == "readers" && c.Count == 0 {
+		c.Count = DefaultReaders
+	}
+	if c.Kind == "flapping-process" && c.Period == 0 {
+		c.Period = DefaultPeriod
+	}
+	return c
+}
+
+// check validates a competitor with defaults applied.
+func (c CompetitorSpec) check() *valueError {
+	if c.Kind == "exec" && strings.TrimSpace(c.Command) == "" {
+		return &valueError{msg: "competitor exec needs a command", allowed: "competitor: {kind: exec, command: \"your-viewer {db}\"}"}
+	}
+	if c.Kind == "none" && c.Start.Kind != StartBefore {
+		return &valueError{msg: "competitor none takes no start", allowed: "competitor: none"}
+	}
+	return nil
+}
