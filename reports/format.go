@@ -1,0 +1,105 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// secs formats a duration in seconds with three significant digits and an adaptive unit.
+func secs(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case v == 0:
+		return "0s"
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return fmt.Sprint(v)
+	case a >= 1000:
+		return fmt.Sprintf("%.0fs", v)
+	case a >= 1:
+		return sig3(v) + "s"
+	case a >= 1e-3:
+		return sig3(v*1e3) + "ms"
+	default:
+		return sig3(v*1e6) + "µs"
+	}
+}
+
+// sig3 formats v with three significant digits and no exponent (|v| < 1000).
+func sig3(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case a >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
+
+// pct formats a fraction as a percentage with one decimal.
+func pct(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
+
+// signedPct formats a fraction as a signed percentage with one decimal.
+func signedPct(v float64) string { return fmt.Sprintf("%+.1f%%", 100*v) }
+
+// medianCell formats a median with its interval as benchstat does: "1.23s ± 4%".
+func medianCell(s *Summary) string {
+	if s == nil {
+		return "-"
+	}
+	if s.MedianCI == nil || s.Median == 0 {
+		return secs(s.Median) + " ± ∞"
+	}
+	rel := math.Max(s.MedianCI.Hi/s.Median-1, 1-s.MedianCI.Lo/s.Median)
+	return fmt.Sprintf("%s ± %.0f%%", secs(s.Median), 100*rel)
+}
+
+// pText formats a p-value with its sample sizes: "p=0.002 n=12+12".
+func pText(p *float64, n1, n2 int) string {
+	if p == nil {
+		return fmt.Sprintf("n=%d+%d", n1, n2)
+	}
+	if n1 == n2 {
+		return fmt.Sprintf("p=%.3f n=%d", *p, n1)
+	}
+	return fmt.Sprintf("p=%.3f n=%d+%d", *p, n1, n2)
+}
+
+// ciText formats an interval of fractions as signed percentages.
+func ciText(ci *Interval) string {
+	if ci == nil {
+		return "[?]"
+	}
+	return fmt.Sprintf("[%s, %s]", signedPct(ci.Lo), signedPct(ci.Hi))
+}
+
+// outcomesText formats outcome counts as "ok 10, lock-conflict 2".
+func outcomesText(oc []OutcomeCount) string {
+	if len(oc) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(oc))
+	for i, o := range oc {
+		parts[i] = fmt.Sprintf("%s %d", o.Kind, o.Count)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// byKindText formats the median overhead per kind as "spawn 1.2s, open 300ms".
+func byKindText(ks []KindMedian) string {
+	var parts []string
+	for _, k := range ks {
+		if k.Median > 0 {
+			parts = append(parts, k.Kind+" "+secs(k.Median))
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// verdictWord is the upper-case verdict for terminal output.
+func verdictWord(v Verdict) string { return strings.ToUpper(string(v)) }

@@ -1,0 +1,263 @@
+package reports
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"sort"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"lockbench/history"
+	"lockbench/sim/trace"
+)
+
+// kindColors gives every span kind a fixed colour, so plots are stable across reports.
+var kindColors = map[string]color.RGBA{
+	string(trace.Model):      {0x4c, 0x78, 0xa8, 0xff},
+	string(trace.Recompute):  {0xf5, 0x85, 0x18, 0xff},
+	string(trace.Open):       {0x54, 0xa2, 0x4b, 0xff},
+	string(trace.Close):      {0x88, 0xd2, 0x7a, 0xff},
+	string(trace.Spawn):      {0xb2, 0x79, 0xa2, 0xff},
+	string(trace.Validate):   {0xec, 0xc9, 0x4b, 0xff},
+	string(trace.Checkpoint): {0x9d, 0x75, 0x5d, 0xff},
+	string(trace.LockWait):   {0xe4, 0x57, 0x56, 0xff},
+	string(trace.Competitor): {0x79, 0x70, 0x6e, 0xff},
+	string(trace.Idle):       {0xba, 0xb0, 0xac, 0xff},
+}
+
+var (
+	errorColor  = color.RGBA{0xd6, 0x27, 0x28, 0xff}
+	shadeColor  = color.NRGBA{R: 0x79, G: 0x70, B: 0x6e, A: 0x40}
+	fallbackRGB = color.RGBA{0x99, 0x99, 0x99, 0xff}
+)
+
+func kindColor(k string) color.RGBA {
+	if c, ok := kindColors[k]; ok {
+		return c
+	}
+	return fallbackRGB
+}
+
+// renderSVG draws p on an SVG canvas of the given size and returns the <svg> element alone
+// (without the XML declaration), ready to inline in HTML.
+func renderSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
+	c := vgsvg.New(w, h)
+	p.Draw(draw.New(c))
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("render svg: %w", err)
+	}
+	b := buf.Bytes()
+	if i := bytes.Index(b, []byte("<svg")); i >= 0 {
+		b = b[i:]
+	}
+	return b, nil
+}
+
+// topDownLabels returns the cells' labels from the last to the first, so that plots with
+// nominal Y axes (which count upwards) list the first cell on top.
+func topDownLabels(cells []*Cell) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[len(cells)-1-i] = c.Label
+	}
+	return out
+}
+
+func plotHeight(rows int) vg.Length {
+	return max(2.2*vg.Inch, vg.Length(rows)*0.32*vg.Inch+1.2*vg.Inch)
+}
+
+// boxPlotSVG draws a horizontal box plot of metric for every cell with ok trials.
+func boxPlotSVG(cells []*Cell, metric string) ([]byte, error) {
+	p := plot.New()
+	p.Title.Text = metric + " per cell (ok trials, seconds)"
+	p.X.Label.Text = "seconds"
+	labels := topDownLabels(cells)
+	for i, c := range cells {
+		xs := values(c.samples[metric])
+		if len(xs) == 0 {
+			continue
+		}
+		b, err := plotter.NewBoxPlot(vg.Points(14), float64(len(cells)-1-i), plotter.Values(xs))
+		if err != nil {
+			return nil, fmt.Errorf("box plot %s: %w", c.Key, err)
+		}
+		b.Horizontal = true
+		b.FillColor = color.NRGBA{R: 0x4c, G: 0x78, B: 0xa8, A: 0x60}
+		p.Add(b)
+	}
+	p.NominalY(labels...)
+	p.Add(plotter.NewGrid())
+	return renderSVG(p, 8*vg.Inch, plotHeight(len(cells)))
+}
+
+// stackedKindsSVG draws, per cell, a horizontal bar of the median overhead per span kind
+// stacked in report order.
+func stackedKindsSVG(cells []*Cell) ([]byte, error) {
+	p, err := stackedKindsPlot(cells)
+	if err != nil {
+		return nil, err
+	}
+	return renderSVG(p, 8*vg.Inch, plotHeight(len(cells)+2))
+}
+
+func stackedKindsPlot(cells []*Cell) (*plot.Plot, error) {
+	kinds := kindColumns(cells)
+	p := plot.New()
+	p.Title.Text = "median overhead by span kind (seconds)"
+	p.X.Label.Text = "seconds"
+	p.Legend.Top = true
+	labels := topDownLabels(cells)
+	var below *plotter.BarChart
+	for _, k := range kinds {
+		vs := make(plotter.Values, len(cells))
+		for i, c := range cells {
+			for _, km := range c.OverheadByKind {
+				if km.Kind == k {
+					vs[len(cells)-1-i] = km.Median
+				}
+			}
+		}
+		bar, err := plotter.NewBarChart(vs, vg.Points(14))
+		if err != nil {
+			return nil, fmt.Errorf("bar chart %s: %w", k, err)
+		}
+		bar.Horizontal = true
+		bar.Color = kindColor(k)
+		bar.LineStyle.Width = 0
+		if below != nil {
+			bar.StackOn(below)
+		}
+		below = bar
+		p.Add(bar)
+		p.Legend.Add(k, bar)
+	}
+	p.NominalY(labels...)
+	p.X.Min = 0
+	p.X.Max *= 1.3 // room for the legend
+	return p, nil
+}
+
+// timeline is a plot.Plotter drawing a trial's spans as horizontal bars, one row per worker:
+// competitor lifetimes are shaded across every row (and drawn on their own row), and spans that
+// ended in an error are outlined in red with a cross at their end.
+type timeline struct {
+	spans []trace.Span
+	rows  map[int]int // worker → row
+	comp  int         // the competitor row, or -1
+	n     int         // rows
+	wall  float64
+}
+
+func newTimeline(t *history.Trial) (*timeline, []string) {
+	tl := &timeline{spans: t.Spans, rows: map[int]int{}, comp: -1, wall: t.WallS}
+	var workers []int
+	hasComp := false
+	for _, s := range t.Spans {
+		if s.Kind == trace.Competitor {
+			hasComp = true
+			continue
+		}
+		if _, ok := tl.rows[s.Worker]; !ok {
+			tl.rows[s.Worker] = 0
+			workers = append(workers, s.Worker)
+		}
+	}
+	sort.Ints(workers)
+	var labels []string
+	for i, w := range workers {
+		tl.rows[w] = i
+		labels = append(labels, fmt.Sprintf("worker %d", w))
+	}
+	if hasComp {
+		tl.comp = len(workers)
+		labels = append(labels, "competitor")
+	}
+	tl.n = len(labels)
+	return tl, labels
+}
+
+func (tl *timeline) row(s trace.Span) int {
+	if s.Kind == trace.Competitor {
+		return tl.comp
+	}
+	return tl.rows[s.Worker]
+}
+
+func rect(x0, x1, y0, y1 vg.Length) []vg.Point {
+	return []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}
+}
+
+// Plot implements plot.Plotter.
+func (tl *timeline) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	for _, s := range tl.spans {
+		if s.Kind == trace.Competitor {
+			c.FillPolygon(shadeColor, c.ClipPolygonXY(rect(trX(s.Start), trX(s.End), trY(-0.5), trY(float64(tl.n)-0.5))))
+		}
+	}
+	for _, s := range tl.spans {
+		y := float64(tl.row(s))
+		pts := rect(trX(s.Start), trX(s.End), trY(y-0.35), trY(y+0.35))
+		c.FillPolygon(kindColor(string(s.Kind)), c.ClipPolygonXY(pts))
+		c.StrokeLines(draw.LineStyle{Color: color.White, Width: vg.Points(0.5)}, c.ClipLinesXY(append(pts, pts[0]))...)
+		if s.Error != "" {
+			sty := draw.LineStyle{Color: errorColor, Width: vg.Points(1.5)}
+			c.StrokeLines(sty, c.ClipLinesXY(append(pts, pts[0]))...)
+			c.DrawGlyph(draw.GlyphStyle{Color: errorColor, Radius: vg.Points(4), Shape: draw.CrossGlyph{}},
+				vg.Point{X: trX(s.End), Y: trY(y)})
+		}
+	}
+}
+
+// DataRange implements plot.DataRanger.
+func (tl *timeline) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmax = tl.wall
+	for _, s := range tl.spans {
+		xmax = max(xmax, s.End)
+		xmin = min(xmin, s.Start)
+	}
+	return xmin, xmax, -0.5, float64(tl.n) - 0.5
+}
+
+// legendKinds lists every span kind with its CSS colour, model first, for the HTML legend of
+// the timelines.
+func legendKinds() []legendEntry {
+	order := append([]trace.Kind{trace.Model}, kindOrder[:len(kindOrder)-1]...)
+	order = append(order, trace.Competitor)
+	out := make([]legendEntry, len(order))
+	for i, k := range order {
+		c := kindColor(string(k))
+		out[i] = legendEntry{Kind: string(k), CSS: fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)}
+	}
+	return out
+}
+
+// legendEntry is one kind of the timeline legend.
+type legendEntry struct {
+	Kind string
+	CSS  string
+}
+
+// timelineSVG draws the spans of trial t per worker.
+func timelineSVG(t *history.Trial) ([]byte, error) {
+	p, h := timelinePlot(t)
+	return renderSVG(p, 8*vg.Inch, h)
+}
+
+// timelinePlot builds the timeline plot of t and returns it with its height.
+func timelinePlot(t *history.Trial) (*plot.Plot, vg.Length) {
+	tl, labels := newTimeline(t)
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("trial #%d: %s, wall %s", t.Trial, t.Outcome.Kind, secs(t.WallS))
+	p.X.Label.Text = "seconds since trial start"
+	p.Add(tl)
+	p.NominalY(labels...)
+	return p, plotHeight(len(labels))
+}

@@ -1,0 +1,260 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"lockbench/history"
+)
+
+// simpleTrials returns n ok trials of cell key with the given overhead values drawn around
+// center (spread is the relative half-width of a uniform jitter).
+func simpleTrials(key string, params map[string]string, n int, center, spread float64, seed uint64) []history.Trial {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	var out []history.Trial
+	for i := range n {
+		v := center * (1 + spread*(2*rng.Float64()-1))
+		out = append(out, history.Trial{Cell: key, Trial: i + 1, Outcome: history.Outcome{Kind: history.OK},
+			WallS: v + 1, SQLS: 1, OverheadS: v, Params: params})
+	}
+	return out
+}
+
+func twoCellRun(nBase, nCand int, base, cand, spread float64) []Run {
+	bp := map[string]string{"mode": "process-per-model"}
+	cp := map[string]string{"mode": "threaded"}
+	trials := append(simpleTrials("mode=process-per-model", bp, nBase, base, spread, 1),
+		simpleTrials("mode=threaded", cp, nCand, cand, spread, 2)...)
+	return []Run{{Manifest: history.Manifest{ID: "t"}, Trials: trials}}
+}
+
+func target(reduction float64) Target {
+	return Target{Name: "t", Metric: MetricOverhead, Baseline: Selector{"mode": "process-per-model"},
+		Candidate: Selector{"mode": "threaded"}, Reduction: reduction}
+}
+
+func TestTargetVerdicts(t *testing.T) {
+	tests := []struct {
+		name      string
+		runs      []Run
+		target    Target
+		want      Verdict
+		reasonHas string
+	}{
+		{"pass: whole interval above", twoCellRun(12, 12, 10, 3, 0.05), target(0.65), Pass, "at or above"},
+		{"fail: whole interval below", twoCellRun(12, 12, 10, 3, 0.05), target(0.75), Fail, "below the target"},
+		{"unknown: interval straddles", twoCellRun(12, 12, 10, 3, 0.05), target(0.70), Unknown, "straddles"},
+		{"unknown: too few baseline trials", twoCellRun(9, 12, 10, 3, 0.05), target(0.65), Unknown, "too few"},
+		{"unknown: too few candidate trials", twoCellRun(12, 9, 10, 3, 0.05), target(0.65), Unknown, "too few"},
+		{"pass at exactly the floor", twoCellRun(10, 10, 10, 3, 0.05), target(0.65), Pass, ""},
+		{"unknown: no candidate cell", twoCellRun(12, 12, 10, 3, 0.05),
+			Target{Name: "t", Metric: MetricOverhead, Baseline: Selector{"mode": "process-per-model"}, Candidate: Selector{"mode": "sequential"}, Reduction: 0.5},
+			Unknown, "no cell matches the candidate"},
+		{"unknown: zero baseline", twoCellRun(12, 12, 0, 3, 0.05), target(0.65), Unknown, "zero"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := Build(tc.runs, Options{Targets: []Target{tc.target}})
+			require.NoError(t, err)
+			require.Len(t, r.Targets, 1)
+			tr := r.Targets[0]
+			assert.Equal(t, tc.want, tr.Verdict, "%s; %s", tr.Reason, tr.Evidence())
+			assert.Contains(t, tr.Reason, tc.reasonHas)
+			if tr.AchievedCI != nil {
+				assert.LessOrEqual(t, tr.AchievedCI.Lo, tr.Achieved)
+				assert.GreaterOrEqual(t, tr.AchievedCI.Hi, tr.Achieved)
+			}
+			assert.Contains(t, tr.Evidence(), fmt.Sprintf("n=%d", tr.BaselineN))
+			assert.Equal(t, tc.want, r.Verdict, "the run verdict follows the only target")
+		})
+	}
+}
+
+func TestTargetPoolsCells(t *testing.T) {
+	runs := twoCellRun(6, 12, 10, 3, 0.05)
+	more := simpleTrials("mode=process-per-model/threads=2", map[string]string{"mode": "process-per-model", "threads": "2"}, 6, 10, 0.05, 9)
+	runs[0].Trials = append(runs[0].Trials, more...)
+	r, err := Build(runs, Options{Targets: []Target{target(0.65)}})
+	require.NoError(t, err)
+	tr := r.Targets[0]
+	assert.Equal(t, 12, tr.BaselineN)
+	assert.Equal(t, []string{"mode=process-per-model", "mode=process-per-model/threads=2"}, tr.BaselineCells)
+	assert.Equal(t, Pass, tr.Verdict)
+}
+
+func TestBuildRejectsBadTarget(t *testing.T) {
+	_, err := Build(nil, Options{Targets: []Target{{Name: "x", Metric: "latency", Baseline: Selector{"a": "b"}, Candidate: Selector{"a": "c"}}}})
+	assert.ErrorContains(t, err, "metric")
+	_, err = Build(nil, Options{Targets: []Target{{Name: "x", Metric: "wall", Baseline: Selector{"a": "b"}, Candidate: Selector{"a": "c"}, Reduction: 65}}})
+	assert.ErrorContains(t, err, "fraction")
+}
+
+func TestExpectations(t *testing.T) {
+	lock := history.Outcome{Kind: history.LockConflict, HolderPID: 7}
+	ok := history.Outcome{Kind: history.OK}
+	mk := func(cell string, warm bool, expected string, oc history.Outcome) history.Trial {
+		return history.Trial{Cell: cell, Warmup: warm, Expected: expected, Outcome: oc, Params: ParseCellKey(cell)}
+	}
+	tests := []struct {
+		name   string
+		trials []history.Trial
+		exp    *Expectation
+		want   Verdict
+	}{
+		{"implicit ok", []history.Trial{mk("c=a", false, "", ok), mk("c=a", false, "", ok)}, nil, Pass},
+		{"implicit lock-conflict", []history.Trial{mk("c=a", false, "lock-conflict", lock)}, nil, Pass},
+		{"implicit differs", []history.Trial{mk("c=a", false, "lock-conflict", ok)}, nil, Fail},
+		{"only warmups", []history.Trial{mk("c=a", true, "", ok)}, nil, Unknown},
+		{"warmup failures do not count", []history.Trial{mk("c=a", true, "", lock), mk("c=a", false, "", ok)}, nil, Pass},
+		{"mismatch always fails", []history.Trial{mk("c=a", false, "mismatch", history.Outcome{Kind: history.Mismatch})}, nil, Fail},
+		{"explicit pass", []history.Trial{mk("c=a", false, "lock-conflict", lock)}, &Expectation{Cells: Selector{"c": "a"}, Outcome: "lock-conflict"}, Pass},
+		{"explicit fail", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: Selector{"c": "a"}, Outcome: "lock-conflict"}, Fail},
+		{"explicit no match", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: Selector{"c": "b"}, Outcome: "ok"}, Unknown},
+		{"explicit by key", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: Selector{"cell": "c=a"}}, Pass},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var opts Options
+			if tc.exp != nil {
+				opts.Expectations = []Expectation{*tc.exp}
+			}
+			r, err := Build([]Run{{Trials: tc.trials}}, opts)
+			require.NoError(t, err)
+			er := r.Expectations[len(r.Expectations)-1]
+			assert.Equal(t, tc.want, er.Verdict, er.Reason)
+			if tc.want == Fail {
+				assert.NotEmpty(t, er.Mismatches)
+			}
+		})
+	}
+}
+
+func TestCombineAndExitCodes(t *testing.T) {
+	assert.Equal(t, Pass, Combine())
+	assert.Equal(t, Pass, Combine(Pass, Pass))
+	assert.Equal(t, Unknown, Combine(Pass, Unknown))
+	assert.Equal(t, Fail, Combine(Unknown, Fail, Pass))
+	assert.Equal(t, 0, Pass.ExitCode())
+	assert.Equal(t, 1, Fail.ExitCode())
+	assert.Equal(t, 3, Unknown.ExitCode())
+}
+
+func TestGoldenReportModel(t *testing.T) {
+	r, err := Build(goldenRuns(t), goldenOptions())
+	require.NoError(t, err)
+	require.Len(t, r.Cells, 5)
+	on := r.Cell(specThreadedOn.key())
+	require.NotNil(t, on)
+	assert.Equal(t, 12, on.Trials, "the threaded-on cell is pooled across both shards")
+	assert.Equal(t, 1, on.Warmups)
+	assert.Equal(t, "mode=threaded threads=4 coordination=on competitor=none", on.Label)
+
+	want := []Verdict{Pass, Fail, Unknown, Unknown}
+	for i, tr := range r.Targets {
+		assert.Equal(t, want[i], tr.Verdict, "%s: %s", tr.Name, tr.Reason)
+	}
+	assert.Equal(t, Fail, r.Verdict)
+
+	codes := map[string]bool{}
+	for _, w := range r.AllWarnings() {
+		codes[w.Code] = true
+	}
+	for _, c := range []string{"slow-first-trial", "outliers", "few-trials"} {
+		assert.True(t, codes[c], "warning %s", c)
+	}
+	ppm := r.Cell(specPPM.key())
+	var kinds []string
+	for _, k := range ppm.OverheadByKind {
+		kinds = append(kinds, k.Kind)
+	}
+	assert.Equal(t, []string{"spawn", "open", "close", "validate", "idle"}, kinds)
+	require.NotNil(t, r.Versus)
+	require.Len(t, r.Versus.Rows, 1)
+	assert.True(t, r.Versus.Rows[0].Overhead.Significant)
+}
+
+func TestLoadAndParseScenario(t *testing.T) {
+	runs := goldenRuns(t)
+	var dirs []string
+	for i, run := range runs {
+		dir := filepath.Join(t.TempDir(), fmt.Sprint(i))
+		require.NoError(t, writeRun(dir, run))
+		dirs = append(dirs, dir)
+	}
+	loaded, err := Load(dirs...)
+	require.NoError(t, err)
+	require.Len(t, loaded, 2)
+	assert.Len(t, loaded[0].Trials, len(runs[0].Trials))
+	r, err := Build(loaded, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 12, r.Cell(specThreadedOn.key()).Trials)
+
+	_, err = Load(filepath.Join(t.TempDir(), "missing"))
+	assert.Error(t, err)
+	_, err = Load()
+	assert.Error(t, err)
+
+	spec, err := ParseScenario([]byte(`{"matrix": {"mode": ["threaded"]},
+		"targets": [{"name": "overhead 65%", "metric": "overhead",
+			"baseline": {"mode": "process-per-model", "coordination": "off"},
+			"candidate": {"mode": "threaded", "coordination": "on"}, "reduction": 0.65}],
+		"expectations": [{"cells": {"competitor": "holder-rw"}, "outcome": "lock-conflict"}]}`))
+	require.NoError(t, err)
+	require.Len(t, spec.Targets, 1)
+	assert.Equal(t, Target{Name: "overhead 65%", Metric: "overhead", Baseline: Selector{"mode": "process-per-model", "coordination": "off"},
+		Candidate: Selector{"mode": "threaded", "coordination": "on"}, Reduction: 0.65}, spec.Targets[0])
+	assert.Equal(t, "lock-conflict", spec.Expectations[0].Outcome)
+	spec, err = ParseScenario(nil)
+	require.NoError(t, err)
+	assert.Empty(t, spec.Targets)
+	_, err = ParseScenario([]byte(`{"targets": [{"metric": "p99"}]}`))
+	assert.Error(t, err)
+}
+
+func writeRun(dir string, run Run) error {
+	if err := history.WriteManifest(ensureDir(dir), run.Manifest); err != nil {
+		return err
+	}
+	a, err := history.OpenAppender(dir)
+	if err != nil {
+		return err
+	}
+	for _, t := range run.Trials {
+		if err := a.Append(t); err != nil {
+			return err
+		}
+	}
+	return a.Close()
+}
+
+func TestCompare(t *testing.T) {
+	base := goldenRuns(t)
+	cmpn := Compare(base, compareNewRuns(t), 0.05)
+	classes := map[string][2]string{}
+	for _, c := range cmpn.Cells {
+		classes[c.Cell] = [2]string{c.WallClass, c.OverheadClass}
+	}
+	assert.Equal(t, ChangeNone, classes[specPPM.key()][0], "same distribution")
+	assert.Equal(t, ChangeImproved, classes[specThreadedOn.key()][0])
+	assert.Equal(t, ChangeRegressed, classes[specThreadedOff.key()][1])
+	assert.Equal(t, ChangeOnlyBase, classes[specParallel.key()][0])
+	assert.Equal(t, ChangeOnlyNew, classes["mode=sequential/threads=1/coordination=on/employees=1000/years=3/competitor=none"][0])
+	assert.Equal(t, Fail, cmpn.Verdict)
+	assert.Greater(t, cmpn.GeomeanWall, 0.0)
+	for _, c := range cmpn.Cells {
+		if c.Wall != nil && c.Wall.PAdj != nil {
+			assert.GreaterOrEqual(t, *c.Wall.PAdj, *c.Wall.P, "Holm never lowers a p-value")
+		}
+	}
+	self := Compare(base, base, 0.05)
+	assert.Equal(t, Pass, self.Verdict)
+	assert.Equal(t, Unknown, Compare(nil, nil, 0.05).Verdict)
+	assert.InDelta(t, 1, self.GeomeanWall, 1e-12)
+	assert.False(t, math.IsNaN(self.GeomeanOverhead))
+}
