@@ -24,6 +24,8 @@ import (
 const (
 	ManifestFile = "manifest.json"
 	HistoryFile  = "history.ndjson"
+	// ScenarioFile is the scenario's YAML as it was run, so an interrupted run can be resumed.
+	ScenarioFile = "scenario.yaml"
 )
 
 // SchemaVersion is the version of the history and manifest formats.
@@ -113,6 +115,7 @@ type Manifest struct {
 	Command       []string        `json:"command,omitempty"`
 	RootSeed      int64           `json:"root_seed"`
 	Shard         string          `json:"shard,omitempty"`
+	Filter        string          `json:"filter,omitempty"`
 	Scenario      json.RawMessage `json:"scenario"`
 	Versions      Versions        `json:"versions"`
 	Host          Host            `json:"host"`

@@ -63,7 +63,11 @@ type Config struct {
 	Log io.Writer
 	// OnSpan, when non-nil, is called with every span as it is recorded.
 	OnSpan func(trace.Span)
-	// Hooks lets a harness act at year boundaries (competitors that start at a year).
+	// SkipInspect leaves the fingerprint and per-year figures to the caller (a harness that
+	// must stop its competitors before it reads the database).
+	SkipInspect bool
+	// BeforeYear, when non-nil, is called once per simulation year just before the first step
+	// of that year starts (competitors that start at a year boundary).
 	BeforeYear func(year int)
 }
 
@@ -92,7 +96,9 @@ type YearStats struct {
 
 // Result is what one run produced. Spans and Summary are filled even when Err is set.
 type Result struct {
-	Config      Config
+	Config Config
+	// Origin is the instant span offsets count from (the start of the workload).
+	Origin      time.Time
 	Spans       []trace.Span
 	Summary     trace.Summary
 	Fingerprint string

@@ -44,6 +44,7 @@ func schedule(ctx context.Context, p *Plan, width int, run func(ctx context.Cont
 	done := make(chan result)
 	running := 0
 	var firstErr error
+	yearSeen := map[int]bool{}
 	for {
 		for firstErr == nil && len(free) > 0 && len(ready) > 0 {
 			best := 0
@@ -54,6 +55,13 @@ func schedule(ctx context.Context, p *Plan, width int, run func(ctx context.Cont
 			}
 			n := ready[best]
 			ready = append(ready[:best], ready[best+1:]...)
+			if n.Year != 0 && !yearSeen[n.Year] {
+				// A year begins: let the harness act (competitors that start at a year).
+				yearSeen[n.Year] = true
+				if p.cfg.BeforeYear != nil {
+					p.cfg.BeforeYear(n.Year)
+				}
+			}
 			w := free[len(free)-1]
 			free = free[:len(free)-1]
 			running++

@@ -92,9 +92,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		err = runProcesses(ctx, p, rec, cfg.width())
 	}
 	wall := time.Since(origin).Seconds()
-	res := &Result{Config: cfg, Spans: rec.Spans(), Err: err}
+	res := &Result{Config: cfg, Origin: origin, Spans: rec.Spans(), Err: err}
 	res.Summary = trace.Summarize(res.Spans, wall)
-	if err != nil {
+	if err != nil || cfg.SkipInspect {
 		return res, err
 	}
 	if res.Fingerprint, res.PerYear, err = Inspect(ctx, cfg.DBPath); err != nil {

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"lockbench/harness"
+	"lockbench/history"
+	"lockbench/internal/buildinfo"
+	"lockbench/reports"
+	"lockbench/scenarios"
+)
+
+func init() { register(newBenchCmd) }
+
+type benchFlags struct {
+	matrix   string
+	list     bool
+	resume   string
+	shard    string
+	filter   string
+	seed     int64
+	runsDir  string
+	quiet    bool
+	trials   int
+	warmup   int
+	versus   string
+	noReport bool
+}
+
+func newBenchCmd(a *app) *cobra.Command {
+	f := &benchFlags{}
+	c := &cobra.Command{
+		Use:   "bench",
+		Short: "Run a scenario matrix many times and report against its targets",
+		Long: `bench runs every cell of a scenario matrix (a built-in one or a YAML file) for its warmup and
+measured trials, interleaved in a seeded order, each trial in a fresh directory and database.
+Trials are recorded one by one in runs/<UTC time>-<id>/history.ndjson; runs/latest points at
+the newest run. At the end bench writes the reports (text, Markdown, JSON, JUnit, HTML, Go
+benchmark format) into the run directory and prints the text report. The exit code is the
+run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness error.`,
+		Example: `  lockbench bench                      # the quick pre-merge matrix
+  lockbench bench --list
+  lockbench bench -m locks
+  lockbench bench -m my-scenario.yaml --filter mode=threaded
+  lockbench bench -m full --shard 2/4  # one of four CI jobs
+  lockbench bench --resume runs/20261126T221500Z-1a2b3c`,
+		Args: positional(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error { return runBench(a, c, f) },
+	}
+	fl := c.Flags()
+	fl.StringVarP(&f.matrix, "matrix", "m", scenarios.DefaultMatrix, "a built-in matrix name (see --list) or a YAML file")
+	fl.BoolVar(&f.list, "list", false, "list the built-in matrices and exit")
+	fl.StringVar(&f.resume, "resume", "", "finish an interrupted run directory without repeating its trials")
+	fl.StringVar(&f.shard, "shard", "", "run only share k of n of the cells, e.g. 2/4")
+	fl.StringVar(&f.filter, "filter", "", "run only matching cells, e.g. mode=threaded/competitor=none")
+	fl.Int64Var(&f.seed, "seed", 0, "root seed (default: the scenario's)")
+	fl.StringVar(&f.runsDir, "runs", "runs", "directory that holds run directories")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	fl.IntVar(&f.trials, "trials", 0, "override the scenario's measured trials per cell")
+	fl.IntVar(&f.warmup, "warmup", -1, "override the scenario's warmup trials per cell")
+	fl.StringVar(&f.versus, "versus", "", "compare every cell with its sibling at AXIS=VALUE, e.g. mode=sequential")
+	fl.BoolVar(&f.noReport, "no-report", false, "record trials only; do not print or write reports")
+	return c
+}
+
+func runBench(a *app, c *cobra.Command, f *benchFlags) error {
+	if f.list {
+		for _, b := range scenarios.Builtins() {
+			fmt.Fprintf(a.stdout, "%-8s %3d cells × %2d trials  %s\n", b.Name, b.Cells, b.Trials, b.Description)
+		}
+		return nil
+	}
+	if f.resume != "" && (c.Flags().Changed("matrix") || f.shard != "" || f.filter != "") {
+		return usageErr("--resume continues a run with its own matrix, filter and shard: drop -m, --filter and --shard")
+	}
+	o := harness.Options{
+		RunsDir: f.runsDir, Resume: f.resume, Filter: f.filter, Shard: f.shard, RootSeed: f.seed,
+		Command: append([]string{"lockbench"}, os.Args[1:]...), Versions: buildinfo.Get(), Host: buildinfo.Host(),
+	}
+	if f.resume == "" {
+		s, err := scenarios.Load(f.matrix)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		if f.trials > 0 {
+			s.Trials = f.trials
+		}
+		if f.warmup >= 0 {
+			s.Warmup = f.warmup
+		}
+		src, ok := scenarios.BuiltinYAML(f.matrix)
+		if !ok || strings.ContainsAny(f.matrix, `/\.`) {
+			if src, err = os.ReadFile(f.matrix); err != nil {
+				return usageErr("read %s: %v", f.matrix, err)
+			}
+		}
+		o.Scenario, o.ScenarioYAML = s, src
+	}
+	if !f.quiet {
+		o.Progress = a.stderr
+		if fd, ok := a.stderr.(interface{ Fd() uintptr }); ok && isatty.IsTerminal(fd.Fd()) {
+			o.Live = true
+		}
+	}
+	res, err := harness.Execute(a.ctx, o)
+	if res == nil {
+		if errors.Is(err, scenarios.ErrInvalid) {
+			return usageErr("%v", err)
+		}
+		return err
+	}
+	if !f.quiet {
+		fmt.Fprintf(a.stderr, "run directory: %s (%d trials run, %d already recorded; harness cost %.0f ms per trial)\n",
+			res.Dir, res.Ran, res.Skipped, res.HarnessCost.Seconds()*1000)
+	}
+	if err != nil && !errors.Is(err, harness.ErrInterrupted) {
+		return err
+	}
+	if f.noReport {
+		if err != nil {
+			return &exitError{code: exitUnknown, err: err}
+		}
+		return nil
+	}
+	code, rerr := writeRunReports(a, []string{res.Dir}, res.Dir, f.versus)
+	if rerr != nil {
+		return rerr
+	}
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
+	return withCode(code)
+}
+
+// reportFiles are the outputs bench writes into a run directory.
+var reportFiles = []struct {
+	name  string
+	write func(w *strings.Builder, r *reports.Report) error
+}{
+	{"report.txt", func(w *strings.Builder, r *reports.Report) error { return reports.WriteText(w, r) }},
+	{"report.md", func(w *strings.Builder, r *reports.Report) error { return reports.WriteMarkdown(w, r) }},
+	{"report.json", func(w *strings.Builder, r *reports.Report) error { return reports.WriteJSON(w, r) }},
+	{"report.junit.xml", func(w *strings.Builder, r *reports.Report) error { return reports.WriteJUnit(w, r) }},
+	{"report.html", func(w *strings.Builder, r *reports.Report) error { return reports.WriteHTML(w, r) }},
+	{"report.bench.txt", func(w *strings.Builder, r *reports.Report) error { return reports.WriteGoBench(w, r) }},
+}
+
+// writeRunReports builds the report of dirs, writes every format into outDir (when set) and
+// prints the text report. It returns the verdict's exit code.
+func writeRunReports(a *app, dirs []string, outDir, versus string) (int, error) {
+	r, err := buildReport(dirs, versus)
+	if err != nil {
+		return 0, err
+	}
+	if outDir != "" {
+		for _, rf := range reportFiles {
+			var b strings.Builder
+			if err := rf.write(&b, r); err != nil {
+				return 0, fmt.Errorf("%s: %w", rf.name, err)
+			}
+			if err := history.WriteFileAtomic(filepath.Join(outDir, rf.name), []byte(b.String())); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if err := reports.WriteText(a.stdout, r); err != nil {
+		return 0, err
+	}
+	if outDir != "" {
+		fmt.Fprintf(a.stdout, "\nreports: %s/report.{txt,md,json,junit.xml,html,bench.txt}\n", outDir)
+	}
+	return r.ExitCode(), nil
+}
+
+// buildReport loads run directories and computes their report with the targets and
+// expectations of their scenario.
+func buildReport(dirs []string, versus string) (*reports.Report, error) {
+	runs, err := reports.Load(dirs...)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	var opts reports.Options
+	if len(runs) > 0 {
+		spec, err := reports.ParseScenario(runs[0].Manifest.Scenario)
+		if err != nil {
+			return nil, err
+		}
+		opts.Targets, opts.Expectations = spec.Targets, spec.Expectations
+	}
+	if versus != "" {
+		k, v, ok := strings.Cut(versus, "=")
+		if !ok || k == "" || v == "" {
+			return nil, usageErr("--versus %q: write AXIS=VALUE, e.g. mode=sequential", versus)
+		}
+		opts.VersusAxis, opts.VersusBase = k, v
+	}
+	return reports.Build(runs, opts)
+}

@@ -1,0 +1,422 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"lockbench/harness/competitor"
+	"lockbench/history"
+	"lockbench/scenarios"
+)
+
+// TrialCommand is how the runner starts a trial process: Path with Args, then `--spec JSON`.
+type TrialCommand struct {
+	Path string
+	Args []string
+	Env  []string
+}
+
+// Options configure one run of a scenario.
+type Options struct {
+	// Scenario is the scenario to run (ignored when Resume is set: the run directory's copy is
+	// used).
+	Scenario *scenarios.Scenario
+	// ScenarioYAML is the scenario's source, kept in the run directory for --resume.
+	ScenarioYAML []byte
+	// RunsDir holds run directories (default "runs").
+	RunsDir string
+	// Resume is an existing run directory to finish.
+	Resume string
+	// Filter selects cells (scenarios.Filter syntax); Shard is "k/n".
+	Filter, Shard string
+	// RootSeed overrides the scenario's root seed when non-zero.
+	RootSeed int64
+	// Trial starts trial processes; the zero value re-executes this binary as `lockbench trial`.
+	Trial TrialCommand
+	// Progress receives progress lines (nil: none); Live redraws one line (a terminal).
+	Progress io.Writer
+	Live     bool
+	// Command, Versions and Host go into the manifest.
+	Command  []string
+	Versions history.Versions
+	Host     history.Host
+}
+
+// Result describes a finished (or interrupted) run.
+type Result struct {
+	Dir         string
+	Manifest    history.Manifest
+	Scenario    *scenarios.Scenario
+	Cells       []scenarios.Cell
+	Planned     int // trials in the run's schedule
+	Skipped     int // trials already recorded before this session (resume)
+	Ran         int // trials run and recorded now
+	Interrupted bool
+	// HarnessCost is the mean time per trial spent outside the workload (process start,
+	// set-up, competitors, data check, tear-down, recording).
+	HarnessCost time.Duration
+}
+
+// ErrInterrupted is returned (wrapped) when the run was stopped before its schedule finished.
+var ErrInterrupted = errors.New("run interrupted")
+
+// Execute runs (or resumes) a scenario: every trial of the schedule that is not yet recorded
+// runs in a fresh directory as a child process in its own process group, killed with its whole
+// group when it passes the scenario's timeout. Each finished trial is appended to the history
+// and synced before the next one starts, so a crash or Ctrl-C loses nothing recorded.
+func Execute(ctx context.Context, o Options) (*Result, error) {
+	r, err := prepare(o)
+	if err != nil {
+		return nil, err
+	}
+	app, err := history.OpenAppender(r.Dir)
+	if err != nil {
+		return r, err
+	}
+	defer app.Close()
+	existing, err := history.ReadTrials(r.Dir)
+	if err != nil {
+		return r, err
+	}
+	done := map[string]bool{}
+	check := newFingerprintCheck()
+	for _, t := range existing {
+		done[slotID(t.Cell, t.Trial, t.Warmup)] = true
+		check.observe(t)
+	}
+	slots := scenarios.Schedule(r.Cells, r.Scenario.Trials, r.Scenario.Warmup, r.Manifest.RootSeed)
+	r.Planned = len(slots)
+	prog := newProgress(o.Progress, o.Live, len(slots))
+	var cost time.Duration
+	for _, sl := range slots {
+		if done[slotID(sl.Cell.Key, sl.Trial, sl.Warmup)] {
+			r.Skipped++
+			prog.skip()
+			continue
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		began := time.Now()
+		t, interrupted := runSlot(ctx, o, r, sl)
+		if interrupted {
+			break
+		}
+		check.apply(&t)
+		if err := app.Append(t); err != nil {
+			return r, err
+		}
+		r.Ran++
+		cost += time.Since(began) - time.Duration(t.WallS*float64(time.Second))
+		prog.trial(t)
+	}
+	prog.finish()
+	if r.Ran > 0 {
+		r.HarnessCost = cost / time.Duration(r.Ran)
+	}
+	if r.Ran+r.Skipped < r.Planned {
+		r.Interrupted = true
+		return r, fmt.Errorf("%w after %d of %d trials: resume with: lockbench bench --resume %s", ErrInterrupted, r.Ran+r.Skipped, r.Planned, r.Dir)
+	}
+	return r, nil
+}
+
+func slotID(cell string, trial int, warmup bool) string {
+	return fmt.Sprintf("%s#%d#%v", cell, trial, warmup)
+}
+
+// prepare creates (or reopens, for a resume) the run directory and its manifest.
+func prepare(o Options) (*Result, error) {
+	r := &Result{}
+	if o.Resume != "" {
+		m, err := history.ReadManifest(o.Resume)
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
+		}
+		src, err := os.ReadFile(filepath.Join(o.Resume, history.ScenarioFile))
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
+		}
+		s, err := scenarios.Parse(filepath.Join(o.Resume, history.ScenarioFile), src)
+		if err != nil {
+			return nil, err
+		}
+		s.RootSeed = m.RootSeed
+		r.Dir, r.Manifest, r.Scenario = o.Resume, m, s
+		o.Filter, o.Shard = m.Filter, m.Shard
+	} else {
+		if o.Scenario == nil {
+			return nil, errors.New("no scenario")
+		}
+		s := o.Scenario
+		if o.RootSeed != 0 {
+			s.RootSeed = o.RootSeed
+		}
+		r.Scenario = s
+	}
+	cells := r.Scenario.Cells()
+	if o.Filter != "" {
+		var err error
+		if cells, err = scenarios.Filter(cells, o.Filter); err != nil {
+			return nil, err
+		}
+	}
+	if o.Shard != "" {
+		k, n, err := scenarios.ParseShard(o.Shard)
+		if err != nil {
+			return nil, err
+		}
+		if cells, err = scenarios.Shard(cells, k, n); err != nil {
+			return nil, err
+		}
+	}
+	if len(cells) == 0 {
+		return nil, &scenarios.Error{File: "--filter", Msg: fmt.Sprintf("%q selects no cell of %s", o.Filter, r.Scenario.Name)}
+	}
+	r.Cells = cells
+	if o.Resume != "" {
+		return r, nil
+	}
+	runsDir := o.RunsDir
+	if runsDir == "" {
+		runsDir = "runs"
+	}
+	id := newRunID()
+	r.Dir = filepath.Join(runsDir, time.Now().UTC().Format("20060102T150405Z")+"-"+id)
+	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create run directory: %w", err)
+	}
+	eff, err := r.Scenario.Effective()
+	if err != nil {
+		return nil, err
+	}
+	r.Manifest = history.Manifest{
+		SchemaVersion: history.SchemaVersion, ID: id, CreatedAt: time.Now().UTC(), Command: o.Command,
+		RootSeed: r.Scenario.RootSeed, Shard: o.Shard, Filter: o.Filter, Scenario: eff,
+		Versions: o.Versions, Host: o.Host,
+	}
+	if err := history.WriteFileAtomic(filepath.Join(r.Dir, history.ScenarioFile), o.ScenarioYAML); err != nil {
+		return nil, err
+	}
+	if err := history.WriteManifest(r.Dir, r.Manifest); err != nil {
+		return nil, err
+	}
+	if err := linkLatest(runsDir, filepath.Base(r.Dir)); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func newRunID() string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// linkLatest points runs/latest at the newest run, replacing the link atomically.
+func linkLatest(runsDir, name string) error {
+	tmp := filepath.Join(runsDir, ".latest.tmp")
+	_ = os.Remove(tmp)
+	if err := os.Symlink(name, tmp); err != nil {
+		return fmt.Errorf("link latest run: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(runsDir, "latest")); err != nil {
+		return fmt.Errorf("link latest run: %w", err)
+	}
+	return nil
+}
+
+// trialSpec turns a scheduled slot into the spec of its trial process.
+func trialSpec(s *scenarios.Scenario, sl scenarios.Slot, dir string) TrialSpec {
+	c := sl.Cell
+	spec := TrialSpec{
+		Cell: c.Key, Trial: sl.Trial, Warmup: sl.Warmup, Dir: dir, Workload: s.Workload.Kind,
+		Mode: c.Mode, Threads: c.Threads, Coordination: c.Coordination, LockRetry: c.LockRetry,
+		Employees: c.Employees, Years: c.Years, Seed: c.Seed,
+		Competitor: competitorSpec(c.Competitor, filepath.Join(dir, DBName)),
+	}
+	if s.Workload.Kind == scenarios.WorkloadExec {
+		spec.Command = scenarios.Expand(s.Workload.Command, c, filepath.Join(dir, DBName))
+	}
+	return spec
+}
+
+// competitorSpec maps a scenario's competitor onto the competitor package's Spec.
+func competitorSpec(c scenarios.CompetitorSpec, db string) competitor.Spec {
+	spec := competitor.Spec{Kind: c.Kind, Count: c.Count, Command: c.Command}
+	switch c.Kind {
+	case competitor.FlappingProcess:
+		// The scenario's period is one open/close cycle; the competitor's is each half.
+		spec.Period = c.Period / 2
+	default:
+		spec.Period = c.Period
+	}
+	switch c.Start.Kind {
+	case scenarios.StartDelay:
+		spec.Delay = c.Start.Delay
+	case scenarios.StartYear:
+		spec.AtYear = c.Start.Year
+	}
+	return spec
+}
+
+// runSlot runs one trial process and turns what it reported into a history line. It returns
+// interrupted=true when the run's context ended (Ctrl-C): the trial was killed and is not
+// recorded.
+func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (history.Trial, bool) {
+	c := sl.Cell
+	t := history.Trial{
+		Cell: c.Key, Trial: sl.Trial, Warmup: sl.Warmup, Expected: c.Expect, StartedAt: time.Now().UTC(),
+		Seed: c.Seed, Params: c.Values,
+	}
+	dir, err := os.MkdirTemp(r.Dir, "trial-")
+	if err != nil {
+		t.Outcome = history.Outcome{Kind: history.Error, Message: "create trial directory: " + err.Error()}
+		return t, false
+	}
+	defer os.RemoveAll(dir)
+	spec := trialSpec(r.Scenario, sl, dir)
+	res, rss, failure, interrupted := startTrial(ctx, o.Trial, spec, r.Scenario.Timeout)
+	if interrupted {
+		return t, true
+	}
+	t.PeakRSSBytes = rss
+	if failure != nil {
+		t.Outcome = *failure
+		return t, false
+	}
+	t.Outcome = res.Outcome
+	t.WallS, t.SQLS, t.OverheadS, t.OverheadByKnd = res.Summary.Wall, res.Summary.SQL, res.Summary.Overhead, res.Summary.ByKind
+	t.Fingerprint, t.Spans, t.Note = res.Fingerprint, res.Spans, res.Note
+	return t, false
+}
+
+// startTrial runs `lockbench trial` in its own process group and decodes its result. A trial
+// that passes timeout is killed with its whole group (failure has kind timeout); one that dies
+// without a result is a crash. When ctx ends the group is killed and interrupted is true.
+func startTrial(ctx context.Context, tc TrialCommand, spec TrialSpec, timeout time.Duration) (res TrialResult, rss int64, failure *history.Outcome, interrupted bool) {
+	path, args := tc.Path, tc.Args
+	if path == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return res, 0, &history.Outcome{Kind: history.Error, Message: err.Error()}, false
+		}
+		path, args = exe, []string{"trial"}
+	}
+	b, _ := json.Marshal(spec)
+	cmd := exec.Command(path, append(append([]string(nil), args...), "--spec", string(b))...)
+	cmd.Env = append(os.Environ(), tc.Env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &limited{w: &stderr, n: 64 << 10}
+	if err := cmd.Start(); err != nil {
+		return res, 0, &history.Outcome{Kind: history.Error, Message: "start trial: " + err.Error()}, false
+	}
+	waitDone := make(chan error, 1)
+	go func() { waitDone <- cmd.Wait() }()
+	var timer <-chan time.Time
+	if timeout > 0 {
+		tm := time.NewTimer(timeout)
+		defer tm.Stop()
+		timer = tm.C
+	}
+	var werr error
+	timedOut := false
+	select {
+	case werr = <-waitDone:
+	case <-timer:
+		timedOut = true
+		killGroup(cmd.Process.Pid)
+		werr = <-waitDone
+	case <-ctx.Done():
+		killGroup(cmd.Process.Pid)
+		<-waitDone
+		return res, 0, nil, true
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss * 1024
+	}
+	if timedOut {
+		return res, rss, &history.Outcome{Kind: history.Timeout, Message: fmt.Sprintf("the trial ran past its timeout of %s and was killed with its process group", timeout)}, false
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &res); err != nil {
+		msg := strings.TrimSpace(lastLines(stderr.String(), 8))
+		o := &history.Outcome{Kind: history.Crash, Message: fmt.Sprintf("the trial process ended without a result (%v): %s", werr, msg)}
+		var ee *exec.ExitError
+		if errors.As(werr, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				o.Sub = ws.Signal().String()
+			}
+		}
+		return res, rss, o, false
+	}
+	return res, rss, nil, false
+}
+
+// killGroup kills a trial's whole process group (the trial, its workers and its exec command);
+// its competitors die with it (they are started with a parent-death signal).
+func killGroup(pid int) {
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+}
+
+// fingerprintCheck compares each trial's data with its cell's first trial and with the first
+// trial of any cell of the same size and seed (another mode must produce the same rows).
+type fingerprintCheck struct {
+	byCell map[string]ref
+	byData map[string]ref
+}
+
+type ref struct {
+	fp, cell string
+	trial    int
+}
+
+func newFingerprintCheck() *fingerprintCheck {
+	return &fingerprintCheck{byCell: map[string]ref{}, byData: map[string]ref{}}
+}
+
+func dataKey(t history.Trial) string {
+	return fmt.Sprintf("employees=%s/years=%s/seed=%d", t.Params["employees"], t.Params["years"], t.Seed)
+}
+
+// observe records an already checked trial's fingerprint as a reference.
+func (f *fingerprintCheck) observe(t history.Trial) {
+	if t.Fingerprint == "" || t.Outcome.Kind != history.OK {
+		return
+	}
+	r := ref{t.Fingerprint, t.Cell, t.Trial}
+	if _, ok := f.byCell[t.Cell]; !ok {
+		f.byCell[t.Cell] = r
+	}
+	if _, ok := f.byData[dataKey(t)]; !ok {
+		f.byData[dataKey(t)] = r
+	}
+}
+
+// apply turns an ok trial whose data differs from its references into a mismatch.
+func (f *fingerprintCheck) apply(t *history.Trial) {
+	if t.Fingerprint == "" || t.Outcome.Kind != history.OK {
+		return
+	}
+	for _, r := range []ref{f.byCell[t.Cell], f.byData[dataKey(*t)]} {
+		if r.fp != "" && r.fp != t.Fingerprint {
+			t.Outcome = history.Outcome{Kind: history.Mismatch, Message: fmt.Sprintf(
+				"data fingerprint %s differs from %s of %s trial %d", t.Fingerprint, r.fp, r.cell, r.trial)}
+			return
+		}
+	}
+	f.observe(*t)
+}

@@ -1,0 +1,312 @@
+// Package harness runs scenarios: it executes trials (each in a child process of its own, with
+// its competitors around it), classifies their outcomes, checks their data, and records them in
+// a run directory. Its subpackages hold the parts: competitor (the injected connections),
+// outcome (classification of DuckDB's errors), holders (who holds a lock, from /proc/locks) and
+// repro (the catalog of lock reproductions).
+package harness
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"lockbench/harness/competitor"
+	"lockbench/harness/holders"
+	"lockbench/harness/outcome"
+	"lockbench/history"
+	"lockbench/sim"
+	"lockbench/sim/trace"
+)
+
+// TrialSpec is everything one trial process needs. The runner writes it as JSON on the command
+// line of `lockbench trial`.
+type TrialSpec struct {
+	Cell         string          `json:"cell"`
+	Trial        int             `json:"trial"`
+	Warmup       bool            `json:"warmup"`
+	Dir          string          `json:"dir"`
+	Workload     string          `json:"workload"`
+	Command      string          `json:"command,omitempty"`
+	Mode         string          `json:"mode"`
+	Threads      int             `json:"threads"`
+	Coordination bool            `json:"coordination"`
+	LockRetry    bool            `json:"lock_retry"`
+	Employees    int             `json:"employees"`
+	Years        []int           `json:"years"`
+	Seed         int64           `json:"seed"`
+	Competitor   competitor.Spec `json:"competitor"`
+}
+
+// TrialResult is what a trial process reports on stdout.
+type TrialResult struct {
+	Outcome     history.Outcome    `json:"outcome"`
+	Summary     trace.Summary      `json:"summary"`
+	Fingerprint string             `json:"fingerprint,omitempty"`
+	Spans       []trace.Span       `json:"spans,omitempty"`
+	Events      []competitor.Event `json:"events,omitempty"`
+	Note        string             `json:"note,omitempty"`
+}
+
+// DBName is the database file of a trial inside its directory.
+const DBName = "trial.duckdb"
+
+// Roles tells a trial process how to start lockbench's other roles (workers and holders); the
+// zero value re-executes the running binary.
+type Roles struct {
+	Worker *sim.WorkerCommand
+	Holder competitor.Launcher
+}
+
+// RunTrial runs one trial in this process: it starts the competitor, runs the workload, classifies
+// what happened (naming a lock holder while it still holds the lock), stops the competitor, and
+// checks the data. It never returns an error: every failure is an outcome.
+func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
+	db := filepath.Join(spec.Dir, DBName)
+	var res TrialResult
+	fail := func(err error) TrialResult {
+		res.Outcome = outcome.Classify(err)
+		if res.Outcome.Kind == history.OK {
+			res.Outcome = history.Outcome{Kind: history.Error, Message: err.Error()}
+		}
+		return res
+	}
+	mode, err := sim.ParseMode(spec.Mode)
+	if err != nil {
+		return fail(err)
+	}
+	cfg := sim.Config{
+		DBPath: db, Mode: mode, Threads: spec.Threads, Coordination: spec.Coordination,
+		Employees: spec.Employees, Years: spec.Years, Seed: spec.Seed, Worker: roles.Worker, SkipInspect: true,
+	}
+	if spec.LockRetry {
+		r := sim.DefaultRetry
+		cfg.LockRetry = &r
+	}
+	// The file exists before any competitor arrives, as a pipeline's database does.
+	if err := createEmpty(db); err != nil {
+		return fail(err)
+	}
+	env := competitor.Env{DB: db, Launcher: roles.Holder}
+	var inproc *sql.DB
+	if spec.Competitor.Kind == competitor.InProcessWriter {
+		// A second connection of the workload's own process: in the in-process modes it
+		// shares the workload's DuckDB instance; in the process modes it is one more process
+		// holding the file.
+		if inproc, err = sql.Open("duckdb", sim.DSN(db, cfg.DuckDBThreads, false)); err != nil {
+			return fail(err)
+		}
+		defer inproc.Close()
+		env.InProcess = inproc
+		env.Tables = func() []string { return []string{"fct_workforce_snapshot", "fct_yearly_events", "int_comp_by_year"} }
+	}
+	start := time.Now()
+	comp, err := competitor.Start(ctx, spec.Competitor, env)
+	if err != nil {
+		res.Outcome = history.Outcome{Kind: history.Error, Message: "competitor did not start: " + err.Error()}
+		return res
+	}
+	defer comp.Stop()
+	if spec.Workload == "exec" {
+		if spec.Competitor.AtYear > 0 {
+			_ = comp.YearStarted(spec.Competitor.AtYear)
+		}
+		res = runExecTrial(ctx, spec, db)
+		if res.Outcome.Kind != history.OK {
+			holders.Enrich(&res.Outcome)
+		}
+		_ = comp.Stop()
+		res.Events = comp.Events()
+		res.Spans = append(res.Spans, competitorSpans(res.Events, start, res.Summary.Wall)...)
+		return res
+	}
+	cfg.BeforeYear = func(year int) { _ = comp.YearStarted(year) }
+	run, runErr := sim.Run(ctx, cfg)
+	if runErr != nil {
+		res.Outcome = outcome.Classify(runErr)
+		// Name the holder while it still holds the lock.
+		holders.Enrich(&res.Outcome)
+	}
+	stopErr := comp.Stop()
+	res.Events = comp.Events()
+	origin := start
+	if run != nil {
+		res.Spans = run.Spans
+		res.Summary = run.Summary
+		origin = run.Origin
+	}
+	res.Spans = append(res.Spans, competitorSpans(res.Events, origin, res.Summary.Wall)...)
+	if runErr != nil {
+		return res
+	}
+	if stopErr != nil {
+		res.Note = "stopping the competitor: " + stopErr.Error()
+	}
+	if inproc != nil {
+		// Release our own handle before the data check so it reads what is on disk.
+		inproc.Close()
+	}
+	fp, _, err := sim.Inspect(ctx, db)
+	if err != nil {
+		res.Outcome = outcome.Classify(err)
+		res.Note = "data check after the trial: " + err.Error()
+		return res
+	}
+	res.Fingerprint = fp
+	res.Outcome = history.Outcome{Kind: history.OK}
+	return res
+}
+
+// createEmpty makes sure a database file exists at path, closing it again at once.
+func createEmpty(path string) error {
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		return err
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return err
+	}
+	return db.Close()
+}
+
+// competitorSpans turns a competitor's events into one span per process, from the moment it
+// took its lock to the moment it let go (or the end of the trial), for the timeline.
+func competitorSpans(events []competitor.Event, origin time.Time, wall float64) []trace.Span {
+	type life struct {
+		start, end float64
+		name       string
+		open       bool
+	}
+	lives := map[int]*life{}
+	var order []int
+	for _, e := range events {
+		at := e.At.Sub(origin).Seconds()
+		l, ok := lives[e.PID]
+		switch e.Action {
+		case competitor.ActionHolds, competitor.ActionWrites:
+			if !ok {
+				l = &life{name: fmt.Sprintf("%s pid %d", e.Competitor, e.PID)}
+				lives[e.PID] = l
+				order = append(order, e.PID)
+			}
+			if !l.open {
+				l.start, l.open = at, true
+			}
+		case competitor.ActionKilled, competitor.ActionReleased, competitor.ActionTerminated, competitor.ActionFailed:
+			if ok && l.open {
+				l.end, l.open = at, false
+			}
+		}
+	}
+	var out []trace.Span
+	for _, pid := range order {
+		l := lives[pid]
+		end := l.end
+		if l.open || end < l.start {
+			end = wall
+		}
+		out = append(out, trace.Span{Kind: trace.Competitor, Name: l.name, Worker: -1, Start: l.start, End: end})
+	}
+	return out
+}
+
+// ExecTraceEnv is the environment variable that tells an exec workload where it may write its
+// spans as NDJSON.
+const ExecTraceEnv = "LOCKBENCH_TRACE"
+
+// runExecTrial runs the user's command (already expanded) in its own process group, with
+// LOCKBENCH_TRACE and LOCKBENCH_DB set. Its outcome comes from its exit status and its output.
+func runExecTrial(ctx context.Context, spec TrialSpec, db string) TrialResult {
+	var res TrialResult
+	tracePath := filepath.Join(spec.Dir, "trace.ndjson")
+	cmd := exec.Command("sh", "-c", spec.Command)
+	cmd.Dir = spec.Dir
+	cmd.Env = append(os.Environ(), ExecTraceEnv+"="+tracePath, "LOCKBENCH_DB="+db)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	var out bytes.Buffer
+	cmd.Stdout = &limited{w: &out, n: 1 << 20}
+	cmd.Stderr = cmd.Stdout
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		res.Outcome = history.Outcome{Kind: history.Error, Message: "start command: " + err.Error()}
+		return res
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		err = <-done
+	}
+	wall := time.Since(start).Seconds()
+	res.Spans = readTrace(tracePath)
+	res.Summary = trace.Summarize(res.Spans, wall)
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		res.Outcome = history.Outcome{Kind: history.OK}
+	case ctx.Err() != nil:
+		res.Outcome = history.Outcome{Kind: history.Timeout, Message: "the command was stopped: " + ctx.Err().Error()}
+	case errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled():
+		res.Outcome = history.Outcome{Kind: history.Crash, Sub: ee.Sys().(syscall.WaitStatus).Signal().String(), Message: lastLines(out.String(), 5)}
+	default:
+		res.Outcome = outcome.ClassifyText(out.String())
+		if res.Outcome.Kind == history.OK {
+			res.Outcome = history.Outcome{Kind: history.Error, Message: fmt.Sprintf("%v: %s", err, lastLines(out.String(), 5))}
+		}
+	}
+	return res
+}
+
+// readTrace reads an exec workload's NDJSON spans, skipping lines that do not parse.
+func readTrace(path string) []trace.Span {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var out []trace.Span
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		var s trace.Span
+		if json.Unmarshal(line, &s) == nil && s.Kind != "" {
+			out = append(out, s)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	return out
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// limited writes at most n bytes to w and drops the rest.
+type limited struct {
+	w io.Writer
+	n int
+}
+
+func (l *limited) Write(p []byte) (int, error) {
+	if l.n > 0 {
+		k := min(len(p), l.n)
+		l.n -= k
+		_, _ = l.w.Write(p[:k])
+	}
+	return len(p), nil
+}
