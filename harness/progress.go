@@ -11,13 +11,12 @@ import (
 // progress reports the run's advance on stderr: one redrawn line on a terminal, one plain line
 // per trial otherwise, nothing when w is nil.
 type progress struct {
-	w        io.Writer
-	live     bool
-	total    int
-	done     int
-	ran      int
-	start    time.Time
-	lastCell string
+	w     io.Writer
+	live  bool
+	total int
+	done  int
+	ran   int
+	start time.Time
 }
 
 func newProgress(w io.Writer, live bool, total int) *progress {

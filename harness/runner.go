@@ -154,6 +154,20 @@ func prepare(o Options) (*Result, error) {
 			return nil, err
 		}
 		s.RootSeed = m.RootSeed
+		// Trial counts may have been overridden on the command line: the manifest has the
+		// effective ones.
+		var eff struct {
+			Trials *int `json:"trials"`
+			Warmup *int `json:"warmup"`
+		}
+		if err := json.Unmarshal(m.Scenario, &eff); err == nil {
+			if eff.Trials != nil {
+				s.Trials = *eff.Trials
+			}
+			if eff.Warmup != nil {
+				s.Warmup = *eff.Warmup
+			}
+		}
 		r.Dir, r.Manifest, r.Scenario = o.Resume, m, s
 		o.Filter, o.Shard = m.Filter, m.Shard
 	} else {

@@ -1,0 +1,29 @@
+# lockbench — common tasks. `make test` is what CI runs (.ci/run).
+GO ?= go
+BIN ?= bin/lockbench
+
+.PHONY: build test bench lint quick clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/lockbench
+
+test:
+	$(GO) test ./...
+
+# Go benchmarks of the workload: 5,000 employees × 3 years in every mode, the census generator,
+# and the 100,000 × 5 years threaded run.
+bench:
+	$(GO) test ./sim -run '^$$' -bench 'BenchmarkSim|BenchmarkCensus' -benchtime 3x
+	$(GO) test ./sim -run '^$$' -bench 'BenchmarkLarge' -benchtime 1x
+
+lint:
+	gofmt -l . | (! grep .)
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+# The main job on the embedded defaults: the quick pre-merge matrix.
+quick:
+	$(GO) run ./cmd/lockbench bench
+
+clean:
+	rm -rf bin runs

@@ -1,0 +1,188 @@
+package competitor_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"lockbench/harness/competitor"
+	"lockbench/harness/outcome"
+	"lockbench/history"
+)
+
+// holdEnv makes the test binary act as `lockbench hold` instead of running tests.
+const holdEnv = "LOCKBENCH_COMPETITOR_TEST_HOLD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(holdEnv) == "1" {
+		os.Exit(holdMain(os.Args[2:]))
+	}
+	os.Exit(m.Run())
+}
+
+// holdMain is what `lockbench hold` does: parse, hold until SIGINT/SIGTERM, report errors.
+func holdMain(args []string) int {
+	o, err := competitor.ParseHoldArgs(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	o.Ready = os.Stdout
+	if err := competitor.Hold(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "lockbench:", err)
+		return 1
+	}
+	return 0
+}
+
+// launcher runs this test binary as the holder.
+var launcher = competitor.Launcher{Path: os.Args[0], Args: []string{"hold"}, Env: []string{holdEnv + "=1"}}
+
+func testEnv(db string) competitor.Env {
+	return competitor.Env{DB: db, Launcher: launcher}
+}
+
+// newDB creates a database file with a table t of 100 rows and closes it.
+func newDB(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "a.db")
+	db, err := sql.Open("duckdb", path)
+	require.NoError(t, err)
+	_, err = db.Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER); INSERT INTO t SELECT range, 0 FROM range(100)")
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	return path
+}
+
+// start starts a competitor and stops it when the test ends.
+func start(t *testing.T, spec competitor.Spec, env competitor.Env) *competitor.Running {
+	t.Helper()
+	r, err := competitor.Start(context.Background(), spec, env)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, r.Stop()) })
+	return r
+}
+
+// openErr opens path from the test process (read-only when ro) and returns the open's error,
+// closing the database when the open worked.
+func openErr(path string, ro bool) error {
+	dsn := path
+	if ro {
+		dsn += "?access_mode=read_only"
+	}
+	db, err := sql.Open("duckdb", dsn)
+	if err != nil {
+		return err
+	}
+	return db.Close()
+}
+
+// count returns the number of rows of table in the database at path (opened read-write).
+func count(t *testing.T, path, table string) int {
+	t.Helper()
+	db, err := sql.Open("duckdb", path)
+	require.NoError(t, err)
+	defer db.Close()
+	var n int
+	require.NoError(t, db.QueryRow("SELECT count(*) FROM "+table).Scan(&n))
+	return n
+}
+
+// requireLockConflict asserts that err is DuckDB's lock error naming one of pids.
+func requireLockConflict(t *testing.T, err error, pids []int, readOnlyWouldWork bool) history.Outcome {
+	t.Helper()
+	require.Error(t, err)
+	o := outcome.Classify(err)
+	require.Equal(t, history.LockConflict, o.Kind, err.Error())
+	assert.Contains(t, pids, o.HolderPID, err.Error())
+	assert.Equal(t, readOnlyWouldWork, o.ReadOnlyWouldWork, err.Error())
+	assert.True(t, outcome.IsLockConflict(err))
+	return o
+}
+
+// gone asserts that pid no longer exists: not running, and reaped (no zombie left).
+func gone(t *testing.T, pid int) {
+	t.Helper()
+	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	assert.True(t, os.IsNotExist(err), "pid %d is still there (%s)", pid, procLine(pid))
+}
+
+// groupGone asserts that no process (not even a zombie) is left in process group pg.
+func groupGone(t *testing.T, pg int) {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if _, g := procStat(pid); g == pg {
+			t.Errorf("pid %d of group %d is left: %s", pid, pg, procLine(pid))
+		}
+	}
+}
+
+func procLine(pid int) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	return strings.TrimSpace(string(b))
+}
+
+// procStat returns pid's state letter and process group.
+func procStat(pid int) (byte, int) {
+	s := procLine(pid)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 3 {
+		return 0, 0
+	}
+	pg, _ := strconv.Atoi(f[2])
+	return f[0][0], pg
+}
+
+// eventually polls cond until it holds, failing the test after a generous deadline (this is
+// synchronisation, not a timing assertion).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// actions counts r's events with action a.
+func actions(r *competitor.Running, a string) int {
+	n := 0
+	for _, e := range r.Events() {
+		if e.Action == a {
+			n++
+		}
+	}
+	return n
+}
+
+func distinct(pids []int) []int {
+	s := slices.Clone(pids)
+	slices.Sort(s)
+	return slices.Compact(s)
+}

@@ -1,0 +1,477 @@
+package competitor
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"lockbench/harness/holders"
+	"lockbench/history"
+)
+
+// Process states, for naming how a process ended.
+const (
+	stateRunning int32 = iota
+	stateFrozen
+	stateKilling
+	stateTerminating
+)
+
+// proc is one competitor process, the leader of its own process group.
+type proc struct {
+	cmd    *exec.Cmd
+	pid    int // the leader, and the process group's id
+	holder atomic.Int64
+	mode   string
+	stderr *tail
+
+	ready     chan string   // the first stdout line
+	stdoutEOF chan struct{} // closed when stdout is drained
+	done      chan struct{} // closed once the process is reaped and its exit recorded
+	waitErr   error         // set before done is closed
+
+	held  atomic.Bool  // took its lock: its exit is recorded as an event
+	state atomic.Int32 // one of the state constants
+
+	termOnce sync.Once
+	termErr  error
+}
+
+// spawn starts cmd as the leader of a new process group and registers it, unless Stop has
+// begun. With readyLine, stdout is read for the ready line; otherwise it is kept with stderr.
+// The process gets SIGKILL if this process dies (a trial killed at its timeout), so no holder
+// outlives the trial that started it.
+func (r *Running) spawn(cmd *exec.Cmd, readyLine bool) (*proc, error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = r.env.Grace
+	p := &proc{
+		cmd:       cmd,
+		stderr:    &tail{max: 16 << 10},
+		ready:     make(chan string, 1),
+		stdoutEOF: make(chan struct{}),
+		done:      make(chan struct{}),
+	}
+	cmd.Stderr = p.stderr
+	var pr, pw *os.File
+	if readyLine {
+		var err error
+		if pr, pw, err = os.Pipe(); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.label, err)
+		}
+		cmd.Stdout = pw
+	} else {
+		cmd.Stdout = p.stderr
+		close(p.stdoutEOF)
+	}
+	closePipes := func() {
+		if pr != nil {
+			pr.Close()
+			pw.Close()
+		}
+	}
+
+	r.mu.Lock()
+	if r.stopping {
+		r.mu.Unlock()
+		closePipes()
+		return nil, errStopping
+	}
+	if err := cmd.Start(); err != nil {
+		r.mu.Unlock()
+		closePipes()
+		return nil, fmt.Errorf("%s: start %s: %w", r.label, cmd.Path, err)
+	}
+	p.pid = cmd.Process.Pid
+	p.holder.Store(int64(p.pid))
+	r.procs = append(r.procs, p)
+	r.mu.Unlock()
+
+	if pr != nil {
+		pw.Close()
+		go func() {
+			defer close(p.stdoutEOF)
+			defer pr.Close()
+			br := bufio.NewReader(pr)
+			if line, err := br.ReadString('\n'); err == nil {
+				p.ready <- strings.TrimSpace(line)
+			}
+			_, _ = io.Copy(io.Discard, br)
+		}()
+	}
+	go func() {
+		p.waitErr = cmd.Wait()
+		r.exited(p) // before done, so that the event is there when Stop returns
+		close(p.done)
+	}()
+	return p, nil
+}
+
+var rePID = regexp.MustCompile(`\(pid (\d+)\)`)
+
+// launch runs a holder process with options o (on r's database) and waits for its ready line.
+func (r *Running) launch(o HoldOptions) (*proc, error) {
+	o.DB = r.db
+	p, err := r.spawn(r.env.Launcher.Command(o), true)
+	if err != nil {
+		return nil, err
+	}
+	p.mode = "read-write"
+	if o.ReadOnly {
+		p.mode = "read-only"
+	}
+	timer := time.NewTimer(r.env.ReadyTimeout)
+	defer timer.Stop()
+	var line string
+	select {
+	case line = <-p.ready:
+	case <-p.done:
+		// It may have printed its line just before exiting (a very short hold).
+		<-p.stdoutEOF
+		select {
+		case line = <-p.ready:
+		default:
+			return nil, r.holderError(p, fmt.Errorf("exited before holding %s: %w", r.base(), p.waitErr))
+		}
+	case <-timer.C:
+		_ = r.terminate(p)
+		return nil, r.holderError(p, fmt.Errorf("no ready line within %s", r.env.ReadyTimeout))
+	case <-r.ctx.Done():
+		_ = r.terminate(p)
+		return nil, errStopping
+	}
+	if !strings.HasPrefix(line, ReadyPrefix) {
+		_ = r.terminate(p)
+		return nil, r.holderError(p, fmt.Errorf("unexpected ready line %q", line))
+	}
+	if m := rePID.FindStringSubmatch(line); m != nil {
+		if pid, err := strconv.Atoi(m[1]); err == nil {
+			p.holder.Store(int64(pid))
+		}
+	}
+	r.held(p)
+	return p, nil
+}
+
+// held records that p holds its lock.
+func (r *Running) held(p *proc) {
+	pid := int(p.holder.Load())
+	r.mu.Lock()
+	r.pids = append(r.pids, pid)
+	r.mu.Unlock()
+	p.held.Store(true)
+	r.record(pid, ActionHolds, "holds %s %s (pid %d)", r.base(), p.mode, pid)
+}
+
+func (r *Running) holderError(p *proc, err error) *HolderError {
+	s := p.stderr.String()
+	return &HolderError{Competitor: r.label, PID: p.pid, Stderr: s, Outcome: errorOutcome(s), Err: err}
+}
+
+// exited records how a process that held its lock ended.
+func (r *Running) exited(p *proc) {
+	if !p.held.Load() {
+		return // launch reports failures before the lock was held
+	}
+	pid := int(p.holder.Load())
+	switch p.state.Load() {
+	case stateKilling:
+		r.record(pid, ActionKilled, "killed pid %d with SIGKILL; %s is free", pid, r.base())
+	case stateTerminating:
+		r.record(pid, ActionTerminated, "pid %d terminated by the harness", pid)
+	default:
+		if p.waitErr == nil {
+			r.record(pid, ActionReleased, "released %s (pid %d)", r.base(), pid)
+			return
+		}
+		r.fail(pid, r.holderError(p, fmt.Errorf("exited: %w", p.waitErr)))
+	}
+}
+
+// terminate ends p's process group and reaps p: first the group's other members (so that their
+// parent, still alive, reaps them), then the whole group; SIGCONT before SIGTERM so a frozen
+// process can act on it; SIGKILL after the grace period. It is idempotent.
+func (r *Running) terminate(p *proc) error {
+	p.termOnce.Do(func() {
+		pg := p.pid
+		defer func() { _ = unix.Kill(-pg, unix.SIGKILL) }() // stragglers; ESRCH when none
+		select {
+		case <-p.done:
+			return
+		default:
+		}
+		p.state.CompareAndSwap(stateRunning, stateTerminating)
+		p.state.CompareAndSwap(stateFrozen, stateTerminating)
+		grace := r.env.Grace
+		if others := pendingMembers(pg); len(others) > 0 {
+			for _, m := range others {
+				_ = unix.Kill(m, unix.SIGCONT)
+				_ = unix.Kill(m, unix.SIGTERM)
+			}
+			waitFor(grace, 5*time.Millisecond, func() bool { return len(pendingMembers(pg)) == 0 }, p.done)
+		}
+		_ = unix.Kill(-pg, unix.SIGCONT)
+		_ = unix.Kill(-pg, unix.SIGTERM)
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+		}
+		_ = unix.Kill(-pg, unix.SIGKILL)
+		t2 := time.NewTimer(30 * time.Second)
+		defer t2.Stop()
+		select {
+		case <-p.done:
+		case <-t2.C:
+			p.termErr = fmt.Errorf("%s: pid %d survived SIGKILL for 30s", r.label, pg)
+		}
+	})
+	return p.termErr
+}
+
+// freeze stops p's process group with SIGSTOP and waits until the holder is stopped.
+func (r *Running) freeze(p *proc) error {
+	p.state.Store(stateFrozen)
+	pid := int(p.holder.Load())
+	if err := unix.Kill(-p.pid, unix.SIGSTOP); err != nil {
+		return fmt.Errorf("%s: SIGSTOP pid %d: %w", r.label, p.pid, err)
+	}
+	if !waitFor(r.env.ReadyTimeout, 2*time.Millisecond, func() bool { return procState(pid) == 'T' }, p.done) {
+		return r.holderError(p, fmt.Errorf("pid %d did not stop", pid))
+	}
+	r.record(pid, ActionFrozen, "froze pid %d with SIGSTOP; it keeps its lock on %s", pid, r.base())
+	return nil
+}
+
+// killLater kills p's process group with SIGKILL after d, unless Stop comes first.
+func (r *Running) killLater(p *proc, d time.Duration) {
+	defer r.wg.Done()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-r.ctx.Done():
+		return
+	case <-p.done:
+		return
+	case <-t.C:
+	}
+	p.state.Store(stateKilling)
+	_ = unix.Kill(-p.pid, unix.SIGKILL)
+	<-p.done
+}
+
+// flap relaunches a holder one period after the previous one released the file, until Stop.
+// A launch that finds the file locked (the workload has it) is part of the competition: it is
+// recorded and retried a period later.
+func (r *Running) flap(p *proc, o HoldOptions, period time.Duration) {
+	defer r.wg.Done()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-p.done:
+		}
+		for {
+			t := time.NewTimer(period)
+			select {
+			case <-r.ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			np, err := r.launch(o)
+			if err == nil {
+				p = np
+				break
+			}
+			var he *HolderError
+			switch {
+			case errors.Is(err, errStopping):
+				return
+			case errors.As(err, &he) && he.Outcome.Kind == history.LockConflict:
+				r.record(he.PID, ActionBlocked, "could not lock %s: %s", r.base(), he.Outcome.Message)
+			default:
+				r.fail(0, err)
+				return
+			}
+		}
+	}
+}
+
+// startExec runs the user's command and waits until a process of its group holds a lock on the
+// database file, or the command ends.
+func (r *Running) startExec() error {
+	line := strings.ReplaceAll(r.spec.Command, "{db}", shellQuote(r.db))
+	cmd := exec.Command("sh", "-c", line)
+	cmd.Env = append(os.Environ(), "LOCKBENCH_DB="+r.db)
+	p, err := r.spawn(cmd, false)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(r.env.ReadyTimeout)
+	for {
+		if h, ok := groupHolder(r.db, p.pid); ok {
+			p.holder.Store(int64(h.PID))
+			p.mode = "read-write"
+			if h.Mode == holders.ModeRead {
+				p.mode = "read-only"
+			}
+			r.held(p)
+			return nil
+		}
+		if time.Now().After(deadline) {
+			_ = r.terminate(p)
+			return r.holderError(p, fmt.Errorf("%q did not lock %s within %s", line, r.base(), r.env.ReadyTimeout))
+		}
+		t := time.NewTimer(5 * time.Millisecond)
+		select {
+		case <-p.done:
+			t.Stop()
+			if p.waitErr != nil {
+				return r.holderError(p, fmt.Errorf("%q exited before locking %s: %w", line, r.base(), p.waitErr))
+			}
+			r.record(p.pid, ActionReleased, "command %q finished before it locked %s (pid %d)", line, r.base(), p.pid)
+			return nil
+		case <-r.ctx.Done():
+			t.Stop()
+			_ = r.terminate(p)
+			return errStopping
+		case <-t.C:
+		}
+	}
+}
+
+// groupHolder returns a lock on db held by a process of process group pg.
+func groupHolder(db string, pg int) (holders.Holder, bool) {
+	hs, err := holders.Lookup(db)
+	if err != nil {
+		return holders.Holder{}, false
+	}
+	for _, h := range hs {
+		if h.PID > 0 && (h.PID == pg || procPgrp(h.PID) == pg) {
+			return h, true
+		}
+	}
+	return holders.Holder{}, false
+}
+
+// waitFor polls cond every step until it holds (true), d passes or stop is closed (false, or
+// cond's last value).
+func waitFor(d, step time.Duration, cond func() bool, stop <-chan struct{}) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		t := time.NewTimer(step)
+		select {
+		case <-stop:
+			t.Stop()
+			return cond()
+		case <-t.C:
+		}
+	}
+}
+
+// procStat returns the state, parent and process group of pid from /proc/PID/stat.
+func procStat(pid int) (state byte, ppid, pgrp int, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	// pid (comm) state ppid pgrp ...; comm may contain spaces and parentheses.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, 0, 0, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 3 || len(f[0]) == 0 {
+		return 0, 0, 0, false
+	}
+	pp, err1 := strconv.Atoi(f[1])
+	pg, err2 := strconv.Atoi(f[2])
+	if err1 != nil || err2 != nil {
+		return 0, 0, 0, false
+	}
+	return f[0][0], pp, pg, true
+}
+
+func procState(pid int) byte {
+	s, _, _, _ := procStat(pid)
+	return s
+}
+
+func procPgrp(pid int) int {
+	_, _, pg, _ := procStat(pid)
+	return pg
+}
+
+// pendingMembers lists the members of process group pg, other than its leader pg, that still
+// have to end: the live ones, and the exited ones that the leader has yet to reap. (A zombie
+// whose parent is gone belongs to init; nobody here can reap it.)
+func pendingMembers(pg int) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == pg {
+			continue
+		}
+		s, pp, g, ok := procStat(pid)
+		if !ok || g != pg {
+			continue
+		}
+		if (s != 'Z' && s != 'X') || pp == pg {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// shellQuote quotes s for sh.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if len(t.b) > t.max {
+		t.b = append(t.b[:0], t.b[len(t.b)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
+}

@@ -1,0 +1,233 @@
+// Package holders finds the processes that hold POSIX or flock locks on a DuckDB database file
+// and its write-ahead log, by reading /proc/locks.
+//
+// It never opens the database file: POSIX locks belong to a process, and closing any descriptor
+// of the file drops all of that process's locks on it, so a lookup made from the process that
+// has the database open must not touch the file (reference/duckdb-locking.md §2). Lookup only
+// stats the paths and reads /proc, which is safe from anywhere.
+package holders
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"lockbench/history"
+)
+
+// Lock modes of a Holder.
+const (
+	// ModeRead is a shared lock (a read-only DuckDB holder).
+	ModeRead = "read"
+	// ModeWrite is an exclusive lock (a read-write DuckDB holder).
+	ModeWrite = "write"
+)
+
+// Holder is one lock on the database file or its .wal, as /proc/locks lists it.
+type Holder struct {
+	// PID is the process that owns the lock, as seen from this PID namespace (-1 for an open
+	// file description lock, which has no owning process).
+	PID int
+	// Mode is ModeRead or ModeWrite.
+	Mode string
+	// Type is the kernel's lock type: POSIX (what DuckDB takes), FLOCK or OFDLCK.
+	Type string
+	// File is the locked path: the database file or its .wal.
+	File string
+	// Exe is the target of /proc/PID/exe, the executable DuckDB names in its lock error; empty
+	// when it cannot be read.
+	Exe string
+	// Cmdline is the process's command line with arguments separated by spaces; empty when it
+	// cannot be read.
+	Cmdline string
+}
+
+// procRoot is where the proc file system is mounted.
+const procRoot = "/proc"
+
+// target is a file whose locks Lookup reports.
+type target struct {
+	path     string
+	dev      uint64
+	ino      uint64
+	maj, min uint32
+}
+
+// Lookup returns every lock held on the database file at path and on path+".wal", database
+// file first, then by PID. It returns an empty list when nobody holds either. A missing
+// database file is an error wrapping fs.ErrNotExist; a missing .wal is normal.
+//
+// Locks are matched by device and inode. When only the inode matches (overlay and btrfs report
+// a st_dev that differs from the superblock's device that /proc/locks prints), the lock counts
+// only if one of the owning process's descriptors (/proc/PID/fd) points at the path.
+func Lookup(path string) ([]Holder, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("lock holders of %s: %w", path, err)
+	}
+	var targets []target
+	for i, p := range []string{abs, abs + ".wal"} {
+		var st unix.Stat_t
+		if err := unix.Stat(p, &st); err != nil {
+			if i > 0 && errors.Is(err, unix.ENOENT) {
+				continue
+			}
+			return nil, fmt.Errorf("lock holders of %s: %w", p, &os.PathError{Op: "stat", Path: p, Err: err})
+		}
+		targets = append(targets, target{path: p, dev: st.Dev, ino: st.Ino, maj: unix.Major(st.Dev), min: unix.Minor(st.Dev)})
+	}
+	f, err := os.Open(filepath.Join(procRoot, "locks"))
+	if err != nil {
+		return nil, fmt.Errorf("lock holders of %s: %w", abs, err)
+	}
+	defer f.Close()
+	hs, err := parseLocks(f, targets, fdPointsAt)
+	if err != nil {
+		return nil, fmt.Errorf("lock holders of %s: %w", abs, err)
+	}
+	for i := range hs {
+		hs[i].Exe = Exe(hs[i].PID)
+		hs[i].Cmdline = Cmdline(hs[i].PID)
+	}
+	return hs, nil
+}
+
+// parseLocks reads /proc/locks lines and returns the locks on targets. confirm reports whether
+// process pid has a descriptor open on path; it decides inode-only matches.
+func parseLocks(r io.Reader, targets []target, confirm func(pid int, path string) bool) ([]Holder, error) {
+	var out []Holder
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		// 1: POSIX  ADVISORY  WRITE 13339 fe:00:9980526 0 EOF
+		// 2: -> POSIX  ADVISORY  WRITE 13340 fe:00:9980526 0 EOF   (a blocked waiter)
+		f := strings.Fields(sc.Text())
+		if len(f) < 8 || f[1] == "->" {
+			continue
+		}
+		id := strings.Split(f[5], ":")
+		if len(id) != 3 {
+			continue
+		}
+		maj, err1 := strconv.ParseUint(id[0], 16, 32)
+		mnr, err2 := strconv.ParseUint(id[1], 16, 32)
+		ino, err3 := strconv.ParseUint(id[2], 10, 64)
+		pid, err4 := strconv.Atoi(f[4])
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
+			continue
+		}
+		for _, t := range targets {
+			if ino != t.ino {
+				continue
+			}
+			sameDev := uint32(maj) == t.maj && uint32(mnr) == t.min
+			if !sameDev && (pid <= 0 || !confirm(pid, t.path)) {
+				continue
+			}
+			mode := ModeRead
+			if strings.EqualFold(f[3], "WRITE") {
+				mode = ModeWrite
+			}
+			out = append(out, Holder{PID: pid, Mode: mode, Type: f[1], File: t.path})
+			break
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	order := make(map[string]int, len(targets))
+	for i, t := range targets {
+		order[t.path] = i
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if order[out[i].File] != order[out[j].File] {
+			return order[out[i].File] < order[out[j].File]
+		}
+		return out[i].PID < out[j].PID
+	})
+	return out, nil
+}
+
+// fdPointsAt reports whether one of pid's open descriptors is path. It only reads links in
+// /proc; it never opens the file.
+func fdPointsAt(pid int, path string) bool {
+	dir := filepath.Join(procRoot, strconv.Itoa(pid), "fd")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if l, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil && l == path {
+			return true
+		}
+	}
+	return false
+}
+
+// Exe returns the target of /proc/PID/exe (what DuckDB prints as the lock holder), or "" when
+// it cannot be read.
+func Exe(pid int) string {
+	if pid <= 0 {
+		return ""
+	}
+	l, err := os.Readlink(filepath.Join(procRoot, strconv.Itoa(pid), "exe"))
+	if err != nil {
+		return ""
+	}
+	return l
+}
+
+// Cmdline returns process pid's command line with its arguments joined by spaces, or "" when
+// it cannot be read (the process is gone, or is a zombie, or is in another PID namespace).
+func Cmdline(pid int) string {
+	if pid <= 0 {
+		return ""
+	}
+	b, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "cmdline"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
+}
+
+// Describe returns a one-line description of h, such as
+// `pid 4242 holds a write lock on /r/a.db (/usr/bin/lockbench hold /r/a.db)`.
+func Describe(h Holder) string {
+	who := "pid " + strconv.Itoa(h.PID)
+	if h.PID < 0 {
+		who = "an open file description"
+	}
+	s := fmt.Sprintf("%s holds a %s lock on %s", who, h.Mode, h.File)
+	if h.Type != "" && h.Type != "POSIX" {
+		s += " (" + h.Type + ")"
+	}
+	switch {
+	case h.Cmdline != "":
+		s += " (" + h.Cmdline + ")"
+	case h.Exe != "":
+		s += " (" + h.Exe + ")"
+	}
+	return s
+}
+
+// Enrich fills o.HolderCmdline from /proc for o.HolderPID when o names a holder and the field is
+// still empty; it also fills o.HolderExe when DuckDB did not name one. It leaves o alone when the
+// process is gone or invisible (PID 0: another PID namespace or a remote lock).
+func Enrich(o *history.Outcome) {
+	if o == nil || o.HolderPID <= 0 {
+		return
+	}
+	if o.HolderCmdline == "" {
+		o.HolderCmdline = Cmdline(o.HolderPID)
+	}
+	if o.HolderExe == "" {
+		o.HolderExe = Exe(o.HolderPID)
+	}
+}

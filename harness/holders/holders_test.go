@@ -1,0 +1,358 @@
+package holders
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"lockbench/harness/outcome"
+	"lockbench/history"
+)
+
+// holderEnv makes the test binary act as a lock holder instead of running tests.
+const holderEnv = "LOCKBENCH_HOLDERS_TEST_HOLDER"
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(holderEnv); mode != "" {
+		if err := hold(mode, os.Args[len(os.Args)-1]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// hold opens path (mode "rw", "ro", "rw-wal": read-write with a write left in the WAL, or
+// "rw-lost": the same, then drops its lock on the database file by reading it),
+// prints "ready" and holds the file until its stdin is closed.
+func hold(mode, path string) error {
+	dsn := path
+	if mode == "ro" {
+		dsn += "?access_mode=read_only"
+	}
+	db, err := sql.Open("duckdb", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	q := "SELECT count(*) FROM duckdb_tables()"
+	if mode == "rw-wal" || mode == "rw-lost" {
+		q = "INSERT INTO t VALUES (2)"
+	}
+	if _, err := db.Exec(q); err != nil {
+		return err
+	}
+	if mode == "rw-lost" {
+		// The hazard of reference §2: reading the file through another descriptor and
+		// closing it drops this process's lock on the database file (the .wal keeps its own).
+		if _, err := os.ReadFile(path); err != nil {
+			return err
+		}
+	}
+	fmt.Println("ready")
+	_, err = io.Copy(io.Discard, os.Stdin)
+	return err
+}
+
+// startHolder runs a holder process on path and returns its PID once it holds the lock. The
+// process is released (stdin closed) and reaped when the test ends.
+func startHolder(t *testing.T, path, mode string) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "hold", path)
+	cmd.Env = append(os.Environ(), holderEnv+"="+mode)
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		stdin.Close()
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		stdin.Close()
+		_ = cmd.Wait()
+		t.Fatalf("holder did not get ready: %v: %s", err, stderr.String())
+	}
+	require.Equal(t, "ready\n", line)
+	return cmd.Process.Pid
+}
+
+// newDB creates a database file with a table t and closes it.
+func newDB(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "a.db")
+	db, err := sql.Open("duckdb", path)
+	require.NoError(t, err)
+	_, err = db.Exec("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)")
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	return path
+}
+
+// openErr tries to open path read-write from the test process and returns DuckDB's error.
+func openErr(t *testing.T, path string) error {
+	t.Helper()
+	db, err := sql.Open("duckdb", path)
+	if err == nil {
+		db.Close()
+		t.Fatal("open succeeded while the file was held")
+	}
+	return err
+}
+
+func pids(hs []Holder) []int {
+	var out []int
+	for _, h := range hs {
+		out = append(out, h.PID)
+	}
+	return out
+}
+
+func TestLookupWriter(t *testing.T) {
+	path := newDB(t)
+	pid := startHolder(t, path, "rw")
+
+	hs, err := Lookup(path)
+	require.NoError(t, err)
+	require.Len(t, hs, 1)
+	assert.Equal(t, pid, hs[0].PID)
+	assert.Equal(t, ModeWrite, hs[0].Mode)
+	assert.Equal(t, "POSIX", hs[0].Type)
+	assert.Equal(t, path, hs[0].File)
+	assert.Equal(t, Exe(os.Getpid()), hs[0].Exe, "the holder is this test binary")
+	assert.Equal(t, fmt.Sprintf("%s hold %s", os.Args[0], path), hs[0].Cmdline)
+	assert.Equal(t, fmt.Sprintf("pid %d holds a write lock on %s (%s hold %s)", pid, path, os.Args[0], path), Describe(hs[0]))
+
+	// DuckDB names the same process, and the same executable.
+	o := outcome.Classify(openErr(t, path))
+	assert.Equal(t, history.LockConflict, o.Kind)
+	assert.Equal(t, pid, o.HolderPID)
+	assert.Equal(t, hs[0].Exe, o.HolderExe)
+	assert.Equal(t, path, o.Path)
+	assert.False(t, o.ReadOnlyWouldWork)
+
+	Enrich(&o)
+	assert.Equal(t, hs[0].Cmdline, o.HolderCmdline)
+}
+
+func TestLookupWriterWithWAL(t *testing.T) {
+	path := newDB(t)
+	pid := startHolder(t, path, "rw-wal")
+
+	hs, err := Lookup(path)
+	require.NoError(t, err)
+	assert.Equal(t, []Holder{
+		{PID: pid, Mode: ModeWrite, Type: "POSIX", File: path, Exe: hs[0].Exe, Cmdline: hs[0].Cmdline},
+		{PID: pid, Mode: ModeWrite, Type: "POSIX", File: path + ".wal", Exe: hs[0].Exe, Cmdline: hs[0].Cmdline},
+	}, hs)
+}
+
+func TestLookupReaders(t *testing.T) {
+	path := newDB(t)
+	r1 := startHolder(t, path, "ro")
+	r2 := startHolder(t, path, "ro")
+
+	hs, err := Lookup(path)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []int{r1, r2}, pids(hs))
+	for _, h := range hs {
+		assert.Equal(t, ModeRead, h.Mode)
+		assert.Equal(t, path, h.File)
+	}
+
+	// DuckDB names only one of them, and says read-only would work.
+	o := outcome.Classify(openErr(t, path))
+	assert.Equal(t, history.LockConflict, o.Kind)
+	assert.Contains(t, []int{r1, r2}, o.HolderPID)
+	assert.True(t, o.ReadOnlyWouldWork)
+	assert.True(t, outcome.IsLockConflict(openErr(t, path)))
+}
+
+func TestLookupNobody(t *testing.T) {
+	path := newDB(t)
+	hs, err := Lookup(path)
+	require.NoError(t, err)
+	assert.Empty(t, hs)
+
+	_, err = Lookup(filepath.Join(t.TempDir(), "missing.db"))
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+}
+
+// TestLookupDoesNotDropLocks checks that a lookup from the process that holds the database
+// keeps its lock: the lookup must not open the file.
+func TestLookupDoesNotDropLocks(t *testing.T) {
+	path := newDB(t)
+	db, err := sql.Open("duckdb", path)
+	require.NoError(t, err)
+	defer db.Close()
+	_, err = db.ExecContext(context.Background(), "INSERT INTO t VALUES (3)")
+	require.NoError(t, err)
+
+	for range 3 {
+		hs, err := Lookup(path)
+		require.NoError(t, err)
+		require.NotEmpty(t, hs)
+		assert.Equal(t, os.Getpid(), hs[0].PID)
+	}
+	hs, err := Lookup(path)
+	require.NoError(t, err)
+	assert.Contains(t, pids(hs), os.Getpid(), "still locked after lookups")
+}
+
+func TestParseLocks(t *testing.T) {
+	const locks = `1: POSIX  ADVISORY  WRITE 300 fe:00:100 0 EOF
+2: POSIX  ADVISORY  WRITE 300 fe:00:101 0 EOF
+3: -> POSIX  ADVISORY  WRITE 301 fe:00:100 0 EOF
+4: POSIX  ADVISORY  READ 200 fe:00:100 0 EOF
+5: POSIX  ADVISORY  READ 100 00:2a:100 0 EOF
+6: POSIX  ADVISORY  READ 101 00:2a:100 0 EOF
+7: OFDLCK ADVISORY  WRITE -1 00:2a:100 0 EOF
+8: FLOCK  ADVISORY  WRITE 400 fe:00:100 0 EOF
+9: POSIX  ADVISORY  WRITE 500 fe:00:999 0 EOF
+garbage line
+10: POSIX  ADVISORY  WRITE x fe:00:100 0 EOF
+`
+	db := target{path: "/d/a.db", ino: 100, maj: 0xfe, min: 0}
+	wal := target{path: "/d/a.db.wal", ino: 101, maj: 0xfe, min: 0}
+	// Process 100 has the file open (overlay: other device, same inode); 101 does not.
+	confirm := func(pid int, path string) bool { return pid == 100 && path == "/d/a.db" }
+
+	tests := []struct {
+		name    string
+		targets []target
+		want    []Holder
+	}{
+		{
+			name:    "database and wal",
+			targets: []target{db, wal},
+			want: []Holder{
+				{PID: 100, Mode: ModeRead, Type: "POSIX", File: "/d/a.db"},
+				{PID: 200, Mode: ModeRead, Type: "POSIX", File: "/d/a.db"},
+				{PID: 300, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db"},
+				{PID: 400, Mode: ModeWrite, Type: "FLOCK", File: "/d/a.db"},
+				{PID: 300, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db.wal"},
+			},
+		},
+		{
+			name:    "no wal",
+			targets: []target{db},
+			want: []Holder{
+				{PID: 100, Mode: ModeRead, Type: "POSIX", File: "/d/a.db"},
+				{PID: 200, Mode: ModeRead, Type: "POSIX", File: "/d/a.db"},
+				{PID: 300, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db"},
+				{PID: 400, Mode: ModeWrite, Type: "FLOCK", File: "/d/a.db"},
+			},
+		},
+		{
+			name:    "nothing on another inode",
+			targets: []target{{path: "/d/b.db", ino: 7, maj: 0xfe}},
+			want:    nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseLocks(strings.NewReader(locks), tt.targets, confirm)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	tests := []struct {
+		name string
+		h    Holder
+		want string
+	}{
+		{"cmdline", Holder{PID: 7, Mode: ModeWrite, Type: "POSIX", File: "/a.db", Exe: "/bin/x", Cmdline: "x hold /a.db"}, "pid 7 holds a write lock on /a.db (x hold /a.db)"},
+		{"exe only", Holder{PID: 7, Mode: ModeRead, Type: "POSIX", File: "/a.db", Exe: "/bin/x"}, "pid 7 holds a read lock on /a.db (/bin/x)"},
+		{"flock", Holder{PID: 7, Mode: ModeWrite, Type: "FLOCK", File: "/a.db"}, "pid 7 holds a write lock on /a.db (FLOCK)"},
+		{"ofd", Holder{PID: -1, Mode: ModeWrite, Type: "OFDLCK", File: "/a.db"}, "an open file description holds a write lock on /a.db (OFDLCK)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, Describe(tt.h))
+		})
+	}
+}
+
+func TestEnrich(t *testing.T) {
+	tests := []struct {
+		name string
+		in   history.Outcome
+		want history.Outcome
+	}{
+		{
+			name: "live process",
+			in:   history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid()},
+			want: history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid(), HolderExe: Exe(os.Getpid()), HolderCmdline: Cmdline(os.Getpid())},
+		},
+		{
+			name: "DuckDB's executable is kept",
+			in:   history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid(), HolderExe: "/named/by/duckdb"},
+			want: history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid(), HolderExe: "/named/by/duckdb", HolderCmdline: Cmdline(os.Getpid())},
+		},
+		{
+			name: "PID 0",
+			in:   history.Outcome{Kind: history.LockConflict},
+			want: history.Outcome{Kind: history.LockConflict},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.in
+			Enrich(&o)
+			assert.Equal(t, tt.want, o)
+		})
+	}
+	Enrich(nil)
+	assert.NotEmpty(t, Cmdline(os.Getpid()))
+}
+
+// TestLookupLostLock reproduces the lost main-file lock: Lookup sees only the .wal lock, a
+// second process opens the file read-write, and its commit fails on the .wal lock, which
+// outcome classifies as a lock-conflict on the WAL naming the holder.
+func TestLookupLostLock(t *testing.T) {
+	path := newDB(t)
+	pid := startHolder(t, path, "rw-lost")
+
+	hs, err := Lookup(path)
+	require.NoError(t, err)
+	require.Len(t, hs, 1)
+	assert.Equal(t, path+".wal", hs[0].File)
+	assert.Equal(t, pid, hs[0].PID)
+
+	db, err := sql.Open("duckdb", path)
+	require.NoError(t, err, "the database file is no longer locked")
+	defer db.Close()
+	_, err = db.Exec("CREATE TABLE w (a INTEGER)")
+	require.Error(t, err)
+	var de *duckdb.Error
+	require.True(t, errors.As(err, &de))
+	assert.Equal(t, duckdb.ErrorTypeTransaction, de.Type, "a commit-time lock error is typed as a transaction error")
+	o := outcome.Classify(err)
+	assert.Equal(t, history.LockConflict, o.Kind, err.Error())
+	assert.Equal(t, "wal", o.Sub)
+	assert.Equal(t, path+".wal", o.Path)
+	assert.Equal(t, pid, o.HolderPID)
+	assert.True(t, outcome.IsLockConflict(err))
+}

@@ -1,0 +1,345 @@
+// Package outcome classifies the errors of a trial into the outcomes of DESIGN.md: ok,
+// lock-conflict, txn-conflict, constraint, timeout, crash and error. It reads the DuckDB Go
+// driver's error type first and the message text second, and it parses everything DuckDB says
+// about a lock holder (path, executable, PID, user, the read-only hint, the .wal lock, the
+// Windows wording) into a history.Outcome.
+//
+// ClassifyText does the same for text only, such as the stderr of a child process.
+package outcome
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"golang.org/x/sys/unix"
+
+	"lockbench/history"
+)
+
+// Sub values of a lock-conflict outcome.
+const (
+	// SubDatabase is a conflict on the database file itself.
+	SubDatabase = "database"
+	// SubWAL is a conflict on the database's write-ahead log (<db>.wal), seen at commit time.
+	SubWAL = "wal"
+	// SubLocksUnsupported is DuckDB's "File locks are not supported for this file system": no
+	// other process is involved, so retrying cannot help.
+	SubLocksUnsupported = "unsupported"
+)
+
+// Sub values of a txn-conflict outcome.
+const (
+	// SubUpdate is "Conflict on update!".
+	SubUpdate = "update"
+	// SubDelete is "Conflict on tuple deletion!".
+	SubDelete = "delete"
+	// SubCatalog is "Catalog write-write conflict on create/alter with ...".
+	SubCatalog = "catalog"
+	// SubDropped is a write to a table another transaction has dropped.
+	SubDropped = "dropped"
+	// SubAltered is a write to a table another transaction has altered.
+	SubAltered = "altered"
+	// SubCheckpoint is "Cannot CHECKPOINT: ...".
+	SubCheckpoint = "checkpoint"
+	// SubAborted is "Current transaction is aborted (please ROLLBACK)": an earlier statement of
+	// the same transaction failed.
+	SubAborted = "aborted"
+	// SubOther is any other error DuckDB typed as a transaction error.
+	SubOther = "other"
+)
+
+// Sub values of crash and error outcomes.
+const (
+	// SubPanic is a Go panic or runtime fatal error reported on a child's stderr.
+	SubPanic = "panic"
+	// SubFatal is a DuckDB FATAL or INTERNAL error, after which the database instance is
+	// invalidated.
+	SubFatal = "duckdb-fatal"
+	// SubCanceled is an error outcome caused by a cancelled context (for example Ctrl-C).
+	SubCanceled = "canceled"
+)
+
+// DriverPrefix is the text the duckdb-go driver puts before DuckDB's own message when sql.Open
+// fails.
+const DriverPrefix = "database/sql/driver: could not connect to database: "
+
+var (
+	reLockFile      = regexp.MustCompile(`Could not set lock on file "(.*?)": `)
+	reHeldIn        = regexp.MustCompile(`Conflicting lock is held in (.*?) \(PID (\d+)\)(?: by user ([^\s.]+(?:\.[^\s.]+)*))?`)
+	reHeldPIDOnly   = regexp.MustCompile(`Conflicting lock is held in PID (\d+)`)
+	reHeldOther     = regexp.MustCompile(`Conflicting lock is held`)
+	reWinOpen       = regexp.MustCompile(`Cannot open file "(.*?)": The process cannot access the file because it is being used by another process`)
+	reWinHeld       = regexp.MustCompile(`File is already open in (.*?) \(PID (\d+)\)`)
+	reWinBusy       = regexp.MustCompile(`being used by another process`)
+	reUnsupported   = regexp.MustCompile(`File locks are not supported for this file system`)
+	reNotSupported  = regexp.MustCompile(`(?i)operation not supported|not supported`)
+	reOpenFile      = regexp.MustCompile(`(?:Cannot open|Could not open|open) file "(.*?)"`)
+	reReadOnlyHint  = regexp.MustCompile(`However, you would be able to open this database in read-only mode`)
+	reConstraint    = regexp.MustCompile(`PRIMARY KEY or UNIQUE constraint violation|Duplicate key .* violates (?:primary key|unique) constraint|violates foreign key constraint|NOT NULL constraint failed|CHECK constraint failed|Constraint Error: `)
+	reUpdate        = regexp.MustCompile(`Conflict on update!`)
+	reDelete        = regexp.MustCompile(`Conflict on tuple deletion!`)
+	reCatalog       = regexp.MustCompile(`Catalog write-write conflict on (?:create|alter|drop)`)
+	reDropped       = regexp.MustCompile(`has been dropped by a different transaction|another transaction has dropped this table`)
+	reAltered       = regexp.MustCompile(`has been altered by a different transaction|another transaction has altered this table|cannot update a table that has been altered`)
+	reCheckpoint    = regexp.MustCompile(`Cannot CHECKPOINT: `)
+	reAborted       = regexp.MustCompile(`Current transaction is aborted \(please ROLLBACK\)`)
+	reTxnContext    = regexp.MustCompile(`TransactionContext Error: `)
+	reDeadline      = regexp.MustCompile(`context deadline exceeded`)
+	reCanceled      = regexp.MustCompile(`context canceled`)
+	reDuckFatal     = regexp.MustCompile(`(?:FATAL|INTERNAL) Error: `)
+	reGoPanic       = regexp.MustCompile(`(?m)^(?:panic: |fatal error: )`)
+	reExitSignal    = regexp.MustCompile(`(?m)^signal: ([a-z ]+)$`)
+	signalByMessage = buildSignalNames()
+)
+
+// Classify classifies err, the error a trial (or one of its statements) returned. A nil error is
+// ok. It looks at the driver's *duckdb.Error and its Type first and at the message text second;
+// a context.DeadlineExceeded anywhere in the chain is a timeout, and an *exec.ExitError for a
+// process killed by a signal is a crash whose Sub is the signal's name (SIGKILL, ...).
+func Classify(err error) history.Outcome {
+	if err == nil {
+		return history.Outcome{Kind: history.OK}
+	}
+	msg := err.Error()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return history.Outcome{Kind: history.Timeout, Message: clean(msg)}
+	}
+	var de *duckdb.Error
+	if errors.As(err, &de) {
+		if o, ok := classifyDuckDB(de); ok {
+			return o
+		}
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return history.Outcome{Kind: history.Crash, Sub: unix.SignalName(ws.Signal()), Message: clean(msg)}
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return history.Outcome{Kind: history.Error, Sub: SubCanceled, Message: clean(msg)}
+	}
+	return ClassifyText(msg)
+}
+
+// classifyDuckDB classifies by the driver's error type. It reports false when the type alone
+// does not decide, so that the text rules apply.
+func classifyDuckDB(de *duckdb.Error) (history.Outcome, bool) {
+	full := de.Msg
+	switch de.Type {
+	case duckdb.ErrorTypeIO:
+		// File lock errors. Other IO errors fall through to the text rules, which call
+		// them errors.
+		if o, ok := lockConflict(full); ok {
+			return o, true
+		}
+	case duckdb.ErrorTypeTransaction:
+		// A .wal lock conflict at commit time is typed as a transaction error.
+		if o, ok := lockConflict(full); ok {
+			return o, true
+		}
+		if reConstraint.MatchString(full) {
+			return history.Outcome{Kind: history.Constraint, Message: clean(full)}, true
+		}
+		sub := txnSub(full)
+		if sub == "" {
+			sub = SubOther
+		}
+		return txnOutcome(sub, clean(full)), true
+	case duckdb.ErrorTypeConstraint:
+		return history.Outcome{Kind: history.Constraint, Message: clean(full)}, true
+	case duckdb.ErrorTypeFatal, duckdb.ErrorTypeInternal:
+		return history.Outcome{Kind: history.Crash, Sub: SubFatal, Message: clean(full)}, true
+	}
+	return history.Outcome{}, false
+}
+
+// ClassifyText classifies an error message given as text only, such as a child process's
+// stderr. Empty text is ok. The Message of the result starts at the line where the recognised
+// error begins (log lines before it are dropped) with the driver prefix removed.
+func ClassifyText(msg string) history.Outcome {
+	if strings.TrimSpace(msg) == "" {
+		return history.Outcome{Kind: history.OK}
+	}
+	if o, ok := lockConflict(msg); ok {
+		return o
+	}
+	if loc := reConstraint.FindStringIndex(msg); loc != nil {
+		return history.Outcome{Kind: history.Constraint, Message: from(msg, loc[0])}
+	}
+	if sub, at := txnSubAt(msg); sub != "" {
+		return txnOutcome(sub, from(msg, at))
+	}
+	if loc := reDeadline.FindStringIndex(msg); loc != nil {
+		return history.Outcome{Kind: history.Timeout, Message: from(msg, loc[0])}
+	}
+	if loc := reDuckFatal.FindStringIndex(msg); loc != nil {
+		return history.Outcome{Kind: history.Crash, Sub: SubFatal, Message: from(msg, loc[0])}
+	}
+	if loc := reGoPanic.FindStringIndex(msg); loc != nil {
+		return history.Outcome{Kind: history.Crash, Sub: SubPanic, Message: from(msg, loc[0])}
+	}
+	if m := reExitSignal.FindStringSubmatchIndex(msg); m != nil {
+		if name, ok := signalByMessage[msg[m[2]:m[3]]]; ok {
+			return history.Outcome{Kind: history.Crash, Sub: name, Message: from(msg, m[0])}
+		}
+	}
+	if loc := reTxnContext.FindStringIndex(msg); loc != nil {
+		return history.Outcome{Kind: history.TxnConflict, Sub: SubOther, Message: from(msg, loc[0])}
+	}
+	if loc := reCanceled.FindStringIndex(msg); loc != nil {
+		return history.Outcome{Kind: history.Error, Sub: SubCanceled, Message: from(msg, loc[0])}
+	}
+	return history.Outcome{Kind: history.Error, Message: clean(msg)}
+}
+
+// IsLockConflict reports whether err is a file lock held by another process (on the database
+// or its .wal): the error a lock-retry policy retries. "File locks are not supported" is a
+// lock-conflict outcome too but not a conflict with anyone, so it reports false.
+func IsLockConflict(err error) bool {
+	if err == nil {
+		return false
+	}
+	o := Classify(err)
+	return o.Kind == history.LockConflict && o.Sub != SubLocksUnsupported
+}
+
+// IsTxnConflict reports whether err is a transaction conflict (any Sub).
+func IsTxnConflict(err error) bool {
+	return err != nil && Classify(err).Kind == history.TxnConflict
+}
+
+// lockConflict parses every lock wording DuckDB has. It reports false when msg is not a lock
+// error.
+func lockConflict(msg string) (history.Outcome, bool) {
+	o := history.Outcome{Kind: history.LockConflict, Sub: SubDatabase}
+	start := -1
+	switch {
+	case reLockFile.MatchString(msg):
+		m := reLockFile.FindStringSubmatchIndex(msg)
+		start = m[0]
+		o.Path = msg[m[2]:m[3]]
+		rest := msg[m[1]:]
+		if h := reHeldIn.FindStringSubmatch(rest); h != nil && !strings.HasPrefix(h[0], "Conflicting lock is held in PID ") {
+			o.HolderExe = h[1]
+			o.HolderPID, _ = strconv.Atoi(h[2])
+			o.HolderUser = h[3]
+		} else if h := reHeldPIDOnly.FindStringSubmatch(rest); h != nil {
+			o.HolderPID, _ = strconv.Atoi(h[1])
+		} else if reUnsupported.MatchString(rest) || reNotSupported.MatchString(rest) {
+			// "File locks are not supported ...", or the strerror "Operation not supported"
+			// that older versions printed for SMB and NFS mounts.
+			o.Sub = SubLocksUnsupported
+		}
+		o.ReadOnlyWouldWork = reReadOnlyHint.MatchString(rest)
+	case reWinHeld.MatchString(msg) || reWinOpen.MatchString(msg):
+		if m := reWinOpen.FindStringSubmatchIndex(msg); m != nil {
+			start = m[0]
+			o.Path = msg[m[2]:m[3]]
+		}
+		if m := reWinHeld.FindStringSubmatchIndex(msg); m != nil {
+			if start < 0 || m[0] < start {
+				start = m[0]
+			}
+			o.HolderExe = msg[m[2]:m[3]]
+			o.HolderPID, _ = strconv.Atoi(msg[m[4]:m[5]])
+		}
+	case reUnsupported.MatchString(msg):
+		start = reUnsupported.FindStringIndex(msg)[0]
+		o.Sub = SubLocksUnsupported
+		if m := reOpenFile.FindStringSubmatchIndex(msg); m != nil {
+			o.Path = msg[m[2]:m[3]]
+			start = min(start, m[0])
+		}
+	case reWinBusy.MatchString(msg) || reHeldOther.MatchString(msg):
+		start = 0
+		if m := reOpenFile.FindStringSubmatchIndex(msg); m != nil {
+			o.Path = msg[m[2]:m[3]]
+		}
+	default:
+		return history.Outcome{}, false
+	}
+	if strings.HasSuffix(o.Path, ".wal") {
+		o.Sub = SubWAL
+	}
+	// Keep DuckDB's own "IO Error: " / "TransactionContext Error: Failed to commit: " lead-in.
+	o.Message = from(msg, start)
+	return o, true
+}
+
+// txnOutcome builds a txn-conflict outcome. DuckDB separates the parts of a catalog entry's
+// name with NUL bytes, which DuckDB 1.5.6 renders as the two characters `\0` in the message
+// (older builds passed raw NULs, which clean already replaced); both become '.'.
+func txnOutcome(sub, msg string) history.Outcome {
+	if sub == SubCatalog {
+		msg = strings.ReplaceAll(msg, `\0`, ".")
+	}
+	return history.Outcome{Kind: history.TxnConflict, Sub: sub, Message: msg}
+}
+
+// txnSub returns the txn-conflict Sub that msg shows, or "".
+func txnSub(msg string) string {
+	sub, _ := txnSubAt(msg)
+	return sub
+}
+
+// txnSubAt returns the txn-conflict Sub that msg shows and where its text starts.
+func txnSubAt(msg string) (string, int) {
+	for _, r := range []struct {
+		re  *regexp.Regexp
+		sub string
+	}{
+		{reUpdate, SubUpdate},
+		{reDelete, SubDelete},
+		{reCatalog, SubCatalog},
+		{reDropped, SubDropped},
+		{reAltered, SubAltered},
+		{reCheckpoint, SubCheckpoint},
+		{reAborted, SubAborted},
+	} {
+		if loc := r.re.FindStringIndex(msg); loc != nil {
+			return r.sub, loc[0]
+		}
+	}
+	return "", -1
+}
+
+// from returns the cleaned message starting at the beginning of the line that holds offset at,
+// so that a DuckDB message keeps its "IO Error: " lead-in while unrelated log lines above it
+// are dropped.
+func from(msg string, at int) string {
+	if at > 0 {
+		if nl := strings.LastIndexByte(msg[:at], '\n'); nl >= 0 {
+			msg = msg[nl+1:]
+		}
+	}
+	return clean(msg)
+}
+
+// clean strips the driver prefix (and whatever a caller wrapped around it), replaces the NUL
+// bytes of DuckDB's catalog entry names with '.', and trims surrounding space.
+func clean(msg string) string {
+	if i := strings.LastIndex(msg, DriverPrefix); i >= 0 {
+		msg = msg[i+len(DriverPrefix):]
+	}
+	msg = strings.ReplaceAll(msg, "\x00", ".")
+	return strings.TrimSpace(msg)
+}
+
+// buildSignalNames maps the text os/exec prints for a signalled process ("signal: killed") to
+// the signal's name ("SIGKILL").
+func buildSignalNames() map[string]string {
+	m := make(map[string]string)
+	for s := syscall.Signal(1); s < 32; s++ {
+		if name := unix.SignalName(s); name != "" {
+			m[s.String()] = name
+		}
+	}
+	return m
+}

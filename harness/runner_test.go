@@ -1,0 +1,242 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"lockbench/history"
+	"lockbench/scenarios"
+)
+
+// tinyScenario is a small matrix whose trials take well under a second each.
+const tinyScenario = `
+name: tiny
+workload: sim
+trials: 2
+warmup: 1
+timeout: 2m
+defaults:
+  employees: 200
+  years: [2025, 2026]
+  threads: 2
+matrix:
+  mode: [sequential, threaded, process-per-model]
+`
+
+func parse(t testing.TB, src string) *scenarios.Scenario {
+	s, err := scenarios.Parse("tiny.yaml", []byte(src))
+	require.NoError(t, err)
+	return s
+}
+
+func TestRunRecordsEveryTrialAndChecksData(t *testing.T) {
+	runs := t.TempDir()
+	res, err := Execute(context.Background(), Options{
+		Scenario: parse(t, tinyScenario), ScenarioYAML: []byte(tinyScenario), RunsDir: runs, Trial: testTrialCommand(),
+	})
+	require.NoError(t, err)
+	trials, err := history.ReadTrials(res.Dir)
+	require.NoError(t, err)
+	require.Equal(t, 9, len(trials), "3 cells × (1 warmup + 2 trials)")
+	fps := map[string]bool{}
+	for _, tr := range trials {
+		assert.Equal(t, history.OK, tr.Outcome.Kind, "%s #%d: %s", tr.Cell, tr.Trial, tr.Outcome.Message)
+		assert.Positive(t, tr.WallS)
+		assert.Positive(t, tr.PeakRSSBytes)
+		assert.NotEmpty(t, tr.Spans)
+		fps[tr.Fingerprint] = true
+	}
+	assert.Len(t, fps, 1, "every mode produced the same data")
+	// Warmups run before measured trials.
+	for i, tr := range trials {
+		if !tr.Warmup {
+			for _, later := range trials[i:] {
+				assert.False(t, later.Warmup, "a warmup ran after a measured trial")
+			}
+			break
+		}
+	}
+	latest, err := os.Readlink(filepath.Join(runs, "latest"))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Base(res.Dir), latest)
+	m, err := history.ReadManifest(res.Dir)
+	require.NoError(t, err)
+	assert.Contains(t, string(m.Scenario), `"name": "tiny"`)
+	// Trial directories are cleaned up.
+	left, _ := filepath.Glob(filepath.Join(res.Dir, "trial-*"))
+	assert.Empty(t, left)
+}
+
+func TestFingerprintMismatchIsReported(t *testing.T) {
+	check := newFingerprintCheck()
+	params := map[string]string{"employees": "200", "years": "2025-2026"}
+	a := history.Trial{Cell: "mode=sequential", Trial: 1, Seed: 9, Params: params, Fingerprint: "A", Outcome: history.Outcome{Kind: history.OK}}
+	b := history.Trial{Cell: "mode=threaded", Trial: 1, Seed: 9, Params: params, Fingerprint: "B", Outcome: history.Outcome{Kind: history.OK}}
+	c := history.Trial{Cell: "mode=sequential", Trial: 2, Seed: 10, Params: params, Fingerprint: "C", Outcome: history.Outcome{Kind: history.OK}}
+	check.apply(&a)
+	check.apply(&b)
+	check.apply(&c)
+	assert.Equal(t, history.OK, a.Outcome.Kind)
+	assert.Equal(t, history.Mismatch, b.Outcome.Kind, "another mode of the same data differs")
+	assert.Contains(t, b.Outcome.Message, "mode=sequential trial 1")
+	assert.Equal(t, history.Mismatch, c.Outcome.Kind, "a cell's later trial differs from its first")
+}
+
+// benchRole runs the tiny scenario as a whole bench process, for the kill-and-resume test.
+func benchRole(ctx context.Context) int {
+	s, err := scenarios.Parse("tiny.yaml", []byte(tinyScenario))
+	if err != nil {
+		return 2
+	}
+	s.Trials = 3
+	_, err = Execute(ctx, Options{Scenario: s, ScenarioYAML: []byte(tinyScenario), RunsDir: os.Getenv("RUNS_DIR"), Trial: testTrialCommand()})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+func TestKilledRunResumesWithEveryTrialOnce(t *testing.T) {
+	runs := t.TempDir()
+	cmd := exec.Command(self())
+	cmd.Env = append(os.Environ(), roleEnv+"=bench", "RUNS_DIR="+runs)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, cmd.Start())
+	// Wait until a few trials are recorded, then kill the whole run without warning.
+	var dir string
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		if d, err := filepath.EvalSymlinks(filepath.Join(runs, "latest")); err == nil {
+			if ts, err := history.ReadTrials(d); err == nil && len(ts) >= 4 {
+				dir = d
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.NotEmpty(t, dir, "the run recorded trials")
+	require.NoError(t, syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL))
+	_ = cmd.Wait()
+	before, err := history.ReadTrials(dir)
+	require.NoError(t, err)
+	require.Less(t, len(before), 12, "the run was stopped halfway")
+	// A torn last line, as a crash in the middle of a write leaves, is cut off on resume.
+	f, err := os.OpenFile(filepath.Join(dir, history.HistoryFile), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(`{"cell":"mode=seq`)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	res, err := Execute(context.Background(), Options{Resume: dir, Trial: testTrialCommand()})
+	require.NoError(t, err)
+	assert.Equal(t, len(before), res.Skipped)
+	after, err := history.ReadTrials(dir)
+	require.NoError(t, err)
+	require.Equal(t, 12, len(after), "3 cells × (1 warmup + 3 trials)")
+	seen := map[string]int{}
+	for _, tr := range after {
+		seen[slotID(tr.Cell, tr.Trial, tr.Warmup)]++
+	}
+	for id, n := range seen {
+		assert.Equal(t, 1, n, "trial %s recorded once", id)
+	}
+	assert.Len(t, seen, 12)
+}
+
+// TestTimedOutTrialLeavesNoProcess runs workers that wait politely (lock-retry) for a writing
+// holder: the trial can only end by its timeout, which must kill the trial, its workers and the
+// holder.
+func TestTimedOutTrialLeavesNoProcess(t *testing.T) {
+	src := `
+name: slow
+workload: sim
+trials: 1
+warmup: 0
+timeout: 2s
+defaults:
+  employees: 200
+  years: [2025, 2026]
+  threads: 2
+  lock-retry: on
+  competitor: writer-process
+matrix:
+  mode: [parallel-processes]
+`
+	runs := t.TempDir()
+	res, err := Execute(context.Background(), Options{Scenario: parse(t, src), ScenarioYAML: []byte(src), RunsDir: runs, Trial: testTrialCommand()})
+	require.NoError(t, err)
+	trials, err := history.ReadTrials(res.Dir)
+	require.NoError(t, err)
+	require.Len(t, trials, 1)
+	assert.Equal(t, history.Timeout, trials[0].Outcome.Kind, trials[0].Outcome.Message)
+	assertNoProcessMentions(t, res.Dir)
+}
+
+func TestInterruptKeepsFinishedTrials(t *testing.T) {
+	runs := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := parse(t, tinyScenario)
+	var dir string
+	go func() {
+		deadline := time.Now().Add(time.Minute)
+		for time.Now().Before(deadline) {
+			if d, err := filepath.EvalSymlinks(filepath.Join(runs, "latest")); err == nil {
+				if ts, err := history.ReadTrials(d); err == nil && len(ts) >= 2 {
+					dir = d
+					break
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
+	res, err := Execute(ctx, Options{Scenario: s, ScenarioYAML: []byte(tinyScenario), RunsDir: runs, Trial: testTrialCommand()})
+	require.ErrorIs(t, err, ErrInterrupted)
+	assert.Contains(t, err.Error(), "lockbench bench --resume "+res.Dir)
+	assert.True(t, res.Interrupted)
+	trials, err := history.ReadTrials(res.Dir)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, len(trials), 2)
+	assert.Less(t, len(trials), 9)
+	assertNoProcessMentions(t, res.Dir)
+	_ = dir
+}
+
+// assertNoProcessMentions waits (up to 10 s: parent-death signals are asynchronous) until no
+// process on the machine has path in its command line, and fails naming any that remain.
+func assertNoProcessMentions(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var left []string
+	for {
+		left = left[:0]
+		ents, _ := os.ReadDir("/proc")
+		for _, e := range ents {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || pid == os.Getpid() {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+			if err == nil && strings.Contains(string(b), path) {
+				left = append(left, fmt.Sprintf("%d: %s", pid, strings.ReplaceAll(string(b), "\x00", " ")))
+			}
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	assert.Empty(t, left, "processes outlived their trial")
+}
