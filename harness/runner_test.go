@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"lockbench/harness/holders"
 	"lockbench/history"
 	"lockbench/scenarios"
 )
@@ -159,21 +160,7 @@ func TestKilledRunResumesWithEveryTrialOnce(t *testing.T) {
 // holder: the trial can only end by its timeout, which must kill the trial, its workers and the
 // holder.
 func TestTimedOutTrialLeavesNoProcess(t *testing.T) {
-	src := `
-name: slow
-workload: sim
-trials: 1
-warmup: 0
-timeout: 2s
-defaults:
-  employees: 200
-  years: [2025, 2026]
-  threads: 2
-  lock-retry: on
-  competitor: writer-process
-matrix:
-  mode: [parallel-processes]
-`
+	src := blockedScenario("2s")
 	runs := t.TempDir()
 	res, err := Execute(context.Background(), Options{Scenario: parse(t, src), ScenarioYAML: []byte(src), RunsDir: runs, Trial: testTrialCommand()})
 	require.NoError(t, err)
@@ -212,6 +199,54 @@ func TestInterruptKeepsFinishedTrials(t *testing.T) {
 	assert.Less(t, len(trials), 9)
 	assertNoProcessMentions(t, res.Dir)
 	_ = dir
+}
+
+// blockedScenario is one trial whose workers wait (lock-retry) for a writer that never lets go.
+func blockedScenario(timeout string) string {
+	return `
+name: blocked
+workload: sim
+trials: 1
+warmup: 0
+timeout: ` + timeout + `
+defaults:
+  employees: 200
+  years: [2025, 2026]
+  threads: 2
+  lock-retry: on
+  competitor: writer-process
+matrix:
+  mode: [parallel-processes]
+`
+}
+
+// TestInterruptReapsCompetitors stops a run (as Ctrl-C does) while a trial's competitor holds
+// the file and its workers wait for it: nothing may survive.
+func TestInterruptReapsCompetitors(t *testing.T) {
+	src := blockedScenario("5m")
+	runs := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		deadline := time.Now().Add(time.Minute)
+		for time.Now().Before(deadline) {
+			dbs, _ := filepath.Glob(filepath.Join(runs, "*", "trial-*", DBName))
+			for _, db := range dbs {
+				if hs, err := holders.Lookup(db); err == nil && len(hs) > 0 {
+					cancel()
+					return
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
+	res, err := Execute(ctx, Options{Scenario: parse(t, src), ScenarioYAML: []byte(src), RunsDir: runs, Trial: testTrialCommand()})
+	require.ErrorIs(t, err, ErrInterrupted)
+	trials, err := history.ReadTrials(res.Dir)
+	require.NoError(t, err)
+	assert.Empty(t, trials, "the killed trial is not recorded")
+	assertNoProcessMentions(t, res.Dir)
 }
 
 // assertNoProcessMentions waits (up to 10 s: parent-death signals are asynchronous) until no

@@ -3,17 +3,14 @@ package sim
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/duckdb/duckdb-go/v2"
-
+	"lockbench/harness/outcome"
 	"lockbench/sim/trace"
 )
 
@@ -108,18 +105,6 @@ func DSN(path string, threads int, readOnly bool) string {
 	return path + "?" + q.Encode()
 }
 
-// IsLockConflict reports whether err is DuckDB's cross-process file lock error.
-func IsLockConflict(err error) bool {
-	if err == nil {
-		return false
-	}
-	var de *duckdb.Error
-	if errors.As(err, &de) && de.Type != duckdb.ErrorTypeIO {
-		return false
-	}
-	return strings.Contains(err.Error(), "Could not set lock on file")
-}
-
 // openDB opens the database, recording an open span. With a retry policy, a lock conflict is
 // retried with bounded exponential backoff, each wait recorded as a lock-wait span.
 func openDB(ctx context.Context, cfg *Config, rec *trace.Recorder, worker int, name string, year int) (*sql.DB, error) {
@@ -143,7 +128,7 @@ func openDB(ctx context.Context, cfg *Config, rec *trace.Recorder, worker int, n
 			return db, nil
 		}
 		rec.Add(trace.Open, name, year, worker, start, err)
-		if cfg.LockRetry == nil || !IsLockConflict(err) || wait >= cfg.LockRetry.Deadline {
+		if cfg.LockRetry == nil || !outcome.IsLockConflict(err) || wait >= cfg.LockRetry.Deadline {
 			return nil, fmt.Errorf("open %s: %w", cfg.DBPath, err)
 		}
 		ws := time.Now()

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"lockbench/harness/outcome"
 )
 
 // workerEnv makes the test binary act as `lockbench worker` when it re-executes itself.
@@ -98,7 +100,7 @@ func TestParallelProcessesWithoutRetryHitsTheLock(t *testing.T) {
 	cfg.Threads = 4
 	_, err := Run(context.Background(), cfg)
 	require.Error(t, err)
-	assert.True(t, IsLockConflict(err), "want DuckDB's lock error, got %v", err)
+	assert.True(t, outcome.IsLockConflict(err), "want DuckDB's lock error, got %v", err)
 	assert.Contains(t, err.Error(), "Conflicting lock is held")
 }
 
