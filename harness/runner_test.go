@@ -275,3 +275,41 @@ func assertNoProcessMentions(t *testing.T, path string) {
 	}
 	assert.Empty(t, left, "processes outlived their trial")
 }
+
+func TestExecWorkload(t *testing.T) {
+	src := `
+name: exec
+workload:
+  kind: exec
+  command: >-
+    if [ {threads} = 3 ]; then
+      echo 'IO Error: Could not set lock on file "{db}": Conflicting lock is held in /usr/bin/duckdb (PID 4242). See also https://duckdb.org/docs/stable/connect/concurrency' >&2; exit 1;
+    fi;
+    printf '{{"kind":"model","name":"m","worker":0,"start_s":0,"end_s":0.001}}\n' > "$LOCKBENCH_TRACE"
+trials: 1
+warmup: 0
+defaults:
+  mode: threaded
+matrix:
+  threads: [2, 3]
+expect:
+  - cells: {threads: 3}
+    outcome: lock-conflict
+`
+	res, err := Execute(context.Background(), Options{Scenario: parse(t, src), ScenarioYAML: []byte(src), RunsDir: t.TempDir(), Trial: testTrialCommand()})
+	require.NoError(t, err)
+	trials, err := history.ReadTrials(res.Dir)
+	require.NoError(t, err)
+	require.Equal(t, 2, len(trials))
+	for _, tr := range trials {
+		switch tr.Params["threads"] {
+		case "2":
+			assert.Equal(t, history.OK, tr.Outcome.Kind, tr.Outcome.Message)
+			assert.Positive(t, tr.SQLS, "the command's spans were read from $LOCKBENCH_TRACE")
+		case "3":
+			assert.Equal(t, history.LockConflict, tr.Outcome.Kind)
+			assert.Equal(t, 4242, tr.Outcome.HolderPID)
+			assert.Equal(t, "/usr/bin/duckdb", tr.Outcome.HolderExe)
+		}
+	}
+}
