@@ -116,7 +116,7 @@ func TestBuiltinContents(t *testing.T) {
 	locks, err := Load("locks")
 	require.NoError(t, err)
 	cells := locks.Cells()
-	assert.Len(t, cells, 35)
+	assert.Len(t, cells, 38)
 	for _, m := range Modes {
 		for _, comp := range Competitors {
 			if comp == "exec" {
