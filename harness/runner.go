@@ -312,6 +312,12 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 		return t, false
 	}
 	t.Outcome = res.Outcome
+	// The trial directory is gone once the trial ends; name it the same way in every message so
+	// identical failures read as identical.
+	if abs, err := filepath.Abs(dir); err == nil {
+		t.Outcome.Message = strings.ReplaceAll(t.Outcome.Message, abs, "$TRIAL_DIR")
+		t.Outcome.Path = strings.ReplaceAll(t.Outcome.Path, abs, "$TRIAL_DIR")
+	}
 	t.WallS, t.SQLS, t.OverheadS, t.OverheadByKnd = res.Summary.Wall, res.Summary.SQL, res.Summary.Overhead, res.Summary.ByKind
 	t.Fingerprint, t.Spans, t.Note = res.Fingerprint, res.Spans, res.Note
 	return t, false

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -124,6 +125,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		res = runExecTrial(ctx, spec, db)
 		if res.Outcome.Kind != history.OK {
 			holders.Enrich(&res.Outcome)
+			res.Outcome.HolderRole = holderRole(res.Outcome.HolderPID, comp.PIDs(), nil)
 		}
 		_ = comp.Stop()
 		res.Events = comp.Events()
@@ -136,6 +138,11 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		res.Outcome = outcome.Classify(runErr)
 		// Name the holder while it still holds the lock.
 		holders.Enrich(&res.Outcome)
+		var workers []int
+		if run != nil {
+			workers = run.WorkerPIDs
+		}
+		res.Outcome.HolderRole = holderRole(res.Outcome.HolderPID, comp.PIDs(), workers)
 	}
 	stopErr := comp.Stop()
 	res.Events = comp.Events()
@@ -165,6 +172,20 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 	res.Fingerprint = fp
 	res.Outcome = history.Outcome{Kind: history.OK}
 	return res
+}
+
+// holderRole says whether the PID DuckDB named is a competitor this trial injected, one of this
+// trial's own worker processes, or somebody else.
+func holderRole(pid int, competitors, workers []int) string {
+	switch {
+	case pid <= 0:
+		return ""
+	case slices.Contains(competitors, pid):
+		return "competitor"
+	case slices.Contains(workers, pid):
+		return "worker"
+	}
+	return "other"
 }
 
 // createEmpty makes sure a database file exists at path, closing it again at once.

@@ -61,6 +61,10 @@ type Outcome struct {
 	HolderUser string `json:"holder_user,omitempty"`
 	// HolderCmdline is the holder's command line, looked up in /proc when the harness could.
 	HolderCmdline string `json:"holder_cmdline,omitempty"`
+	// HolderRole says who the holder DuckDB named is, as the harness sees it: "competitor" (a
+	// process it injected), "worker" (another worker of the same trial, in parallel-processes),
+	// or "other" (nobody the harness started).
+	HolderRole string `json:"holder_role,omitempty"`
 	// ReadOnlyWouldWork is true when DuckDB said the file could be opened read-only (every
 	// holder is a reader).
 	ReadOnlyWouldWork bool `json:"read_only_would_work,omitempty"`

@@ -103,5 +103,7 @@ type Result struct {
 	Summary     trace.Summary
 	Fingerprint string
 	PerYear     []YearStats
-	Err         error
+	// WorkerPIDs are the worker processes the process modes started.
+	WorkerPIDs []int
+	Err        error
 }

@@ -85,14 +85,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			}
 		})
 	}
+	var workers pidList
 	switch cfg.Mode {
 	case Sequential, Threaded:
 		err = runInProcess(ctx, p, rec, cfg.width())
 	default:
-		err = runProcesses(ctx, p, rec, cfg.width())
+		err = runProcesses(ctx, p, rec, cfg.width(), &workers)
 	}
 	wall := time.Since(origin).Seconds()
-	res := &Result{Config: cfg, Origin: origin, Spans: rec.Spans(), Err: err}
+	res := &Result{Config: cfg, Origin: origin, Spans: rec.Spans(), WorkerPIDs: workers.pids, Err: err}
 	res.Summary = trace.Summarize(res.Spans, wall)
 	if err != nil || cfg.SkipInspect {
 		return res, err

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -43,7 +44,7 @@ type workerMessage struct {
 const WorkerFlag = "--spec"
 
 // runProcesses executes the plan with one worker process per node, at most width at once.
-func runProcesses(ctx context.Context, p *Plan, rec *trace.Recorder, width int) error {
+func runProcesses(ctx context.Context, p *Plan, rec *trace.Recorder, width int, pids *pidList) error {
 	cfg := &p.cfg
 	wc := cfg.Worker
 	if wc == nil {
@@ -80,6 +81,7 @@ func runProcesses(ctx context.Context, p *Plan, rec *trace.Recorder, width int) 
 			rec.Add(trace.Spawn, n.Name, n.Year, w, start, err)
 			return fmt.Errorf("%s: start worker: %w", n.ID, err)
 		}
+		pids.add(cmd.Process.Pid)
 		var workerErr string
 		sc := bufio.NewScanner(out)
 		sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
@@ -107,6 +109,18 @@ func runProcesses(ctx context.Context, p *Plan, rec *trace.Recorder, width int) 
 		}
 		return nil
 	})
+}
+
+// pidList collects worker PIDs from concurrent workers.
+type pidList struct {
+	mu   sync.Mutex
+	pids []int
+}
+
+func (l *pidList) add(pid int) {
+	l.mu.Lock()
+	l.pids = append(l.pids, pid)
+	l.mu.Unlock()
 }
 
 // WorkerMain is `lockbench worker`: it runs one node of a plan in this process (opening the

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"database/sql"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -51,7 +52,35 @@ func Get() history.Versions {
 			}
 		}
 	}
+	if v.Commit == "" {
+		v.Commit = Commit
+	}
+	if v.Commit == "" {
+		v.Commit = sourceCommit()
+	}
 	return v
+}
+
+// Commit can be set at link time (-ldflags "-X lockbench/internal/buildinfo.Commit=...") when the
+// build has no VCS stamp (GOFLAGS=-buildvcs=false, go run).
+var Commit string
+
+// sourceCommit returns the commit of the lockbench checkout in the working directory, for
+// `go run ./cmd/lockbench` from the repository; empty anywhere else.
+func sourceCommit() string {
+	mod, err := os.ReadFile("go.mod")
+	if err != nil || !strings.HasPrefix(string(mod), "module lockbench\n") {
+		return ""
+	}
+	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	rev := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		rev += "-dirty"
+	}
+	return rev
 }
 
 // Host describes the machine: CPU model, cores, memory, OS and kernel.
