@@ -1,0 +1,373 @@
+package repro
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"lockbench/harness/outcome"
+	"lockbench/history"
+)
+
+// inProcessCases are the transaction conflicts between connections of one process (reference
+// §1), each interleaved with explicit BEGIN on pinned connections.
+func inProcessCases() []Case {
+	return []Case{
+		{
+			Name:      "update-update",
+			Title:     "two transactions updating the same row: the second fails at once, at statement time",
+			Reference: "locking.md §1 S1; duckdb/duckdb#15662",
+			Setup:     "c1 BEGIN, UPDATE t row 1 (pending); c2 BEGIN, UPDATE t row 1.",
+			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubUpdate, Message: "Conflict on update!",
+				Also: []string{"c2's next statement fails with \"Current transaction is aborted\"", "c1 commits and its update stays"}},
+			run: updateUpdate,
+		},
+		{
+			Name:      "delete-delete",
+			Title:     "two transactions deleting the same row: the second fails",
+			Reference: "locking.md §1 S3",
+			Setup:     "c1 BEGIN, DELETE t row 1 (pending); c2 BEGIN, DELETE t row 1.",
+			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubDelete, Message: "Conflict on tuple deletion!",
+				Also: []string{"c1 commits and row 1 is gone"}},
+			run: deleteDelete,
+		},
+		{
+			Name:      "update-vs-delete",
+			Title:     "UPDATE then DELETE of the same row in two transactions: no error anywhere, the update is lost",
+			Reference: "locking.md §1 S4/T1, §7 T1",
+			Setup:     "c1 BEGIN, UPDATE t row 1 to 42 (pending); c2 BEGIN, DELETE t row 1; both COMMIT.",
+			Expect: Expectation{Kind: history.LostWrite,
+				Also: []string{"c2's DELETE and both COMMITs succeed", "row 1 is gone, and c1's update with it"}},
+			run: updateVsDelete,
+		},
+		{
+			Name:      "create-create",
+			Title:     "two transactions creating the same table: a catalog write-write conflict",
+			Reference: "locking.md §1 S9; duckdb/duckdb#12839",
+			Setup:     "c1 BEGIN, CREATE TABLE x (pending); c2 BEGIN, CREATE TABLE x.",
+			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubCatalog, Message: "Catalog write-write conflict on create",
+				Also: []string{"c1 commits and x exists"}},
+			run: func(ctx context.Context, r *caseRun) (Observation, error) {
+				return createCreate(ctx, r, "CREATE TABLE x (i INTEGER)")
+			},
+		},
+		{
+			Name:      "create-if-not-exists",
+			Title:     "CREATE TABLE IF NOT EXISTS does not help: the same catalog conflict",
+			Reference: "locking.md §1 S9b; jOOQ/jOOQ#18816, duckdb/dbt-duckdb#467",
+			Setup:     "c1 BEGIN, CREATE TABLE IF NOT EXISTS x (pending); c2 BEGIN, CREATE TABLE IF NOT EXISTS x.",
+			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubCatalog, Message: "Catalog write-write conflict on create",
+				Also: []string{"c1 commits and x exists"}},
+			run: func(ctx context.Context, r *caseRun) (Observation, error) {
+				return createCreate(ctx, r, "CREATE TABLE IF NOT EXISTS x (i INTEGER)")
+			},
+		},
+		{
+			Name:      "drop-vs-insert",
+			Title:     "a table dropped under a pending INSERT: the INSERT's COMMIT fails",
+			Reference: "locking.md §1 S16; duckdb/dbt-duckdb#513",
+			Setup:     "c1 BEGIN, INSERT INTO t (pending); c2 DROP TABLE t (autocommit); c1 COMMIT.",
+			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubDropped, Message: "has been dropped by a different transaction",
+				Also: []string{"the DROP succeeds", "t is gone, with c1's row"}},
+			run: dropVsInsert,
+		},
+		{
+			Name:      "commit-after-conflict",
+			Title:     "after a conflict, tx.Commit() returns nil but silently rolls back the whole transaction",
+			Reference: "locking.md §1 T3/T4, DESIGN.md (rules from DuckDB's locking)",
+			Setup:     "c1 BEGIN, UPDATE t row 1 (pending); tx2 := db.BeginTx, INSERT row 100, UPDATE t row 1 (conflict), tx2.Commit().",
+			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubUpdate, Message: "Conflict on update!",
+				Also: []string{"tx2.Commit() returns nil", "row 100, inserted before the conflict, is absent"}},
+			run: commitAfterConflict,
+		},
+		{
+			Name:      "pool-poisoning",
+			Title:     "a connection returned to the pool inside a failed raw BEGIN poisons the next db.Exec",
+			Reference: "locking.md §1 (pool poisoning), §5",
+			Setup:     "db.SetMaxOpenConns(1); a *sql.Conn runs BEGIN and a failing INSERT (duplicate key) and is closed back to the pool; then db.Exec(\"SELECT 1\").",
+			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubAborted, Message: "Current transaction is aborted (please ROLLBACK)",
+				Also: []string{"the poison stays until a ROLLBACK through the pool", "after it, db.Exec works again"}},
+			run: poolPoisoning,
+		},
+		{
+			Name:      "checkpoint-vs-update",
+			Title:     "CHECKPOINT is refused while another connection has a pending UPDATE (a pending INSERT does not block it)",
+			Reference: "locking.md §1 (CHECKPOINT T5, S17), §7 C1",
+			Setup:     "c1 BEGIN, INSERT (pending); c2 CHECKPOINT; c1 UPDATE (pending); c2 CHECKPOINT.",
+			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubCheckpoint, Message: "Cannot CHECKPOINT: there are other write transactions active",
+				Also: []string{"the CHECKPOINT with only a pending INSERT succeeds", "c1 still commits"}},
+			run: checkpointVsUpdate,
+		},
+	}
+}
+
+// twoConns opens t.db with table t (id, v) holding rows 1..3 with v = 0, and pins two
+// connections c1 and c2. Everything is closed when the case ends (pending transactions rolled
+// back first).
+func (r *caseRun) twoConns(ctx context.Context) (*sql.DB, *sql.Conn, *sql.Conn, error) {
+	db, err := r.mustOpen(ctx, r.path("t.db"), false)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := r.exec(ctx, db, "setup", "CREATE TABLE t (id INTEGER, v INTEGER); INSERT INTO t VALUES (1, 0), (2, 0), (3, 0)"); err != nil {
+		return nil, nil, nil, err
+	}
+	var cs [2]*sql.Conn
+	for i := range cs {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("pin connection: %w", err)
+		}
+		r.later(func() {
+			_, _ = c.ExecContext(context.Background(), "ROLLBACK")
+			c.Close()
+		})
+		cs[i] = c
+	}
+	return db, cs[0], cs[1], nil
+}
+
+// run runs statements on their connections in order and stops at the first error, which
+// it returns with the index of the failed statement.
+func (r *caseRun) run(ctx context.Context, stmts ...stmt) (int, error) {
+	for i, s := range stmts {
+		if err := r.exec(ctx, s.c, s.who, s.q); err != nil {
+			return i, err
+		}
+	}
+	return len(stmts), nil
+}
+
+type stmt struct {
+	c   execer
+	who string
+	q   string
+}
+
+func updateUpdate(ctx context.Context, r *caseRun) (Observation, error) {
+	var obs Observation
+	db, c1, c2, err := r.twoConns(ctx)
+	if err != nil {
+		return obs, err
+	}
+	if _, err := r.run(ctx, stmt{c1, "c1", "BEGIN"}, stmt{c1, "c1", "UPDATE t SET v = 1 WHERE id = 1"}, stmt{c2, "c2", "BEGIN"}); err != nil {
+		return obs, err
+	}
+	err = r.exec(ctx, c2, "c2", "UPDATE t SET v = 2 WHERE id = 1")
+	obs.Outcome = classify(err)
+	if err == nil {
+		return obs, nil
+	}
+	next := classify(r.exec(ctx, c2, "c2", "SELECT 1"))
+	obs.check("c2's next statement fails: the transaction is aborted", next.Sub == outcome.SubAborted, "%s: %s", kindSub(next.Kind, next.Sub), next.Message)
+	if _, err := r.run(ctx, stmt{c2, "c2", "ROLLBACK"}, stmt{c1, "c1", "COMMIT"}); err != nil {
+		return obs, err
+	}
+	v, err := count(ctx, db, "SELECT v FROM t WHERE id = 1")
+	if err != nil {
+		return obs, err
+	}
+	obs.check("c1 commits and its update stays", v == 1, "v = %d", v)
+	return obs, nil
+}
+
+func deleteDelete(ctx context.Context, r *caseRun) (Observation, error) {
+	var obs Observation
+	db, c1, c2, err := r.twoConns(ctx)
+	if err != nil {
+		return obs, err
+	}
+	if _, err := r.run(ctx, stmt{c1, "c1", "BEGIN"}, stmt{c1, "c1", "DELETE FROM t WHERE id = 1"}, stmt{c2, "c2", "BEGIN"}); err != nil {
+		return obs, err
+	}
+	err = r.exec(ctx, c2, "c2", "DELETE FROM t WHERE id = 1")
+	obs.Outcome = classify(err)
+	if err == nil {
+		return obs, nil
+	}
+	if _, err := r.run(ctx, stmt{c2, "c2", "ROLLBACK"}, stmt{c1, "c1", "COMMIT"}); err != nil {
+		return obs, err
+	}
+	n, err := count(ctx, db, "SELECT count(*) FROM t WHERE id = 1")
+	if err != nil {
+		return obs, err
+	}
+	obs.check("c1 commits and row 1 is gone", n == 0, "%d rows with id 1", n)
+	return obs, nil
+}
+
+func updateVsDelete(ctx context.Context, r *caseRun) (Observation, error) {
+	var obs Observation
+	db, c1, c2, err := r.twoConns(ctx)
+	if err != nil {
+		return obs, err
+	}
+	_, err = r.run(ctx,
+		stmt{c1, "c1", "BEGIN"}, stmt{c1, "c1", "UPDATE t SET v = 42 WHERE id = 1"},
+		stmt{c2, "c2", "BEGIN"}, stmt{c2, "c2", "DELETE FROM t WHERE id = 1"},
+		stmt{c1, "c1", "COMMIT"}, stmt{c2, "c2", "COMMIT"})
+	obs.check("c2's DELETE and both COMMITs succeed", err == nil, "%s", message(err))
+	if err != nil {
+		obs.Outcome = classify(err)
+		return obs, nil
+	}
+	n, err := count(ctx, db, "SELECT count(*) FROM t WHERE id = 1")
+	if err != nil {
+		return obs, err
+	}
+	r.step("rows with id 1 after both commits: %d", n)
+	if n == 0 {
+		obs.Outcome = lostWrite("no error anywhere: both COMMITs succeeded and row 1 is gone, so c1's committed UPDATE (v = 42) was lost")
+	} else {
+		obs.Outcome = history.Outcome{Kind: history.OK}
+	}
+	return obs, nil
+}
+
+func createCreate(ctx context.Context, r *caseRun, create string) (Observation, error) {
+	var obs Observation
+	db, c1, c2, err := r.twoConns(ctx)
+	if err != nil {
+		return obs, err
+	}
+	if _, err := r.run(ctx, stmt{c1, "c1", "BEGIN"}, stmt{c1, "c1", create}, stmt{c2, "c2", "BEGIN"}); err != nil {
+		return obs, err
+	}
+	err = r.exec(ctx, c2, "c2", create)
+	obs.Outcome = classify(err)
+	if err == nil {
+		return obs, nil
+	}
+	if _, err := r.run(ctx, stmt{c2, "c2", "ROLLBACK"}, stmt{c1, "c1", "COMMIT"}); err != nil {
+		return obs, err
+	}
+	n, err := count(ctx, db, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'x'")
+	if err != nil {
+		return obs, err
+	}
+	obs.check("c1 commits and x exists", n == 1, "%d tables named x", n)
+	return obs, nil
+}
+
+func dropVsInsert(ctx context.Context, r *caseRun) (Observation, error) {
+	var obs Observation
+	db, c1, c2, err := r.twoConns(ctx)
+	if err != nil {
+		return obs, err
+	}
+	if _, err := r.run(ctx, stmt{c1, "c1", "BEGIN"}, stmt{c1, "c1", "INSERT INTO t VALUES (4, 0)"}); err != nil {
+		return obs, err
+	}
+	derr := r.exec(ctx, c2, "c2", "DROP TABLE t")
+	obs.check("the DROP succeeds", derr == nil, "%s", message(derr))
+	err = r.exec(ctx, c1, "c1", "COMMIT")
+	obs.Outcome = classify(err)
+	n, cerr := count(ctx, db, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 't'")
+	if cerr != nil {
+		return obs, cerr
+	}
+	obs.check("t is gone, with c1's row", n == 0, "%d tables named t", n)
+	return obs, nil
+}
+
+func commitAfterConflict(ctx context.Context, r *caseRun) (Observation, error) {
+	var obs Observation
+	db, c1, _, err := r.twoConns(ctx)
+	if err != nil {
+		return obs, err
+	}
+	if _, err := r.run(ctx, stmt{c1, "c1", "BEGIN"}, stmt{c1, "c1", "UPDATE t SET v = 1 WHERE id = 1"}); err != nil {
+		return obs, err
+	}
+	// c2 is pinned but idle, so that BeginTx needs a third pool connection; that is fine.
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return obs, fmt.Errorf("begin tx2: %w", err)
+	}
+	r.step("tx2: db.BeginTx → ok")
+	if err := r.exec(ctx, tx, "tx2", "INSERT INTO t VALUES (100, 0)"); err != nil {
+		tx.Rollback()
+		return obs, err
+	}
+	err = r.exec(ctx, tx, "tx2", "UPDATE t SET v = 2 WHERE id = 1")
+	obs.Outcome = classify(err)
+	cerr := tx.Commit()
+	r.step("tx2: tx.Commit() → %v", cerr)
+	obs.check("tx2.Commit() returns nil", cerr == nil, "%v", cerr)
+	if err := r.exec(ctx, c1, "c1", "COMMIT"); err != nil {
+		return obs, err
+	}
+	n, err := count(ctx, db, "SELECT count(*) FROM t WHERE id = 100")
+	if err != nil {
+		return obs, err
+	}
+	r.step("rows with id 100 after tx2's successful commit: %d", n)
+	obs.check("row 100, inserted before the conflict, is absent (rolled back)", n == 0, "%d rows with id 100", n)
+	return obs, nil
+}
+
+func poolPoisoning(ctx context.Context, r *caseRun) (Observation, error) {
+	var obs Observation
+	db, err := r.mustOpen(ctx, r.path("p.db"), false)
+	if err != nil {
+		return obs, err
+	}
+	db.SetMaxOpenConns(1)
+	r.step("db.SetMaxOpenConns(1): every db.Exec gets the same connection")
+	if err := r.exec(ctx, db, "db", "CREATE TABLE t (id INTEGER PRIMARY KEY)"); err != nil {
+		return obs, err
+	}
+	if err := r.exec(ctx, db, "db", "INSERT INTO t VALUES (1)"); err != nil {
+		return obs, err
+	}
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return obs, fmt.Errorf("pin connection: %w", err)
+	}
+	if err := r.exec(ctx, c, "conn", "BEGIN"); err != nil {
+		c.Close()
+		return obs, err
+	}
+	ierr := r.exec(ctx, c, "conn", "INSERT INTO t VALUES (1)")
+	if err := c.Close(); err != nil {
+		return obs, fmt.Errorf("return the connection: %w", err)
+	}
+	r.step("conn.Close(): the connection goes back to the pool, inside its failed transaction")
+	if ierr == nil {
+		return obs, fmt.Errorf("the duplicate INSERT did not fail")
+	}
+	err = r.exec(ctx, db, "db", "SELECT 1")
+	obs.Outcome = classify(err)
+	if err == nil {
+		return obs, nil
+	}
+	again := r.exec(ctx, db, "db", "SELECT 1")
+	obs.check("the poison stays: the next db.Exec fails too", classify(again).Sub == outcome.SubAborted, "%s", message(again))
+	if err := r.exec(ctx, db, "db", "ROLLBACK"); err != nil {
+		return obs, err
+	}
+	healed := r.exec(ctx, db, "db", "SELECT 1")
+	obs.check("after a ROLLBACK through the pool, db.Exec works again", healed == nil, "%s", message(healed))
+	return obs, nil
+}
+
+func checkpointVsUpdate(ctx context.Context, r *caseRun) (Observation, error) {
+	var obs Observation
+	_, c1, c2, err := r.twoConns(ctx)
+	if err != nil {
+		return obs, err
+	}
+	if _, err := r.run(ctx, stmt{c1, "c1", "BEGIN"}, stmt{c1, "c1", "INSERT INTO t VALUES (4, 0)"}); err != nil {
+		return obs, err
+	}
+	ierr := r.exec(ctx, c2, "c2", "CHECKPOINT")
+	obs.check("CHECKPOINT with only a pending INSERT elsewhere succeeds", ierr == nil, "%s", message(ierr))
+	if err := r.exec(ctx, c1, "c1", "UPDATE t SET v = 1 WHERE id = 1"); err != nil {
+		return obs, err
+	}
+	err = r.exec(ctx, c2, "c2", "CHECKPOINT")
+	obs.Outcome = classify(err)
+	cerr := r.exec(ctx, c1, "c1", "COMMIT")
+	obs.check("c1 still commits", cerr == nil, "%s", message(cerr))
+	return obs, nil
+}
