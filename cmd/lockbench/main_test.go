@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestMain lets the test binary be lockbench itself when it re-executes itself as a trial,
+// worker or holder (the runner starts os.Executable() with those commands).
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-test.") {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// lockbench runs the CLI in this process and returns its exit code and output.
+func lockbench(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestExitCodesAndErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"unknown command", []string{"bogus"}, exitUsage, `unknown command "bogus"`},
+		{"unknown flag", []string{"simulate", "--bogus"}, exitUsage, "unknown flag: --bogus"},
+		{"threads below one", []string{"simulate", "--threads", "0"}, exitUsage, "threads must be at least 1"},
+		{"years not increasing", []string{"simulate", "--years", "2026", "2025"}, exitUsage, "years must increase"},
+		{"unknown mode", []string{"simulate", "--mode", "fast"}, exitUsage, `unknown mode "fast"`},
+		{"conflicting flags", []string{"simulate", "--force-sequential", "--mode", "threaded"}, exitUsage, "--force-sequential conflicts with --mode threaded"},
+		{"bad scenario names file, line and column", []string{"bench", "-m", "testdata/bad-threads.yaml"}, exitUsage, "testdata/bad-threads.yaml:5:"},
+		{"unknown matrix", []string{"bench", "-m", "nosuch"}, exitUsage, `no built-in matrix or file "nosuch"`},
+		{"missing run directory", []string{"report", filepath.Join(t.TempDir(), "none")}, exitUsage, "manifest"},
+		{"bad threshold", []string{"compare", "a", "b", "--threshold", "lots"}, exitUsage, `--threshold "lots"`},
+		{"bad report format", []string{"report", "--format", "pdf", "x"}, exitUsage, `--format "pdf"`},
+		{"unknown repro", []string{"repro", "nosuch"}, exitUsage, "nosuch"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := lockbench(t, tc.args...)
+			assert.Equal(t, tc.code, code, stderr)
+			assert.Contains(t, stderr, tc.stderr)
+		})
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	code, out, _ := lockbench(t, "version")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "duckdb    v1.5.6")
+	assert.Contains(t, out, "github.com/duckdb/duckdb-go/v2 v2.10506.0")
+	code, out, _ = lockbench(t, "--help")
+	require.Equal(t, 0, code)
+	for _, c := range []string{"simulate", "bench", "check", "report", "compare", "hold", "who", "repro", "version"} {
+		assert.Contains(t, out, "\n  "+c+" ", "--help lists %s", c)
+	}
+}
+
+func TestSimulateJSON(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.duckdb")
+	code, out, stderr := lockbench(t, "simulate", "--db", db, "--employees", "300", "--years", "2025", "2026", "--json")
+	require.Equal(t, 0, code, stderr)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &got))
+	for _, k := range []string{"mode", "threads", "coordination", "years", "employees", "seed", "outcome", "error",
+		"wall_s", "sql_s", "overhead_s", "overhead_by_kind", "fingerprint", "per_year"} {
+		assert.Contains(t, got, k)
+	}
+	assert.Equal(t, "threaded", got["mode"])
+	assert.Equal(t, []any{2025.0, 2026.0}, got["years"])
+	years := got["per_year"].([]any)
+	require.Len(t, years, 2)
+	for _, k := range []string{"year", "active_start", "active_end", "hires", "terminations", "new_hire_terminations", "promotions", "raises"} {
+		assert.Contains(t, years[0], k)
+	}
+}
+
+// startHolder runs `lockbench hold` (this test binary) on db and returns its PID once it holds
+// the lock.
+func startHolder(t *testing.T, args ...string) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"hold"}, args...)...)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(line, "holding "), line)
+	return cmd.Process.Pid
+}
+
+func TestSimulateOnALockedFileNamesTheHolder(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "held.duckdb")
+	pid := startHolder(t, db)
+
+	code, who, _ := lockbench(t, "who", db)
+	require.Equal(t, 0, code)
+	assert.Contains(t, who, "pid "+strconv.Itoa(pid)+" holds a write lock on "+db)
+
+	code, _, stderr := lockbench(t, "simulate", "--db", db, "--employees", "100", "--years", "2025")
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, stderr, "Conflicting lock is held in")
+	assert.Contains(t, stderr, "holder: PID "+strconv.Itoa(pid))
+	assert.Contains(t, stderr, "command line: "+os.Args[0]+" hold "+db)
+	assert.Contains(t, stderr, "next: close or stop the other program (kill "+strconv.Itoa(pid)+")")
+
+	free := filepath.Join(t.TempDir(), "free.duckdb")
+	code, _, _ = lockbench(t, "who", free)
+	assert.Equal(t, exitUsage, code, "a missing file is bad input")
+	require.NoError(t, os.WriteFile(free, nil, 0o644))
+	code, who, _ = lockbench(t, "who", free)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, who, "nobody holds a lock on")
+}
+
+func TestBenchEndToEndWritesEveryReport(t *testing.T) {
+	runs := t.TempDir()
+	code, out, stderr := lockbench(t, "bench", "-m", "testdata/tiny.yaml", "--runs", runs, "--quiet")
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
+	assert.Contains(t, out, "verdict: PASS")
+	dir, err := filepath.EvalSymlinks(filepath.Join(runs, "latest"))
+	require.NoError(t, err)
+	for _, f := range []string{"manifest.json", "history.ndjson", "scenario.yaml", "report.txt", "report.md",
+		"report.json", "report.junit.xml", "report.html", "report.bench.txt"} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+	// The stored history gives the same verdict again, in any format.
+	code, md, _ := lockbench(t, "report", "--format", "md", dir)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, md, "✅ pass")
+	code, cmp, _ := lockbench(t, "compare", dir, dir)
+	assert.Equal(t, 0, code, cmp)
+}
+
+func TestCheckWithoutComparison(t *testing.T) {
+	code, out, stderr := lockbench(t, "check", "--no-compare", "--employees", "150", "--years", "2025", "--runs", t.TempDir(), "--quiet")
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
+	assert.Contains(t, out, "mode=parallel-processes")
+	assert.Contains(t, out, "Conflicting lock is held", "the negative control reproduced the bug")
+	assert.Contains(t, out, "verdict: PASS")
+}
