@@ -132,7 +132,14 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		res.Spans = append(res.Spans, competitorSpans(res.Events, start, res.Summary.Wall)...)
 		return res
 	}
-	cfg.BeforeYear = func(year int) { _ = comp.YearStarted(year) }
+	// A competitor deferred to a year may find the file held by the workload itself; that is
+	// the competitor's failure, not the workload's, and is noted on the trial.
+	var deferredErr error
+	cfg.BeforeYear = func(year int) {
+		if err := comp.YearStarted(year); err != nil && deferredErr == nil {
+			deferredErr = err
+		}
+	}
 	run, runErr := sim.Run(ctx, cfg)
 	if runErr != nil {
 		res.Outcome = outcome.Classify(runErr)
@@ -156,7 +163,12 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 	if runErr != nil {
 		return res
 	}
-	if stopErr != nil {
+	switch {
+	case deferredErr != nil:
+		res.Note = "the competitor could not start: " + deferredErr.Error()
+	case comp.Err() != nil:
+		res.Note = "the competitor failed: " + comp.Err().Error()
+	case stopErr != nil:
 		res.Note = "stopping the competitor: " + stopErr.Error()
 	}
 	if inproc != nil {

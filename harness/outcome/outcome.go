@@ -220,10 +220,11 @@ func IsTxnConflict(err error) bool {
 func lockConflict(msg string) (history.Outcome, bool) {
 	o := history.Outcome{Kind: history.LockConflict, Sub: SubDatabase}
 	start := -1
+	oneLine := false
 	switch {
 	case reLockFile.MatchString(msg):
 		m := reLockFile.FindStringSubmatchIndex(msg)
-		start = m[0]
+		start, oneLine = m[0], true
 		o.Path = msg[m[2]:m[3]]
 		rest := msg[m[1]:]
 		if h := reHeldIn.FindStringSubmatch(rest); h != nil && !strings.HasPrefix(h[0], "Conflicting lock is held in PID ") {
@@ -270,6 +271,11 @@ func lockConflict(msg string) (history.Outcome, bool) {
 	}
 	// Keep DuckDB's own "IO Error: " / "TransactionContext Error: Failed to commit: " lead-in.
 	o.Message = from(msg, start)
+	if oneLine {
+		// DuckDB's POSIX lock message is one line; what follows in a child's stderr is the
+		// child's own commentary (lockbench hold explains the conflict to a person).
+		o.Message, _, _ = strings.Cut(o.Message, "\n")
+	}
 	return o, true
 }
 

@@ -39,6 +39,14 @@ func TestClassifyText(t *testing.T) {
 			},
 		},
 		{
+			name: "a child's commentary after DuckDB's line is not part of the message",
+			msg:  "lockbench: /data/a.db is locked by another process.\n  DuckDB said: IO Error: Could not set lock on file \"/data/a.db\": Conflicting lock is held in /data/lk (PID 13339)" + seeAlso + "\n  holder: PID 13339\n  next: close it",
+			want: history.Outcome{
+				Kind: history.LockConflict, Sub: "database", Path: "/data/a.db", HolderExe: "/data/lk", HolderPID: 13339,
+				Message: `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in /data/lk (PID 13339)` + seeAlso,
+			},
+		},
+		{
 			name: "ATTACH without driver prefix",
 			msg:  `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in /data/lk (PID 13339)` + seeAlso,
 			want: history.Outcome{
