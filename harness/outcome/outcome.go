@@ -275,6 +275,9 @@ func lockConflict(msg string) (history.Outcome, bool) {
 		// DuckDB's POSIX lock message is one line; what follows in a child's stderr is the
 		// child's own commentary (lockbench hold explains the conflict to a person).
 		o.Message, _, _ = strings.Cut(o.Message, "\n")
+		if i := strings.Index(o.Message, "IO Error: "); i > 0 {
+			o.Message = o.Message[i:]
+		}
 	}
 	return o, true
 }
