@@ -91,8 +91,8 @@ func BuildPlan(cfg Config, models []*Model) (*Plan, error) {
 		return n
 	}
 	reset := add(&Node{ID: "reset", Name: "reset", Kind: trace.Model})
-	seedN := add(&Node{ID: "seeds", Name: "seeds", Kind: trace.Model, Deps: []*Node{reset}})
-	census := add(&Node{ID: "census", Name: "census", Kind: trace.Model, Deps: []*Node{reset}})
+	add(&Node{ID: "seeds", Name: "seeds", Kind: trace.Model, Deps: []*Node{reset}})
+	add(&Node{ID: "census", Name: "census", Kind: trace.Model, Deps: []*Node{reset}})
 	var schema *Node
 	for _, m := range models {
 		if m.Materialized == DDL {
@@ -192,7 +192,7 @@ func BuildPlan(cfg Config, models []*Model) (*Plan, error) {
 		if prod, ok := p.byID[name]; ok && prod.Year == 0 {
 			// A setup product: the year's rebuild when there is one.
 			if year != 0 && recomputed[name] {
-				if rb, ok := p.byID[fmt.Sprintf("%s@%d", name, year)]; ok && rb.Kind == trace.Recompute && (n.Year == year) {
+				if rb, ok := p.byID[fmt.Sprintf("%s@%d", name, year)]; ok && rb.Kind == trace.Recompute {
 					return rb, nil
 				}
 			}
@@ -239,8 +239,6 @@ func BuildPlan(cfg Config, models []*Model) (*Plan, error) {
 			}
 		}
 	}
-	_ = seedN
-	_ = census
 	return p, p.sortTopological()
 }
 

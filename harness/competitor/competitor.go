@@ -81,23 +81,23 @@ const (
 // Spec describes one competitor of a scenario cell.
 type Spec struct {
 	// Kind is one of Kinds, or None.
-	Kind string
+	Kind string `json:"kind"`
 	// Count is the number of read-only holders of Readers (default 2).
-	Count int
+	Count int `json:"count,omitempty"`
 	// Period is the write interval of WriterProcess, the hold and release time of
 	// FlappingProcess, the time KilledHolder holds before SIGKILL, and the time each
 	// transaction of InProcessWriter stays open.
-	Period time.Duration
+	Period time.Duration `json:"period,omitempty"`
 	// Delay starts the competitor this long after Start (or after the AtYear boundary), in the
 	// background; errors then show in Running.Err and Events.
-	Delay time.Duration
+	Delay time.Duration `json:"delay,omitempty"`
 	// AtYear defers the start until the runner calls Running.YearStarted with this year or a
 	// later one.
-	AtYear int
+	AtYear int `json:"at_year,omitempty"`
 	// Command is the command line of Exec.
-	Command string
+	Command string `json:"command,omitempty"`
 	// ReadOnly makes FlappingProcess and StoppedHolder hold the file read-only.
-	ReadOnly bool
+	ReadOnly bool `json:"read_only,omitempty"`
 }
 
 // Launcher says how to run a holder process: Path with Args, then HoldArgs. The default
