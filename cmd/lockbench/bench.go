@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,7 +112,7 @@ func runBench(a *app, c *cobra.Command, f *benchFlags) error {
 	}
 	res, err := harness.Execute(a.ctx, o)
 	if res == nil {
-		if errors.Is(err, scenarios.ErrInvalid) {
+		if errors.Is(err, scenarios.ErrInvalid) || errors.Is(err, fs.ErrNotExist) {
 			return usageErr("%v", err)
 		}
 		return err

@@ -51,6 +51,8 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"bad threshold", []string{"compare", "a", "b", "--threshold", "lots"}, exitUsage, `--threshold "lots"`},
 		{"bad report format", []string{"report", "--format", "pdf", "x"}, exitUsage, `--format "pdf"`},
 		{"unknown repro", []string{"repro", "nosuch"}, exitUsage, "nosuch"},
+		{"resume of a missing run", []string{"bench", "--resume", filepath.Join(t.TempDir(), "gone")}, exitUsage, "manifest"},
+		{"resume with a matrix", []string{"bench", "--resume", "x", "-m", "quick"}, exitUsage, "drop -m"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
