@@ -1,9 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -50,21 +50,11 @@ into one report. The exit code is the verdict: 0 pass, 1 fail, 3 unknown.`,
 				}
 				return withCode(r.ExitCode())
 			}
-			f, err := os.CreateTemp(".", ".report-*")
-			if err != nil {
-				return usageErr("--out: %v", err)
-			}
-			defer os.Remove(f.Name())
-			if err := write(f, r); err != nil {
-				f.Close()
+			var b bytes.Buffer
+			if err := write(&b, r); err != nil {
 				return err
 			}
-			f.Close()
-			b, err := os.ReadFile(f.Name())
-			if err != nil {
-				return err
-			}
-			if err := history.WriteFileAtomic(out, b); err != nil {
+			if err := history.WriteFileAtomic(out, b.Bytes()); err != nil {
 				return usageErr("--out: %v", err)
 			}
 			fmt.Fprintf(a.stderr, "wrote %s (verdict %s)\n", out, r.Verdict)

@@ -1,14 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 
 	"github.com/spf13/cobra"
 
+	"lockbench/history"
 	"lockbench/sim"
 	"lockbench/sim/trace"
 )
@@ -201,15 +202,14 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 }
 
 func writeTrace(path string, spans []trace.Span) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return usageErr("--trace: %v", err)
-	}
-	if err := trace.WriteNDJSON(f, spans); err != nil {
-		f.Close()
+	var b bytes.Buffer
+	if err := trace.WriteNDJSON(&b, spans); err != nil {
 		return err
 	}
-	return f.Close()
+	if err := history.WriteFileAtomic(path, b.Bytes()); err != nil {
+		return usageErr("--trace: %v", err)
+	}
+	return nil
 }
 
 func printTiming(w io.Writer, cfg sim.Config, s trace.Summary, fp string) {
