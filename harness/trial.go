@@ -125,7 +125,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		res = runExecTrial(ctx, spec, db)
 		if res.Outcome.Kind != history.OK {
 			holders.Enrich(&res.Outcome)
-			res.Outcome.HolderRole = holderRole(res.Outcome.HolderPID, comp.PIDs(), nil)
+			res.Outcome.HolderRole = holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), nil)
 		}
 		_ = comp.Stop()
 		res.Events = comp.Events()
@@ -149,7 +149,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		if run != nil {
 			workers = run.WorkerPIDs
 		}
-		res.Outcome.HolderRole = holderRole(res.Outcome.HolderPID, comp.PIDs(), workers)
+		res.Outcome.HolderRole = holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), workers)
 	}
 	stopErr := comp.Stop()
 	res.Events = comp.Events()
@@ -187,12 +187,13 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 }
 
 // holderRole says whether the PID DuckDB named is a competitor this trial injected, one of this
-// trial's own worker processes, or somebody else.
-func holderRole(pid int, competitors, workers []int) string {
+// trial's own worker processes, or somebody else. The in-process writer's connection lives in
+// this process, so this process counts as the competitor when it is the injected one.
+func holderRole(pid int, spec competitor.Spec, competitors, workers []int) string {
 	switch {
 	case pid <= 0:
 		return ""
-	case slices.Contains(competitors, pid):
+	case slices.Contains(competitors, pid), pid == os.Getpid() && spec.Kind == competitor.InProcessWriter:
 		return "competitor"
 	case slices.Contains(workers, pid):
 		return "worker"

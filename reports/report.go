@@ -162,7 +162,9 @@ type TrialValues struct {
 	Overhead  float64            `json:"overhead"`
 	ByKind    map[string]float64 `json:"overhead_by_kind,omitempty"`
 	HolderPID int                `json:"holder_pid,omitempty"`
-	Message   string             `json:"message,omitempty"`
+	// HolderRole is who the harness found the holder to be: competitor, worker or other.
+	HolderRole string `json:"holder_role,omitempty"`
+	Message    string `json:"message,omitempty"`
 }
 
 // Cell is the statistics of one cell, pooled over every run.
@@ -468,7 +470,7 @@ func buildCells(runs []Run, opts Options) []*Cell {
 			}
 			tv := TrialValues{Run: id, Trial: t.Trial, Warmup: t.Warmup, Outcome: t.Outcome.Kind, Sub: t.Outcome.Sub,
 				Expected: expectedOf(t), Wall: t.WallS, SQL: t.SQLS, Overhead: t.OverheadS,
-				HolderPID: t.Outcome.HolderPID, Message: t.Outcome.Message}
+				HolderPID: t.Outcome.HolderPID, HolderRole: t.Outcome.HolderRole, Message: t.Outcome.Message}
 			if len(t.OverheadByKnd) > 0 {
 				tv.ByKind = map[string]float64{}
 				for k, v := range t.OverheadByKnd {
@@ -888,8 +890,15 @@ func judgeExpectation(cells []*Cell, e Expectation, implicit bool) ExpectationRe
 			}
 			want := cmp.Or(e.Outcome, v.Expected)
 			expectSet[want] = true
-			if !accepts(want, v.Outcome) || v.Outcome == history.Mismatch {
+			switch {
+			case !accepts(want, v.Outcome) || v.Outcome == history.Mismatch:
 				m := fmt.Sprintf("%s #%d (run %s): got %s, want %s", c.Key, v.Trial, v.Run, outcomeText(v), want)
+				er.Mismatches = append(er.Mismatches, m)
+			case v.Outcome == history.LockConflict && v.HolderRole == "other":
+				// An expected lock conflict must come from a process the harness started
+				// (a competitor or a sibling worker), not from a stray holder.
+				m := fmt.Sprintf("%s #%d (run %s): got %s from a process lockbench did not start, want %s from the injected competitor",
+					c.Key, v.Trial, v.Run, outcomeText(v), want)
 				er.Mismatches = append(er.Mismatches, m)
 			}
 		}

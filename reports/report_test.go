@@ -117,6 +117,11 @@ func TestExpectations(t *testing.T) {
 		{"explicit fail", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: Selector{"c": "a"}, Outcome: "lock-conflict"}, Fail},
 		{"explicit no match", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: Selector{"c": "b"}, Outcome: "ok"}, Unknown},
 		{"explicit by key", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: Selector{"cell": "c=a"}}, Pass},
+		{"either of two outcomes", []history.Trial{mk("c=a", false, "ok|lock-conflict", lock), mk("c=a", false, "ok|lock-conflict", ok)}, nil, Pass},
+		{"lock held by the injected competitor", []history.Trial{mk("c=a", false, "lock-conflict",
+			history.Outcome{Kind: history.LockConflict, HolderPID: 7, HolderRole: "competitor"})}, nil, Pass},
+		{"lock held by a stray process", []history.Trial{mk("c=a", false, "lock-conflict",
+			history.Outcome{Kind: history.LockConflict, HolderPID: 7, HolderRole: "other"})}, nil, Fail},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
