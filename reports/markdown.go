@@ -119,15 +119,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			ew.printf("\n### Median overhead by span kind\n\n")
 			mdHeader(ew, "l"+strings.Repeat("r", len(kinds)+1), append(append([]string{"cell"}, kinds...), "overhead")...)
 			for _, c := range r.Cells {
-				row := []string{c.Label}
-				for _, k := range kinds {
-					row = append(row, kindValue(c, k))
-				}
-				ov := "-"
-				if c.Overhead != nil {
-					ov = secs(c.Overhead.Median)
-				}
-				mdRow(ew, append(row, ov)...)
+				mdRow(ew, kindRow(c, kinds)...)
 			}
 		}
 	}

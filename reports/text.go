@@ -163,6 +163,20 @@ func kindValue(c *Cell, kind string) string {
 	return "-"
 }
 
+// kindRow is one row of the overhead-by-kind table: the cell's label, the median of each kind,
+// and the median overhead.
+func kindRow(c *Cell, kinds []string) []string {
+	row := []string{c.Label}
+	for _, k := range kinds {
+		row = append(row, kindValue(c, k))
+	}
+	ov := "-"
+	if c.Overhead != nil {
+		ov = secs(c.Overhead.Median)
+	}
+	return append(row, ov)
+}
+
 func writeByKindText(ew *errWriter, r *Report) error {
 	kinds := kindColumns(r.Cells)
 	if len(kinds) == 0 {
@@ -172,15 +186,7 @@ func writeByKindText(ew *errWriter, r *Report) error {
 	t := newTable(ew, "l"+strings.Repeat("r", len(kinds)+1))
 	t.Header(append(append([]string{"cell"}, kinds...), "overhead"))
 	for _, c := range r.Cells {
-		row := []string{c.Label}
-		for _, k := range kinds {
-			row = append(row, kindValue(c, k))
-		}
-		ov := "-"
-		if c.Overhead != nil {
-			ov = secs(c.Overhead.Median)
-		}
-		if err := t.Append(append(row, ov)); err != nil {
+		if err := t.Append(kindRow(c, kinds)); err != nil {
 			return fmt.Errorf("text report: %w", err)
 		}
 	}
