@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -140,17 +141,14 @@ func runBench(a *app, c *cobra.Command, f *benchFlags) error {
 	return withCode(code)
 }
 
-// reportFiles are the outputs bench writes into a run directory.
-var reportFiles = []struct {
-	name  string
-	write func(w *strings.Builder, r *reports.Report) error
-}{
-	{"report.txt", func(w *strings.Builder, r *reports.Report) error { return reports.WriteText(w, r) }},
-	{"report.md", func(w *strings.Builder, r *reports.Report) error { return reports.WriteMarkdown(w, r) }},
-	{"report.json", func(w *strings.Builder, r *reports.Report) error { return reports.WriteJSON(w, r) }},
-	{"report.junit.xml", func(w *strings.Builder, r *reports.Report) error { return reports.WriteJUnit(w, r) }},
-	{"report.html", func(w *strings.Builder, r *reports.Report) error { return reports.WriteHTML(w, r) }},
-	{"report.bench.txt", func(w *strings.Builder, r *reports.Report) error { return reports.WriteGoBench(w, r) }},
+// reportFiles names the file bench writes for each --format of `lockbench report`.
+var reportFiles = []struct{ name, format string }{
+	{"report.txt", "text"},
+	{"report.md", "md"},
+	{"report.json", "json"},
+	{"report.junit.xml", "junit"},
+	{"report.html", "html"},
+	{"report.bench.txt", "gobench"},
 }
 
 // writeRunReports builds the report of dirs, writes every format into outDir (when set) and
@@ -162,11 +160,11 @@ func writeRunReports(a *app, dirs []string, outDir, versus string) (int, error) 
 	}
 	if outDir != "" {
 		for _, rf := range reportFiles {
-			var b strings.Builder
-			if err := rf.write(&b, r); err != nil {
+			var b bytes.Buffer
+			if err := formats[rf.format](&b, r); err != nil {
 				return 0, fmt.Errorf("%s: %w", rf.name, err)
 			}
-			if err := history.WriteFileAtomic(filepath.Join(outDir, rf.name), []byte(b.String())); err != nil {
+			if err := history.WriteFileAtomic(filepath.Join(outDir, rf.name), b.Bytes()); err != nil {
 				return 0, err
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -78,7 +79,7 @@ func trailingYears(args []string) []string {
 				vals = append(vals, args[j])
 			}
 			if len(vals) > 1 {
-				out = append(out, joinComma(vals))
+				out = append(out, strings.Join(vals, ","))
 				i = j - 1
 			}
 		}
@@ -96,14 +97,6 @@ func isYear(s string) bool {
 		}
 	}
 	return true
-}
-
-func joinComma(v []string) string {
-	s := v[0]
-	for _, x := range v[1:] {
-		s += "," + x
-	}
-	return s
 }
 
 func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
