@@ -141,7 +141,12 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		}
 	}
 	run, runErr := sim.Run(ctx, cfg)
-	if runErr != nil {
+	var dq *sim.DQError
+	if errors.As(runErr, &dq) {
+		// The workload ran to the end of a year but its data broke a data-quality check: the
+		// data is wrong, whatever the timing.
+		res.Outcome = history.Outcome{Kind: history.Mismatch, Sub: "dq", Message: dq.Error()}
+	} else if runErr != nil {
 		res.Outcome = outcome.Classify(runErr)
 		// Name the holder while it still holds the lock.
 		holders.Enrich(&res.Outcome)

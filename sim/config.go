@@ -52,6 +52,15 @@ type Config struct {
 	Employees    int   // census size
 	Years        []int // simulation years, increasing
 	Seed         int64
+	// ParamsDir, when set, holds CSV files that replace the embedded parameter tables of the
+	// same name (--params).
+	ParamsDir string
+	// Scenario is the parameter scenario whose levers outrank the default ones (--scenario);
+	// empty means "default".
+	Scenario string
+	// CensusPath, when set, is a CSV or Parquet census read by DuckDB instead of the generated
+	// one (--census). Its columns are CensusColumns.
+	CensusPath string
 	// LockRetry, when set, retries opens that fail with a lock conflict (worker processes).
 	LockRetry *RetryPolicy
 	// DuckDBThreads sets DuckDB's own thread count per instance (0: DuckDB's default).

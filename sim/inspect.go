@@ -2,28 +2,164 @@ package sim
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
+	"strings"
 )
 
-// fingerprintSQL hashes every row of both fact tables (timestamps excluded) and combines the
-// hashes with XOR, so the fingerprint does not depend on row order.
-const fingerprintSQL = `
-SELECT
-    (SELECT count(*) FROM fct_yearly_events) AS events,
-    (SELECT coalesce(bit_xor(hash(*COLUMNS(* EXCLUDE (created_at)))), 0) FROM fct_yearly_events) AS events_hash,
-    (SELECT count(*) FROM fct_workforce_snapshot) AS snapshot,
-    (SELECT coalesce(bit_xor(hash(*COLUMNS(* EXCLUDE (snapshot_created_at)))), 0) FROM fct_workforce_snapshot) AS snapshot_hash`
+// TableFingerprint is the order-insensitive digest of one table: its row count and the sum
+// (modulo 2^64) of a hash of every row. A sum counts multiplicity, so a duplicated row, two
+// identical extra rows or a lost row all change it (XOR would cancel a pair).
+type TableFingerprint struct {
+	Table string `json:"table"`
+	Rows  int64  `json:"rows"`
+	Hash  string `json:"hash"`
+	// Excluded lists the columns left out: timestamps, which differ from run to run.
+	Excluded []string `json:"excluded,omitempty"`
+}
 
-// Fingerprint returns an order-insensitive fingerprint of fct_yearly_events and
-// fct_workforce_snapshot, computed in SQL (never by reading the file).
-func Fingerprint(ctx context.Context, q execer) (string, error) {
-	var events, snapshot int64
-	var eh, sh uint64
-	if err := q.QueryRowContext(ctx, fingerprintSQL).Scan(&events, &eh, &snapshot, &sh); err != nil {
-		return "", fmt.Errorf("fingerprint: %w", err)
+// FingerprintTables digests each table in SQL (never by reading the file). Columns of timestamp
+// types are left out unless keepTimestamps is set.
+func FingerprintTables(ctx context.Context, q execer, tables []string, keepTimestamps bool) ([]TableFingerprint, error) {
+	out := make([]TableFingerprint, 0, len(tables))
+	for _, t := range tables {
+		fp, err := fingerprintTable(ctx, q, t, keepTimestamps)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fp)
 	}
-	return fmt.Sprintf("ev%d-%016x/ws%d-%016x", events, eh, snapshot, sh), nil
+	return out, nil
+}
+
+func fingerprintTable(ctx context.Context, q execer, table string, keepTimestamps bool) (TableFingerprint, error) {
+	fp := TableFingerprint{Table: table}
+	schema, name := "main", table
+	if s, n, ok := strings.Cut(table, "."); ok {
+		schema, name = s, n
+	}
+	rows, err := q.QueryContext(ctx, `SELECT column_name, data_type FROM duckdb_columns()
+		WHERE database_name = current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index`, schema, name)
+	if err != nil {
+		return fp, fmt.Errorf("fingerprint %s: %w", table, err)
+	}
+	var cols []string
+	for rows.Next() {
+		var c, typ string
+		if err := rows.Scan(&c, &typ); err != nil {
+			rows.Close()
+			return fp, err
+		}
+		if !keepTimestamps && strings.HasPrefix(typ, "TIMESTAMP") {
+			fp.Excluded = append(fp.Excluded, c)
+			continue
+		}
+		cols = append(cols, quoteIdent(c))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fp, err
+	}
+	if len(cols) == 0 && len(fp.Excluded) == 0 {
+		return fp, fmt.Errorf("fingerprint %s: no such table", table)
+	}
+	rowHash := "0"
+	if len(cols) > 0 {
+		rowHash = "hash(" + strings.Join(cols, ", ") + ")"
+	}
+	var sum uint64
+	query := fmt.Sprintf("SELECT count(*), CAST(coalesce(sum(CAST(%s AS HUGEINT)), 0) %% 18446744073709551616 AS UBIGINT) FROM %s.%s",
+		rowHash, quoteIdent(schema), quoteIdent(name))
+	if err := q.QueryRowContext(ctx, query).Scan(&fp.Rows, &sum); err != nil {
+		return fp, fmt.Errorf("fingerprint %s: %w", table, err)
+	}
+	fp.Hash = fmt.Sprintf("%016x", sum)
+	return fp, nil
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// CombineFingerprints folds table digests into one string: the counts of the two fact tables
+// when present (for a reader's eye), then 16 hex digits of a SHA-256 over every table's name,
+// rows and hash.
+func CombineFingerprints(fps []TableFingerprint) string {
+	h := sha256.New()
+	var ev, ws int64 = -1, -1
+	for _, f := range fps {
+		fmt.Fprintf(h, "%s:%d:%s;", f.Table, f.Rows, f.Hash)
+		switch f.Table {
+		case "fct_yearly_events":
+			ev = f.Rows
+		case "fct_workforce_snapshot":
+			ws = f.Rows
+		}
+	}
+	sum := hex.EncodeToString(h.Sum(nil))[:16]
+	if ev >= 0 && ws >= 0 {
+		return fmt.Sprintf("ev%d/ws%d/%s", ev, ws, sum)
+	}
+	return fmt.Sprintf("t%d/%s", len(fps), sum)
+}
+
+// FingerprintedTables are the tables a simulation fingerprint covers: every table the simulation
+// owns except the uncoordinated orchestration's checkpoint copies (orchestration state, not
+// simulation data).
+func FingerprintedTables() ([]string, error) {
+	models, err := LoadModels()
+	if err != nil {
+		return nil, err
+	}
+	p, err := BuildPlan(Config{Years: []int{2000}, Coordination: true}, models)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range p.OwnedTables() {
+		if !strings.HasPrefix(t, "ckpt_") {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// Fingerprint returns the order-insensitive fingerprint of every table the simulation owns
+// (FingerprintedTables), timestamps excluded, computed in SQL.
+func Fingerprint(ctx context.Context, q execer) (string, error) {
+	tables, err := FingerprintedTables()
+	if err != nil {
+		return "", err
+	}
+	fps, err := FingerprintTables(ctx, q, tables, false)
+	if err != nil {
+		return "", err
+	}
+	return CombineFingerprints(fps), nil
+}
+
+// UserTables lists the base tables of the database's every schema as schema.table, for
+// fingerprinting a user's own file.
+func UserTables(ctx context.Context, q execer) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT schema_name, table_name FROM duckdb_tables()
+		WHERE database_name = current_database() AND NOT temporary ORDER BY schema_name, table_name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s, t string
+		if err := rows.Scan(&s, &t); err != nil {
+			return nil, err
+		}
+		if s == "main" {
+			out = append(out, t)
+		} else {
+			out = append(out, s+"."+t)
+		}
+	}
+	return out, rows.Err()
 }
 
 const perYearSQL = `
@@ -38,41 +174,38 @@ WITH ev AS (
 ),
 snap AS (
     SELECT simulation_year,
+           count(*) FILTER (WHERE NOT starts_with(detailed_status_code, 'new_hire')) AS active_start,
            count(*) FILTER (WHERE employment_status = 'active') AS active_end,
            CAST(sum(prorated_annual_compensation) AS DOUBLE) AS total_comp
     FROM fct_workforce_snapshot GROUP BY simulation_year
 )
-SELECT s.simulation_year, s.active_end, s.total_comp,
+SELECT s.simulation_year, s.active_start, s.active_end, s.total_comp,
        coalesce(e.hires, 0), coalesce(e.terminations, 0), coalesce(e.nh_terminations, 0),
        coalesce(e.promotions, 0), coalesce(e.raises, 0),
-       (SELECT target_growth_rate FROM seed_simulation_config)
+       (SELECT target_growth_rate FROM stg_simulation_config)
 FROM snap s LEFT JOIN ev e USING (simulation_year)
 ORDER BY s.simulation_year`
 
-// PerYear returns the per-year figures of the simulation in the database.
+// PerYear returns the per-year figures of the simulation in the database. Each year's starting
+// headcount is counted from that year's own snapshot (everyone who was there before the year's
+// hires), independently of the previous year's ending headcount, so that a test of continuity
+// between years compares two separate counts.
 func PerYear(ctx context.Context, db *sql.DB) ([]YearStats, error) {
-	var baseline int
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM int_baseline_workforce").Scan(&baseline); err != nil {
-		return nil, fmt.Errorf("per-year stats: %w", err)
-	}
 	rows, err := db.QueryContext(ctx, perYearSQL)
 	if err != nil {
 		return nil, fmt.Errorf("per-year stats: %w", err)
 	}
 	defer rows.Close()
 	var out []YearStats
-	prev := baseline
 	for rows.Next() {
 		var y YearStats
-		if err := rows.Scan(&y.Year, &y.ActiveEnd, &y.TotalCompensation, &y.Hires, &y.Terminations,
+		if err := rows.Scan(&y.Year, &y.ActiveStart, &y.ActiveEnd, &y.TotalCompensation, &y.Hires, &y.Terminations,
 			&y.NewHireTerminations, &y.Promotions, &y.Raises, &y.TargetGrowth); err != nil {
 			return nil, err
 		}
-		y.ActiveStart = prev
-		if prev > 0 {
-			y.Growth = float64(y.ActiveEnd)/float64(prev) - 1
+		if y.ActiveStart > 0 {
+			y.Growth = float64(y.ActiveEnd)/float64(y.ActiveStart) - 1
 		}
-		prev = y.ActiveEnd
 		out = append(out, y)
 	}
 	return out, rows.Err()

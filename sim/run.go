@@ -8,6 +8,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"lockbench/sim/trace"
@@ -43,6 +44,29 @@ func (c *Config) Validate() error {
 		return err
 	}
 	c.DBPath = p
+	if c.Scenario == "" {
+		c.Scenario = DefaultScenario
+	}
+	if c.ParamsDir != "" {
+		if c.ParamsDir, err = filepath.Abs(c.ParamsDir); err != nil {
+			return err
+		}
+	}
+	seeds, err := LoadParams(c.ParamsDir)
+	if err != nil {
+		return err
+	}
+	if err := checkScenario(seeds, c.Scenario, c.ParamsDir); err != nil {
+		return err
+	}
+	if c.CensusPath != "" {
+		if c.CensusPath, err = filepath.Abs(c.CensusPath); err != nil {
+			return err
+		}
+		if err := CheckCensusFile(context.Background(), c.CensusPath); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -70,31 +70,6 @@ func TestEveryModeProducesIdenticalData(t *testing.T) {
 	}
 }
 
-func TestYearContinuityAndGrowth(t *testing.T) {
-	cfg := smallConfig(t, Threaded, true)
-	cfg.Employees = 3000
-	res, err := Run(context.Background(), cfg)
-	require.NoError(t, err)
-	require.Len(t, res.PerYear, 3)
-	for i, y := range res.PerYear {
-		if i > 0 {
-			assert.Equal(t, res.PerYear[i-1].ActiveEnd, y.ActiveStart, "year %d starts where %d ended", y.Year, y.Year-1)
-		}
-		assert.Equal(t, y.ActiveEnd, y.ActiveStart-y.Terminations+y.Hires-y.NewHireTerminations,
-			"continuity in %d: active(N-1) - terminations + hires - new-hire terminations = active(N)", y.Year)
-		assert.InDelta(t, 0.03, y.Growth, 0.01, "growth in %d is near the 3%% target", y.Year)
-		assert.Positive(t, y.Promotions)
-		assert.Positive(t, y.Raises)
-	}
-	// The model's own checks agree.
-	db, err := sql.Open("duckdb", cfg.DBPath)
-	require.NoError(t, err)
-	defer db.Close()
-	var failed int
-	require.NoError(t, db.QueryRow("SELECT count(*) FROM dq_results WHERE NOT passed").Scan(&failed))
-	assert.Zero(t, failed)
-}
-
 func TestParallelProcessesWithoutRetryHitsTheLock(t *testing.T) {
 	cfg := smallConfig(t, ParallelProcesses, true)
 	cfg.Threads = 4

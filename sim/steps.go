@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,17 +22,22 @@ type stepEnv struct {
 func (e *stepEnv) runNode(ctx context.Context, conn *sql.Conn, n *Node) error {
 	cfg := e.plan.cfg
 	switch {
-	case n.Name == "reset":
+	case n.Seed != nil:
+		return e.span(n.Kind, n, func() error { return loadSeed(ctx, conn, *n.Seed) })
+	case n.Name == stepReset:
 		return e.span(n.Kind, n, func() error { return resetTables(ctx, conn, e.plan.OwnedTables()) })
-	case n.Name == "seeds":
-		return e.span(n.Kind, n, func() error { return loadSeeds(ctx, conn, e.plan.seeds) })
-	case n.Name == "census":
+	case n.Name == stepCensus:
 		return e.span(n.Kind, n, func() error {
+			if cfg.CensusPath != "" {
+				return loadCensusFile(ctx, conn, cfg.CensusPath)
+			}
 			return loadCensus(ctx, conn, GenerateCensus(cfg.Employees, cfg.Seed, e.plan.data.CensusYear))
 		})
-	case n.Name == "checkpoint":
+	case n.Name == stepCheckpoint:
 		return e.span(n.Kind, n, func() error { return checkpointYear(ctx, conn, cfg.Coordination) })
-	case n.Name == "validate_history":
+	case n.Name == stepValidateYear:
+		return e.span(n.Kind, n, func() error { return validateYear(ctx, conn, n.Year) })
+	case n.Name == stepValidateHistory:
 		return e.span(n.Kind, n, func() error { return validateHistory(ctx, conn, cfg.Years, n.Year) })
 	case n.Model != nil:
 		q := n.SQL
@@ -76,11 +82,7 @@ func (e *stepEnv) reparse(ctx context.Context, conn *sql.Conn, n *Node) (string,
 	}
 	d := e.plan.data
 	if n.Year != 0 && n.Model.Scope == YearScope {
-		i := indexOf(e.plan.cfg.Years, n.Year)
-		d.Year, d.IsStartYear = n.Year, i == 0
-		if i > 0 {
-			d.PrevYear = e.plan.cfg.Years[i-1]
-		}
+		d = e.plan.yearData(indexOf(e.plan.cfg.Years, n.Year), n.Year)
 	}
 	q, refs, err := m.Render(d)
 	if err != nil {
@@ -172,6 +174,83 @@ func checkpointYear(ctx context.Context, conn *sql.Conn, coordinated bool) error
 	})
 }
 
+// DQError is a failed data-quality check: the run produced data that breaks one of the checks
+// of dq_year_checks (or of the history validation). Harnesses classify it as a mismatch.
+type DQError struct {
+	Year     int      `json:"year"`
+	Check    string   `json:"check"`
+	Observed *float64 `json:"observed"`
+	Expected *float64 `json:"expected"`
+	Details  string   `json:"details,omitempty"`
+	// Others counts the other failed checks found in the same validation.
+	Others int `json:"others,omitempty"`
+}
+
+func (e *DQError) Error() string {
+	num := func(v *float64) string {
+		if v == nil {
+			return "none"
+		}
+		return strconv.FormatFloat(*v, 'g', 6, 64)
+	}
+	s := fmt.Sprintf("data-quality check %s failed for %d: observed %s, expected %s", e.Check, e.Year, num(e.Observed), num(e.Expected))
+	if e.Details != "" {
+		s += " (" + e.Details + ")"
+	}
+	if e.Others > 0 {
+		s += fmt.Sprintf("; %d more check(s) failed", e.Others)
+	}
+	return s
+}
+
+// validateYear enforces every data-quality check recorded for year: the first failed check (in
+// name order) becomes a DQError. A year without any recorded check fails too.
+func validateYear(ctx context.Context, conn *sql.Conn, year int) error {
+	rows, err := conn.QueryContext(ctx, `SELECT check_name, observed, expected, details, passed FROM dq_results
+		WHERE simulation_year = ? ORDER BY passed, check_name`, year)
+	if err != nil {
+		return fmt.Errorf("validate %d: %w", year, err)
+	}
+	defer rows.Close()
+	var first *DQError
+	checks := 0
+	for rows.Next() {
+		var (
+			name, details      string
+			observed, expected sql.NullFloat64
+			passed             bool
+		)
+		if err := rows.Scan(&name, &observed, &expected, &details, &passed); err != nil {
+			return err
+		}
+		checks++
+		if passed {
+			continue
+		}
+		if first != nil {
+			first.Others++
+			continue
+		}
+		first = &DQError{Year: year, Check: name, Details: details}
+		if observed.Valid {
+			first.Observed = &observed.Float64
+		}
+		if expected.Valid {
+			first.Expected = &expected.Float64
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if first != nil {
+		return first
+	}
+	if checks == 0 {
+		return &DQError{Year: year, Check: "recorded", Details: "no data-quality results were recorded for the year"}
+	}
+	return nil
+}
+
 // validateHistory re-validates every year simulated so far and every pair of years (the
 // uncoordinated orchestration's full-history validation after each year: O(years²) scans).
 func validateHistory(ctx context.Context, conn *sql.Conn, years []int, upTo int) error {
@@ -181,35 +260,36 @@ func validateHistory(ctx context.Context, conn *sql.Conn, years []int, upTo int)
 			done = append(done, y)
 		}
 	}
+	count := func(q string, args ...any) (float64, error) {
+		var n int64
+		err := conn.QueryRowContext(ctx, q, args...).Scan(&n)
+		return float64(n), err
+	}
+	zero := 0.0
 	for _, y := range done {
-		var failed int
-		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM dq_results WHERE simulation_year = ? AND NOT passed AND check_name IN ('continuity', 'duplicate_ids', 'compensation_bounds')", y).Scan(&failed); err != nil {
+		if err := validateYear(ctx, conn, y); err != nil {
 			return err
 		}
-		if failed > 0 {
-			return fmt.Errorf("validation: %d data-quality checks failed for %d", failed, y)
-		}
-		var orphans int
-		q := `SELECT count(*) FROM fct_yearly_events e
+		orphans, err := count(`SELECT count(*) FROM fct_yearly_events e
 			WHERE e.simulation_year = ? AND e.event_type <> 'hire'
-			  AND NOT EXISTS (SELECT 1 FROM fct_workforce_snapshot s WHERE s.simulation_year = e.simulation_year AND s.employee_id = e.employee_id)`
-		if err := conn.QueryRowContext(ctx, q, y).Scan(&orphans); err != nil {
+			  AND NOT EXISTS (SELECT 1 FROM fct_workforce_snapshot s WHERE s.simulation_year = e.simulation_year AND s.employee_id = e.employee_id)`, y)
+		if err != nil {
 			return err
 		}
 		if orphans > 0 {
-			return fmt.Errorf("validation: %d events of %d belong to nobody in the snapshot", orphans, y)
+			return &DQError{Year: y, Check: "orphan_events", Observed: &orphans, Expected: &zero, Details: "events that belong to nobody in the snapshot"}
 		}
 	}
 	for i, a := range done {
 		for _, b := range done[i+1:] {
-			var moved int
-			q := `SELECT count(*) FROM fct_workforce_snapshot sa JOIN fct_workforce_snapshot sb USING (employee_id)
-				WHERE sa.simulation_year = ? AND sb.simulation_year = ? AND (sa.hire_date <> sb.hire_date OR sa.birth_date <> sb.birth_date)`
-			if err := conn.QueryRowContext(ctx, q, a, b).Scan(&moved); err != nil {
+			moved, err := count(`SELECT count(*) FROM fct_workforce_snapshot sa JOIN fct_workforce_snapshot sb USING (employee_id)
+				WHERE sa.simulation_year = ? AND sb.simulation_year = ? AND (sa.hire_date <> sb.hire_date OR sa.birth_date <> sb.birth_date)`, a, b)
+			if err != nil {
 				return err
 			}
 			if moved > 0 {
-				return fmt.Errorf("validation: %d employees changed hire or birth date between %d and %d", moved, a, b)
+				return &DQError{Year: b, Check: "stable_identity", Observed: &moved, Expected: &zero,
+					Details: fmt.Sprintf("employees whose hire or birth date changed since %d", a)}
 			}
 		}
 	}

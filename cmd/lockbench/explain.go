@@ -8,12 +8,17 @@ import (
 	"lockbench/harness/holders"
 	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/sim"
 )
 
 // classify returns the outcome of a run error (ok for nil), naming a lock holder from /proc.
 func classify(err error) history.Outcome {
 	if err == nil {
 		return history.Outcome{Kind: history.OK}
+	}
+	var dq *sim.DQError
+	if errors.As(err, &dq) {
+		return history.Outcome{Kind: history.Mismatch, Sub: "dq", Message: dq.Error()}
 	}
 	o := outcome.Classify(err)
 	holders.Enrich(&o)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -32,6 +33,9 @@ type simulateFlags struct {
 	jsonOut         bool
 	lockRetry       bool
 	duckdbThreads   int
+	params          string
+	scenario        string
+	census          string
 }
 
 func newSimulateCmd(a *app) *cobra.Command {
@@ -41,7 +45,18 @@ func newSimulateCmd(a *app) *cobra.Command {
 		Short: "Run the multi-year workforce simulation once on a DuckDB file",
 		Long: `simulate runs the workforce simulation on a DuckDB file and prints a per-year table and a
 timing summary (wall, sql, and overhead by kind). It rebuilds only the tables it owns; other
-tables in the file are never touched.`,
+tables in the file are never touched. Every year's data-quality checks must pass: a failed check
+ends the run with exit code 1, naming the check, the year, and the observed and expected values.
+
+Your own parameters and census:
+  --params DIR     CSV files in DIR replace the embedded parameter tables of the same name
+                   (seed_job_levels.csv, seed_comp_levers.csv, ...; same columns, any order).
+  --scenario NAME  the parameter scenario whose levers (seed_comp_levers.scenario_id) outrank
+                   the default ones, recorded as parameter_scenario_id on every event.
+  --census FILE    a census in CSV (with a header line) or Parquet instead of the generated one,
+                   with the columns of raw_census (other columns are ignored):
+` + censusHelp() + `
+                   Export one from a run with: COPY raw_census TO 'census.csv' (HEADER)`,
 		Example: `  lockbench simulate --years 2025 2026 2027
   lockbench simulate --force-sequential --verbose
   lockbench simulate --mode parallel-processes --threads 4 --lock-retry`,
@@ -63,7 +78,23 @@ tables in the file are never touched.`,
 	fl.BoolVar(&f.jsonOut, "json", false, "print one JSON object instead of tables")
 	fl.BoolVar(&f.lockRetry, "lock-retry", false, "retry opens that hit a lock conflict with bounded exponential backoff")
 	fl.IntVar(&f.duckdbThreads, "duckdb-threads", 0, "DuckDB's own thread count per instance (0: DuckDB's default)")
+	fl.StringVar(&f.params, "params", "", "directory of CSV files that replace the embedded parameter tables of the same name")
+	fl.StringVar(&f.scenario, "scenario", sim.DefaultScenario, "parameter scenario whose levers outrank the default ones")
+	fl.StringVar(&f.census, "census", "", "census file (CSV or Parquet) to use instead of the generated census")
 	return c
+}
+
+// censusHelp lists the census columns for --help.
+func censusHelp() string {
+	var b strings.Builder
+	for _, c := range sim.CensusColumns {
+		req := ""
+		if c.Required {
+			req = ", required"
+		}
+		fmt.Fprintf(&b, "                     %-20s %s%s\n", c.Name, c.Type, req)
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // trailingYears lets --years take several values separated by spaces, as the tool it replaces
@@ -117,13 +148,14 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 	cfg := sim.Config{
 		DBPath: f.db, Mode: m, Threads: f.threads, Coordination: f.coordination && !f.noCoordination,
 		Employees: f.employees, Years: f.years, Seed: f.seed, DuckDBThreads: f.duckdbThreads,
+		ParamsDir: f.params, Scenario: f.scenario, CensusPath: f.census,
 	}
 	if f.lockRetry {
 		r := sim.DefaultRetry
 		cfg.LockRetry = &r
 	}
 	if err := cfg.Validate(); err != nil {
-		return sim.Config{}, usageErr("%v", err)
+		return sim.Config{}, &exitError{code: exitUsage, err: err}
 	}
 	return cfg, nil
 }
@@ -184,6 +216,10 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 			return withCode(exitFail)
 		}
 		return nil
+	}
+	var dq *sim.DQError
+	if errors.As(runErr, &dq) {
+		return failErr(fmt.Errorf("the data is wrong: %w\n  next: look at dq_results in %s (SELECT * FROM dq_results WHERE NOT passed)", dq, cfg.DBPath))
 	}
 	if runErr != nil {
 		return failErr(explainRunError(runErr, cfg.DBPath))

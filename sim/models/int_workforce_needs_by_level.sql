@@ -26,6 +26,6 @@ SELECT
     ROUND(COALESCE(b.total_compensation, 0) * l.avg_merit_rate, 2) AS merit_cost,
     ROUND(CEIL(n.total_hires * l.hire_mix) * l.comp_base_salary * 0.20, 2) AS recruiting_cost,
     ROUND(CEIL(n.total_hires * l.hire_mix) * l.comp_base_salary * 0.25, 2) AS training_cost
-FROM {{ref "seed_job_levels"}} l
+FROM {{ref "stg_job_levels"}} l
 CROSS JOIN {{ref "int_workforce_needs"}} n
 LEFT JOIN by_level b USING (level_id)

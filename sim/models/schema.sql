@@ -16,6 +16,7 @@ CREATE TABLE fct_yearly_events (
     age_band VARCHAR,
     tenure_band VARCHAR,
     event_probability DOUBLE,
+    employee_deferral_rate DECIMAL(6, 4),
     event_category VARCHAR,
     event_sequence BIGINT NOT NULL,
     created_at TIMESTAMP,
