@@ -141,6 +141,13 @@ func slotID(cell string, trial int, warmup bool) string {
 func prepare(o Options) (*Result, error) {
 	r := &Result{}
 	if o.Resume != "" {
+		// The run directory is absolute from here on: every path derived from it is handed to
+		// trial processes and substituted into users' commands, which run in other directories.
+		dir, err := filepath.Abs(o.Resume)
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
+		}
+		o.Resume = dir
 		m, err := history.ReadManifest(o.Resume)
 		if err != nil {
 			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
@@ -207,6 +214,12 @@ func prepare(o Options) (*Result, error) {
 	if runsDir == "" {
 		runsDir = "runs"
 	}
+	// Made absolute once, here: trial directories, {db} and $LOCKBENCH_TRACE all derive from it
+	// and are handed to commands and processes whose working directory is not ours.
+	runsDir, err := filepath.Abs(runsDir)
+	if err != nil {
+		return nil, fmt.Errorf("runs directory %s: %w", o.RunsDir, err)
+	}
 	id := newRunID()
 	r.Dir = filepath.Join(runsDir, time.Now().UTC().Format("20060102T150405Z")+"-"+id)
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
@@ -262,7 +275,9 @@ func trialSpec(s *scenarios.Scenario, sl scenarios.Slot, dir string) TrialSpec {
 		Competitor: competitorSpec(c.Competitor, filepath.Join(dir, DBName)),
 	}
 	if s.Workload.Kind == scenarios.WorkloadExec {
-		spec.Command = scenarios.Expand(s.Workload.Command, c, filepath.Join(dir, DBName))
+		// dir is absolute (prepare made the run directory so): {db} names the same file from
+		// any working directory.
+		spec.Command = scenarios.Expand(s.Workload.Command, c, competitor.ShellWord(filepath.Join(dir, DBName)))
 	}
 	return spec
 }
