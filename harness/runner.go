@@ -143,7 +143,12 @@ func prepare(o Options) (*Result, error) {
 	if o.Resume != "" {
 		// The run directory is absolute from here on: every path derived from it is handed to
 		// trial processes and substituted into users' commands, which run in other directories.
+		// It is resolved too (runs/latest is a link), so that trials, messages and the
+		// resume hint name the run itself.
 		dir, err := filepath.Abs(o.Resume)
+		if err == nil {
+			dir, err = filepath.EvalSymlinks(dir)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
 		}
@@ -329,9 +334,14 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 	t.Outcome = res.Outcome
 	// The trial directory is gone once the trial ends; name it the same way in every message so
 	// identical failures read as identical.
-	if abs, err := filepath.Abs(dir); err == nil {
-		t.Outcome.Message = strings.ReplaceAll(t.Outcome.Message, abs, "$TRIAL_DIR")
-		t.Outcome.Path = strings.ReplaceAll(t.Outcome.Path, abs, "$TRIAL_DIR")
+	// DuckDB may name the file by its resolved path.
+	names := []string{dir}
+	if real, err := filepath.EvalSymlinks(dir); err == nil && real != dir {
+		names = append(names, real)
+	}
+	for _, name := range names {
+		t.Outcome.Message = strings.ReplaceAll(t.Outcome.Message, name, "$TRIAL_DIR")
+		t.Outcome.Path = strings.ReplaceAll(t.Outcome.Path, name, "$TRIAL_DIR")
 	}
 	t.WallS, t.SQLS, t.OverheadS, t.OverheadByKnd = res.Summary.Wall, res.Summary.SQL, res.Summary.Overhead, res.Summary.ByKind
 	t.Fingerprint, t.Spans, t.Note = res.Fingerprint, res.Spans, res.Note
