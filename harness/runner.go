@@ -141,10 +141,14 @@ func slotID(cell string, trial int, warmup bool) string {
 func prepare(o Options) (*Result, error) {
 	r := &Result{}
 	if o.Resume != "" {
+		m, err := history.ReadManifest(o.Resume)
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
+		}
 		// The run directory is absolute from here on: every path derived from it is handed to
 		// trial processes and substituted into users' commands, which run in other directories.
-		// It is resolved too (runs/latest is a link), so that trials, messages and the
-		// resume hint name the run itself.
+		// It is resolved too (runs/latest is a link), so that trials, messages and the resume
+		// hint name the run itself.
 		dir, err := filepath.Abs(o.Resume)
 		if err == nil {
 			dir, err = filepath.EvalSymlinks(dir)
@@ -153,10 +157,6 @@ func prepare(o Options) (*Result, error) {
 			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
 		}
 		o.Resume = dir
-		m, err := history.ReadManifest(o.Resume)
-		if err != nil {
-			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
-		}
 		src, err := os.ReadFile(filepath.Join(o.Resume, history.ScenarioFile))
 		if err != nil {
 			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
