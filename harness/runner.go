@@ -145,6 +145,18 @@ func prepare(o Options) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
 		}
+		// The run directory is absolute from here on: every path derived from it is handed to
+		// trial processes and substituted into users' commands, which run in other directories.
+		// It is resolved too (runs/latest is a link), so that trials, messages and the resume
+		// hint name the run itself.
+		dir, err := filepath.Abs(o.Resume)
+		if err == nil {
+			dir, err = filepath.EvalSymlinks(dir)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
+		}
+		o.Resume = dir
 		src, err := os.ReadFile(filepath.Join(o.Resume, history.ScenarioFile))
 		if err != nil {
 			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
@@ -207,6 +219,12 @@ func prepare(o Options) (*Result, error) {
 	if runsDir == "" {
 		runsDir = "runs"
 	}
+	// Made absolute once, here: trial directories, {db} and $LOCKBENCH_TRACE all derive from it
+	// and are handed to commands and processes whose working directory is not ours.
+	runsDir, err := filepath.Abs(runsDir)
+	if err != nil {
+		return nil, fmt.Errorf("runs directory %s: %w", o.RunsDir, err)
+	}
 	id := newRunID()
 	r.Dir = filepath.Join(runsDir, time.Now().UTC().Format("20060102T150405Z")+"-"+id)
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
@@ -262,7 +280,9 @@ func trialSpec(s *scenarios.Scenario, sl scenarios.Slot, dir string) TrialSpec {
 		Competitor: competitorSpec(c.Competitor, filepath.Join(dir, DBName)),
 	}
 	if s.Workload.Kind == scenarios.WorkloadExec {
-		spec.Command = scenarios.Expand(s.Workload.Command, c, filepath.Join(dir, DBName))
+		// dir is absolute (prepare made the run directory so): {db} names the same file from
+		// any working directory.
+		spec.Command = scenarios.Expand(s.Workload.Command, c, competitor.ShellWord(filepath.Join(dir, DBName)))
 	}
 	return spec
 }
@@ -314,9 +334,14 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 	t.Outcome = res.Outcome
 	// The trial directory is gone once the trial ends; name it the same way in every message so
 	// identical failures read as identical.
-	if abs, err := filepath.Abs(dir); err == nil {
-		t.Outcome.Message = strings.ReplaceAll(t.Outcome.Message, abs, "$TRIAL_DIR")
-		t.Outcome.Path = strings.ReplaceAll(t.Outcome.Path, abs, "$TRIAL_DIR")
+	// DuckDB may name the file by its resolved path.
+	names := []string{dir}
+	if real, err := filepath.EvalSymlinks(dir); err == nil && real != dir {
+		names = append(names, real)
+	}
+	for _, name := range names {
+		t.Outcome.Message = strings.ReplaceAll(t.Outcome.Message, name, "$TRIAL_DIR")
+		t.Outcome.Path = strings.ReplaceAll(t.Outcome.Path, name, "$TRIAL_DIR")
 	}
 	t.WallS, t.SQLS, t.OverheadS, t.OverheadByKnd = res.Summary.Wall, res.Summary.SQL, res.Summary.Overhead, res.Summary.ByKind
 	t.Fingerprint, t.Spans, t.Note = res.Fingerprint, res.Spans, res.Note

@@ -73,8 +73,16 @@ type Roles struct {
 // what happened (naming a lock holder while it still holds the lock), stops the competitor, and
 // checks the data. It never returns an error: every failure is an outcome.
 func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
-	db := filepath.Join(spec.Dir, DBName)
 	var res TrialResult
+	// Every path this trial hands to a child (workers, competitors, the exec command) is
+	// absolute.
+	if abs, err := filepath.Abs(spec.Dir); err == nil {
+		spec.Dir = abs
+	} else {
+		res.Outcome = history.Outcome{Kind: history.Error, Message: "trial directory: " + err.Error()}
+		return res
+	}
+	db := filepath.Join(spec.Dir, DBName)
 	fail := func(err error) TrialResult {
 		res.Outcome = outcome.Classify(err)
 		if res.Outcome.Kind == history.OK {
@@ -260,18 +268,27 @@ func competitorSpans(events []competitor.Event, origin time.Time, wall float64) 
 	return out
 }
 
-// ExecTraceEnv is the environment variable that tells an exec workload where it may write its
-// spans as NDJSON.
-const ExecTraceEnv = "LOCKBENCH_TRACE"
+// The environment of an exec workload. Every path in it is absolute.
+const (
+	// ExecTraceEnv names the file where an exec workload may write its spans as NDJSON.
+	ExecTraceEnv = "LOCKBENCH_TRACE"
+	// ExecDBEnv names the trial's database file, the same path as {db}.
+	ExecDBEnv = "LOCKBENCH_DB"
+	// ExecTrialDirEnv names the trial's own directory, removed after the trial: a place for
+	// the command's scratch files.
+	ExecTrialDirEnv = "LOCKBENCH_TRIAL_DIR"
+)
 
-// runExecTrial runs the user's command (already expanded) in its own process group, with
-// LOCKBENCH_TRACE and LOCKBENCH_DB set. Its outcome comes from its exit status and its output.
+// runExecTrial runs the user's command (already expanded) with `sh -c` in its own process
+// group, with LOCKBENCH_TRACE, LOCKBENCH_DB and LOCKBENCH_TRIAL_DIR set. It runs in the
+// directory lockbench was started in (the trial process's own), so that a command such as
+// `./run.sh --db {db}` finds run.sh as it does on the user's command line. Its outcome comes
+// from its exit status and its output.
 func runExecTrial(ctx context.Context, spec TrialSpec, db string) TrialResult {
 	var res TrialResult
 	tracePath := filepath.Join(spec.Dir, "trace.ndjson")
 	cmd := exec.Command("sh", "-c", spec.Command)
-	cmd.Dir = spec.Dir
-	cmd.Env = append(os.Environ(), ExecTraceEnv+"="+tracePath, "LOCKBENCH_DB="+db)
+	cmd.Env = append(os.Environ(), ExecTraceEnv+"="+tracePath, ExecDBEnv+"="+db, ExecTrialDirEnv+"="+spec.Dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	var out bytes.Buffer
 	cmd.Stdout = &limited{w: &out, n: 1 << 20}

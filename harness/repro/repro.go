@@ -173,6 +173,7 @@ func Catalog() []Case {
 	cs = append(cs, processCases()...)
 	cs = append(cs, pipelineCases()...)
 	cs = append(cs, inProcessCases()...)
+	cs = append(cs, raceCases()...)
 	return cs
 }
 
