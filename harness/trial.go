@@ -7,6 +7,7 @@ package harness
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -125,7 +126,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		res = runExecTrial(ctx, spec, db)
 		if res.Outcome.Kind != history.OK {
 			holders.Enrich(&res.Outcome)
-			res.Outcome.HolderRole = holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), nil)
+			res.Outcome.HolderRole = cmp.Or(holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), nil), res.Outcome.HolderRole)
 		}
 		_ = comp.Stop()
 		res.Events = comp.Events()
@@ -149,7 +150,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		if run != nil {
 			workers = run.WorkerPIDs
 		}
-		res.Outcome.HolderRole = holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), workers)
+		res.Outcome.HolderRole = cmp.Or(holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), workers), res.Outcome.HolderRole)
 	}
 	stopErr := comp.Stop()
 	res.Events = comp.Events()
@@ -187,7 +188,8 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 }
 
 // holderRole says whether the PID DuckDB named is a competitor this trial injected, one of this
-// trial's own worker processes, or somebody else. The in-process writer's connection lives in
+// trial's own worker processes, or somebody else. It is empty for PID 0, where the classifier's
+// role (outcome.RoleOutsideNamespace) stands. The in-process writer's connection lives in
 // this process, so this process counts as the competitor when it is the injected one.
 func holderRole(pid int, spec competitor.Spec, competitors, workers []int) string {
 	switch {
