@@ -129,6 +129,19 @@ to name it, run `+"`lockbench who %[1]s`"+` on the host or in the holder's conta
 	assert.Contains(t, host, fmt.Sprintf("pid %d holds a write lock on %s (", pid, db))
 	assert.NotContains(t, host, "outside")
 
+	// A competing open from the namespace gets DuckDB's PID 0, and the explanation says where
+	// the holder can be named.
+	open := exec.Command(unshare, "--pid", "--fork", "--mount-proc", "--kill-child", os.Args[0], "hold", "--for=1ms", db)
+	var stderr strings.Builder
+	open.Stderr = &stderr
+	err = open.Run()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, exitFail, ee.ExitCode())
+	assert.Contains(t, stderr.String(), `DuckDB said: IO Error: Could not set lock on file "`+db+`": Conflicting lock is held in PID 0. See also https://duckdb.org/docs/stable/connect/concurrency`)
+	assert.Contains(t, stderr.String(), "next: the holder is in another container or PID namespace")
+	assert.Contains(t, stderr.String(), "`lockbench who "+db+"` on the host names it.")
+
 	// Once the holder is gone, and only then, nobody holds a lock.
 	stop()
 	code, out = whoInNamespace(t, unshare, db)
