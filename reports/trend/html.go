@@ -25,10 +25,18 @@ var (
 	maxTickLabel = 16
 )
 
-// chartSVG draws a series: the run medians joined by a line over the band of their intervals,
-// a vertical line at each change point (red slower, green faster) and a dashed grey one at
-// each workload change, with the commits on the x axis.
+// chartSVG draws a series: the run medians joined by a line over the band of their intervals
+// (broken at each workload change, drawn as a dashed grey line), a vertical line at each change
+// point (red slower, green faster), and the commits on the x axis.
 func chartSVG(s *Series) ([]byte, error) {
+	p, err := chartPlot(s)
+	if err != nil {
+		return nil, err
+	}
+	return renderSVG(p, 9*vg.Inch, 3.6*vg.Inch)
+}
+
+func chartPlot(s *Series) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = s.Metric + " (seconds): run medians with their intervals"
 	p.Y.Label.Text = "seconds"
@@ -47,30 +55,39 @@ func chartSVG(s *Series) ([]byte, error) {
 		hi = append(hi, plotter.XY{X: float64(i), Y: h})
 		ymin, ymax = math.Min(ymin, l), math.Max(ymax, h)
 	}
-	if n >= 2 {
-		band := append(plotter.XYs{}, lo...)
-		for i := n - 1; i >= 0; i-- {
-			band = append(band, hi[i])
+	// One band and one line per part: across a workload change the timings are not comparable.
+	bounds := []int{0}
+	for _, w := range s.WorkloadChanges {
+		bounds = append(bounds, w.Index)
+	}
+	bounds = append(bounds, n)
+	for k := 0; k+1 < len(bounds); k++ {
+		a, z := bounds[k], bounds[k+1]
+		if z-a >= 2 {
+			band := append(plotter.XYs{}, lo[a:z]...)
+			for i := z - 1; i >= a; i-- {
+				band = append(band, hi[i])
+			}
+			poly, err := plotter.NewPolygon(band)
+			if err != nil {
+				return nil, fmt.Errorf("chart %s: %w", s.Cell, err)
+			}
+			poly.Color = bandColor
+			poly.LineStyle.Width = 0
+			p.Add(poly)
 		}
-		poly, err := plotter.NewPolygon(band)
+		line, pts, err := plotter.NewLinePoints(med[a:z])
 		if err != nil {
 			return nil, fmt.Errorf("chart %s: %w", s.Cell, err)
 		}
-		poly.Color = bandColor
-		poly.LineStyle.Width = 0
-		p.Add(poly)
+		line.Color = medianColor
+		pts.Color = medianColor
+		pts.Radius = vg.Points(1.5)
+		if n > 200 {
+			pts.Radius = 0
+		}
+		p.Add(line, pts)
 	}
-	line, pts, err := plotter.NewLinePoints(med)
-	if err != nil {
-		return nil, fmt.Errorf("chart %s: %w", s.Cell, err)
-	}
-	line.Color = medianColor
-	pts.Color = medianColor
-	pts.Radius = vg.Points(1.5)
-	if n > 200 {
-		pts.Radius = 0
-	}
-	p.Add(line, pts)
 	pad := (ymax - ymin) * 0.08
 	if pad == 0 || math.IsInf(pad, 0) || math.IsNaN(pad) {
 		pad = math.Max(math.Abs(ymax)*0.05, 1e-6)
@@ -110,7 +127,7 @@ func chartSVG(s *Series) ([]byte, error) {
 	p.X.Tick.Label.XAlign = text.XRight
 	p.X.Tick.Label.YAlign = text.YCenter
 	p.Add(plotter.NewGrid())
-	return renderSVG(p, 9*vg.Inch, 3.6*vg.Inch)
+	return p, nil
 }
 
 // commitTicks labels up to maxTickLabel evenly spaced runs, and always the first run after a
@@ -195,7 +212,7 @@ code{font-size:.9em}.note{color:#555}
 <body>
 <h1>lockbench trend: <span class="{{.T.Verdict}}">{{.Badge}}</span></h1>
 <p>{{.Summary}}</p>
-<p class="note"><code>{{.T.Metric}}</code> over {{.T.Runs}} runs{{if .T.Runs}} ({{.First}} to {{.Last}} UTC){{end}}. {{.T.Settings.Method}}: α {{.T.Settings.Alpha}}, {{.T.Settings.Permutations}} permutations, seed {{.T.Settings.Seed}}, min change {{.MinChange}}; a verdict needs {{.T.Settings.MinRuns}} runs. Medians before and after a change pool the trials of up to {{.T.Settings.Window}} runs on each side; the ratio's interval is a percentile bootstrap. A workload change splits a series and is never a change point.</p>
+<p class="note"><code>{{.T.Metric}}</code> over {{.T.Runs}} runs{{if .T.Runs}} ({{.First}} to {{.Last}} UTC){{end}}. {{.T.Settings.Method}}: α {{.T.Settings.Alpha}}, {{.T.Settings.Permutations}} permutations, seed {{.T.Settings.Seed}}, min change {{.MinChange}}; a verdict needs {{.T.Settings.MinRuns}} runs. Medians before and after a change pool the trials of up to {{.T.Settings.Window}} runs on each side; the ratio's interval is a percentile bootstrap. A workload change splits a series and is never a change point. In the charts: red, a slowdown; green, a speed-up; dashed grey, a workload change.</p>
 {{range .T.Notes}}<p class="note">note: {{.}}</p>
 {{end}}<table><tr><th>verdict</th><th>cell</th><th>newest</th><th>runs</th><th>changes</th><th>reason</th></tr>
 {{range .Series}}<tr><td class="{{.Verdict}}">{{.Verdict}}</td><td><code>{{.Cell}}</code></td><td>{{.Newest}}</td><td>{{len .Points}}</td><td>{{len .ChangePoints}}</td><td>{{.Reason}}</td></tr>
