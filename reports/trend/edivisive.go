@@ -89,9 +89,14 @@ func newDivisive(xs []float64) *divisive {
 
 // best returns the best split of segment s in arrangement order, maximising Q over every
 // tau and kappa with s.lo+2 ≤ tau ≤ kappa−2 and kappa ≤ s.hi, or ok=false when s is too short
-// to split. It runs in O(n²) time and O(n) space for a segment of n values: for each end k it
-// extends every row sum by the new value, then walks tau down from k accumulating the within
-// sum of [tau, k); the within sum of [lo, tau) and the total are prefix sums (tot).
+// to split. It runs in O(n²) time and O(n) space for a segment of n values. For each end k it
+// walks tau down from k, extending every row sum row[t] = Σ_{t<j<k} |v_t − v_j| by the new
+// value and accumulating the within sum of [tau, k); the within sums of the prefixes are tot.
+// With m = tau − lo, n = k − tau and the total T of [lo, k),
+//
+//	Q = 2/(m+n)·(C − n/(m−1)·wx − m/(n−1)·wy) = 2/k·(T − (k−1)·(wx/(m−1) + wy/(n−1)))
+//
+// since C = T − wx − wy, so for each k the best tau minimises wx/(m−1) + wy/(n−1).
 func (d *divisive) best(s segment, order []int) (c candidate, ok bool) {
 	n := s.hi - s.lo
 	if n < 2*minSide {
@@ -107,33 +112,29 @@ func (d *divisive) best(s segment, order []int) (c candidate, ok bool) {
 	c = candidate{seg: s, q: math.Inf(-1)}
 	for k := 2; k <= n; k++ {
 		xk := v[k-1]
-		added := 0.0
-		for t, vt := range v[:k-1] {
-			dist := math.Abs(vt - xk)
+		added, within := 0.0, 0.0
+		bestR, bestT := math.Inf(1), 0
+		t := k - 2
+		for ; t >= minSide; t-- {
+			dist := math.Abs(v[t] - xk)
+			rt := row[t] + dist
+			row[t] = rt
+			added += dist
+			within += rt
+			if r := tot[t]*inv[t-1] + within*inv[k-t-1]; r < bestR {
+				bestR, bestT = r, t
+			}
+		}
+		for ; t >= 0; t-- {
+			dist := math.Abs(v[t] - xk)
 			row[t] += dist
 			added += dist
 		}
 		tot[k] = tot[k-1] + added
-		if k < 2*minSide {
-			continue
+		if bestT == 0 {
+			continue // k < 4: no admissible split yet
 		}
-		// Q = mn/(m+n)·(2C/(mn) − wx/C(m,2) − wy/C(n,2))
-		//   = 2/(m+n) · (C − n/(m−1)·wx − m/(n−1)·wy), with m = t, n = k − t, m + n = k.
-		best, bestT := math.Inf(-1), 0
-		within := 0.0 // Σ over pairs in [t, k)
-		for t := k - 1; t >= minSide; t-- {
-			within += row[t]
-			if k-t < minSide {
-				continue
-			}
-			m, nn := t, k-t
-			wx := tot[t]
-			q := tot[k] - wx - within - float64(nn)*inv[m-1]*wx - float64(m)*inv[nn-1]*within
-			if q > best {
-				best, bestT = q, t
-			}
-		}
-		if q := 2 * inv[k] * best; q > c.q {
+		if q := 2 * inv[k] * (tot[k] - float64(k-1)*bestR); q > c.q {
 			c.tau, c.kappa, c.q = s.lo+bestT, s.lo+k, q
 		}
 	}
