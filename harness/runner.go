@@ -52,6 +52,9 @@ type Options struct {
 	Command  []string
 	Versions history.Versions
 	Host     history.Host
+	// Commit and CommitSource are the commit under test and where it came from; Group is the CI
+	// pipeline run (see history.Manifest). They go into the manifest of a new run.
+	Commit, CommitSource, Group string
 }
 
 // Result describes a finished (or interrupted) run.
@@ -234,10 +237,15 @@ func prepare(o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	work, err := WorkloadIdentity(r.Scenario, r.Cells)
+	if err != nil {
+		return nil, err
+	}
 	r.Manifest = history.Manifest{
 		SchemaVersion: history.SchemaVersion, ID: id, CreatedAt: time.Now().UTC(), Command: o.Command,
 		RootSeed: r.Scenario.RootSeed, Shard: o.Shard, Filter: o.Filter, Scenario: eff,
 		Versions: o.Versions, Host: o.Host,
+		Commit: o.Commit, CommitSource: o.CommitSource, Group: o.Group, Workload: work,
 	}
 	if err := history.WriteFileAtomic(filepath.Join(r.Dir, history.ScenarioFile), o.ScenarioYAML); err != nil {
 		return nil, err
