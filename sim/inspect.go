@@ -213,7 +213,7 @@ func PerYear(ctx context.Context, db *sql.DB) ([]YearStats, error) {
 
 // Inspect opens the database after a run and returns its fingerprint and per-year figures.
 func Inspect(ctx context.Context, path string) (string, []YearStats, error) {
-	db, err := sql.Open("duckdb", path)
+	db, err := sql.Open("duckdb", DSN(path, 0, false))
 	if err != nil {
 		return "", nil, fmt.Errorf("open %s: %w", path, err)
 	}
