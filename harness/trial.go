@@ -57,6 +57,7 @@ type TrialResult struct {
 	Fingerprint string             `json:"fingerprint,omitempty"`
 	Spans       []trace.Span       `json:"spans,omitempty"`
 	Events      []competitor.Event `json:"events,omitempty"`
+	Parallelism *trace.Parallelism `json:"parallelism,omitempty"`
 	Note        string             `json:"note,omitempty"`
 }
 
@@ -172,6 +173,10 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		res.Spans = run.Spans
 		res.Summary = run.Summary
 		origin = run.Origin
+		if run.Parallelism.CriticalPathS > 0 {
+			p := run.Parallelism
+			res.Parallelism = &p
+		}
 	}
 	res.Spans = append(res.Spans, competitorSpans(res.Events, origin, res.Summary.Wall)...)
 	if runErr != nil {

@@ -92,7 +92,9 @@ type Trial struct {
 	Seed          int64                  `json:"seed,omitempty"`
 	Params        map[string]string      `json:"params,omitempty"`
 	Spans         []trace.Span           `json:"spans,omitempty"`
-	Note          string                 `json:"note,omitempty"`
+	// Parallelism is the trial's parallelism bound (simulation workloads).
+	Parallelism *trace.Parallelism `json:"parallelism,omitempty"`
+	Note        string             `json:"note,omitempty"`
 }
 
 // Host describes the machine a run was made on.
