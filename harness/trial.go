@@ -194,7 +194,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		// Release our own handle before the data check so it reads what is on disk.
 		inproc.Close()
 	}
-	fp, _, err := sim.Inspect(ctx, db)
+	fp, err := sim.FingerprintFile(ctx, db)
 	if err != nil {
 		res.Outcome = outcome.Classify(err)
 		res.Note = "data check after the trial: " + err.Error()
