@@ -52,6 +52,7 @@ func TestEveryModeProducesIdenticalData(t *testing.T) {
 			name := fmt.Sprintf("%s/coordination=%v", mode, coord)
 			t.Run(name, func(t *testing.T) {
 				cfg := smallConfig(t, mode, coord)
+				cfg.Employees, cfg.Years = 400, []int{2025, 2026} // the cross-year edge, kept cheap
 				if mode == ParallelProcesses {
 					r := DefaultRetry
 					cfg.LockRetry = &r
