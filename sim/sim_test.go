@@ -244,20 +244,6 @@ func BenchmarkSim(b *testing.B) {
 	}
 }
 
-// BenchmarkLarge is the 100,000 employees × 5 years threaded run.
-// Run with: go test ./sim -run '^$' -bench BenchmarkLarge -benchtime 1x
-func BenchmarkLarge(b *testing.B) {
-	for b.Loop() {
-		cfg := smallConfig(b, Threaded, true)
-		cfg.Employees = 100000
-		cfg.Threads = 4
-		cfg.Years = []int{2025, 2026, 2027, 2028, 2029}
-		if _, err := Run(context.Background(), cfg); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkThreadedUncoordinatedStability loops the mode whose steps open and close the database
 // around themselves on several goroutines (500 employees × 3 years, 3 threads) and fails on the
 // first failed run: the in-process open/close race ("Unique file handle conflict") showed up in 3
