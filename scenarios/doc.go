@@ -11,7 +11,7 @@
 //	description: what it is for
 //	workload: sim                   # or {kind: exec, command: "run.sh --mode {mode} --db {db}"}
 //	root-seed: 1                    # every cell seed derives from it (default 1)
-//	trials: 10                      # measured trials per cell (default 10)
+//	trials: 10                      # measured trials per cell (default 10, at most 10,000)
 //	warmup: 1                       # unmeasured trials per cell, run before any measured one (default 1)
 //	timeout: 2m                     # per trial (default 10m, at most 24h); an integer means seconds
 //	defaults:                       # values of axes the matrix does not list

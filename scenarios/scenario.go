@@ -24,6 +24,8 @@ const (
 	DefaultWarmup   = 1
 	DefaultTimeout  = 10 * time.Minute
 	DefaultRootSeed = 1
+	// MaxTrials bounds the measured and the warmup trials per cell.
+	MaxTrials = 10_000
 	// MinReduction is the lowest reduction a target may ask for: -10 allows the candidate to
 	// be up to eleven times slower than the baseline.
 	MinReduction = -10
@@ -317,14 +319,14 @@ func (p *parser) build(raw *rawScenario) (*Scenario, *Error) {
 		s.RootSeed = *raw.RootSeed
 	}
 	if raw.Trials != nil {
-		if *raw.Trials < 1 {
-			return nil, p.errPath("trials", "an integer ≥ 1", "trials must be at least 1, not %d", *raw.Trials)
+		if *raw.Trials < 1 || *raw.Trials > MaxTrials {
+			return nil, p.errPath("trials", "an integer from 1 to 10000", "trials must be from 1 to %d, not %d", MaxTrials, *raw.Trials)
 		}
 		s.Trials = *raw.Trials
 	}
 	if raw.Warmup != nil {
-		if *raw.Warmup < 0 {
-			return nil, p.errPath("warmup", "an integer ≥ 0", "warmup must not be negative, not %d", *raw.Warmup)
+		if *raw.Warmup < 0 || *raw.Warmup > MaxTrials {
+			return nil, p.errPath("warmup", "an integer from 0 to 10000", "warmup must be from 0 to %d, not %d", MaxTrials, *raw.Warmup)
 		}
 		s.Warmup = *raw.Warmup
 	}

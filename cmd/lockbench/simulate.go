@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lockbench/history"
+	"lockbench/scenarios"
 	"lockbench/sim"
 	"lockbench/sim/trace"
 )
@@ -114,6 +115,21 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 	if f.noCoordination && c.Flags().Changed("enable-coordination") && f.coordination {
 		return sim.Config{}, usageErr("--enable-coordination conflicts with --no-coordination: use one of them")
 	}
+	for _, r := range []struct {
+		flag      string
+		v, lo, hi int
+	}{
+		{"threads", f.threads, 1, scenarios.MaxThreads},
+		{"employees", f.employees, scenarios.MinEmployees, scenarios.MaxEmployees},
+		{"duckdb-threads", f.duckdbThreads, 0, scenarios.MaxThreads},
+	} {
+		if err := checkRange(r.flag, r.v, r.lo, r.hi); err != nil {
+			return sim.Config{}, err
+		}
+	}
+	if err := checkYears(f.years); err != nil {
+		return sim.Config{}, err
+	}
 	cfg := sim.Config{
 		DBPath: f.db, Mode: m, Threads: f.threads, Coordination: f.coordination && !f.noCoordination,
 		Employees: f.employees, Years: f.years, Seed: f.seed, DuckDBThreads: f.duckdbThreads,
@@ -155,7 +171,13 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 	if f.verbose && !f.jsonOut {
 		cfg.Log = a.stderr
 	}
+	if err := checkDBPath(cfg.DBPath, true); err != nil {
+		return err
+	}
 	res, runErr := sim.Run(a.ctx, cfg)
+	if bad := asBadPath(runErr); bad != nil {
+		return bad
+	}
 	if res == nil {
 		return fmt.Errorf("simulate: %w", runErr)
 	}
