@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -43,6 +44,27 @@ func kindColor(k string) color.RGBA {
 	return fallbackRGB
 }
 
+// sansFont is the plots' typeface: Liberation Sans, whose metrics gonum measures text with and
+// which Arial matches, so labels fit wherever the browser has either.
+var sansFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
+
+// newPlot returns a plot whose every text is in sansFont.
+func newPlot() *plot.Plot {
+	p := plot.New()
+	for _, f := range []*font.Font{&p.Title.TextStyle.Font, &p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font,
+		&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font, &p.Legend.TextStyle.Font} {
+		f.Typeface, f.Variant = sansFont.Typeface, sansFont.Variant
+	}
+	return p
+}
+
+// svgFamily is how vgsvg names sansFont, and svgFamilies the same with fallbacks for browsers
+// that lack it.
+var (
+	svgFamily   = []byte("font-family:Liberation Sans;")
+	svgFamilies = []byte(`font-family:'Liberation Sans',Arial,Helvetica,sans-serif;`)
+)
+
 // renderSVG draws p on an SVG canvas of the given size and returns the <svg> element alone
 // (without the XML declaration), ready to inline in HTML.
 func renderSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
@@ -56,7 +78,18 @@ func renderSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 	if i := bytes.Index(b, []byte("<svg")); i >= 0 {
 		b = b[i:]
 	}
-	return b, nil
+	return bytes.ReplaceAll(b, svgFamily, svgFamilies), nil
+}
+
+// timedCells returns the cells that have ok trials of metric, the rows of the box plots.
+func timedCells(cells []*Cell, metric string) []*Cell {
+	var out []*Cell
+	for _, c := range cells {
+		if len(c.samples[metric]) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // topDownLabels returns the cells' labels from the last to the first, so that plots with
@@ -69,13 +102,20 @@ func topDownLabels(cells []*Cell) []string {
 	return out
 }
 
+// padRows leaves half a row of room above the first and below the last of n nominal rows, so
+// the top row does not touch the title.
+func padRows(p *plot.Plot, n int) {
+	p.Y.Min, p.Y.Max = -0.7, float64(n)-0.3
+}
+
 func plotHeight(rows int) vg.Length {
 	return max(2.2*vg.Inch, vg.Length(rows)*0.32*vg.Inch+1.2*vg.Inch)
 }
 
 // boxPlotSVG draws a horizontal box plot of metric for every cell with ok trials.
 func boxPlotSVG(cells []*Cell, metric string) ([]byte, error) {
-	p := plot.New()
+	cells = timedCells(cells, metric)
+	p := newPlot()
 	p.Title.Text = metric + " per cell (ok trials, seconds)"
 	p.X.Label.Text = "seconds"
 	labels := topDownLabels(cells)
@@ -93,26 +133,27 @@ func boxPlotSVG(cells []*Cell, metric string) ([]byte, error) {
 		p.Add(b)
 	}
 	p.NominalY(labels...)
+	padRows(p, len(cells))
 	p.Add(plotter.NewGrid())
 	return renderSVG(p, 8*vg.Inch, plotHeight(len(cells)))
 }
 
 // stackedKindsSVG draws, per cell, a horizontal bar of the median overhead per span kind
 // stacked in report order.
+// Its legend is the caller's (HTML beside the figure), so it never covers a bar.
 func stackedKindsSVG(cells []*Cell) ([]byte, error) {
-	p, err := stackedKindsPlot(cells)
+	p, err := stackedKindsPlot(timedCells(cells, MetricOverhead))
 	if err != nil {
 		return nil, err
 	}
-	return renderSVG(p, 8*vg.Inch, plotHeight(len(cells)+2))
+	return renderSVG(p, 8*vg.Inch, plotHeight(len(timedCells(cells, MetricOverhead))))
 }
 
 func stackedKindsPlot(cells []*Cell) (*plot.Plot, error) {
 	kinds := kindColumns(cells)
-	p := plot.New()
+	p := newPlot()
 	p.Title.Text = "median overhead by span kind (seconds)"
 	p.X.Label.Text = "seconds"
-	p.Legend.Top = true
 	labels := topDownLabels(cells)
 	var below *plotter.BarChart
 	for _, k := range kinds {
@@ -136,11 +177,10 @@ func stackedKindsPlot(cells []*Cell) (*plot.Plot, error) {
 		}
 		below = bar
 		p.Add(bar)
-		p.Legend.Add(k, bar)
 	}
 	p.NominalY(labels...)
+	padRows(p, len(cells))
 	p.X.Min = 0
-	p.X.Max *= 1.3 // room for the legend
 	return p, nil
 }
 
@@ -254,7 +294,7 @@ func timelineSVG(t *history.Trial) ([]byte, error) {
 // timelinePlot builds the timeline plot of t and returns it with its height.
 func timelinePlot(t *history.Trial) (*plot.Plot, vg.Length) {
 	tl, labels := newTimeline(t)
-	p := plot.New()
+	p := newPlot()
 	p.Title.Text = fmt.Sprintf("trial #%d: %s, wall %s", t.Trial, t.Outcome.Kind, secs(t.WallS))
 	p.X.Label.Text = "seconds since trial start"
 	p.Add(tl)

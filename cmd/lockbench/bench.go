@@ -252,5 +252,9 @@ func buildReport(dirs []string, versus string) (*reports.Report, error) {
 		}
 		opts.VersusAxis, opts.VersusBase = k, v
 	}
-	return reports.Build(runs, opts)
+	r, err := reports.Build(runs, opts)
+	if errors.Is(err, reports.ErrCorrupt) {
+		return nil, usageErr("%v", err)
+	}
+	return r, err
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -170,8 +171,35 @@ func TestBenchEndToEndWritesEveryReport(t *testing.T) {
 	code, md, _ := lockbench(t, "report", "--format", "md", dir)
 	assert.Equal(t, 0, code)
 	assert.Contains(t, md, "✅ pass")
+	// Two trials a side cannot show that nothing changed: compare says unknown, and why.
 	code, cmp, _ := lockbench(t, "compare", dir, dir)
-	assert.Equal(t, 0, code, cmp)
+	assert.Equal(t, exitUnknown, code, cmp)
+	assert.Contains(t, cmp, "too few ok trials to tell a change from noise (need >= 6 per side)")
+}
+
+// TestReportRefusesCorruptHistory gives report a history whose ok trial has absurd and missing
+// timings: every format exits 2 naming the file and line, never 4.
+func TestReportRefusesCorruptHistory(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"schema_version":1,"id":"x","scenario":null}`), 0o644))
+	ok := `{"cell":"mode=a","trial":%d,"outcome":{"kind":"ok"},"wall_s":%s,"sql_s":0.5,"overhead_s":0.5}` + "\n"
+	for _, wall := range []string{"1e308", "null"} {
+		var h strings.Builder
+		for i := range 6 {
+			w := "1.0"
+			if i == 4 {
+				w = wall
+			}
+			fmt.Fprintf(&h, ok, i, w)
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "history.ndjson"), []byte(h.String()), 0o644))
+		for _, format := range []string{"json", "text", "html"} {
+			code, out, stderr := lockbench(t, "report", "--format", format, dir)
+			assert.Equal(t, exitUsage, code, "wall %s, %s: %s", wall, format, stderr)
+			assert.Empty(t, out)
+			assert.Contains(t, stderr, filepath.Join(dir, "history.ndjson")+":5: corrupt trial mode=a #4: ")
+		}
+	}
 }
 
 func TestCheckWithoutComparison(t *testing.T) {
