@@ -168,3 +168,64 @@ func foldedMismatches(r *Report, e ExpectationResult) []string {
 	}
 	return out
 }
+
+// expLine is an expectation as people read it: one expectation, or several implicit ones that
+// say the same thing folded into one line.
+type expLine struct {
+	ExpectationResult
+	// Name is expName's, or "N cells" for a fold.
+	Name string
+	// Cells are the labels of a fold's cells (nil for one expectation).
+	Cells []string
+	// Details are the expectation's folded mismatches.
+	Details []string
+}
+
+// minFold is the smallest group of identical expectation lines that is folded into one.
+const minFold = 5
+
+// expLines returns the report's expectations for display. Implicit expectations with the
+// same verdict, reason and outcome counts and nothing else to show (no mismatch, no message)
+// fold into one line naming their cells when there are at least minFold of them, at the
+// place of the first.
+func expLines(r *Report, es []ExpectationResult) []expLine {
+	type key struct{ verdict, reason, outcomes string }
+	keyOf := func(e ExpectationResult) (key, bool) {
+		if !e.Implicit || len(e.Mismatches) > 0 || len(e.Messages) > 0 {
+			return key{}, false
+		}
+		return key{string(e.Verdict), e.Reason, outcomesText(e.Outcomes)}, true
+	}
+	count := map[key]int{}
+	for _, e := range es {
+		if k, ok := keyOf(e); ok {
+			count[k]++
+		}
+	}
+	var out []expLine
+	at := map[key]int{}
+	for _, e := range es {
+		k, ok := keyOf(e)
+		if !ok || count[k] < minFold {
+			out = append(out, expLine{ExpectationResult: e, Name: expName(r, e), Details: foldedMismatches(r, e)})
+			continue
+		}
+		label := labelOf(r, e.cell)
+		if i, seen := at[k]; seen {
+			out[i].Cells = append(out[i].Cells, label)
+			out[i].Name = fmt.Sprintf("%d cells", len(out[i].Cells))
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, expLine{ExpectationResult: e, Name: "1 cell", Cells: []string{label}})
+	}
+	return out
+}
+
+// cellList names the cells of a fold: at most five, then how many more.
+func cellList(cells []string) string {
+	if len(cells) <= 5 {
+		return strings.Join(cells, "; ")
+	}
+	return fmt.Sprintf("%s; and %d more", strings.Join(cells[:5], "; "), len(cells)-5)
+}

@@ -272,3 +272,26 @@ func TestTargetsFigureStaysOnScale(t *testing.T) {
 		assert.True(t, v >= 0 && v <= 100, "mark at %v%%", v)
 	}
 }
+
+// TestIdenticalExpectationsFold checks that five or more implicit expectations that say the
+// same thing fold into one line naming their cells, in text, Markdown and HTML.
+func TestIdenticalExpectationsFold(t *testing.T) {
+	var trials []history.Trial
+	for i := range 7 {
+		key := fmt.Sprintf("mode=threaded/seed=%d", i)
+		trials = append(trials, history.Trial{Cell: key, Trial: 1, Warmup: true, Outcome: history.Outcome{Kind: history.OK}, Params: ParseCellKey(key)})
+	}
+	r, err := Build([]Run{{Manifest: history.Manifest{ID: "r"}, Trials: trials}}, Options{})
+	require.NoError(t, err)
+	require.Len(t, r.Expectations, 7, "JSON keeps one expectation per cell")
+	lines := expLines(r, r.Expectations)
+	require.Len(t, lines, 1)
+	assert.Equal(t, "7 cells", lines[0].Name)
+	assert.Equal(t, "seed=0; seed=1; seed=2; seed=3; seed=4; and 2 more", cellList(lines[0].Cells))
+	for _, f := range []func(io.Writer, *Report) error{WriteText, WriteMarkdown, WriteHTML} {
+		var b bytes.Buffer
+		require.NoError(t, f(&b, r))
+		assert.Equal(t, 1, strings.Count(b.String(), "no trials were recorded"), b.String())
+		assert.Contains(t, b.String(), "7 cells")
+	}
+}

@@ -15,9 +15,8 @@ type htmlCell struct {
 }
 
 type htmlExpectation struct {
-	ExpectationResult
+	expLine
 	Label, OutcomesText string
-	Details             []string
 }
 
 // htmlMessage is one message of the met expectations, folded across them.
@@ -103,7 +102,7 @@ details{margin:.5rem 0}details summary{cursor:pointer;font-weight:600}
 ol.warnings li{margin:.2rem 0}
 @media (max-width:40rem){body{padding:.75rem}.item .why{margin-left:0}.headline{padding:.75rem}.headline .verdict{font-size:1.6rem}
  td.nw:first-child{white-space:normal;min-width:9rem;position:sticky;left:0;background:#fff}
- figure{overflow-x:auto}figure svg{max-width:none}}
+ figure{overflow-x:auto}figure svg{max-width:none;width:34rem}}
 </style>
 </head>
 <body>
@@ -123,7 +122,7 @@ ol.warnings li{margin:.2rem 0}
 {{end}}{{end}}
 {{if .R.Expectations}}<h2>Expectations</h2>
 {{range .Open}}<div class="item"><span class="badge {{.Verdict}}">{{.Verdict}}</span> <span class="what">{{.Label}}</span>
-<div class="why">{{.Reason}} ({{.OutcomesText}}){{range .Details}}<div class="evidence">{{.}}</div>{{end}}{{range .Messages}}<div class="msg">message: <code>{{.}}</code></div>{{end}}</div></div>
+<div class="why">{{.Reason}} ({{.OutcomesText}}){{if .Cells}}<details><summary>the cells</summary>{{range .Cells}}<div class="evidence">{{.}}</div>{{end}}</details>{{end}}{{range .Details}}<div class="evidence">{{.}}</div>{{end}}{{range .Messages}}<div class="msg">message: <code>{{.}}</code></div>{{end}}</div></div>
 {{end}}{{if .Met}}<details{{if not .Open}} open{{end}}><summary>{{len .Met}} expectation(s) met</summary>
 {{range .Met}}<div class="item"><span class="badge pass">pass</span> {{.Label}} <span class="muted">({{.OutcomesText}})</span></div>
 {{end}}{{if .MetMessages}}<p class="meta">The messages of these trials, each once:</p>
@@ -262,12 +261,13 @@ func hasTimings(cells []*Cell) bool {
 // message once, with its count and the cells it came from.
 func htmlExpectations(r *Report) (open, met []htmlExpectation, msgs []htmlMessage) {
 	index := map[string]int{}
+	var openOnes []ExpectationResult
 	for _, e := range r.Expectations {
-		he := htmlExpectation{ExpectationResult: e, Label: expName(r, e), OutcomesText: outcomesText(e.Outcomes), Details: foldedMismatches(r, e)}
 		if e.Verdict != Pass || !e.Implicit {
-			open = append(open, he)
+			openOnes = append(openOnes, e)
 			continue
 		}
+		he := htmlExpectation{expLine: expLine{ExpectationResult: e, Name: expName(r, e)}, Label: expName(r, e), OutcomesText: outcomesText(e.Outcomes)}
 		met = append(met, he)
 		where := he.Label
 		if e.cell != "" {
@@ -288,6 +288,9 @@ func htmlExpectations(r *Report) (open, met []htmlExpectation, msgs []htmlMessag
 				msgs[i].Where += "; " + where
 			}
 		}
+	}
+	for _, l := range expLines(r, openOnes) {
+		open = append(open, htmlExpectation{expLine: l, Label: l.Name, OutcomesText: outcomesText(l.Outcomes)})
 	}
 	return open, met, msgs
 }

@@ -88,8 +88,12 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if len(r.Expectations) > 0 {
 		ew.printf("\n### Expectations\n\n")
 		mdHeader(ew, "llll", "verdict", "expectation", "outcomes", "reason")
-		for _, e := range r.Expectations {
-			mdRow(ew, verdictBadge(e.Verdict), expName(r, e), outcomesText(e.Outcomes), e.Reason)
+		for _, e := range expLines(r, r.Expectations) {
+			name := e.Name
+			if e.Cells != nil {
+				name += ": " + cellList(e.Cells)
+			}
+			mdRow(ew, verdictBadge(e.Verdict), name, outcomesText(e.Outcomes), e.Reason)
 		}
 		var mism []string
 		for _, e := range r.Expectations {

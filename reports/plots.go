@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -97,9 +98,40 @@ func timedCells(cells []*Cell, metric string) []*Cell {
 func topDownLabels(cells []*Cell) []string {
 	out := make([]string, len(cells))
 	for i, c := range cells {
-		out[len(cells)-1-i] = c.Label
+		out[len(cells)-1-i] = wrapLabel(c.Label, labelWidth)
 	}
 	return out
+}
+
+// labelWidth is how many characters a plot's row label may take on one line.
+const labelWidth = 26
+
+// wrapLabel breaks a label at its spaces into lines of at most width characters (a longer
+// word keeps its own line), so row labels take a narrow column beside the plot.
+func wrapLabel(label string, width int) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(label) {
+		switch {
+		case line == "":
+			line = w
+		case len(line)+1+len(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	return strings.Join(append(lines, line), "\n")
+}
+
+// labelLines is the most lines any of the cells' wrapped labels takes.
+func labelLines(cells []*Cell) int {
+	n := 1
+	for _, c := range cells {
+		n = max(n, strings.Count(wrapLabel(c.Label, labelWidth), "\n")+1)
+	}
+	return n
 }
 
 // padRows leaves half a row of room above the first and below the last of n nominal rows, so
@@ -108,9 +140,14 @@ func padRows(p *plot.Plot, n int) {
 	p.Y.Min, p.Y.Max = -0.7, float64(n)-0.3
 }
 
-func plotHeight(rows int) vg.Length {
-	return max(2.2*vg.Inch, vg.Length(rows)*0.32*vg.Inch+1.2*vg.Inch)
+// plotHeight is the height of a plot of rows rows whose labels take up to lines lines.
+func plotHeight(rows, lines int) vg.Length {
+	perRow := max(0.32*vg.Inch, vg.Length(lines)*0.16*vg.Inch+0.08*vg.Inch)
+	return max(2.2*vg.Inch, vg.Length(rows)*perRow+1.2*vg.Inch)
 }
+
+// plotWidth is the width of every plot: it fits a laptop's column and scales down on a phone.
+const plotWidth = 7 * vg.Inch
 
 // boxPlotSVG draws a horizontal box plot of metric for every cell with ok trials.
 func boxPlotSVG(cells []*Cell, metric string) ([]byte, error) {
@@ -135,7 +172,7 @@ func boxPlotSVG(cells []*Cell, metric string) ([]byte, error) {
 	p.NominalY(labels...)
 	padRows(p, len(cells))
 	p.Add(plotter.NewGrid())
-	return renderSVG(p, 8*vg.Inch, plotHeight(len(cells)))
+	return renderSVG(p, plotWidth, plotHeight(len(cells), labelLines(cells)))
 }
 
 // stackedKindsSVG draws, per cell, a horizontal bar of the median overhead per span kind
@@ -146,7 +183,8 @@ func stackedKindsSVG(cells []*Cell) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return renderSVG(p, 8*vg.Inch, plotHeight(len(timedCells(cells, MetricOverhead))))
+	timed := timedCells(cells, MetricOverhead)
+	return renderSVG(p, plotWidth, plotHeight(len(timed), labelLines(timed)))
 }
 
 func stackedKindsPlot(cells []*Cell) (*plot.Plot, error) {
@@ -288,7 +326,7 @@ type legendEntry struct {
 // timelineSVG draws the spans of trial t per worker.
 func timelineSVG(t *history.Trial) ([]byte, error) {
 	p, h := timelinePlot(t)
-	return renderSVG(p, 8*vg.Inch, h)
+	return renderSVG(p, plotWidth, h)
 }
 
 // timelinePlot builds the timeline plot of t and returns it with its height.
@@ -299,5 +337,5 @@ func timelinePlot(t *history.Trial) (*plot.Plot, vg.Length) {
 	p.X.Label.Text = "seconds since trial start"
 	p.Add(tl)
 	p.NominalY(labels...)
-	return p, plotHeight(len(labels))
+	return p, plotHeight(len(labels), 1)
 }

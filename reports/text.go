@@ -238,9 +238,12 @@ func writeVerdictText(ew *errWriter, r *Report, fn footnotes) {
 	}
 	if len(r.Expectations) > 0 {
 		ew.printf("\nexpectations\n")
-		for _, e := range r.Expectations {
-			ew.printf("  %-7s %s: %s (%s)\n", verdictWord(e.Verdict), expName(r, e), e.Reason, outcomesText(e.Outcomes))
-			for _, m := range foldedMismatches(r, e) {
+		for _, e := range expLines(r, r.Expectations) {
+			ew.printf("  %-7s %s: %s (%s)\n", verdictWord(e.Verdict), e.Name, e.Reason, outcomesText(e.Outcomes))
+			if e.Cells != nil {
+				ew.printf("          cells: %s\n", cellList(e.Cells))
+			}
+			for _, m := range e.Details {
 				ew.printf("          %s\n", m)
 			}
 			for _, m := range e.Messages {
