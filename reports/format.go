@@ -83,19 +83,6 @@ func outcomesText(oc []OutcomeCount) string {
 	return strings.Join(parts, ", ")
 }
 
-// byKindText formats the median overhead per kind as "spawn 1.2s, open 300ms".
-func byKindText(ks []KindMedian) string {
-	var parts []string
-	for _, k := range ks {
-		if k.Median > 0 {
-			parts = append(parts, k.Kind+" "+secs(k.Median))
-		}
-	}
-	if len(parts) == 0 {
-		return "-"
-	}
-	return strings.Join(parts, ", ")
-}
 
 // verdictWord is the upper-case verdict for terminal output.
 func verdictWord(v Verdict) string { return strings.ToUpper(string(v)) }

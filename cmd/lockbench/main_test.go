@@ -69,6 +69,8 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"unknown matrix", []string{"bench", "-m", "nosuch"}, exitUsage, `no built-in matrix or file "nosuch"`},
 		{"missing run directory", []string{"report", filepath.Join(t.TempDir(), "none")}, exitUsage, "manifest"},
 		{"bad threshold", []string{"compare", "a", "b", "--threshold", "lots"}, exitUsage, `--threshold "lots"`},
+		{"NaN threshold", []string{"compare", "a", "b", "--threshold", "NaN%"}, exitUsage, `--threshold "NaN%"`},
+		{"negative threshold", []string{"compare", "a", "b", "--threshold", "-5%"}, exitUsage, `--threshold "-5%"`},
 		{"bad report format", []string{"report", "--format", "pdf", "x"}, exitUsage, `--format "pdf"`},
 		{"unknown repro", []string{"repro", "nosuch"}, exitUsage, "nosuch"},
 		{"resume of a missing run", []string{"bench", "--resume", filepath.Join(t.TempDir(), "gone")}, exitUsage, "manifest"},
