@@ -83,6 +83,5 @@ func outcomesText(oc []OutcomeCount) string {
 	return strings.Join(parts, ", ")
 }
 
-
 // verdictWord is the upper-case verdict for terminal output.
 func verdictWord(v Verdict) string { return strings.ToUpper(string(v)) }
