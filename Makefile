@@ -11,10 +11,11 @@ test:
 	$(GO) test ./...
 
 # Go benchmarks of the workload: 5,000 employees × 3 years in every mode, the census generator,
-# and the 100,000 × 5 years threaded run.
+# and the 100,000 × 5 years threaded run; and trend over 1,000 runs of the quick matrix.
 bench:
 	$(GO) test ./sim -run '^$$' -bench 'BenchmarkSim|BenchmarkCensus' -benchtime 3x
 	$(GO) test ./sim -run '^$$' -bench 'BenchmarkLarge' -benchtime 1x
+	$(GO) test ./reports/trend -run '^$$' -bench 'TrendQuick1000Runs' -benchtime 3x
 
 lint:
 	gofmt -l . | (! grep .)

@@ -53,6 +53,9 @@ type Options struct {
 	Command  []string
 	Versions history.Versions
 	Host     history.Host
+	// Commit and CommitSource are the commit under test and where it came from; Group is the CI
+	// pipeline run (see history.Manifest). They go into the manifest of a new run.
+	Commit, CommitSource, Group string
 }
 
 // Result describes a finished (or interrupted) run.
@@ -146,6 +149,18 @@ func prepare(o Options) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
 		}
+		// The run directory is absolute from here on: every path derived from it is handed to
+		// trial processes and substituted into users' commands, which run in other directories.
+		// It is resolved too (runs/latest is a link), so that trials, messages and the resume
+		// hint name the run itself.
+		dir, err := filepath.Abs(o.Resume)
+		if err == nil {
+			dir, err = filepath.EvalSymlinks(dir)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
+		}
+		o.Resume = dir
 		src, err := os.ReadFile(filepath.Join(o.Resume, history.ScenarioFile))
 		if err != nil {
 			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
@@ -208,6 +223,12 @@ func prepare(o Options) (*Result, error) {
 	if runsDir == "" {
 		runsDir = "runs"
 	}
+	// Made absolute once, here: trial directories, {db} and $LOCKBENCH_TRACE all derive from it
+	// and are handed to commands and processes whose working directory is not ours.
+	runsDir, err := filepath.Abs(runsDir)
+	if err != nil {
+		return nil, fmt.Errorf("runs directory %s: %w", o.RunsDir, err)
+	}
 	id := newRunID()
 	r.Dir = filepath.Join(runsDir, time.Now().UTC().Format("20060102T150405Z")+"-"+id)
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
@@ -217,10 +238,15 @@ func prepare(o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	work, err := WorkloadIdentity(r.Scenario, r.Cells)
+	if err != nil {
+		return nil, err
+	}
 	r.Manifest = history.Manifest{
 		SchemaVersion: history.SchemaVersion, ID: id, CreatedAt: time.Now().UTC(), Command: o.Command,
 		RootSeed: r.Scenario.RootSeed, Shard: o.Shard, Filter: o.Filter, Scenario: eff,
 		Versions: o.Versions, Host: o.Host,
+		Commit: o.Commit, CommitSource: o.CommitSource, Group: o.Group, Workload: work,
 	}
 	if err := history.WriteFileAtomic(filepath.Join(r.Dir, history.ScenarioFile), o.ScenarioYAML); err != nil {
 		return nil, err
@@ -263,7 +289,9 @@ func trialSpec(s *scenarios.Scenario, sl scenarios.Slot, dir string) TrialSpec {
 		Competitor: competitorSpec(c.Competitor, filepath.Join(dir, DBName)),
 	}
 	if s.Workload.Kind == scenarios.WorkloadExec {
-		spec.Command = scenarios.Expand(s.Workload.Command, c, filepath.Join(dir, DBName))
+		// dir is absolute (prepare made the run directory so): {db} names the same file from
+		// any working directory.
+		spec.Command = scenarios.Expand(s.Workload.Command, c, competitor.ShellWord(filepath.Join(dir, DBName)))
 	}
 	return spec
 }
@@ -315,11 +343,17 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 	t.Outcome = res.Outcome
 	// The trial directory is gone once the trial ends; name it the same way in every message so
 	// identical failures read as identical.
-	if abs, err := filepath.Abs(dir); err == nil {
-		t.Outcome.Message = strings.ReplaceAll(t.Outcome.Message, abs, "$TRIAL_DIR")
-		t.Outcome.Path = strings.ReplaceAll(t.Outcome.Path, abs, "$TRIAL_DIR")
+	// DuckDB may name the file by its resolved path.
+	names := []string{dir}
+	if real, err := filepath.EvalSymlinks(dir); err == nil && real != dir {
+		names = append(names, real)
+	}
+	for _, name := range names {
+		t.Outcome.Message = strings.ReplaceAll(t.Outcome.Message, name, "$TRIAL_DIR")
+		t.Outcome.Path = strings.ReplaceAll(t.Outcome.Path, name, "$TRIAL_DIR")
 	}
 	t.WallS, t.SQLS, t.OverheadS, t.OverheadByKnd = res.Summary.Wall, res.Summary.SQL, res.Summary.Overhead, res.Summary.ByKind
+	t.Parallelism = res.Parallelism
 	t.Fingerprint, t.Spans, t.Note = res.Fingerprint, res.Spans, res.Note
 	return t, false
 }

@@ -313,3 +313,82 @@ expect:
 		}
 	}
 }
+
+// execPathsScenario's command fails, saying why, unless every path lockbench gives it is
+// absolute and names the trial's database, and it runs in the directory lockbench was started
+// in (where a user's `./run.sh` is).
+const execPathsScenario = `
+name: exec-paths
+workload:
+  kind: exec
+  command: >-
+    case {db} in /*) ;; *) echo "{db} is not absolute" >&2; exit 1;; esac;
+    case "$LOCKBENCH_TRACE" in /*) ;; *) echo "LOCKBENCH_TRACE=$LOCKBENCH_TRACE is not absolute" >&2; exit 1;; esac;
+    case "$LOCKBENCH_TRIAL_DIR" in /*) ;; *) echo "LOCKBENCH_TRIAL_DIR=$LOCKBENCH_TRIAL_DIR is not absolute" >&2; exit 1;; esac;
+    if [ "$LOCKBENCH_DB" != {db} ]; then echo "LOCKBENCH_DB=$LOCKBENCH_DB is not {db}" >&2; exit 1; fi;
+    if [ ! -f {db} ]; then echo "{db} does not exist" >&2; exit 1; fi;
+    if [ "$(dirname {db})" != "$LOCKBENCH_TRIAL_DIR" ]; then echo "{db} is not in $LOCKBENCH_TRIAL_DIR" >&2; exit 1; fi;
+    if [ ! -f ./here ]; then echo "not started in lockbench's directory: $(pwd)" >&2; exit 1; fi;
+    printf '{{"kind":"model","name":"m","worker":0,"start_s":0,"end_s":0.001}}\n' > "$LOCKBENCH_TRACE"
+trials: 1
+warmup: 0
+matrix:
+  mode: [sequential, threaded]
+`
+
+// TestExecPathsAreAbsolute runs an exec workload from a working directory of its own with the
+// default runs directory and relative ones (also one above the working directory, and one with
+// a space), then resumes a run by a relative path: every trial must see absolute paths.
+func TestExecPathsAreAbsolute(t *testing.T) {
+	for _, runs := range []string{"", "runs", "out/runs", "../up/runs", "my runs"} {
+		t.Run("runs="+runs, func(t *testing.T) {
+			base := t.TempDir()
+			wd := filepath.Join(base, "work")
+			require.NoError(t, os.MkdirAll(wd, 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(wd, "here"), nil, 0o644))
+			t.Chdir(wd)
+			res, err := Execute(context.Background(), Options{Scenario: parse(t, execPathsScenario), ScenarioYAML: []byte(execPathsScenario), RunsDir: runs, Trial: testTrialCommand()})
+			require.NoError(t, err)
+			assert.True(t, filepath.IsAbs(res.Dir), "the run directory %s is absolute", res.Dir)
+			want := runs
+			if want == "" {
+				want = "runs"
+			}
+			latest := filepath.Join(wd, want, "latest")
+			got, err := filepath.EvalSymlinks(latest)
+			require.NoError(t, err, "the run is where --runs says, relative to the working directory")
+			wantDir, err := filepath.EvalSymlinks(res.Dir)
+			require.NoError(t, err)
+			assert.Equal(t, wantDir, got)
+			assertAllOK(t, res.Dir, 2)
+
+			// Drop the last trial, as an interrupted run would have, and resume by a relative
+			// path: the trial that runs again sees absolute paths too.
+			hist := filepath.Join(res.Dir, history.HistoryFile)
+			b, err := os.ReadFile(hist)
+			require.NoError(t, err)
+			first, _, ok := strings.Cut(string(b), "\n")
+			require.True(t, ok)
+			require.NoError(t, os.WriteFile(hist, []byte(first+"\n"), 0o644))
+			rel, err := filepath.Rel(wd, latest)
+			require.NoError(t, err)
+			res, err = Execute(context.Background(), Options{Resume: rel, Trial: testTrialCommand()})
+			require.NoError(t, err)
+			assert.Equal(t, 1, res.Ran)
+			assert.True(t, filepath.IsAbs(res.Dir), "the resumed run directory %s is absolute", res.Dir)
+			assertAllOK(t, res.Dir, 2)
+		})
+	}
+}
+
+// assertAllOK checks that dir's history holds n trials, all ok with the command's span read.
+func assertAllOK(t *testing.T, dir string, n int) {
+	t.Helper()
+	trials, err := history.ReadTrials(dir)
+	require.NoError(t, err)
+	require.Len(t, trials, n)
+	for _, tr := range trials {
+		assert.Equal(t, history.OK, tr.Outcome.Kind, tr.Outcome.Message)
+		assert.Positive(t, tr.SQLS, "the command's span was read from $LOCKBENCH_TRACE")
+	}
+}

@@ -7,6 +7,7 @@ package harness
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -56,6 +57,7 @@ type TrialResult struct {
 	Fingerprint string             `json:"fingerprint,omitempty"`
 	Spans       []trace.Span       `json:"spans,omitempty"`
 	Events      []competitor.Event `json:"events,omitempty"`
+	Parallelism *trace.Parallelism `json:"parallelism,omitempty"`
 	Note        string             `json:"note,omitempty"`
 }
 
@@ -73,8 +75,16 @@ type Roles struct {
 // what happened (naming a lock holder while it still holds the lock), stops the competitor, and
 // checks the data. It never returns an error: every failure is an outcome.
 func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
-	db := filepath.Join(spec.Dir, DBName)
 	var res TrialResult
+	// Every path this trial hands to a child (workers, competitors, the exec command) is
+	// absolute.
+	if abs, err := filepath.Abs(spec.Dir); err == nil {
+		spec.Dir = abs
+	} else {
+		res.Outcome = history.Outcome{Kind: history.Error, Message: "trial directory: " + err.Error()}
+		return res
+	}
+	db := filepath.Join(spec.Dir, DBName)
 	fail := func(err error) TrialResult {
 		res.Outcome = outcome.Classify(err)
 		if res.Outcome.Kind == history.OK {
@@ -125,7 +135,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		res = runExecTrial(ctx, spec, db)
 		if res.Outcome.Kind != history.OK {
 			holders.Enrich(&res.Outcome)
-			res.Outcome.HolderRole = holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), nil)
+			res.Outcome.HolderRole = cmp.Or(holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), nil), res.Outcome.HolderRole)
 		}
 		_ = comp.Stop()
 		res.Events = comp.Events()
@@ -141,7 +151,12 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		}
 	}
 	run, runErr := sim.Run(ctx, cfg)
-	if runErr != nil {
+	var dq *sim.DQError
+	if errors.As(runErr, &dq) {
+		// The workload ran to the end of a year but its data broke a data-quality check: the
+		// data is wrong, whatever the timing.
+		res.Outcome = history.Outcome{Kind: history.Mismatch, Sub: "dq", Message: dq.Error()}
+	} else if runErr != nil {
 		res.Outcome = outcome.Classify(runErr)
 		// Name the holder while it still holds the lock.
 		holders.Enrich(&res.Outcome)
@@ -149,7 +164,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		if run != nil {
 			workers = run.WorkerPIDs
 		}
-		res.Outcome.HolderRole = holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), workers)
+		res.Outcome.HolderRole = cmp.Or(holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), workers), res.Outcome.HolderRole)
 	}
 	stopErr := comp.Stop()
 	res.Events = comp.Events()
@@ -158,6 +173,10 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		res.Spans = run.Spans
 		res.Summary = run.Summary
 		origin = run.Origin
+		if run.Parallelism.CriticalPathS > 0 {
+			p := run.Parallelism
+			res.Parallelism = &p
+		}
 	}
 	res.Spans = append(res.Spans, competitorSpans(res.Events, origin, res.Summary.Wall)...)
 	if runErr != nil {
@@ -175,7 +194,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		// Release our own handle before the data check so it reads what is on disk.
 		inproc.Close()
 	}
-	fp, _, err := sim.Inspect(ctx, db)
+	fp, err := sim.FingerprintFile(ctx, db)
 	if err != nil {
 		res.Outcome = outcome.Classify(err)
 		res.Note = "data check after the trial: " + err.Error()
@@ -187,7 +206,8 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 }
 
 // holderRole says whether the PID DuckDB named is a competitor this trial injected, one of this
-// trial's own worker processes, or somebody else. The in-process writer's connection lives in
+// trial's own worker processes, or somebody else. It is empty for PID 0, where the classifier's
+// role (outcome.RoleOutsideNamespace) stands. The in-process writer's connection lives in
 // this process, so this process counts as the competitor when it is the injected one.
 func holderRole(pid int, spec competitor.Spec, competitors, workers []int) string {
 	switch {
@@ -255,18 +275,27 @@ func competitorSpans(events []competitor.Event, origin time.Time, wall float64) 
 	return out
 }
 
-// ExecTraceEnv is the environment variable that tells an exec workload where it may write its
-// spans as NDJSON.
-const ExecTraceEnv = "LOCKBENCH_TRACE"
+// The environment of an exec workload. Every path in it is absolute.
+const (
+	// ExecTraceEnv names the file where an exec workload may write its spans as NDJSON.
+	ExecTraceEnv = "LOCKBENCH_TRACE"
+	// ExecDBEnv names the trial's database file, the same path as {db}.
+	ExecDBEnv = "LOCKBENCH_DB"
+	// ExecTrialDirEnv names the trial's own directory, removed after the trial: a place for
+	// the command's scratch files.
+	ExecTrialDirEnv = "LOCKBENCH_TRIAL_DIR"
+)
 
-// runExecTrial runs the user's command (already expanded) in its own process group, with
-// LOCKBENCH_TRACE and LOCKBENCH_DB set. Its outcome comes from its exit status and its output.
+// runExecTrial runs the user's command (already expanded) with `sh -c` in its own process
+// group, with LOCKBENCH_TRACE, LOCKBENCH_DB and LOCKBENCH_TRIAL_DIR set. It runs in the
+// directory lockbench was started in (the trial process's own), so that a command such as
+// `./run.sh --db {db}` finds run.sh as it does on the user's command line. Its outcome comes
+// from its exit status and its output.
 func runExecTrial(ctx context.Context, spec TrialSpec, db string) TrialResult {
 	var res TrialResult
 	tracePath := filepath.Join(spec.Dir, "trace.ndjson")
 	cmd := exec.Command("sh", "-c", spec.Command)
-	cmd.Dir = spec.Dir
-	cmd.Env = append(os.Environ(), ExecTraceEnv+"="+tracePath, "LOCKBENCH_DB="+db)
+	cmd.Env = append(os.Environ(), ExecTraceEnv+"="+tracePath, ExecDBEnv+"="+db, ExecTrialDirEnv+"="+spec.Dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	var out bytes.Buffer
 	cmd.Stdout = &limited{w: &out, n: 1 << 20}

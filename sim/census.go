@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -127,4 +130,132 @@ func loadCensus(ctx context.Context, conn *sql.Conn, rows []CensusRow) error {
 		}
 		return app.Close()
 	})
+}
+
+// CensusColumn is one column of raw_census, the table the census step writes.
+type CensusColumn struct {
+	Name     string
+	Type     string // DuckDB type
+	Required bool   // a value must be present in every row
+}
+
+// CensusColumns are the columns a census file (--census) must have: those of raw_census, so a
+// census exported from a run (COPY raw_census TO 'census.csv' (HEADER)) reads back unchanged.
+// Other columns in the file are ignored.
+var CensusColumns = []CensusColumn{
+	{"employee_id", "VARCHAR", true},
+	{"employee_ssn", "VARCHAR", false},
+	{"birth_date", "DATE", true},
+	{"hire_date", "DATE", true},
+	{"termination_date", "DATE", false},
+	{"gross_compensation", "DOUBLE", true},
+	{"deferral_rate", "DOUBLE", true},
+}
+
+// censusSource is the DuckDB table function that reads a census file, every value as text for
+// CSV (so that a bad value can be named with its line) and as stored for Parquet.
+func censusSource(path string) (string, bool) {
+	q := "'" + strings.ReplaceAll(path, "'", "''") + "'"
+	if strings.HasSuffix(strings.ToLower(path), ".parquet") {
+		return "read_parquet(" + q + ")", false
+	}
+	return "read_csv(" + q + ", header = true, all_varchar = true)", true
+}
+
+// CheckCensusFile makes sure a census file can be read and has every column of CensusColumns
+// with a value of the right type (and a value at all where one is required) in every row. It
+// reads the file with an in-memory DuckDB and returns an InputError naming the file, the line
+// (the row for Parquet) and the column of the first problem.
+func CheckCensusFile(ctx context.Context, path string) error {
+	if st, err := os.Stat(path); err != nil {
+		return &InputError{Path: path, Msg: "cannot read the census file: " + errors.Unwrap(err).Error()}
+	} else if st.IsDir() {
+		return &InputError{Path: path, Msg: "is a directory; --census takes a CSV or Parquet file"}
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	src, isCSV := censusSource(path)
+	rows, err := db.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+src+")")
+	if err != nil {
+		return &InputError{Path: path, Msg: "DuckDB cannot read it as a census (CSV with a header line, or a .parquet file): " + firstLine(err.Error())}
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return err
+		}
+		have[c] = true
+	}
+	rows.Close()
+	var missing []string
+	for _, c := range CensusColumns {
+		if !have[c.Name] {
+			missing = append(missing, c.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return &InputError{Path: path, Msg: fmt.Sprintf("missing column(s) %s; a census needs %s", strings.Join(missing, ", "), censusColumnList())}
+	}
+	for _, c := range CensusColumns {
+		bad := fmt.Sprintf("%q IS NOT NULL AND TRY_CAST(%[1]q AS %s) IS NULL", c.Name, c.Type)
+		if c.Required {
+			bad = fmt.Sprintf("%q IS NULL OR (%s)", c.Name, bad)
+		}
+		q := fmt.Sprintf("SELECT rn, CAST(%q AS VARCHAR) FROM (SELECT *, row_number() OVER () AS rn FROM %s) WHERE %s ORDER BY rn LIMIT 1", c.Name, src, bad)
+		var rn int
+		var v sql.NullString
+		err := db.QueryRowContext(ctx, q).Scan(&rn, &v)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return &InputError{Path: path, Msg: "DuckDB cannot read it: " + firstLine(err.Error())}
+		}
+		line := rn
+		if isCSV {
+			line = rn + 1 // the header is line 1
+		}
+		msg := fmt.Sprintf("%q is not a %s", v.String, strings.ToLower(c.Type))
+		if !v.Valid {
+			msg = "a value is required"
+		}
+		if !isCSV {
+			msg += fmt.Sprintf(" (row %d)", rn)
+			line = 0
+		}
+		return &InputError{Path: path, Line: line, Column: c.Name, Msg: msg}
+	}
+	return nil
+}
+
+func censusColumnList() string {
+	var parts []string
+	for _, c := range CensusColumns {
+		parts = append(parts, c.Name+" "+c.Type)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}
+
+// loadCensusFile replaces raw_census with the rows of a census file, in the file's order.
+func loadCensusFile(ctx context.Context, conn *sql.Conn, path string) error {
+	src, _ := censusSource(path)
+	var cols []string
+	for _, c := range CensusColumns {
+		cols = append(cols, fmt.Sprintf("CAST(%q AS %s) AS %[1]s", c.Name, c.Type))
+	}
+	q := "CREATE OR REPLACE TABLE raw_census AS SELECT " + strings.Join(cols, ", ") + " FROM " + src
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("load census %s: %w", path, err)
+	}
+	return nil
 }

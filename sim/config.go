@@ -52,6 +52,18 @@ type Config struct {
 	Employees    int   // census size
 	Years        []int // simulation years, increasing
 	Seed         int64
+	// ParamsDir, when set, holds CSV files that replace the embedded parameter tables of the
+	// same name (--params).
+	ParamsDir string
+	// Scenario is the parameter scenario whose levers outrank the default ones (--scenario);
+	// empty means "default".
+	Scenario string
+	// CensusPath, when set, is a CSV or Parquet census read by DuckDB instead of the generated
+	// one (--census). Its columns are CensusColumns.
+	CensusPath string
+	// ProfileDir, when set, receives DuckDB's JSON query profile of every essential model build,
+	// one file per step (model.year.json); see ReadProfiles.
+	ProfileDir string
 	// LockRetry, when set, retries opens that fail with a lock conflict (worker processes).
 	LockRetry *RetryPolicy
 	// DuckDBThreads sets DuckDB's own thread count per instance (0: DuckDB's default).
@@ -103,6 +115,8 @@ type Result struct {
 	Summary     trace.Summary
 	Fingerprint string
 	PerYear     []YearStats
+	// Parallelism is the run's parallelism bound: its work, critical path and their ratio.
+	Parallelism trace.Parallelism
 	// WorkerPIDs are the worker processes the process modes started.
 	WorkerPIDs []int
 	Err        error

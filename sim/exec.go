@@ -90,7 +90,19 @@ func schedule(ctx context.Context, p *Plan, width int, run func(ctx context.Cont
 	return firstErr
 }
 
-// DSN returns the driver data source name for path with DuckDB's thread count.
+// Settings are the DuckDB settings the workload opens its database with (read-write opens), on in
+// every mode and both coordination settings; `simulate --verbose` lists them.
+//
+//   - preserve_insertion_order=false lets DuckDB write the rows of CREATE TABLE AS and INSERT in
+//     whatever order its threads finish them, without buffering to restore the input order: no
+//     model depends on physical row order (every ordering is an explicit ORDER BY, and the
+//     fingerprint is order-insensitive). 5% less CPU at 100,000 employees × 5 years.
+var Settings = map[string]string{"preserve_insertion_order": "false"}
+
+// DSN returns the driver data source name for path with DuckDB's thread count. Read-write opens
+// carry the workload's Settings: every read-write handle on a file in one process must use the
+// same configuration (the driver shares one instance per file and refuses a second with another
+// configuration).
 func DSN(path string, threads int, readOnly bool) string {
 	q := url.Values{}
 	if threads > 0 {
@@ -98,6 +110,10 @@ func DSN(path string, threads int, readOnly bool) string {
 	}
 	if readOnly {
 		q.Set("access_mode", "read_only")
+	} else {
+		for k, v := range Settings {
+			q.Set(k, v)
+		}
 	}
 	if len(q) == 0 {
 		return path
@@ -115,6 +131,7 @@ func openDB(ctx context.Context, cfg *Config, rec *trace.Recorder, worker int, n
 	}
 	for {
 		start := time.Now()
+		unlock := lockInstance(cfg.DBPath)
 		db, err := sql.Open("duckdb", DSN(cfg.DBPath, cfg.DuckDBThreads, false))
 		if err == nil {
 			// Make sure a connection really exists (the driver opens the instance in Open).
@@ -123,6 +140,7 @@ func openDB(ctx context.Context, cfg *Config, rec *trace.Recorder, worker int, n
 				db.Close()
 			}
 		}
+		unlock()
 		if err == nil {
 			rec.Add(trace.Open, name, year, worker, start, nil)
 			return db, nil
@@ -146,11 +164,29 @@ func openDB(ctx context.Context, cfg *Config, rec *trace.Recorder, worker int, n
 	}
 }
 
-func closeDB(db *sql.DB, rec *trace.Recorder, worker int, name string, year int) error {
+func closeDB(db *sql.DB, path string, rec *trace.Recorder, worker int, name string, year int) error {
 	start := time.Now()
+	unlock := lockInstance(path)
 	err := db.Close()
+	unlock()
 	rec.Add(trace.Close, name, year, worker, start, err)
 	return err
+}
+
+// instanceLocks serialises opening and closing the database within this process, one lock per
+// path. The driver shares one DuckDB instance among the handles of a path and tears it down when
+// the last one closes; an open that lands while that teardown is still running fails with
+// "Unique file handle conflict: Database ... is already attached" (the uncoordinated threaded
+// mode, where steps open and close the file around themselves on several goroutines, hit it
+// under load). Holding the lock across Open+Ping and across Close keeps the two apart; queries
+// are not serialised.
+var instanceLocks sync.Map // path -> *sync.Mutex
+
+func lockInstance(path string) (unlock func()) {
+	m, _ := instanceLocks.LoadOrStore(path, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }
 
 // runInProcess executes the plan inside this process. Coordinated, one database handle serves
@@ -167,7 +203,7 @@ func runInProcess(ctx context.Context, p *Plan, rec *trace.Recorder, width int) 
 			err = withConn(ctx, db, func(c *sql.Conn) error {
 				return (&stepEnv{plan: p, rec: rec, worker: w}).runNode(ctx, c, n)
 			})
-			if cerr := closeDB(db, rec, w, n.Name, n.Year); err == nil && cerr != nil {
+			if cerr := closeDB(db, cfg.DBPath, rec, w, n.Name, n.Year); err == nil && cerr != nil {
 				err = cerr
 			}
 			return err
@@ -198,7 +234,7 @@ func runInProcess(ctx context.Context, p *Plan, rec *trace.Recorder, width int) 
 			c.Close()
 		}
 	}
-	if cerr := closeDB(db, rec, 0, "run", 0); err == nil {
+	if cerr := closeDB(db, cfg.DBPath, rec, 0, "run", 0); err == nil {
 		err = cerr
 	}
 	return err

@@ -54,6 +54,10 @@ type TemplateData struct {
 	Year, PrevYear, StartYear, EndYear, CensusYear int
 	IsStartYear                                    bool
 	Seed                                           int64
+	// YearDays is the length of Year in days (366 in a leap year).
+	YearDays int
+	// Scenario is the parameter scenario whose levers outrank the default ones.
+	Scenario string
 }
 
 // Ref is one dependency a model's SQL declared: the table it reads and whether it is the previous
@@ -139,11 +143,13 @@ func ParseModel(name, src string) (*Model, error) {
 
 // placeholderFuncs lets templates parse before they are rendered with real functions.
 var placeholderFuncs = template.FuncMap{
-	"ref":         func(string) string { return "" },
-	"prev":        func(string) string { return "" },
-	"draw":        func(string, string) string { return "" },
-	"age_band":    func(string) string { return "" },
-	"tenure_band": func(string) string { return "" },
+	"ref":          func(string) string { return "" },
+	"prev":         func(string) string { return "" },
+	"draw":         func(string, string) string { return "" },
+	"hashkey":      func(string, string) string { return "" },
+	"capped_raise": func(string, string) string { return "" },
+	"age_band":     func(string) string { return "" },
+	"tenure_band":  func(string) string { return "" },
 }
 
 // Render returns the model's SQL for one year and the refs it made.
@@ -158,9 +164,11 @@ func (m *Model) Render(d TemplateData) (string, []Ref, error) {
 			refs = append(refs, Ref{Name: t, Prev: true})
 			return t
 		},
-		"draw":        func(id, tag string) string { return drawSQL(d.Seed, d.Year, id, tag) },
-		"age_band":    ageBandSQL,
-		"tenure_band": tenureBandSQL,
+		"draw":         func(id, tag string) string { return drawSQL(d.Seed, d.Year, id, tag) },
+		"hashkey":      func(id, tag string) string { return hashKeySQL(d.Seed, d.Year, id, tag) },
+		"capped_raise": cappedRaiseSQL,
+		"age_band":     ageBandSQL,
+		"tenure_band":  tenureBandSQL,
 	}
 	t, err := m.tmpl.Clone()
 	if err != nil {
@@ -173,10 +181,21 @@ func (m *Model) Render(d TemplateData) (string, []Ref, error) {
 	return sb.String(), refs, nil
 }
 
-// drawSQL is a deterministic uniform draw in [0, 1) keyed by seed, employee, year and a tag:
-// a hash, never random().
+// hashKeySQL is a deterministic 64-bit hash keyed by seed, employee, year and a tag: DuckDB's
+// hash of the four values (no string building per row), never random().
+func hashKeySQL(seed int64, year int, idExpr, tag string) string {
+	return fmt.Sprintf("hash(%d, %s, %d, '%s')", seed, idExpr, year, tag)
+}
+
+// drawSQL is a deterministic uniform draw in [0, 1) keyed by seed, employee, year and a tag.
 func drawSQL(seed int64, year int, idExpr, tag string) string {
-	return fmt.Sprintf("((hash('%d|' || %s || '|%d|%s') %% 1000000) / 1000000.0)", seed, idExpr, year, tag)
+	return fmt.Sprintf("((%s %% 1000000) / 1000000.0)", hashKeySQL(seed, year, idExpr, tag))
+}
+
+// cappedRaiseSQL is salary raised by rate, capped by the run's maximum raise (a share and an
+// amount), in cents. The model must join stg_simulation_config as cfg.
+func cappedRaiseSQL(salary, rate string) string {
+	return fmt.Sprintf("CAST(LEAST(%[1]s * (1 + cfg.max_raise_pct), %[1]s + cfg.max_raise_amount, %[1]s * (1 + %[2]s)) AS DECIMAL(18, 2))", salary, rate)
 }
 
 func ageBandSQL(expr string) string {

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"lockbench/sim/trace"
 )
 
 // Node is one step of a run: a model built for a year (or once), or one of the built-in steps
-// (reset, seeds, census, history validation, checkpoint).
+// (reset, a seed load, the census, a validation, a checkpoint).
 type Node struct {
 	// ID is unique in the plan: the name, followed by @year for per-year steps.
 	ID   string
@@ -19,16 +20,27 @@ type Node struct {
 	// Year is the simulation year, or 0 for steps that run once.
 	Year int
 	// Kind is the span kind of the step's work: model for essential work, recompute for a
-	// redundant rebuild, validate or checkpoint for the uncoordinated orchestration's extras.
+	// redundant rebuild, validate or checkpoint for the orchestration's checks and state capture.
 	Kind  trace.Kind
 	Deps  []*Node
 	Model *Model
+	// Seed is the parameter table a seed-load step creates.
+	Seed *Seed
 	// SQL is the rendered model SQL (empty for built-in steps).
 	SQL string
 
 	order      int
 	dependents []*Node
 }
+
+// Built-in steps, by name.
+const (
+	stepReset           = "reset"
+	stepCensus          = "census"
+	stepCheckpoint      = "checkpoint"
+	stepValidateYear    = "validate_year"
+	stepValidateHistory = "validate_history"
+)
 
 // Plan is the DAG of one run, its nodes in a deterministic topological order.
 type Plan struct {
@@ -45,13 +57,26 @@ func (p *Plan) Node(id string) (*Node, bool) {
 	return n, ok
 }
 
-// seedTables maps the tables produced by built-in steps to the step's name.
-func builtinTables(seeds []Seed) map[string]string {
-	m := map[string]string{"raw_census": "census"}
-	for _, s := range seeds {
-		m[s.Name] = "seeds"
-	}
-	return m
+// pendingRefs is a node whose refs are not linked yet.
+type pendingRefs struct {
+	n    *Node
+	refs []Ref
+}
+
+// planBuilder holds what BuildPlan needs while it adds nodes.
+type planBuilder struct {
+	p         *Plan
+	models    []*Model
+	producers map[string]*Model // table -> model
+	builtins  map[string]string // table -> built-in step
+	todo      []pendingRefs
+	// recomputed names the set-up steps the uncoordinated orchestration rebuilds every year.
+	recomputed map[string]bool
+	// gates are the steps a year's first steps wait for: the previous year's checkpoint and,
+	// uncoordinated, its history validation.
+	gates map[int][]*Node
+	reset *Node
+	ddl   *Node
 }
 
 // BuildPlan renders every model for every year and links the DAG from the refs in their SQL. A
@@ -60,18 +85,51 @@ func BuildPlan(cfg Config, models []*Model) (*Plan, error) {
 	if len(cfg.Years) == 0 {
 		return nil, fmt.Errorf("no simulation years")
 	}
-	seeds, err := LoadSeeds()
+	seeds, err := LoadParams(cfg.ParamsDir)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{byID: map[string]*Node{}, cfg: cfg, seeds: seeds}
 	start, end := cfg.Years[0], cfg.Years[len(cfg.Years)-1]
-	base := TemplateData{StartYear: start, EndYear: end, CensusYear: start - 1, Seed: cfg.Seed}
-	p.data = base
+	scenario := cfg.Scenario
+	if scenario == "" {
+		scenario = DefaultScenario
+	}
+	b := &planBuilder{
+		p: &Plan{byID: map[string]*Node{}, cfg: cfg, seeds: seeds,
+			data: TemplateData{StartYear: start, EndYear: end, CensusYear: start - 1, Seed: cfg.Seed, Scenario: scenario}},
+		models: models, producers: map[string]*Model{}, builtins: map[string]string{"raw_census": stepCensus},
+		recomputed: map[string]bool{}, gates: map[int][]*Node{},
+	}
+	for _, s := range seeds {
+		b.builtins[s.Name] = s.Name
+	}
+	if err := b.indexProducers(); err != nil {
+		return nil, err
+	}
+	if err := b.addSetup(); err != nil {
+		return nil, err
+	}
+	for i, y := range cfg.Years {
+		if err := b.addYear(i, y); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.linkRefs(); err != nil {
+		return nil, err
+	}
+	b.linkYearGates()
+	return b.p, b.p.sortTopological()
+}
 
-	builtins := builtinTables(seeds)
-	producers := map[string]*Model{} // table -> model
-	for _, m := range models {
+func (b *planBuilder) add(n *Node) *Node {
+	b.p.byID[n.ID] = n
+	b.p.Nodes = append(b.p.Nodes, n)
+	return n
+}
+
+// indexProducers maps every table to the model that produces it.
+func (b *planBuilder) indexProducers() error {
+	for _, m := range b.models {
 		if m.Materialized == DDL {
 			continue
 		}
@@ -79,152 +137,177 @@ func BuildPlan(cfg Config, models []*Model) (*Plan, error) {
 		if m.Materialized == Incremental {
 			t = m.Into
 		}
-		if other, dup := producers[t]; dup {
-			return nil, fmt.Errorf("models %s and %s both produce table %s", other.Name, m.Name, t)
+		if other, dup := b.producers[t]; dup {
+			return fmt.Errorf("models %s and %s both produce table %s", other.Name, m.Name, t)
 		}
-		producers[t] = m
+		b.producers[t] = m
 	}
+	return nil
+}
 
-	add := func(n *Node) *Node {
-		p.byID[n.ID] = n
-		p.Nodes = append(p.Nodes, n)
-		return n
+// addSetup adds the steps that run once: reset, a load per seed, the census, the schema and the
+// set-up models.
+func (b *planBuilder) addSetup() error {
+	b.reset = b.add(&Node{ID: stepReset, Name: stepReset, Kind: trace.Model})
+	for i := range b.p.seeds {
+		s := &b.p.seeds[i]
+		b.add(&Node{ID: s.Name, Name: s.Name, Kind: trace.Model, Seed: s, Deps: []*Node{b.reset}})
 	}
-	reset := add(&Node{ID: "reset", Name: "reset", Kind: trace.Model})
-	add(&Node{ID: "seeds", Name: "seeds", Kind: trace.Model, Deps: []*Node{reset}})
-	add(&Node{ID: "census", Name: "census", Kind: trace.Model, Deps: []*Node{reset}})
-	var schema *Node
-	for _, m := range models {
-		if m.Materialized == DDL {
-			sql, _, err := m.Render(base)
-			if err != nil {
-				return nil, err
-			}
-			schema = add(&Node{ID: m.Name, Name: m.Name, Kind: trace.Model, Model: m, SQL: sql, Deps: []*Node{reset}})
+	b.add(&Node{ID: stepCensus, Name: stepCensus, Kind: trace.Model, Deps: []*Node{b.reset}})
+	for _, m := range b.models {
+		if m.Materialized != DDL {
+			continue
 		}
+		sql, _, err := m.Render(b.p.data)
+		if err != nil {
+			return err
+		}
+		b.ddl = b.add(&Node{ID: m.Name, Name: m.Name, Kind: trace.Model, Model: m, SQL: sql, Deps: []*Node{b.reset}})
 	}
-
-	type pending struct {
-		n    *Node
-		refs []Ref
-	}
-	var todo []pending
-	// Setup models once; per-year models for each year; the uncoordinated orchestration also
-	// rebuilds the seeds and setup models at the start of every later year.
-	for _, m := range models {
+	for _, m := range b.models {
 		if m.Scope != SetupScope || m.Materialized == DDL {
 			continue
 		}
-		sql, refs, err := m.Render(base)
+		sql, refs, err := m.Render(b.p.data)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		todo = append(todo, pending{add(&Node{ID: m.Name, Name: m.Name, Kind: trace.Model, Model: m, SQL: sql}), refs})
+		b.todo = append(b.todo, pendingRefs{b.add(&Node{ID: m.Name, Name: m.Name, Kind: trace.Model, Model: m, SQL: sql}), refs})
 	}
-	recomputed := map[string]bool{}
-	gates := map[int][]*Node{}
-	for i, y := range cfg.Years {
-		d := base
-		d.Year, d.PrevYear, d.IsStartYear = y, y-1, i == 0
-		if i > 0 && cfg.Years[i-1] != y-1 {
-			d.PrevYear = cfg.Years[i-1]
+	return nil
+}
+
+// yearData is the template data of the i-th simulation year y.
+func (p *Plan) yearData(i, y int) TemplateData {
+	d := p.data
+	d.Year, d.PrevYear, d.IsStartYear = y, y-1, i == 0
+	if i > 0 {
+		d.PrevYear = p.cfg.Years[i-1]
+	}
+	d.YearDays = yearDays(y)
+	return d
+}
+
+// yearDays is the length of year y in days.
+func yearDays(y int) int { return time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC).YearDay() }
+
+// addYear adds the i-th year's steps: uncoordinated, the rebuilt seeds and set-up models first;
+// then every per-year model, the year's validation and its checkpoint.
+func (b *planBuilder) addYear(i, y int) error {
+	cfg := b.p.cfg
+	if i > 0 && !cfg.Coordination {
+		for k := range b.p.seeds {
+			s := &b.p.seeds[k]
+			b.add(&Node{ID: fmt.Sprintf("%s@%d", s.Name, y), Name: s.Name, Year: y, Kind: trace.Recompute, Seed: s})
+			b.recomputed[s.Name] = true
 		}
-		if i > 0 && !cfg.Coordination {
-			add(&Node{ID: fmt.Sprintf("seeds@%d", y), Name: "seeds", Year: y, Kind: trace.Recompute})
-			recomputed["seeds"] = true
-			for _, m := range models {
-				if m.Scope != SetupScope || m.Materialized == DDL {
-					continue
-				}
-				sql, refs, err := m.Render(base)
-				if err != nil {
-					return nil, err
-				}
-				todo = append(todo, pending{add(&Node{ID: fmt.Sprintf("%s@%d", m.Name, y), Name: m.Name, Year: y, Kind: trace.Recompute, Model: m, SQL: sql}), refs})
-				recomputed[m.Name] = true
-			}
-		}
-		for _, m := range models {
-			if m.Scope != YearScope {
+		for _, m := range b.models {
+			if m.Scope != SetupScope || m.Materialized == DDL {
 				continue
 			}
-			sql, refs, err := m.Render(d)
+			sql, refs, err := m.Render(b.p.data)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			n := add(&Node{ID: fmt.Sprintf("%s@%d", m.Name, y), Name: m.Name, Year: y, Kind: trace.Model, Model: m, SQL: sql})
-			if m.Materialized == Incremental && schema != nil {
-				n.Deps = append(n.Deps, schema)
-			}
-			todo = append(todo, pending{n, refs})
-		}
-		// The year ends with a checkpoint and, uncoordinated, a validation of the whole history.
-		var yearNodes []*Node
-		for _, n := range p.Nodes {
-			if n.Year == y && n.Model != nil && n.Model.Scope == YearScope {
-				yearNodes = append(yearNodes, n)
-			}
-		}
-		ck := add(&Node{ID: fmt.Sprintf("checkpoint@%d", y), Name: "checkpoint", Year: y, Kind: trace.Checkpoint, Deps: yearNodes})
-		gates[y] = []*Node{ck}
-		if !cfg.Coordination {
-			gates[y] = append(gates[y], add(&Node{ID: fmt.Sprintf("validate_history@%d", y), Name: "validate_history", Year: y, Kind: trace.Validate, Deps: yearNodes}))
+			n := b.add(&Node{ID: fmt.Sprintf("%s@%d", m.Name, y), Name: m.Name, Year: y, Kind: trace.Recompute, Model: m, SQL: sql})
+			b.todo = append(b.todo, pendingRefs{n, refs})
+			b.recomputed[m.Name] = true
 		}
 	}
+	d := b.p.yearData(i, y)
+	var yearNodes []*Node
+	for _, m := range b.models {
+		if m.Scope != YearScope {
+			continue
+		}
+		sql, refs, err := m.Render(d)
+		if err != nil {
+			return err
+		}
+		n := b.add(&Node{ID: fmt.Sprintf("%s@%d", m.Name, y), Name: m.Name, Year: y, Kind: trace.Model, Model: m, SQL: sql})
+		if m.Materialized == Incremental && b.ddl != nil {
+			n.Deps = append(n.Deps, b.ddl)
+		}
+		b.todo = append(b.todo, pendingRefs{n, refs})
+		yearNodes = append(yearNodes, n)
+	}
+	// The year ends with its checkpoint and its validation. Coordinated, the validation checks
+	// year N only and the next year need not wait for it (progressive validation); uncoordinated,
+	// it re-validates the whole history and the next year waits for it.
+	ck := b.add(&Node{ID: fmt.Sprintf("%s@%d", stepCheckpoint, y), Name: stepCheckpoint, Year: y, Kind: trace.Checkpoint, Deps: yearNodes})
+	b.gates[y] = []*Node{ck}
+	if cfg.Coordination {
+		b.add(&Node{ID: fmt.Sprintf("%s@%d", stepValidateYear, y), Name: stepValidateYear, Year: y, Kind: trace.Validate, Deps: yearNodes})
+	} else {
+		v := b.add(&Node{ID: fmt.Sprintf("%s@%d", stepValidateHistory, y), Name: stepValidateHistory, Year: y, Kind: trace.Validate, Deps: yearNodes})
+		b.gates[y] = append(b.gates[y], v)
+	}
+	return nil
+}
 
-	resolve := func(n *Node, r Ref) (*Node, error) {
-		year := n.Year
-		if r.Prev {
-			prevIdx := indexOf(cfg.Years, year) - 1
-			if prevIdx < 0 {
-				return nil, fmt.Errorf("model %s (year %d) asks for the previous year's %s, but %d is the first year", n.Name, year, r.Name, year)
-			}
-			year = cfg.Years[prevIdx]
+// resolve finds the node that produces what n's ref r reads.
+func (b *planBuilder) resolve(n *Node, r Ref) (*Node, error) {
+	years := b.p.cfg.Years
+	year := n.Year
+	if r.Prev {
+		prevIdx := indexOf(years, year) - 1
+		if prevIdx < 0 {
+			return nil, fmt.Errorf("model %s (year %d) asks for the previous year's %s, but %d is the first year", n.Name, year, r.Name, year)
 		}
-		name := r.Name
-		if b, ok := builtins[name]; ok {
-			name = b
-		} else if m, ok := producers[name]; ok {
-			name = m.Name
-		} else {
-			return nil, fmt.Errorf("model %s refs %q, which no model or seed produces (models are in sim/models/*.sql)", n.Name, r.Name)
-		}
-		if prod, ok := p.byID[name]; ok && prod.Year == 0 {
-			// A setup product: the year's rebuild when there is one.
-			if year != 0 && recomputed[name] {
-				if rb, ok := p.byID[fmt.Sprintf("%s@%d", name, year)]; ok && rb.Kind == trace.Recompute {
-					return rb, nil
-				}
-			}
-			return prod, nil
-		}
-		target, ok := p.byID[fmt.Sprintf("%s@%d", name, year)]
-		if !ok {
-			return nil, fmt.Errorf("model %s refs %q, which is built per year but has no build for %d", n.Name, r.Name, year)
-		}
-		return target, nil
+		year = years[prevIdx]
 	}
-	for _, t := range todo {
+	name := r.Name
+	if s, ok := b.builtins[name]; ok {
+		name = s
+	} else if m, ok := b.producers[name]; ok {
+		name = m.Name
+	} else {
+		return nil, fmt.Errorf("model %s refs %q, which no model or seed produces (models are in sim/models/*.sql)", n.Name, r.Name)
+	}
+	if prod, ok := b.p.byID[name]; ok && prod.Year == 0 {
+		// A set-up product: the year's rebuild when there is one.
+		if year != 0 && b.recomputed[name] {
+			if rb, ok := b.p.byID[fmt.Sprintf("%s@%d", name, year)]; ok && rb.Kind == trace.Recompute {
+				return rb, nil
+			}
+		}
+		return prod, nil
+	}
+	target, ok := b.p.byID[fmt.Sprintf("%s@%d", name, year)]
+	if !ok {
+		return nil, fmt.Errorf("model %s refs %q, which is built per year but has no build for %d", n.Name, r.Name, year)
+	}
+	return target, nil
+}
+
+// linkRefs turns every pending ref into a dependency edge.
+func (b *planBuilder) linkRefs() error {
+	for _, t := range b.todo {
 		for _, r := range t.refs {
-			dep, err := resolve(t.n, r)
+			dep, err := b.resolve(t.n, r)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if dep != t.n {
 				t.n.Deps = append(t.n.Deps, dep)
 			}
 		}
 		if t.n.Model != nil && t.n.Model.Scope == SetupScope && len(t.n.Deps) == 0 {
-			t.n.Deps = append(t.n.Deps, reset)
+			t.n.Deps = append(t.n.Deps, b.reset)
 		}
 	}
-	// Recomputed seeds depend on the fresh start; every year's first steps wait for the
-	// previous year's gate (checkpoint and validation).
-	for i, y := range cfg.Years {
+	return nil
+}
+
+// linkYearGates makes every year's first steps (those with no input from their own year, such as
+// rebuilt seeds) wait for the previous year's gate.
+func (b *planBuilder) linkYearGates() {
+	years := b.p.cfg.Years
+	for i, y := range years {
 		if i == 0 {
 			continue
 		}
-		for _, n := range p.Nodes {
+		for _, n := range b.p.Nodes {
 			if n.Year != y {
 				continue
 			}
@@ -235,11 +318,10 @@ func BuildPlan(cfg Config, models []*Model) (*Plan, error) {
 				}
 			}
 			if !sameYear {
-				n.Deps = append(n.Deps, gates[cfg.Years[i-1]]...)
+				n.Deps = append(n.Deps, b.gates[years[i-1]]...)
 			}
 		}
 	}
-	return p, p.sortTopological()
 }
 
 func indexOf(ys []int, y int) int {
@@ -359,7 +441,7 @@ func (p *Plan) OwnedTables() []string {
 		}
 	}
 	for _, t := range []string{"fct_yearly_events", "fct_workforce_snapshot", "dq_results", "mart_comp_growth",
-		"ckpt_fct_yearly_events", "ckpt_fct_workforce_snapshot"} {
+		"sim_year_state", "ckpt_fct_yearly_events", "ckpt_fct_workforce_snapshot"} {
 		set[t] = true
 	}
 	out := make([]string, 0, len(set))
@@ -373,5 +455,6 @@ func (p *Plan) OwnedTables() []string {
 // execer is what a step needs from a database connection.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }

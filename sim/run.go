@@ -7,7 +7,10 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"lockbench/sim/trace"
@@ -43,6 +46,37 @@ func (c *Config) Validate() error {
 		return err
 	}
 	c.DBPath = p
+	if c.Scenario == "" {
+		c.Scenario = DefaultScenario
+	}
+	if c.ParamsDir != "" {
+		if c.ParamsDir, err = filepath.Abs(c.ParamsDir); err != nil {
+			return err
+		}
+	}
+	seeds, err := LoadParams(c.ParamsDir)
+	if err != nil {
+		return err
+	}
+	if err := checkScenario(seeds, c.Scenario, c.ParamsDir); err != nil {
+		return err
+	}
+	if c.ProfileDir != "" {
+		if c.ProfileDir, err = filepath.Abs(c.ProfileDir); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(c.ProfileDir, 0o755); err != nil {
+			return &InputError{Path: c.ProfileDir, Msg: "cannot create the profile directory: " + errors.Unwrap(err).Error()}
+		}
+	}
+	if c.CensusPath != "" {
+		if c.CensusPath, err = filepath.Abs(c.CensusPath); err != nil {
+			return err
+		}
+		if err := CheckCensusFile(context.Background(), c.CensusPath); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -91,6 +125,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	wall := time.Since(origin).Seconds()
 	res := &Result{Config: cfg, Origin: origin, Spans: rec.Spans(), WorkerPIDs: workers.pids, Err: err}
 	res.Summary = trace.Summarize(res.Spans, wall)
+	res.Parallelism = p.ParallelismBound(res.Spans, cfg.width())
 	if err != nil || cfg.SkipInspect {
 		return res, err
 	}

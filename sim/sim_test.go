@@ -52,6 +52,7 @@ func TestEveryModeProducesIdenticalData(t *testing.T) {
 			name := fmt.Sprintf("%s/coordination=%v", mode, coord)
 			t.Run(name, func(t *testing.T) {
 				cfg := smallConfig(t, mode, coord)
+				cfg.Employees, cfg.Years = 400, []int{2025, 2026} // the cross-year edge, kept cheap
 				if mode == ParallelProcesses {
 					r := DefaultRetry
 					cfg.LockRetry = &r
@@ -68,31 +69,6 @@ func TestEveryModeProducesIdenticalData(t *testing.T) {
 			})
 		}
 	}
-}
-
-func TestYearContinuityAndGrowth(t *testing.T) {
-	cfg := smallConfig(t, Threaded, true)
-	cfg.Employees = 3000
-	res, err := Run(context.Background(), cfg)
-	require.NoError(t, err)
-	require.Len(t, res.PerYear, 3)
-	for i, y := range res.PerYear {
-		if i > 0 {
-			assert.Equal(t, res.PerYear[i-1].ActiveEnd, y.ActiveStart, "year %d starts where %d ended", y.Year, y.Year-1)
-		}
-		assert.Equal(t, y.ActiveEnd, y.ActiveStart-y.Terminations+y.Hires-y.NewHireTerminations,
-			"continuity in %d: active(N-1) - terminations + hires - new-hire terminations = active(N)", y.Year)
-		assert.InDelta(t, 0.03, y.Growth, 0.01, "growth in %d is near the 3%% target", y.Year)
-		assert.Positive(t, y.Promotions)
-		assert.Positive(t, y.Raises)
-	}
-	// The model's own checks agree.
-	db, err := sql.Open("duckdb", cfg.DBPath)
-	require.NoError(t, err)
-	defer db.Close()
-	var failed int
-	require.NoError(t, db.QueryRow("SELECT count(*) FROM dq_results WHERE NOT passed").Scan(&failed))
-	assert.Zero(t, failed)
 }
 
 func TestParallelProcessesWithoutRetryHitsTheLock(t *testing.T) {
@@ -280,4 +256,23 @@ func BenchmarkLarge(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkThreadedUncoordinatedStability loops the mode whose steps open and close the database
+// around themselves on several goroutines (500 employees × 3 years, 3 threads) and fails on the
+// first failed run: the in-process open/close race ("Unique file handle conflict") showed up in 3
+// of 26 runs under CPU load before opens and closes were serialised per path. Run it under load:
+//
+//	../shared/tools/under-load go test ./sim -run '^$' -bench ThreadedUncoordinatedStability -benchtime 200x
+func BenchmarkThreadedUncoordinatedStability(b *testing.B) {
+	failures := 0
+	for b.Loop() {
+		cfg := smallConfig(b, Threaded, false)
+		cfg.Employees, cfg.Threads = 500, 3
+		if _, err := Run(context.Background(), cfg); err != nil {
+			failures++
+			b.Errorf("run failed: %v", err)
+		}
+	}
+	b.ReportMetric(float64(failures), "failures")
 }

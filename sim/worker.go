@@ -27,6 +27,10 @@ type workerSpec struct {
 	Employees     int          `json:"employees"`
 	Years         []int        `json:"years"`
 	Seed          int64        `json:"seed"`
+	ParamsDir     string       `json:"params_dir,omitempty"`
+	Scenario      string       `json:"scenario,omitempty"`
+	CensusPath    string       `json:"census_path,omitempty"`
+	ProfileDir    string       `json:"profile_dir,omitempty"`
 	LockRetry     *RetryPolicy `json:"lock_retry,omitempty"`
 	DuckDBThreads int          `json:"duckdb_threads,omitempty"`
 	Node          string       `json:"node"`
@@ -38,6 +42,9 @@ type workerSpec struct {
 type workerMessage struct {
 	Span  *trace.Span `json:"span,omitempty"`
 	Error string      `json:"error,omitempty"`
+	// DQ carries a failed data-quality check across the process boundary, so the parent can
+	// tell it from other errors.
+	DQ *DQError `json:"dq,omitempty"`
 }
 
 // WorkerFlag is the flag that carries the worker spec on the worker's command line.
@@ -57,7 +64,7 @@ func runProcesses(ctx context.Context, p *Plan, rec *trace.Recorder, width int, 
 	return schedule(ctx, p, width, func(ctx context.Context, w int, n *Node) error {
 		spec := workerSpec{
 			DB: cfg.DBPath, Coordination: cfg.Coordination, Employees: cfg.Employees, Years: cfg.Years,
-			Seed: cfg.Seed, LockRetry: cfg.LockRetry, DuckDBThreads: cfg.DuckDBThreads, Node: n.ID, Worker: w,
+			Seed: cfg.Seed, ParamsDir: cfg.ParamsDir, Scenario: cfg.Scenario, CensusPath: cfg.CensusPath, ProfileDir: cfg.ProfileDir, LockRetry: cfg.LockRetry, DuckDBThreads: cfg.DuckDBThreads, Node: n.ID, Worker: w,
 			OriginUnixNs: rec.Origin().UnixNano(),
 		}
 		b, err := json.Marshal(spec)
@@ -83,6 +90,7 @@ func runProcesses(ctx context.Context, p *Plan, rec *trace.Recorder, width int, 
 		}
 		pids.add(cmd.Process.Pid)
 		var workerErr string
+		var workerDQ *DQError
 		sc := bufio.NewScanner(out)
 		sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
 		for sc.Scan() {
@@ -96,10 +104,15 @@ func runProcesses(ctx context.Context, p *Plan, rec *trace.Recorder, width int, 
 			if m.Error != "" {
 				workerErr = m.Error
 			}
+			if m.DQ != nil {
+				workerDQ = m.DQ
+			}
 		}
 		werr := cmd.Wait()
 		rec.Add(trace.Spawn, n.Name, n.Year, w, start, werr)
 		switch {
+		case workerDQ != nil:
+			return fmt.Errorf("%s: %w", n.ID, workerDQ)
 		case workerErr != "":
 			return fmt.Errorf("%s: %s", n.ID, workerErr)
 		case werr != nil && ctx.Err() != nil:
@@ -129,7 +142,9 @@ func (l *pidList) add(pid int) {
 func WorkerMain(ctx context.Context, args []string, stdout io.Writer) int {
 	enc := json.NewEncoder(stdout)
 	fail := func(err error) int {
-		_ = enc.Encode(workerMessage{Error: err.Error()})
+		m := workerMessage{Error: err.Error()}
+		errors.As(err, &m.DQ)
+		_ = enc.Encode(m)
 		return 1
 	}
 	if len(args) != 2 || args[0] != WorkerFlag {
@@ -140,7 +155,8 @@ func WorkerMain(ctx context.Context, args []string, stdout io.Writer) int {
 		return fail(fmt.Errorf("bad worker spec: %w", err))
 	}
 	cfg := Config{DBPath: spec.DB, Coordination: spec.Coordination, Employees: spec.Employees, Years: spec.Years,
-		Seed: spec.Seed, LockRetry: spec.LockRetry, DuckDBThreads: spec.DuckDBThreads}
+		Seed: spec.Seed, ParamsDir: spec.ParamsDir, Scenario: spec.Scenario, CensusPath: spec.CensusPath, ProfileDir: spec.ProfileDir,
+		LockRetry: spec.LockRetry, DuckDBThreads: spec.DuckDBThreads}
 	models, err := LoadModels()
 	if err != nil {
 		return fail(err)
@@ -162,7 +178,7 @@ func WorkerMain(ctx context.Context, args []string, stdout io.Writer) int {
 	err = withConn(ctx, db, func(c *sql.Conn) error {
 		return (&stepEnv{plan: p, rec: rec, worker: spec.Worker}).runNode(ctx, c, n)
 	})
-	if cerr := closeDB(db, rec, spec.Worker, n.Name, n.Year); err == nil {
+	if cerr := closeDB(db, p.cfg.DBPath, rec, spec.Worker, n.Name, n.Year); err == nil {
 		err = cerr
 	}
 	if err != nil {

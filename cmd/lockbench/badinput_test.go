@@ -124,7 +124,8 @@ func TestDatabaseWithoutPermissionExitsTwo(t *testing.T) {
 			code, _, stderr := lockbench(t, args...)
 			return code, stderr
 		}
-		return asNobody(t, dir, args...)
+		code, _, stderr := asNobody(t, dir, args...)
+		return code, stderr
 	}
 	if os.Geteuid() != 0 {
 		require.NoError(t, os.Chmod(db, 0o000))
@@ -145,8 +146,9 @@ func TestDatabaseWithoutPermissionExitsTwo(t *testing.T) {
 }
 
 // asNobody runs this test binary as lockbench under the unprivileged user nobody (the test runs
-// as root, which may open any file), from a copy every user may execute.
-func asNobody(t *testing.T, dir string, args ...string) (int, string) {
+// as root, which may open any file), from a copy in dir every user may execute, and returns its
+// exit code, stdout and stderr.
+func asNobody(t *testing.T, dir string, args ...string) (int, string, string) {
 	t.Helper()
 	exe := filepath.Join(dir, "lockbench")
 	if _, err := os.Stat(exe); err != nil {
@@ -170,8 +172,8 @@ func asNobody(t *testing.T, dir string, args ...string) (int, string) {
 	cmd := exec.Command(exe, args...)
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
@@ -179,7 +181,7 @@ func asNobody(t *testing.T, dir string, args ...string) (int, string) {
 	} else if err != nil {
 		t.Fatalf("run as nobody: %v", err)
 	}
-	return code, stderr.String()
+	return code, stdout.String(), stderr.String()
 }
 
 // TestAbsurdMatrixRefusedBeforeAnythingIsWritten gives bench a matrix of 1,100 cells: it exits 2

@@ -35,6 +35,8 @@ type benchFlags struct {
 	versus   string
 	noReport bool
 	maxCells int
+	commit   string
+	group    string
 }
 
 func newBenchCmd(a *app) *cobra.Command {
@@ -53,6 +55,8 @@ run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness 
   lockbench bench -m locks
   lockbench bench -m my-scenario.yaml --filter mode=threaded
   lockbench bench -m full --shard 2/4  # one of four CI jobs
+  lockbench bench -m full --shard auto # the share from GitLab, CircleCI, Buildkite or Kubernetes
+  lockbench bench --commit "$(git -C ../pipeline rev-parse HEAD)" -m pipeline.yaml
   lockbench bench --resume runs/20261126T221500Z-1a2b3c`,
 		Args: positional(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error { return runBench(a, c, f) },
@@ -61,7 +65,7 @@ run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness 
 	fl.StringVarP(&f.matrix, "matrix", "m", scenarios.DefaultMatrix, "a built-in matrix name (see --list) or a YAML file")
 	fl.BoolVar(&f.list, "list", false, "list the built-in matrices and exit")
 	fl.StringVar(&f.resume, "resume", "", "finish an interrupted run directory without repeating its trials")
-	fl.StringVar(&f.shard, "shard", "", "run only share k of n of the cells, e.g. 2/4")
+	fl.StringVar(&f.shard, "shard", "", "run only share k of n of the cells, e.g. 2/4; auto (or auto/N) reads the CI's parallel-job variables")
 	fl.StringVar(&f.filter, "filter", "", "run only matching cells, e.g. mode=threaded/competitor=none")
 	fl.Int64Var(&f.seed, "seed", 0, "root seed (default: the scenario's)")
 	fl.StringVar(&f.runsDir, "runs", "runs", "directory that holds run directories")
@@ -71,6 +75,8 @@ run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness 
 	fl.StringVar(&f.versus, "versus", "", "compare every cell with its sibling at AXIS=VALUE, e.g. mode=sequential")
 	fl.BoolVar(&f.noReport, "no-report", false, "record trials only; do not print or write reports")
 	fl.IntVar(&f.maxCells, "max-cells", defaultMaxCells, "refuse a matrix that would run more cells than this (at most 100000)")
+	fl.StringVar(&f.commit, "commit", "", "the commit under test (default: $GITHUB_SHA, $CI_COMMIT_SHA, $BUILDKITE_COMMIT, $CIRCLE_SHA1, else git HEAD of the working directory)")
+	fl.StringVar(&f.group, "group", "", "the CI pipeline run this shard belongs to, for trend (default: from the CI's variables)")
 	return c
 }
 
@@ -87,10 +93,15 @@ func runBench(a *app, c *cobra.Command, f *benchFlags) error {
 	if err := f.validate(c); err != nil {
 		return err
 	}
+	shard, err := resolveShard(a, f.shard)
+	if err != nil {
+		return err
+	}
 	o := harness.Options{
-		RunsDir: f.runsDir, Resume: f.resume, Filter: f.filter, Shard: f.shard, RootSeed: f.seed,
+		RunsDir: f.runsDir, Resume: f.resume, Filter: f.filter, Shard: shard, RootSeed: f.seed,
 		Command: append([]string{"lockbench"}, os.Args[1:]...), Versions: buildinfo.Get(), Host: buildinfo.Host(),
 	}
+	setProvenance(&o, f.commit, f.group)
 	if f.resume == "" {
 		s, err := scenarios.Load(f.matrix)
 		if err != nil {

@@ -142,6 +142,7 @@ func runCheck(a *app, f *checkFlags) error {
 		Scenario: s, ScenarioYAML: []byte(src), RunsDir: f.runsDir,
 		Command: append([]string{"lockbench"}, os.Args[1:]...), Versions: buildinfo.Get(), Host: buildinfo.Host(),
 	}
+	setProvenance(&o, "", "")
 	if !f.quiet {
 		o.Progress = a.stderr
 	}

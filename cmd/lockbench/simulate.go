@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -33,6 +34,11 @@ type simulateFlags struct {
 	jsonOut         bool
 	lockRetry       bool
 	duckdbThreads   int
+	params          string
+	scenario        string
+	census          string
+	profile         string
+	allOpts         bool
 }
 
 func newSimulateCmd(a *app) *cobra.Command {
@@ -42,7 +48,18 @@ func newSimulateCmd(a *app) *cobra.Command {
 		Short: "Run the multi-year workforce simulation once on a DuckDB file",
 		Long: `simulate runs the workforce simulation on a DuckDB file and prints a per-year table and a
 timing summary (wall, sql, and overhead by kind). It rebuilds only the tables it owns; other
-tables in the file are never touched.`,
+tables in the file are never touched. Every year's data-quality checks must pass: a failed check
+ends the run with exit code 1, naming the check, the year, and the observed and expected values.
+
+Your own parameters and census:
+  --params DIR     CSV files in DIR replace the embedded parameter tables of the same name
+                   (seed_job_levels.csv, seed_comp_levers.csv, ...; same columns, any order).
+  --scenario NAME  the parameter scenario whose levers (seed_comp_levers.scenario_id) outrank
+                   the default ones, recorded as parameter_scenario_id on every event.
+  --census FILE    a census in CSV (with a header line) or Parquet instead of the generated one,
+                   with the columns of raw_census (other columns are ignored):
+` + censusHelp() + `
+                   Export one from a run with: COPY raw_census TO 'census.csv' (HEADER)`,
 		Example: `  lockbench simulate --years 2025 2026 2027
   lockbench simulate --force-sequential --verbose
   lockbench simulate --mode parallel-processes --threads 4 --lock-retry`,
@@ -64,7 +81,25 @@ tables in the file are never touched.`,
 	fl.BoolVar(&f.jsonOut, "json", false, "print one JSON object instead of tables")
 	fl.BoolVar(&f.lockRetry, "lock-retry", false, "retry opens that hit a lock conflict with bounded exponential backoff")
 	fl.IntVar(&f.duckdbThreads, "duckdb-threads", 0, "DuckDB's own thread count per instance (0: DuckDB's default)")
+	fl.StringVar(&f.params, "params", "", "directory of CSV files that replace the embedded parameter tables of the same name")
+	fl.StringVar(&f.scenario, "scenario", sim.DefaultScenario, "parameter scenario whose levers outrank the default ones")
+	fl.StringVar(&f.census, "census", "", "census file (CSV or Parquet) to use instead of the generated census")
+	fl.BoolVar(&f.allOpts, "enable-all-optimizations", false, "every optimisation the simulation has: coordination and the workload's DuckDB settings (--verbose lists them)")
+	fl.StringVar(&f.profile, "profile", "", "write DuckDB's JSON query profile of every model to DIR and print the slowest operators")
 	return c
+}
+
+// censusHelp lists the census columns for --help.
+func censusHelp() string {
+	var b strings.Builder
+	for _, c := range sim.CensusColumns {
+		req := ""
+		if c.Required {
+			req = ", required"
+		}
+		fmt.Fprintf(&b, "                     %-20s %s%s\n", c.Name, c.Type, req)
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // trailingYears lets --years take several values separated by spaces, as the tool it replaces
@@ -115,6 +150,9 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 	if f.noCoordination && c.Flags().Changed("enable-coordination") && f.coordination {
 		return sim.Config{}, usageErr("--enable-coordination conflicts with --no-coordination: use one of them")
 	}
+	if f.allOpts && (f.noCoordination || (c.Flags().Changed("enable-coordination") && !f.coordination)) {
+		return sim.Config{}, usageErr("--enable-all-optimizations includes coordination: drop --no-coordination")
+	}
 	for _, r := range []struct {
 		flag      string
 		v, lo, hi int
@@ -133,13 +171,14 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 	cfg := sim.Config{
 		DBPath: f.db, Mode: m, Threads: f.threads, Coordination: f.coordination && !f.noCoordination,
 		Employees: f.employees, Years: f.years, Seed: f.seed, DuckDBThreads: f.duckdbThreads,
+		ParamsDir: f.params, Scenario: f.scenario, CensusPath: f.census, ProfileDir: f.profile,
 	}
 	if f.lockRetry {
 		r := sim.DefaultRetry
 		cfg.LockRetry = &r
 	}
 	if err := cfg.Validate(); err != nil {
-		return sim.Config{}, usageErr("%v", err)
+		return sim.Config{}, &exitError{code: exitUsage, err: err}
 	}
 	return cfg, nil
 }
@@ -161,6 +200,8 @@ type simulateJSON struct {
 	OverheadByKind map[trace.Kind]float64 `json:"overhead_by_kind"`
 	Fingerprint    string                 `json:"fingerprint"`
 	PerYear        []sim.YearStats        `json:"per_year"`
+	Parallelism    trace.Parallelism      `json:"parallelism"`
+	Settings       map[string]string      `json:"duckdb_settings"`
 }
 
 func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
@@ -170,6 +211,7 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 	}
 	if f.verbose && !f.jsonOut {
 		cfg.Log = a.stderr
+		fmt.Fprintln(a.stderr, describeOptimisations(cfg))
 	}
 	if err := checkDBPath(cfg.DBPath, true); err != nil {
 		return err
@@ -193,6 +235,7 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 			Employees: cfg.Employees, Seed: cfg.Seed, DB: cfg.DBPath, Outcome: outcome,
 			WallS: res.Summary.Wall, SQLS: res.Summary.SQL, OverheadS: res.Summary.Overhead,
 			OverheadByKind: res.Summary.ByKind, Fingerprint: res.Fingerprint, PerYear: res.PerYear,
+			Parallelism: res.Parallelism, Settings: sim.Settings,
 		}
 		if runErr != nil {
 			out.Error = runErr.Error()
@@ -207,12 +250,99 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 		}
 		return nil
 	}
+	var dq *sim.DQError
+	if errors.As(runErr, &dq) {
+		return failErr(fmt.Errorf("the data is wrong: %w\n  next: look at dq_results in %s (SELECT * FROM dq_results WHERE NOT passed)", dq, cfg.DBPath))
+	}
 	if runErr != nil {
 		return failErr(explainRunError(runErr, cfg.DBPath))
 	}
 	printYears(a.stdout, res.PerYear)
 	fmt.Fprintln(a.stdout)
 	printTiming(a.stdout, cfg, res.Summary, res.Fingerprint)
+	printParallelism(a.stdout, res.Parallelism, res.Spans)
+	if cfg.ProfileDir != "" {
+		return printProfile(a.stdout, cfg.ProfileDir, 15)
+	}
+	return nil
+}
+
+// describeOptimisations says which optimisations a run has on, for --verbose.
+func describeOptimisations(cfg sim.Config) string {
+	coord := "coordination on (set-up built once, one database handle, year N validated after year N, predicate delete+insert, a year-state row instead of table copies)"
+	if !cfg.Coordination {
+		coord = "coordination off (the legacy costs: set-up rebuilt every year, a handle per step, full-history validation, delete-by-join, table copies)"
+	}
+	keys := make([]string, 0, len(sim.Settings))
+	for k := range sim.Settings {
+		keys = append(keys, k+"="+sim.Settings[k])
+	}
+	sort.Strings(keys)
+	return fmt.Sprintf("optimisations: %s; DuckDB settings: %s", coord, strings.Join(keys, ", "))
+}
+
+// printParallelism prints the run's parallelism bound and the models on its critical path.
+func printParallelism(w io.Writer, p trace.Parallelism, spans []trace.Span) {
+	if p.CriticalPathS <= 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nparallelism: work %.3f s, critical path %.3f s: running steps at once can gain at most %.2f×", p.WorkS, p.CriticalPathS, p.Ratio)
+	if p.Bound < p.Ratio {
+		fmt.Fprintf(w, ", %.2f× with %d connection(s)", p.Bound, p.Width)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  this run: %.2f× (%.0f%% of the bound)\n", p.Achieved, 100*p.Achieved/p.Bound)
+	// The critical path's time by model: the models worth speeding up.
+	byModel := map[string]float64{}
+	onPath := map[string]bool{}
+	for _, id := range p.Path {
+		onPath[id] = true
+	}
+	for _, s := range spans {
+		id := s.Name
+		if s.Year != 0 {
+			id = fmt.Sprintf("%s@%d", s.Name, s.Year)
+		}
+		switch s.Kind {
+		case trace.Model, trace.Recompute, trace.Validate, trace.Checkpoint:
+			if onPath[id] {
+				byModel[s.Name] += s.Duration()
+			}
+		}
+	}
+	names := make([]string, 0, len(byModel))
+	for n := range byModel {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return byModel[names[i]] > byModel[names[j]] })
+	var parts []string
+	for i, n := range names {
+		if i == 6 {
+			parts = append(parts, fmt.Sprintf("%d more", len(names)-i))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %.3f s", n, byModel[n]))
+	}
+	fmt.Fprintf(w, "  critical path (%d steps) by model: %s\n", len(p.Path), strings.Join(parts, ", "))
+}
+
+// printProfile prints the slowest operators of the run's DuckDB query profiles.
+func printProfile(w io.Writer, dir string, top int) error {
+	ops, err := sim.ReadProfiles(dir)
+	if err != nil {
+		return err
+	}
+	total := 0.0
+	for _, o := range ops {
+		total += o.Seconds
+	}
+	fmt.Fprintf(w, "\nslowest operators (DuckDB's profiles in %s; %.3f s in all operators):\n", dir, total)
+	for i, o := range ops {
+		if i == top {
+			break
+		}
+		fmt.Fprintf(w, "  %7.3f s  %-28s %-22s %10d rows  %s\n", o.Seconds, o.Step, o.Operator, o.Rows, o.Detail)
+	}
 	return nil
 }
 

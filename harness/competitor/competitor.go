@@ -49,8 +49,8 @@ const (
 	// updates the workload's tables (Env.Tables) in transactions held open for Period (default
 	// DefaultWritePeriod) each: it causes transaction conflicts, never lock conflicts.
 	InProcessWriter = "in-process-writer"
-	// Exec is the user's own command (Spec.Command, with {db} replaced by the quoted absolute
-	// database path), run with `sh -c` in its own process group.
+	// Exec is the user's own command (Spec.Command, with {db} replaced by the absolute database
+	// path as one shell word, see ShellWord), run with `sh -c` in its own process group.
 	Exec = "exec"
 )
 

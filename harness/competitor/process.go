@@ -314,7 +314,7 @@ func (r *Running) flap(p *proc, o HoldOptions, period time.Duration) {
 // startExec runs the user's command and waits until a process of its group holds a lock on the
 // database file, or the command ends.
 func (r *Running) startExec() error {
-	line := strings.ReplaceAll(r.spec.Command, "{db}", shellQuote(r.db))
+	line := strings.ReplaceAll(r.spec.Command, "{db}", ShellWord(r.db))
 	cmd := exec.Command("sh", "-c", line)
 	cmd.Env = append(os.Environ(), "LOCKBENCH_DB="+r.db)
 	p, err := r.spawn(cmd, false)
@@ -448,8 +448,13 @@ func pendingMembers(pg int) []int {
 	return out
 }
 
-// shellQuote quotes s for sh.
-func shellQuote(s string) string {
+// ShellWord returns s as one word of a `sh -c` command line: unchanged when it holds only
+// characters that sh never interprets (so a template that quotes it, `"{db}"`, still works for
+// ordinary paths), single-quoted otherwise (spaces, quotes, $, globs).
+func ShellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
+		return s
+	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 

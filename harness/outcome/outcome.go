@@ -10,6 +10,7 @@ package outcome
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os/exec"
 	"regexp"
@@ -33,6 +34,12 @@ const (
 	// other process is involved, so retrying cannot help.
 	SubLocksUnsupported = "unsupported"
 )
+
+// RoleOutsideNamespace is the HolderRole of a lock conflict in which DuckDB names "PID 0": the
+// holder is a process this PID namespace cannot see, in another container or PID namespace (or,
+// on a network file system, on another machine). Only the host, or the holder's own
+// container, can name it (`lockbench who` there).
+const RoleOutsideNamespace = "outside-namespace"
 
 // Sub values of a txn-conflict outcome.
 const (
@@ -64,6 +71,11 @@ const (
 	SubFatal = "duckdb-fatal"
 	// SubCanceled is an error outcome caused by a cancelled context (for example Ctrl-C).
 	SubCanceled = "canceled"
+	// SubHandleConflict is DuckDB's "Unique file handle conflict": one process opened a file
+	// that its own DuckDB instance cache still has attached, typically an open that lands while
+	// another goroutine of the same process closes the last handle on that file. No other
+	// process is involved, so it is an error of the program, not a lock conflict.
+	SubHandleConflict = "handle-conflict"
 )
 
 // DriverPrefix is the text the duckdb-go driver puts before DuckDB's own message when sql.Open
@@ -93,6 +105,9 @@ var (
 	reTxnContext    = regexp.MustCompile(`TransactionContext Error: `)
 	reDeadline      = regexp.MustCompile(`context deadline exceeded`)
 	reCanceled      = regexp.MustCompile(`context canceled`)
+	reHandle        = regexp.MustCompile(`Unique file handle conflict: .*?the database file "(.*?)"`)
+	reHandleAny     = regexp.MustCompile(`Unique file handle conflict`)
+	reJSONString    = regexp.MustCompile(`"(?:[^"\\\n]|\\.)*"`)
 	reDuckFatal     = regexp.MustCompile(`(?:FATAL|INTERNAL) Error: `)
 	reGoPanic       = regexp.MustCompile(`(?m)^(?:panic: |fatal error: )`)
 	reExitSignal    = regexp.MustCompile(`(?m)^signal: ([a-z ]+)$`)
@@ -159,6 +174,10 @@ func classifyDuckDB(de *duckdb.Error) (history.Outcome, bool) {
 		return txnOutcome(sub, clean(full)), true
 	case duckdb.ErrorTypeConstraint:
 		return history.Outcome{Kind: history.Constraint, Message: clean(full)}, true
+	case duckdb.ErrorTypeBinder:
+		if o, ok := handleConflict(full); ok {
+			return o, true
+		}
 	case duckdb.ErrorTypeFatal, duckdb.ErrorTypeInternal:
 		return history.Outcome{Kind: history.Crash, Sub: SubFatal, Message: clean(full)}, true
 	}
@@ -172,7 +191,15 @@ func ClassifyText(msg string) history.Outcome {
 	if strings.TrimSpace(msg) == "" {
 		return history.Outcome{Kind: history.OK}
 	}
+	// A program that logs as JSON (lockbench simulate --json, structured loggers) escapes the
+	// quotes of DuckDB's message; read the message out of its JSON string first.
+	if o, ok := classifyJSONStrings(msg); ok {
+		return o
+	}
 	if o, ok := lockConflict(msg); ok {
+		return o
+	}
+	if o, ok := handleConflict(msg); ok {
 		return o
 	}
 	if loc := reConstraint.FindStringIndex(msg); loc != nil {
@@ -205,6 +232,53 @@ func ClassifyText(msg string) history.Outcome {
 		return history.Outcome{Kind: history.Error, Sub: SubBadPath, Message: clean(msg), Path: bp.Path}
 	}
 	return history.Outcome{Kind: history.Error, Message: clean(msg)}
+}
+
+// classifyJSONStrings classifies the first JSON string literal in msg that holds a DuckDB error
+// DuckDB's own rules recognise (a lock, transaction or handle conflict, a constraint, a fatal
+// error). It reports false when msg has no escaped quote or no such literal.
+func classifyJSONStrings(msg string) (history.Outcome, bool) {
+	if !strings.Contains(msg, `\"`) {
+		return history.Outcome{}, false
+	}
+	for _, line := range strings.Split(msg, "\n") {
+		if !strings.Contains(line, `\"`) {
+			continue
+		}
+		for _, lit := range reJSONString.FindAllString(line, -1) {
+			if !strings.Contains(lit, "Error") && !strings.Contains(lit, "lock") {
+				continue
+			}
+			var s string
+			if json.Unmarshal([]byte(lit), &s) != nil || !strings.Contains(s, `"`) {
+				continue
+			}
+			o := ClassifyText(s)
+			if (o.Kind != history.OK && o.Kind != history.Error) || o.Sub == SubHandleConflict {
+				return o, true
+			}
+		}
+	}
+	return history.Outcome{}, false
+}
+
+// handleConflict recognises DuckDB's "Unique file handle conflict" (a Binder Error in 1.5.6),
+// with the path of the file when DuckDB names it.
+func handleConflict(msg string) (history.Outcome, bool) {
+	loc := reHandleAny.FindStringIndex(msg)
+	if loc == nil {
+		return history.Outcome{}, false
+	}
+	o := history.Outcome{Kind: history.Error, Sub: SubHandleConflict}
+	if m := reHandle.FindStringSubmatch(msg); m != nil {
+		o.Path = m[1]
+	}
+	// DuckDB's message is one line; keep it from its "Binder Error: " lead-in on.
+	o.Message, _, _ = strings.Cut(from(msg, loc[0]), "\n")
+	if i := strings.Index(o.Message, "Binder Error: "); i > 0 {
+		o.Message = o.Message[i:]
+	}
+	return o, true
 }
 
 // IsLockConflict reports whether err is a file lock held by another process (on the database
@@ -241,6 +315,9 @@ func lockConflict(msg string) (history.Outcome, bool) {
 			o.HolderUser = h[3]
 		} else if h := reHeldPIDOnly.FindStringSubmatch(rest); h != nil {
 			o.HolderPID, _ = strconv.Atoi(h[1])
+			if h[1] == "0" {
+				o.HolderRole = RoleOutsideNamespace
+			}
 		} else if reUnsupported.MatchString(rest) || reNotSupported.MatchString(rest) {
 			// "File locks are not supported ...", or the strerror "Operation not supported"
 			// that older versions printed for SMB and NFS mounts.

@@ -94,8 +94,16 @@ func TestClassifyText(t *testing.T) {
 			name: "PID 0: holder in another PID namespace",
 			msg:  `database/sql/driver: could not connect to database: IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 0` + seeAlso,
 			want: history.Outcome{
-				Kind: history.LockConflict, Sub: "database", Path: "/data/a.db", HolderPID: 0,
+				Kind: history.LockConflict, Sub: "database", Path: "/data/a.db", HolderPID: 0, HolderRole: outcome.RoleOutsideNamespace,
 				Message: `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 0` + seeAlso,
+			},
+		},
+		{
+			name: "a PID other than 0 without an executable is not outside the namespace",
+			msg:  `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 77` + seeAlso,
+			want: history.Outcome{
+				Kind: history.LockConflict, Sub: "database", Path: "/data/a.db", HolderPID: 77,
+				Message: `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 77` + seeAlso,
 			},
 		},
 		{
@@ -295,9 +303,41 @@ func TestClassifyText(t *testing.T) {
 			want: history.Outcome{Kind: history.Error, Sub: "bad-path", Path: "/x/nonexist.db", Message: `IO Error: Cannot open database "/x/nonexist.db" in read-only mode: database does not exist`},
 		},
 		{
-			name: "unique file handle conflict is a plain error",
+			name: "unique file handle conflict is an error of the program, with the file",
 			msg:  `Binder Error: Unique file handle conflict: Cannot attach "self" - the database file "/data/c.db" is already attached by database "c"`,
-			want: history.Outcome{Kind: history.Error, Message: `Binder Error: Unique file handle conflict: Cannot attach "self" - the database file "/data/c.db" is already attached by database "c"`},
+			want: history.Outcome{Kind: history.Error, Sub: "handle-conflict", Path: "/data/c.db", Message: `Binder Error: Unique file handle conflict: Cannot attach "self" - the database file "/data/c.db" is already attached by database "c"`},
+		},
+		{
+			name: "handle conflict of an open/close race, driver prefix and a step's wrapping",
+			msg:  "step 3: open /data/r.duckdb: database/sql/driver: could not connect to database: Binder Error: Unique file handle conflict: Cannot attach \"r\" - the database file \"/data/r.duckdb\" is already attached by database \"r\"\nexit status 1",
+			want: history.Outcome{Kind: history.Error, Sub: "handle-conflict", Path: "/data/r.duckdb", Message: `Binder Error: Unique file handle conflict: Cannot attach "r" - the database file "/data/r.duckdb" is already attached by database "r"`},
+		},
+		{
+			name: "handle conflict of a file being detached (newer wording)",
+			msg:  `Unique file handle conflict: Cannot attach r - the database file "/data/r.duckdb" is in the process of being detached`,
+			want: history.Outcome{Kind: history.Error, Sub: "handle-conflict", Path: "/data/r.duckdb", Message: `Unique file handle conflict: Cannot attach r - the database file "/data/r.duckdb" is in the process of being detached`},
+		},
+		{
+			// lockbench simulate --json prints its outcome as indented JSON, and nothing on
+			// stderr: the message's quotes are escaped there.
+			name: "lock error inside a JSON document",
+			msg: "{\n  \"mode\": \"threaded\",\n  \"outcome\": {\n    \"kind\": \"lock-conflict\",\n" +
+				`    "message": "IO Error: Could not set lock on file \"/t/trial.duckdb\": Conflicting lock is held in /usr/bin/lockbench (PID 15728). However, you would be able to open this database in read-only mode, e.g. by using the -readonly parameter in the CLI` + seeAlso + "\",\n" +
+				"    \"holder_pid\": 15728\n  },\n  \"wall_s\": 0.0046\n}\n",
+			want: history.Outcome{
+				Kind: history.LockConflict, Sub: "database", Path: "/t/trial.duckdb", HolderExe: "/usr/bin/lockbench", HolderPID: 15728, ReadOnlyWouldWork: true,
+				Message: `IO Error: Could not set lock on file "/t/trial.duckdb": Conflicting lock is held in /usr/bin/lockbench (PID 15728). However, you would be able to open this database in read-only mode, e.g. by using the -readonly parameter in the CLI` + seeAlso,
+			},
+		},
+		{
+			name: "a structured log line with a transaction conflict",
+			msg:  `{"level":"error","msg":"model failed","err":"TransactionContext Error: Catalog write-write conflict on create with \"t\""}`,
+			want: history.Outcome{Kind: history.TxnConflict, Sub: "catalog", Message: `TransactionContext Error: Catalog write-write conflict on create with "t"`},
+		},
+		{
+			name: "JSON without a DuckDB error is a plain error",
+			msg:  `{"level":"error","msg":"cannot read \"config.yml\""}`,
+			want: history.Outcome{Kind: history.Error, Message: `{"level":"error","msg":"cannot read \"config.yml\""}`},
 		},
 		{
 			name: "single attached database per transaction is a plain error",
@@ -393,6 +433,8 @@ func TestClassifyByErrorType(t *testing.T) {
 		{"unknown transaction text", wrap(duckdb.ErrorTypeTransaction, "TransactionContext Error: something new"), history.TxnConflict, "other", "TransactionContext Error: something new"},
 		{"constraint type", wrap(duckdb.ErrorTypeConstraint, `Constraint Error: NOT NULL constraint failed: t.a`), history.Constraint, "", `Constraint Error: NOT NULL constraint failed: t.a`},
 		{"fatal", wrap(duckdb.ErrorTypeFatal, "FATAL Error: database has been invalidated"), history.Crash, "duckdb-fatal", "FATAL Error: database has been invalidated"},
+		{"binder handle conflict", wrap(duckdb.ErrorTypeBinder, `Binder Error: Unique file handle conflict: Cannot attach "r" - the database file "/d/r.duckdb" is already attached by database "r"`), history.Error, "handle-conflict", `Binder Error: Unique file handle conflict: Cannot attach "r" - the database file "/d/r.duckdb" is already attached by database "r"`},
+		{"other binder error", wrap(duckdb.ErrorTypeBinder, `Binder Error: Referenced column "x" not found in FROM clause!`), history.Error, "", `Binder Error: Referenced column "x" not found in FROM clause!`},
 		{"connection", wrap(duckdb.ErrorTypeConnection, "Connection Error: Can't open a connection to same database file with a different configuration than existing connections"), history.Error, "", "Connection Error: Can't open a connection to same database file with a different configuration than existing connections"},
 	}
 	for _, tt := range tests {

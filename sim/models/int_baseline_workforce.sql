@@ -8,7 +8,7 @@ WITH active AS (
 levels AS (
     SELECT a.employee_id, COALESCE(MIN(l.level_id), 1) AS level_id
     FROM active a
-    LEFT JOIN {{ref "seed_job_levels"}} l
+    LEFT JOIN {{ref "stg_job_levels"}} l
         ON a.annual_compensation >= l.min_compensation AND a.annual_compensation < l.max_compensation
     GROUP BY a.employee_id
 )

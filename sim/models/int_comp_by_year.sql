@@ -21,4 +21,4 @@ SELECT
     p.deferral_rate,
     {{.Year}} AS simulation_year
 FROM {{ref "int_prev_year_active"}} p
-JOIN {{ref "seed_job_levels"}} l USING (level_id)
+JOIN {{ref "stg_job_levels"}} l USING (level_id)

@@ -11,7 +11,7 @@ SELECT
          ELSE b.base_rate * t.multiplier * a.multiplier * GREATEST(0, 1 - b.level_dampener_factor * (l.level_id - 1))
     END AS promotion_rate
 FROM (SELECT UNNEST(range({{.StartYear}}, {{.EndYear}} + 1)) AS year) y
-CROSS JOIN {{ref "seed_job_levels"}} l
-CROSS JOIN {{ref "seed_promotion_hazard_age"}} a
-CROSS JOIN {{ref "seed_promotion_hazard_tenure"}} t
-CROSS JOIN {{ref "seed_promotion_hazard_base"}} b
+CROSS JOIN {{ref "stg_job_levels"}} l
+CROSS JOIN {{ref "stg_promotion_hazard_age"}} a
+CROSS JOIN {{ref "stg_promotion_hazard_tenure"}} t
+CROSS JOIN {{ref "stg_promotion_hazard_base"}} b

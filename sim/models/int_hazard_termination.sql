@@ -11,7 +11,7 @@ SELECT
         * GREATEST(b.min_level_discount_multiplier, 1 - b.level_discount_factor * (l.level_id - 1))
         * a.multiplier * t.multiplier AS termination_rate
 FROM (SELECT UNNEST(range({{.StartYear}}, {{.EndYear}} + 1)) AS year) y
-CROSS JOIN {{ref "seed_job_levels"}} l
-CROSS JOIN {{ref "seed_termination_hazard_age"}} a
-CROSS JOIN {{ref "seed_termination_hazard_tenure"}} t
-CROSS JOIN {{ref "seed_termination_hazard_base"}} b
+CROSS JOIN {{ref "stg_job_levels"}} l
+CROSS JOIN {{ref "stg_termination_hazard_age"}} a
+CROSS JOIN {{ref "stg_termination_hazard_tenure"}} t
+CROSS JOIN {{ref "stg_termination_hazard_base"}} b

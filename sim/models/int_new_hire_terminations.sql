@@ -8,7 +8,7 @@ SELECT
     'termination' AS event_type,
     {{.Year}} AS simulation_year,
     LEAST(
-        h.effective_date + CAST(30 + hash('{{.Seed}}|' || h.employee_id || '|nh_term_day') % 240 AS INTEGER),
+        h.effective_date + CAST(30 + {{hashkey "h.employee_id" "nh_term_day"}} % 240 AS INTEGER),
         DATE '{{.Year}}-12-31'
     ) AS effective_date,
     h.level_id,
@@ -20,6 +20,6 @@ SELECT
 FROM {{ref "int_hiring_events"}} h
 CROSS JOIN (
     SELECT w.expected_nh_terminations, c.new_hire_termination_rate
-    FROM {{ref "int_workforce_needs"}} w CROSS JOIN {{ref "seed_simulation_config"}} c
+    FROM {{ref "int_workforce_needs"}} w CROSS JOIN {{ref "stg_simulation_config"}} c
 ) n
 QUALIFY ROW_NUMBER() OVER (ORDER BY {{draw "h.employee_id" "nh_termination"}}, h.employee_id) <= n.expected_nh_terminations

@@ -1,7 +1,7 @@
 -- config: materialized=table scope=year duplicate=true
 -- The people who start the year: the baseline workforce in the first year, afterwards the
--- previous year's active snapshot, one year older and one year longer in service (once), at their
--- full-year-equivalent compensation.
+-- previous simulated year's active snapshot, older and longer in service by the years between
+-- (added once, here only), at their full-year-equivalent compensation.
 CREATE OR REPLACE TABLE int_prev_year_active AS
 {{- if .IsStartYear}}
 SELECT
@@ -15,8 +15,8 @@ SELECT
     birth_date,
     hire_date,
     full_year_equivalent_compensation AS current_compensation,
-    current_age + 1 AS current_age,
-    current_tenure + 1 AS current_tenure,
+    current_age + ({{.Year}} - {{.PrevYear}}) AS current_age,
+    current_tenure + ({{.Year}} - {{.PrevYear}}) AS current_tenure,
     level_id,
     is_enrolled,
     enrollment_date,

@@ -7,7 +7,7 @@ SELECT
     c.employee_ssn,
     'termination' AS event_type,
     {{.Year}} AS simulation_year,
-    DATE '{{.Year}}-01-01' + CAST(hash('{{.Seed}}|' || c.employee_id || '|{{.Year}}|term_day') % 365 AS INTEGER) AS effective_date,
+    DATE '{{.Year}}-01-01' + CAST({{hashkey "c.employee_id" "term_day"}} % {{.YearDays}} AS INTEGER) AS effective_date,
     c.level_id,
     c.current_compensation AS previous_compensation,
     c.current_compensation AS compensation_amount,

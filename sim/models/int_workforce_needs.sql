@@ -22,4 +22,4 @@ SELECT
         ELSE 'SIGNIFICANT_VARIANCE'
     END AS balance_status
 FROM s
-CROSS JOIN {{ref "seed_simulation_config"}} c
+CROSS JOIN {{ref "stg_simulation_config"}} c

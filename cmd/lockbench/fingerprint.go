@@ -1,0 +1,104 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"lockbench/sim"
+)
+
+func init() { register(newFingerprintCmd) }
+
+// fingerprintJSON is fingerprint's --json output.
+type fingerprintJSON struct {
+	DB          string                 `json:"db"`
+	Fingerprint string                 `json:"fingerprint"`
+	Scope       string                 `json:"scope"`
+	Tables      []sim.TableFingerprint `json:"tables"`
+}
+
+func newFingerprintCmd(a *app) *cobra.Command {
+	var (
+		jsonOut        bool
+		all            bool
+		keepTimestamps bool
+	)
+	c := &cobra.Command{
+		Use:   "fingerprint DB",
+		Short: "Print an order-insensitive fingerprint of a DuckDB file's data",
+		Long: `fingerprint opens DB read-only and digests its tables in SQL: per table the row count and the
+sum (modulo 2^64) of a hash of every row, so row order does not matter but a duplicated, lost or
+changed row does. Timestamp columns are left out (they differ from run to run) unless you pass
+--keep-timestamps. Two runs of the same pipeline on the same inputs should print the same line.
+
+On a file the simulation wrote, it covers the simulation's own tables (the fingerprint simulate
+and bench record); on any other file, or with --all, every table in the file.`,
+		Example: `  lockbench fingerprint simulation.duckdb
+  lockbench fingerprint --json runs/latest/trial-*/trial.duckdb
+  lockbench fingerprint --all my_pipeline.duckdb`,
+		Args: positional(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			path := args[0]
+			if st, err := os.Stat(path); err != nil {
+				return usageErr("%s: %v; give the path of an existing DuckDB file", path, err)
+			} else if st.IsDir() {
+				return usageErr("%s is a directory; give the path of a DuckDB file", path)
+			}
+			db, err := sql.Open("duckdb", sim.DSN(path, 0, true))
+			if err == nil {
+				err = db.PingContext(a.ctx)
+			}
+			if err != nil {
+				return failErr(explainRunError(err, path))
+			}
+			defer db.Close()
+			tables, err := sim.UserTables(a.ctx, db)
+			if err != nil {
+				return err
+			}
+			scope := "all tables"
+			if !all {
+				if owned, err := sim.FingerprintedTables(); err == nil && containsAll(tables, owned) {
+					tables, scope = owned, "simulation tables"
+				}
+			}
+			fps, err := sim.FingerprintTables(a.ctx, db, tables, keepTimestamps)
+			if err != nil {
+				return err
+			}
+			out := fingerprintJSON{DB: path, Fingerprint: sim.CombineFingerprints(fps), Scope: scope, Tables: fps}
+			if jsonOut {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			for _, f := range fps {
+				fmt.Fprintf(a.stdout, "%-32s %10d rows  %s\n", f.Table, f.Rows, f.Hash)
+			}
+			fmt.Fprintf(a.stdout, "fingerprint %s (%s, %d tables)\n", out.Fingerprint, scope, len(fps))
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&jsonOut, "json", false, "print the fingerprint and every table's digest as JSON")
+	c.Flags().BoolVar(&all, "all", false, "cover every table, even in a file the simulation wrote")
+	c.Flags().BoolVar(&keepTimestamps, "keep-timestamps", false, "include timestamp columns")
+	return c
+}
+
+// containsAll reports whether every name in want is in have.
+func containsAll(have, want []string) bool {
+	set := map[string]bool{}
+	for _, h := range have {
+		set[h] = true
+	}
+	for _, w := range want {
+		if !set[w] {
+			return false
+		}
+	}
+	return true
+}

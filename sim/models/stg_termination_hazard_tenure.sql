@@ -1,0 +1,5 @@
+-- config: materialized=table scope=setup
+-- The termination hazard's tenure multipliers, typed.
+CREATE OR REPLACE TABLE stg_termination_hazard_tenure AS
+SELECT CAST(tenure_band AS VARCHAR) AS tenure_band, CAST(multiplier AS DOUBLE) AS multiplier
+FROM {{ref "seed_termination_hazard_tenure"}}
