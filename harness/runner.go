@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"lockbench/harness/competitor"
+	"lockbench/harness/outcome"
 	"lockbench/history"
 	"lockbench/scenarios"
 )
@@ -101,7 +102,7 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 	}
 	slots := scenarios.Schedule(r.Cells, r.Scenario.Trials, r.Scenario.Warmup, r.Manifest.RootSeed)
 	r.Planned = len(slots)
-	prog := newProgress(o.Progress, o.Live, len(slots))
+	prog := newProgress(o.Progress, o.Live, len(slots), r.Cells)
 	var cost time.Duration
 	for _, sl := range slots {
 		if done[slotID(sl.Cell.Key, sl.Trial, sl.Warmup)] {
@@ -409,11 +410,9 @@ func startTrial(ctx context.Context, tc TrialCommand, spec TrialSpec, timeout ti
 	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &res); err != nil {
 		msg := strings.TrimSpace(lastLines(stderr.String(), 8))
 		o := &history.Outcome{Kind: history.Crash, Message: fmt.Sprintf("the trial process ended without a result (%v): %s", werr, msg)}
-		var ee *exec.ExitError
-		if errors.As(werr, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				o.Sub = ws.Signal().String()
-			}
+		// The classifier names a killing signal (SIGKILL), as everywhere else.
+		if c := outcome.Classify(werr); c.Kind == history.Crash {
+			o.Sub = c.Sub
 		}
 		return res, rss, o, false
 	}

@@ -324,7 +324,8 @@ func runExecTrial(ctx context.Context, spec TrialSpec, db string) TrialResult {
 	case ctx.Err() != nil:
 		res.Outcome = history.Outcome{Kind: history.Timeout, Message: "the command was stopped: " + ctx.Err().Error()}
 	case errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled():
-		res.Outcome = history.Outcome{Kind: history.Crash, Sub: ee.Sys().(syscall.WaitStatus).Signal().String(), Message: lastLines(out.String(), 5)}
+		// The classifier names the signal (SIGKILL), as everywhere else.
+		res.Outcome = history.Outcome{Kind: history.Crash, Sub: outcome.Classify(err).Sub, Message: lastLines(out.String(), 5)}
 	default:
 		res.Outcome = outcome.ClassifyText(out.String())
 		if res.Outcome.Kind == history.OK {

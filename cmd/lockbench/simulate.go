@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lockbench/history"
+	"lockbench/scenarios"
 	"lockbench/sim"
 	"lockbench/sim/trace"
 )
@@ -152,6 +153,21 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 	if f.allOpts && (f.noCoordination || (c.Flags().Changed("enable-coordination") && !f.coordination)) {
 		return sim.Config{}, usageErr("--enable-all-optimizations includes coordination: drop --no-coordination")
 	}
+	for _, r := range []struct {
+		flag      string
+		v, lo, hi int
+	}{
+		{"threads", f.threads, 1, scenarios.MaxThreads},
+		{"employees", f.employees, scenarios.MinEmployees, scenarios.MaxEmployees},
+		{"duckdb-threads", f.duckdbThreads, 0, scenarios.MaxThreads},
+	} {
+		if err := checkRange(r.flag, r.v, r.lo, r.hi); err != nil {
+			return sim.Config{}, err
+		}
+	}
+	if err := checkYears(f.years); err != nil {
+		return sim.Config{}, err
+	}
 	cfg := sim.Config{
 		DBPath: f.db, Mode: m, Threads: f.threads, Coordination: f.coordination && !f.noCoordination,
 		Employees: f.employees, Years: f.years, Seed: f.seed, DuckDBThreads: f.duckdbThreads,
@@ -197,7 +213,13 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 		cfg.Log = a.stderr
 		fmt.Fprintln(a.stderr, describeOptimisations(cfg))
 	}
+	if err := checkDBPath(cfg.DBPath, true); err != nil {
+		return err
+	}
 	res, runErr := sim.Run(a.ctx, cfg)
+	if bad := asBadPath(runErr); bad != nil {
+		return bad
+	}
 	if res == nil {
 		return fmt.Errorf("simulate: %w", runErr)
 	}
