@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"lockbench/history"
+	"lockbench/internal/exitcode"
 	"lockbench/scenarios"
 	"lockbench/sim/trace"
 )
@@ -31,14 +32,14 @@ const (
 )
 
 // ExitCode maps the verdict onto the exit codes of DESIGN.md: pass 0, fail 1, unknown 3.
-func (v Verdict) ExitCode() int {
+func (v Verdict) ExitCode() exitcode.Code {
 	switch v {
 	case Pass:
-		return 0
+		return exitcode.Pass
 	case Fail:
-		return 1
+		return exitcode.Fail
 	default:
-		return 3
+		return exitcode.Unknown
 	}
 }
 
@@ -398,7 +399,7 @@ func (r *Report) AllWarnings() []Warning {
 }
 
 // ExitCode maps the run verdict onto an exit code (pass 0, fail 1, unknown 3).
-func (r *Report) ExitCode() int { return r.Verdict.ExitCode() }
+func (r *Report) ExitCode() exitcode.Code { return r.Verdict.ExitCode() }
 
 // Cell returns the cell with the given key, or nil.
 func (r *Report) Cell(key string) *Cell {
