@@ -42,6 +42,9 @@ func parse(t testing.TB, src string) *scenarios.Scenario {
 }
 
 func TestRunRecordsEveryTrialAndChecksData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (several full runs): skipped by -short, run by CI")
+	}
 	runs := t.TempDir()
 	res, err := Execute(context.Background(), Options{
 		Scenario: parse(t, tinyScenario), ScenarioYAML: []byte(tinyScenario), RunsDir: runs, Trial: testTrialCommand(),
@@ -110,6 +113,9 @@ func benchRole(ctx context.Context) int {
 }
 
 func TestKilledRunResumesWithEveryTrialOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (several full runs): skipped by -short, run by CI")
+	}
 	runs := t.TempDir()
 	cmd := exec.Command(self())
 	cmd.Env = append(os.Environ(), roleEnv+"=bench", "RUNS_DIR="+runs)

@@ -45,6 +45,9 @@ func smallConfig(t testing.TB, mode Mode, coordination bool) Config {
 }
 
 func TestEveryModeProducesIdenticalData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (several full runs): skipped by -short, run by CI")
+	}
 	ctx := context.Background()
 	var want string
 	for _, mode := range Modes {
@@ -261,4 +264,23 @@ func BenchmarkThreadedUncoordinatedStability(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(failures), "failures")
+}
+
+// TestThreadedModesAgree runs the in-process modes that start goroutines (threaded, coordination
+// on and off) against the sequential run at a small size. It is not skipped by -short, so that
+// `go test -race -short` exercises the scheduler and the per-path open/close lock.
+func TestThreadedModesAgree(t *testing.T) {
+	fp := map[string]string{}
+	for _, c := range []struct {
+		mode  Mode
+		coord bool
+	}{{Sequential, true}, {Threaded, true}, {Threaded, false}} {
+		cfg := smallConfig(t, c.mode, c.coord)
+		cfg.Employees, cfg.Years = 150, []int{2025, 2026}
+		res, err := Run(context.Background(), cfg)
+		require.NoError(t, err, "%s coordination=%v", c.mode, c.coord)
+		fp[fmt.Sprintf("%s/%v", c.mode, c.coord)] = res.Fingerprint
+	}
+	assert.Equal(t, fp["sequential/true"], fp["threaded/true"])
+	assert.Equal(t, fp["sequential/true"], fp["threaded/false"])
 }

@@ -382,6 +382,9 @@ func TestTerminationDrawIsKeyedByYear(t *testing.T) {
 // hashes cannot see, and in tables beyond the two fact tables. Checked to fail with bit_xor in
 // place of the sum (a duplicated pair of rows leaves it unchanged).
 func TestFingerprintCountsMultiplicity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (several full runs): skipped by -short, run by CI")
+	}
 	fixture(t)
 	ctx := context.Background()
 	fingerprintAfter := func(t *testing.T, change string) string {
@@ -429,6 +432,9 @@ func TestFingerprintCountsMultiplicity(t *testing.T) {
 // TestCensusRoundTrip exports a run's census with DuckDB's COPY and feeds it back with --census:
 // the result is the same data, fingerprint for fingerprint.
 func TestCensusRoundTrip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (several full runs): skipped by -short, run by CI")
+	}
 	first, res := runSmall(t, nil)
 	for _, ext := range []string{"csv", "parquet"} {
 		t.Run(ext, func(t *testing.T) {
@@ -495,6 +501,9 @@ func TestBadParamsAndCensusAreInputErrors(t *testing.T) {
 // with a DQError naming the check, the year and the figures. Checked to fail with coordination
 // on before validate_year existed (the run said ok).
 func TestBrokenCheckFailsTheRunInEveryMode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (several full runs): skipped by -short, run by CI")
+	}
 	params := writeParams(t, map[string]string{"seed_simulation_config.csv": "target_growth_rate,total_termination_rate,new_hire_termination_rate,max_raise_pct,max_raise_amount,new_hire_salary_adjustment_default,growth_tolerance\n0.03,0.12,0.25,0.50,250000,1.149,-1\n"})
 	for _, mode := range Modes {
 		for _, coord := range []bool{true, false} {
@@ -526,6 +535,9 @@ func TestBrokenCheckFailsTheRunInEveryMode(t *testing.T) {
 // of essential model spans (name and year): the baseline and the candidate of the S031-04
 // comparison do the same essential SQL and differ only in orchestration.
 func TestEssentialWorkIsTheSameInBothCoordinationSettings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (several full runs): skipped by -short, run by CI")
+	}
 	essential := func(coord bool) map[string]int {
 		cfg := smallConfig(t, Sequential, coord)
 		cfg.Employees = 200

@@ -216,6 +216,9 @@ func (c *ciRunner) run(st ghStep, ws, runnerTemp, ghPath, summary string, p pipe
 // them into one report, restores the earlier runs, adds its own, and runs trend over all four.
 func TestCIExample(t *testing.T) {
 	if testing.Short() {
+		t.Skip("slow (several full runs): skipped by -short, run by CI")
+	}
+	if testing.Short() {
 		t.Skip("runs the CI example on a tiny matrix")
 	}
 	src, err := os.ReadFile("../../examples/ci/github-actions.yml")

@@ -30,6 +30,9 @@ var usageGuide = []struct {
 }
 
 func TestUsageGuideCommandLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (several full runs): skipped by -short, run by CI")
+	}
 	for _, cl := range usageGuide {
 		t.Run(cl.script+" "+cl.flags, func(t *testing.T) {
 			flags := strings.Fields(cl.flags)

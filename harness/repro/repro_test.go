@@ -15,6 +15,9 @@ import (
 )
 
 func TestCatalog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (several full runs): skipped by -short, run by CI")
+	}
 	cases := Catalog()
 	require.GreaterOrEqual(t, len(cases), 15)
 	seen := map[string]bool{}
