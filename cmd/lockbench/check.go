@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -58,61 +57,6 @@ any bench run, so 'lockbench report runs/latest' shows them again.`,
 	return c
 }
 
-// checkScenario writes the gate as a scenario: the modes under test, the negative control and,
-// unless --no-compare, the legacy baseline and the S031-04 target.
-func checkScenario(f *checkFlags) string {
-	years := make([]string, len(f.years))
-	for i, y := range f.years {
-		years[i] = fmt.Sprint(y)
-	}
-	trials, warmup := f.trials, 1
-	if f.noCompare {
-		trials, warmup = 1, 0
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `name: check
-description: >-
-  The pre-merge gate of the S031-04 locking fix: sequential and threaded runs without lock errors
-  and with identical data, the negative control (parallel processes on one file must hit the
-  lock), and the S031-04 overhead target against the legacy process-per-model baseline.
-workload: sim
-trials: %d
-warmup: %d
-timeout: 5m
-defaults:
-  employees: %d
-  years: [%s]
-  threads: %d
-  coordination: on
-matrix:
-`, trials, warmup, f.employees, strings.Join(years, ", "), f.threads)
-	timed := !f.forceSequential && !f.noCompare
-	modes := []string{"sequential"}
-	if !f.forceSequential {
-		modes = append(modes, "threaded")
-	}
-	fmt.Fprintf(&b, "  mode: [%s]\n  lock-retry: [off]\ninclude:\n", strings.Join(modes, ", "))
-	if timed {
-		b.WriteString("  - {mode: process-per-model, coordination: off}\n")
-	}
-	b.WriteString(`  - {mode: parallel-processes, lock-retry: off}
-expect:
-  - cells: {mode: parallel-processes}
-    outcome: lock-conflict
-    note: the negative control; parallel processes on one file must reproduce "Conflicting lock is held"
-`)
-	if timed {
-		b.WriteString(`targets:
-  - name: S031-04
-    metric: overhead
-    baseline: {mode: process-per-model, coordination: off}
-    candidate: {mode: threaded, coordination: on}
-    reduction: 0.65
-`)
-	}
-	return b.String()
-}
-
 func runCheck(a *app, f *checkFlags) error {
 	for _, r := range []struct {
 		flag      string
@@ -132,13 +76,17 @@ func runCheck(a *app, f *checkFlags) error {
 	if !f.noCompare && f.trials < 10 {
 		fmt.Fprintf(a.stderr, "lockbench: note: %d trials per side is below the verdict floor of 10; the target will be unknown\n", f.trials)
 	}
-	src := checkScenario(f)
-	s, err := scenarios.Parse("check", []byte(src))
+	src, err := scenarios.Check(scenarios.CheckOptions{ForceSequential: f.forceSequential, NoCompare: f.noCompare,
+		Threads: f.threads, Trials: f.trials, Employees: f.employees, Years: f.years}).Marshal()
+	if err != nil {
+		return err
+	}
+	s, err := scenarios.Parse("check", src)
 	if err != nil {
 		return usage(err)
 	}
 	o := harness.Options{
-		Scenario: s, ScenarioYAML: []byte(src), RunsDir: f.runsDir,
+		Scenario: s, ScenarioYAML: src, RunsDir: f.runsDir,
 		Command: append([]string{"lockbench"}, os.Args[1:]...), Versions: buildinfo.Get(), Host: buildinfo.Host(),
 	}
 	setProvenance(&o, "", "")
