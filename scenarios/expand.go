@@ -382,17 +382,6 @@ func (ic icell) cell(root int64) Cell {
 	return c
 }
 
-// Select returns the scenario's cells that match sel.
-func (s *Scenario) Select(sel Selector) []Cell {
-	var out []Cell
-	for _, c := range s.Cells() {
-		if c.Matches(sel) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 // ParseFilter parses a filter expression: axis=value terms joined with "/" (the syntax of a
 // cell key, so any key or part of one is a filter), where a value may list alternatives
 // separated by ",": "mode=threaded,sequential/threads=4". A cell passes when every term

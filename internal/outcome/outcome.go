@@ -292,11 +292,6 @@ func IsLockConflict(err error) bool {
 	return o.Kind == history.LockConflict && o.Sub != SubLocksUnsupported
 }
 
-// IsTxnConflict reports whether err is a transaction conflict (any Sub).
-func IsTxnConflict(err error) bool {
-	return err != nil && Classify(err).Kind == history.TxnConflict
-}
-
 // lockConflict parses every lock wording DuckDB has. It reports false when msg is not a lock
 // error.
 func lockConflict(msg string) (history.Outcome, bool) {
