@@ -37,6 +37,8 @@ func (e *stepEnv) runNode(ctx context.Context, conn *sql.Conn, n *Node) error {
 		return e.span(n.Kind, n, func() error { return checkpointYear(ctx, conn, cfg.Coordination) })
 	case n.Name == stepValidateYear:
 		return e.span(n.Kind, n, func() error { return validateYear(ctx, conn, n.Year) })
+	case n.Name == stepPublish:
+		return e.span(n.Kind, n, func() error { return publish(ctx, conn, e.plan.publishTo, n.Year) })
 	case n.Name == stepValidateHistory:
 		return e.span(n.Kind, n, func() error { return validateHistory(ctx, conn, cfg.Years, n.Year) })
 	case n.Model != nil:
@@ -151,6 +153,9 @@ func resetTables(ctx context.Context, conn *sql.Conn, tables []string) error {
 	})
 }
 
+// checkpointTables are the tables the uncoordinated checkpoint copies into ckpt_<table>.
+var checkpointTables = []string{"fct_yearly_events", "fct_workforce_snapshot"}
+
 // checkpointYear captures the state after a year. Coordinated, it relies on one DuckDB
 // CHECKPOINT (the year's rows become durable in the database file); uncoordinated, it copies the
 // whole fact tables (every year so far) into checkpoint tables, as the real project did.
@@ -160,7 +165,7 @@ func checkpointYear(ctx context.Context, conn *sql.Conn, coordinated bool) error
 		return err
 	}
 	return inTx(ctx, conn, func(tx *sql.Tx) error {
-		for _, t := range []string{"fct_yearly_events", "fct_workforce_snapshot"} {
+		for _, t := range checkpointTables {
 			for _, s := range []string{
 				fmt.Sprintf("DELETE FROM ckpt_%s", t),
 				fmt.Sprintf("INSERT INTO ckpt_%s SELECT * FROM %s", t, t),

@@ -36,6 +36,7 @@ type simulateFlags struct {
 	params          string
 	scenario        string
 	census          string
+	strategy        string
 }
 
 func newSimulateCmd(a *app) *cobra.Command {
@@ -81,7 +82,17 @@ Your own parameters and census:
 	fl.StringVar(&f.params, "params", "", "directory of CSV files that replace the embedded parameter tables of the same name")
 	fl.StringVar(&f.scenario, "scenario", sim.DefaultScenario, "parameter scenario whose levers outrank the default ones")
 	fl.StringVar(&f.census, "census", "", "census file (CSV or Parquet) to use instead of the generated census")
+	fl.StringVar(&f.strategy, "strategy", "none", "how to share the file with other users: "+strategyNames()+" (sets the mode)")
 	return c
+}
+
+// strategyNames lists the strategies for --help.
+func strategyNames() string {
+	names := make([]string, len(sim.Strategies))
+	for i, s := range sim.Strategies {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }
 
 // censusHelp lists the census columns for --help.
@@ -138,6 +149,13 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 		}
 		mode = string(sim.Sequential)
 	}
+	st, err := sim.ParseStrategy(f.strategy)
+	if err != nil {
+		return sim.Config{}, usageErr("--strategy: %v", err)
+	}
+	if st != sim.NoStrategy && !c.Flags().Changed("mode") && !f.forceSequential {
+		mode = string(st.Mode())
+	}
 	m, err := sim.ParseMode(mode)
 	if err != nil {
 		return sim.Config{}, usageErr("--mode: %v", err)
@@ -148,7 +166,7 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 	cfg := sim.Config{
 		DBPath: f.db, Mode: m, Threads: f.threads, Coordination: f.coordination && !f.noCoordination,
 		Employees: f.employees, Years: f.years, Seed: f.seed, DuckDBThreads: f.duckdbThreads,
-		ParamsDir: f.params, Scenario: f.scenario, CensusPath: f.census,
+		ParamsDir: f.params, Scenario: f.scenario, CensusPath: f.census, Strategy: st,
 	}
 	if f.lockRetry {
 		r := sim.DefaultRetry
