@@ -7,6 +7,7 @@ package harness
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -133,7 +134,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		res = runExecTrial(ctx, spec, db)
 		if res.Outcome.Kind != history.OK {
 			holders.Enrich(&res.Outcome)
-			res.Outcome.HolderRole = holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), nil)
+			res.Outcome.HolderRole = cmp.Or(holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), nil), res.Outcome.HolderRole)
 		}
 		_ = comp.Stop()
 		res.Events = comp.Events()
@@ -162,7 +163,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		if run != nil {
 			workers = run.WorkerPIDs
 		}
-		res.Outcome.HolderRole = holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), workers)
+		res.Outcome.HolderRole = cmp.Or(holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), workers), res.Outcome.HolderRole)
 	}
 	stopErr := comp.Stop()
 	res.Events = comp.Events()
@@ -200,7 +201,8 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 }
 
 // holderRole says whether the PID DuckDB named is a competitor this trial injected, one of this
-// trial's own worker processes, or somebody else. The in-process writer's connection lives in
+// trial's own worker processes, or somebody else. It is empty for PID 0, where the classifier's
+// role (outcome.RoleOutsideNamespace) stands. The in-process writer's connection lives in
 // this process, so this process counts as the competitor when it is the injected one.
 func holderRole(pid int, spec competitor.Spec, competitors, workers []int) string {
 	switch {

@@ -63,7 +63,8 @@ type Outcome struct {
 	HolderCmdline string `json:"holder_cmdline,omitempty"`
 	// HolderRole says who the holder DuckDB named is, as the harness sees it: "competitor" (a
 	// process it injected), "worker" (another worker of the same trial, in parallel-processes),
-	// or "other" (nobody the harness started).
+	// "other" (nobody the harness started), or "outside-namespace" (DuckDB named PID 0: a
+	// process in another container or PID namespace, which this one cannot see).
 	HolderRole string `json:"holder_role,omitempty"`
 	// ReadOnlyWouldWork is true when DuckDB said the file could be opened read-only (every
 	// holder is a reader).

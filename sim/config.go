@@ -64,6 +64,9 @@ type Config struct {
 	// CensusPath, when set, is a CSV or Parquet census read by DuckDB instead of the generated
 	// one (--census). Its columns are CensusColumns.
 	CensusPath string
+	// ProfileDir, when set, receives DuckDB's JSON query profile of every essential model build,
+	// one file per step (model.year.json); see ReadProfiles.
+	ProfileDir string
 	// LockRetry, when set, retries opens that fail with a lock conflict (worker processes).
 	LockRetry *RetryPolicy
 	// Strategy is how the pipeline shares the file with its other users (strategy.go); it fixes

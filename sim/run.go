@@ -7,7 +7,9 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -61,6 +63,14 @@ func (c *Config) Validate() error {
 	}
 	if err := checkScenario(seeds, c.Scenario, c.ParamsDir); err != nil {
 		return err
+	}
+	if c.ProfileDir != "" {
+		if c.ProfileDir, err = filepath.Abs(c.ProfileDir); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(c.ProfileDir, 0o755); err != nil {
+			return &InputError{Path: c.ProfileDir, Msg: "cannot create the profile directory: " + errors.Unwrap(err).Error()}
+		}
 	}
 	if c.CensusPath != "" {
 		if c.CensusPath, err = filepath.Abs(c.CensusPath); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -51,11 +52,15 @@ func (e *stepEnv) runNode(ctx context.Context, conn *sql.Conn, n *Node) error {
 				return err
 			}
 		}
-		if err := e.span(n.Kind, n, func() error { return applyModel(ctx, conn, n.Model, q, n.Year, cfg.Coordination) }); err != nil {
+		profile := ""
+		if cfg.ProfileDir != "" && n.Kind == trace.Model {
+			profile = filepath.Join(cfg.ProfileDir, strings.ReplaceAll(n.ID, "@", ".")+".json")
+		}
+		if err := e.span(n.Kind, n, func() error { return applyModel(ctx, conn, n.Model, q, n.Year, cfg.Coordination, profile) }); err != nil {
 			return err
 		}
 		if n.Model.Duplicate && !cfg.Coordination {
-			return e.span(trace.Recompute, n, func() error { return applyModel(ctx, conn, n.Model, q, n.Year, cfg.Coordination) })
+			return e.span(trace.Recompute, n, func() error { return applyModel(ctx, conn, n.Model, q, n.Year, cfg.Coordination, "") })
 		}
 		return nil
 	}
@@ -105,22 +110,23 @@ func (e *stepEnv) reparse(ctx context.Context, conn *sql.Conn, n *Node) (string,
 // applyModel runs a model's SQL as its materialization says. Incremental models replace the
 // year's rows: coordinated, by a predicate DELETE and an INSERT; uncoordinated, by staging the
 // rows and deleting by a join on the unique key first (dbt's delete+insert).
-func applyModel(ctx context.Context, conn *sql.Conn, m *Model, q string, year int, coordinated bool) error {
+//
+// With a profile path, DuckDB writes its JSON query profile of the model's main statement (the
+// one that runs the model's SQL) to that file.
+func applyModel(ctx context.Context, conn *sql.Conn, m *Model, q string, year int, coordinated bool, profile string) error {
 	switch m.Materialized {
 	case Table, DDL:
-		_, err := conn.ExecContext(ctx, q)
-		return err
+		return profiled(ctx, conn, profile, q)
 	case Incremental:
 		return inTx(ctx, conn, func(tx *sql.Tx) error {
 			if coordinated {
 				if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE simulation_year = %d", m.Into, year)); err != nil {
 					return err
 				}
-				_, err := tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s BY NAME %s", m.Into, q))
-				return err
+				return profiled(ctx, tx, profile, fmt.Sprintf("INSERT INTO %s BY NAME %s", m.Into, q))
 			}
 			stage := m.Into + "__staging"
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS %s", stage, q)); err != nil {
+			if err := profiled(ctx, tx, profile, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS %s", stage, q)); err != nil {
 				return err
 			}
 			var on []string
@@ -139,6 +145,28 @@ func applyModel(ctx context.Context, conn *sql.Conn, m *Model, q string, year in
 		})
 	}
 	return fmt.Errorf("model %s: unknown materialization %q", m.Name, m.Materialized)
+}
+
+// stmtExecer runs a statement: a connection or a transaction.
+type stmtExecer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// profiled runs q; with a profile path, DuckDB's profiler is on for q alone and writes its JSON
+// profile to that path.
+func profiled(ctx context.Context, ex stmtExecer, profile, q string) error {
+	if profile == "" {
+		_, err := ex.ExecContext(ctx, q)
+		return err
+	}
+	if _, err := ex.ExecContext(ctx, fmt.Sprintf("SET enable_profiling = 'json'; SET profiling_output = '%s'", strings.ReplaceAll(profile, "'", "''"))); err != nil {
+		return fmt.Errorf("turn on the profiler: %w", err)
+	}
+	_, err := ex.ExecContext(ctx, q)
+	if _, perr := ex.ExecContext(ctx, "PRAGMA disable_profiling"); err == nil && perr != nil {
+		err = fmt.Errorf("turn off the profiler: %w", perr)
+	}
+	return err
 }
 
 // resetTables drops the tables the simulation owns (and nothing else).

@@ -30,6 +30,7 @@ type workerSpec struct {
 	ParamsDir     string       `json:"params_dir,omitempty"`
 	Scenario      string       `json:"scenario,omitempty"`
 	CensusPath    string       `json:"census_path,omitempty"`
+	ProfileDir    string       `json:"profile_dir,omitempty"`
 	LockRetry     *RetryPolicy `json:"lock_retry,omitempty"`
 	Strategy      Strategy     `json:"strategy,omitempty"`
 	DuckDBThreads int          `json:"duckdb_threads,omitempty"`
@@ -64,7 +65,7 @@ func runProcesses(ctx context.Context, p *Plan, rec *trace.Recorder, width int, 
 	return schedule(ctx, p, width, func(ctx context.Context, w int, n *Node) error {
 		spec := workerSpec{
 			DB: cfg.DBPath, Coordination: cfg.Coordination, Employees: cfg.Employees, Years: cfg.Years,
-			Seed: cfg.Seed, ParamsDir: cfg.ParamsDir, Scenario: cfg.Scenario, CensusPath: cfg.CensusPath, LockRetry: cfg.LockRetry, Strategy: cfg.Strategy, DuckDBThreads: cfg.DuckDBThreads, Node: n.ID, Worker: w,
+			Seed: cfg.Seed, ParamsDir: cfg.ParamsDir, Scenario: cfg.Scenario, CensusPath: cfg.CensusPath, ProfileDir: cfg.ProfileDir, LockRetry: cfg.LockRetry, Strategy: cfg.Strategy, DuckDBThreads: cfg.DuckDBThreads, Node: n.ID, Worker: w,
 			OriginUnixNs: rec.Origin().UnixNano(),
 		}
 		b, err := json.Marshal(spec)
@@ -155,7 +156,7 @@ func WorkerMain(ctx context.Context, args []string, stdout io.Writer) int {
 		return fail(fmt.Errorf("bad worker spec: %w", err))
 	}
 	cfg := Config{DBPath: spec.DB, Coordination: spec.Coordination, Employees: spec.Employees, Years: spec.Years,
-		Seed: spec.Seed, ParamsDir: spec.ParamsDir, Scenario: spec.Scenario, CensusPath: spec.CensusPath,
+		Seed: spec.Seed, ParamsDir: spec.ParamsDir, Scenario: spec.Scenario, CensusPath: spec.CensusPath, ProfileDir: spec.ProfileDir,
 		LockRetry: spec.LockRetry, Strategy: spec.Strategy, DuckDBThreads: spec.DuckDBThreads}
 	models, err := LoadModels()
 	if err != nil {

@@ -55,7 +55,7 @@ func explainRunError(err error, db string) error {
 		case o.Sub == outcome.SubLocksUnsupported:
 			b.WriteString("  next: this file system does not support file locks (NFS/SMB?); copy the database to a local disk, or open it read-only.")
 		case o.HolderPID == 0:
-			b.WriteString("  next: the holder is in another container or PID namespace, or on another machine sharing the file; stop it there, or give each its own copy of the database.")
+			fmt.Fprintf(&b, "  next: the holder is in another container or PID namespace, or on another machine sharing the file; stop it there, or give each its own copy of the database. `lockbench who %s` on the host names it.", db)
 		case o.ReadOnlyWouldWork:
 			fmt.Fprintf(&b, "  next: only readers hold the file. Close them (kill %d), or let them go while this run writes; readers that must stay can open a snapshot copy instead.", o.HolderPID)
 		default:

@@ -26,12 +26,16 @@ message and specifics such as "the PID DuckDB names is the holder's, as /proc/lo
 
 It covers cross-process locks (read-write against read-write, readers against a writer,
 stopped and killed holders, a viewer, a dev-server reloader, a hard link, parallel pipelines
-as in the S031-04 story) and in-process conflicts (same-row updates and deletes, concurrent
-CREATE, COMMIT after a conflict, connection-pool poisoning, CHECKPOINT refused).
+as in the S031-04 story), in-process conflicts (same-row updates and deletes, concurrent
+CREATE, COMMIT after a conflict, connection-pool poisoning, CHECKPOINT refused), holders and
+openers in different PID namespaces (containers sharing a volume), and one file under two paths
+on several file systems.
 
 Each case prints its reference, setup, expectation, the observed outcome with DuckDB's
-message verbatim, a timeline and a verdict. The exit code is 0 when every case behaves as
-expected, 1 when one does not, 2 for an unknown name, 3 when interrupted.`,
+message verbatim, a timeline and a verdict. Cases this machine cannot set up (PID namespaces
+and mounts need root) are skipped with the reason and do not fail the run. The exit code is 0
+when every case that ran behaves as expected, 1 when one does not, 2 for an unknown name, 3
+when interrupted.`,
 		Example: `  lockbench repro --list
   lockbench repro
   lockbench repro rw-vs-rw killed-holder

@@ -36,6 +36,7 @@ type simulateFlags struct {
 	params          string
 	scenario        string
 	census          string
+	profile         string
 	strategy        string
 }
 
@@ -82,6 +83,7 @@ Your own parameters and census:
 	fl.StringVar(&f.params, "params", "", "directory of CSV files that replace the embedded parameter tables of the same name")
 	fl.StringVar(&f.scenario, "scenario", sim.DefaultScenario, "parameter scenario whose levers outrank the default ones")
 	fl.StringVar(&f.census, "census", "", "census file (CSV or Parquet) to use instead of the generated census")
+	fl.StringVar(&f.profile, "profile", "", "write DuckDB's JSON query profile of every model to DIR and print the slowest operators")
 	fl.StringVar(&f.strategy, "strategy", "none", "how to share the file with other users: "+strategyNames()+" (sets the mode)")
 	return c
 }
@@ -166,7 +168,7 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 	cfg := sim.Config{
 		DBPath: f.db, Mode: m, Threads: f.threads, Coordination: f.coordination && !f.noCoordination,
 		Employees: f.employees, Years: f.years, Seed: f.seed, DuckDBThreads: f.duckdbThreads,
-		ParamsDir: f.params, Scenario: f.scenario, CensusPath: f.census, Strategy: st,
+		ParamsDir: f.params, Scenario: f.scenario, CensusPath: f.census, ProfileDir: f.profile, Strategy: st,
 	}
 	if f.lockRetry {
 		r := sim.DefaultRetry
@@ -245,6 +247,29 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 	printYears(a.stdout, res.PerYear)
 	fmt.Fprintln(a.stdout)
 	printTiming(a.stdout, cfg, res.Summary, res.Fingerprint)
+	if cfg.ProfileDir != "" {
+		return printProfile(a.stdout, cfg.ProfileDir, 15)
+	}
+	return nil
+}
+
+// printProfile prints the slowest operators of the run's DuckDB query profiles.
+func printProfile(w io.Writer, dir string, top int) error {
+	ops, err := sim.ReadProfiles(dir)
+	if err != nil {
+		return err
+	}
+	total := 0.0
+	for _, o := range ops {
+		total += o.Seconds
+	}
+	fmt.Fprintf(w, "\nslowest operators (DuckDB's profiles in %s; %.3f s in all operators):\n", dir, total)
+	for i, o := range ops {
+		if i == top {
+			break
+		}
+		fmt.Fprintf(w, "  %7.3f s  %-28s %-22s %10d rows  %s\n", o.Seconds, o.Step, o.Operator, o.Rows, o.Detail)
+	}
 	return nil
 }
 

@@ -2,7 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,13 +20,26 @@ func newWhoCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "who DB",
 		Short: "List the processes holding locks on a DuckDB file and its .wal",
-		Long: `who reads /proc/locks (it never opens the database) and lists every process holding a lock
-on DB or DB.wal, with PID, read or write, executable and command line: the PID DuckDB names in
-"Conflicting lock is held in ... (PID n)", and every other reader DuckDB does not name.`,
+		Long: `who reads /proc/locks and lists every process holding a lock on DB or DB.wal, with PID,
+read or write, executable and command line: the PID DuckDB names in "Conflicting lock is held
+in ... (PID n)", and every other reader DuckDB does not name.
+
+Inside a container or another PID namespace, /proc/locks hides locks whose owner is not visible
+there, and DuckDB then names "PID 0". who also asks the kernel with fcntl(F_GETLK), as DuckDB
+does (it takes no lock), and lists such a lock as held by a process outside this PID namespace,
+with the file's device and inode: run who on the host or in the holder's container to name it.
+who says nobody holds a lock only when no lock on either file exists at all.
+
+who opens DB to probe it: run it as its own process, never from a program that has DB open.
+The exit code is 0, or 3 when nothing is listed but F_GETLK could not check the file.`,
+		Example: `  lockbench who simulation.duckdb
+  lockbench who --json simulation.duckdb`,
 		Args: positional(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
-			hs, err := holders.Lookup(args[0])
-			if err != nil {
+			db := args[0]
+			hs, err := holders.Inspect(db)
+			var perr *holders.ProbeError
+			if err != nil && !errors.As(err, &perr) {
 				return usageErr("%v", err)
 			}
 			if jsonOut {
@@ -31,18 +48,47 @@ on DB or DB.wal, with PID, read or write, executable and command line: the PID D
 				}
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(hs)
+				if err := enc.Encode(hs); err != nil {
+					return err
+				}
+			} else {
+				writeHolders(a.stdout, db, hs, err)
 			}
-			if len(hs) == 0 {
-				fmt.Fprintf(a.stdout, "nobody holds a lock on %s\n", args[0])
+			if err == nil {
 				return nil
 			}
-			for _, h := range hs {
-				fmt.Fprintln(a.stdout, holders.Describe(h))
+			if len(hs) == 0 {
+				// Not even F_GETLK could say whether a lock exists: undecided.
+				return &exitError{code: exitUnknown, err: fmt.Errorf("%v; a holder outside this PID namespace would not show in /proc/locks, so run `lockbench who` on the host to be sure", err)}
 			}
+			fmt.Fprintf(a.stderr, "lockbench: %v; holders outside this PID namespace may be missing\n", err)
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&jsonOut, "json", false, "print the holders as JSON")
+	c.Flags().BoolVar(&jsonOut, "json", false, "print the holders as JSON (a lock held outside this PID namespace has \"OutsideNamespace\": true and PID 0)")
 	return c
+}
+
+// writeHolders prints one line per holder, then, when some are outside this PID namespace,
+// how to name them. probeErr is Inspect's *holders.ProbeError, or nil.
+func writeHolders(w io.Writer, db string, hs []holders.Holder, probeErr error) {
+	if len(hs) == 0 {
+		if probeErr == nil {
+			fmt.Fprintf(w, "nobody holds a lock on %s\n", db)
+		} else {
+			fmt.Fprintf(w, "no lock on %s is listed in /proc/locks, and F_GETLK could not check it\n", db)
+		}
+		return
+	}
+	var ids []string
+	for _, h := range hs {
+		fmt.Fprintln(w, holders.Describe(h))
+		if id := h.Device + ":" + fmt.Sprint(h.Inode); h.OutsideNamespace && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > 0 {
+		fmt.Fprintf(w, "to name it, run `lockbench who %s` on the host or in the holder's container "+
+			"(the path may differ there; look for %s in the host's /proc/locks)\n", db, strings.Join(ids, " and "))
+	}
 }

@@ -1,10 +1,15 @@
 // Package holders finds the processes that hold POSIX or flock locks on a DuckDB database file
 // and its write-ahead log, by reading /proc/locks.
 //
-// It never opens the database file: POSIX locks belong to a process, and closing any descriptor
-// of the file drops all of that process's locks on it, so a lookup made from the process that
-// has the database open must not touch the file (reference/duckdb-locking.md §2). Lookup only
-// stats the paths and reads /proc, which is safe from anywhere.
+// Lookup never opens the database file: POSIX locks belong to a process, and closing any
+// descriptor of the file drops all of that process's locks on it, so a lookup made from the
+// process that has the database open must not touch the file (reference/duckdb-locking.md §2).
+// Lookup only stats the paths and reads /proc, which is safe from anywhere.
+//
+// Inside a PID namespace (a container), /proc/locks omits every lock whose owner is not visible
+// there, so Lookup can find nothing on a file that is locked. Inspect adds what fcntl(F_GETLK)
+// says, the call DuckDB itself makes: it reports such a lock with PID 0. Inspect opens the
+// files, so it belongs in a process that holds nothing on them, such as `lockbench who`.
 package holders
 
 import (
@@ -48,6 +53,18 @@ type Holder struct {
 	// Cmdline is the process's command line with arguments separated by spaces; empty when it
 	// cannot be read.
 	Cmdline string
+	// OutsideNamespace is true for a lock whose owner this PID namespace cannot see (a process
+	// in another container or PID namespace, or, on NFS, on another machine): F_GETLK reports
+	// it with PID 0 and /proc/locks here does not list it. PID is then 0, and only `who` run
+	// on the host or in the holder's container can name it. For a read lock, F_GETLK shows one
+	// reader; there may be more.
+	OutsideNamespace bool
+	// Device is the locked file's device as /proc/locks prints it, major:minor in hex ("fe:00"),
+	// taken from stat(2) of File.
+	Device string
+	// Inode is the locked file's inode number. /proc/locks on the host lists the lock as
+	// Device:Inode ("fe:00:9980526").
+	Inode uint64
 }
 
 // procRoot is where the proc file system is mounted.
@@ -61,6 +78,10 @@ type target struct {
 	maj, min uint32
 }
 
+// device renders the target's device as /proc/locks does: major:minor, two hex digits each
+// at least.
+func (t target) device() string { return fmt.Sprintf("%02x:%02x", t.maj, t.min) }
+
 // Lookup returns every lock held on the database file at path and on path+".wal", database
 // file first, then by PID. It returns an empty list when nobody holds either. A missing
 // database file is an error wrapping fs.ErrNotExist; a missing .wal is normal.
@@ -69,9 +90,18 @@ type target struct {
 // a st_dev that differs from the superblock's device that /proc/locks prints), the lock counts
 // only if one of the owning process's descriptors (/proc/PID/fd) points at the path.
 func Lookup(path string) ([]Holder, error) {
+	abs, targets, err := statTargets(path)
+	if err != nil {
+		return nil, err
+	}
+	return lookup(abs, targets)
+}
+
+// statTargets stats the database file at path and its .wal (skipped when missing).
+func statTargets(path string) (string, []target, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("lock holders of %s: %w", path, err)
+		return "", nil, fmt.Errorf("lock holders of %s: %w", path, err)
 	}
 	var targets []target
 	for i, p := range []string{abs, abs + ".wal"} {
@@ -80,10 +110,15 @@ func Lookup(path string) ([]Holder, error) {
 			if i > 0 && errors.Is(err, unix.ENOENT) {
 				continue
 			}
-			return nil, fmt.Errorf("lock holders of %s: %w", p, &os.PathError{Op: "stat", Path: p, Err: err})
+			return "", nil, fmt.Errorf("lock holders of %s: %w", p, &os.PathError{Op: "stat", Path: p, Err: err})
 		}
 		targets = append(targets, target{path: p, dev: st.Dev, ino: st.Ino, maj: unix.Major(st.Dev), min: unix.Minor(st.Dev)})
 	}
+	return abs, targets, nil
+}
+
+// lookup reads /proc/locks for targets.
+func lookup(abs string, targets []target) ([]Holder, error) {
 	f, err := os.Open(filepath.Join(procRoot, "locks"))
 	if err != nil {
 		return nil, fmt.Errorf("lock holders of %s: %w", abs, err)
@@ -135,7 +170,7 @@ func parseLocks(r io.Reader, targets []target, confirm func(pid int, path string
 			if strings.EqualFold(f[3], "WRITE") {
 				mode = ModeWrite
 			}
-			out = append(out, Holder{PID: pid, Mode: mode, Type: f[1], File: t.path})
+			out = append(out, Holder{PID: pid, Mode: mode, Type: f[1], File: t.path, Device: t.device(), Inode: t.ino})
 			break
 		}
 	}
@@ -199,7 +234,19 @@ func Cmdline(pid int) string {
 
 // Describe returns a one-line description of h, such as
 // `pid 4242 holds a write lock on /r/a.db (/usr/bin/lockbench hold /r/a.db)`.
+//
+// A lock held outside this PID namespace reads
+// `a process outside this PID namespace holds a write lock on /r/a.db (device fe:00, inode 42;
+// F_GETLK says PID 0, /proc/locks here does not list it)`.
 func Describe(h Holder) string {
+	if h.OutsideNamespace {
+		readers := ""
+		if h.Mode == ModeRead {
+			readers = " (one reader shown; there may be more)"
+		}
+		return fmt.Sprintf("a process outside this PID namespace holds a %s lock%s on %s (device %s, inode %d; F_GETLK says PID %d, /proc/locks here does not list it)",
+			h.Mode, readers, h.File, h.Device, h.Inode, h.PID)
+	}
 	who := "pid " + strconv.Itoa(h.PID)
 	if h.PID < 0 {
 		who = "an open file description"

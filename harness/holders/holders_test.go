@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -26,7 +27,14 @@ import (
 // holderEnv makes the test binary act as a lock holder instead of running tests.
 const holderEnv = "LOCKBENCH_HOLDERS_TEST_HOLDER"
 
+// inspectEnv makes the test binary print what Lookup and Inspect find on the path it is given,
+// as JSON, instead of running tests (run inside a PID namespace by TestInspectOutsideNamespace).
+const inspectEnv = "LOCKBENCH_HOLDERS_TEST_INSPECT"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(inspectEnv) != "" {
+		os.Exit(inspectMain(os.Args[len(os.Args)-1]))
+	}
 	if mode := os.Getenv(holderEnv); mode != "" {
 		if err := hold(mode, os.Args[len(os.Args)-1]); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -160,11 +168,34 @@ func TestLookupWriterWithWAL(t *testing.T) {
 
 	hs, err := Lookup(path)
 	require.NoError(t, err)
+	require.Len(t, hs, 2)
 	assert.Equal(t, []Holder{
-		{PID: pid, Mode: ModeWrite, Type: "POSIX", File: path, Exe: hs[0].Exe, Cmdline: hs[0].Cmdline},
-		{PID: pid, Mode: ModeWrite, Type: "POSIX", File: path + ".wal", Exe: hs[0].Exe, Cmdline: hs[0].Cmdline},
+		{PID: pid, Mode: ModeWrite, Type: "POSIX", File: path, Exe: hs[0].Exe, Cmdline: hs[0].Cmdline, Device: hs[0].Device, Inode: hs[0].Inode},
+		{PID: pid, Mode: ModeWrite, Type: "POSIX", File: path + ".wal", Exe: hs[0].Exe, Cmdline: hs[0].Cmdline, Device: hs[1].Device, Inode: hs[1].Inode},
 	}, hs)
+	// Device and inode are what /proc/locks prints for the holder's two locks.
+	assert.ElementsMatch(t, procLocksIDs(t, pid), []string{lockID(hs[0]), lockID(hs[1])})
+	assert.NotEqual(t, hs[0].Inode, hs[1].Inode)
 }
+
+// procLocksIDs returns the dev:ino column of every /proc/locks line owned by pid, as the file
+// prints it (a plain field split: no parser shared with the code under test).
+func procLocksIDs(t *testing.T, pid int) []string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/locks")
+	require.NoError(t, err)
+	var ids []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 6 && f[4] == strconv.Itoa(pid) {
+			ids = append(ids, f[5])
+		}
+	}
+	return ids
+}
+
+// lockID is h's device and inode as /proc/locks writes them.
+func lockID(h Holder) string { return fmt.Sprintf("%s:%d", h.Device, h.Inode) }
 
 func TestLookupReaders(t *testing.T) {
 	path := newDB(t)
@@ -245,21 +276,21 @@ garbage line
 			name:    "database and wal",
 			targets: []target{db, wal},
 			want: []Holder{
-				{PID: 100, Mode: ModeRead, Type: "POSIX", File: "/d/a.db"},
-				{PID: 200, Mode: ModeRead, Type: "POSIX", File: "/d/a.db"},
-				{PID: 300, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db"},
-				{PID: 400, Mode: ModeWrite, Type: "FLOCK", File: "/d/a.db"},
-				{PID: 300, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db.wal"},
+				{PID: 100, Mode: ModeRead, Type: "POSIX", File: "/d/a.db", Device: "fe:00", Inode: 100},
+				{PID: 200, Mode: ModeRead, Type: "POSIX", File: "/d/a.db", Device: "fe:00", Inode: 100},
+				{PID: 300, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db", Device: "fe:00", Inode: 100},
+				{PID: 400, Mode: ModeWrite, Type: "FLOCK", File: "/d/a.db", Device: "fe:00", Inode: 100},
+				{PID: 300, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db.wal", Device: "fe:00", Inode: 101},
 			},
 		},
 		{
 			name:    "no wal",
 			targets: []target{db},
 			want: []Holder{
-				{PID: 100, Mode: ModeRead, Type: "POSIX", File: "/d/a.db"},
-				{PID: 200, Mode: ModeRead, Type: "POSIX", File: "/d/a.db"},
-				{PID: 300, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db"},
-				{PID: 400, Mode: ModeWrite, Type: "FLOCK", File: "/d/a.db"},
+				{PID: 100, Mode: ModeRead, Type: "POSIX", File: "/d/a.db", Device: "fe:00", Inode: 100},
+				{PID: 200, Mode: ModeRead, Type: "POSIX", File: "/d/a.db", Device: "fe:00", Inode: 100},
+				{PID: 300, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db", Device: "fe:00", Inode: 100},
+				{PID: 400, Mode: ModeWrite, Type: "FLOCK", File: "/d/a.db", Device: "fe:00", Inode: 100},
 			},
 		},
 		{
@@ -287,6 +318,10 @@ func TestDescribe(t *testing.T) {
 		{"exe only", Holder{PID: 7, Mode: ModeRead, Type: "POSIX", File: "/a.db", Exe: "/bin/x"}, "pid 7 holds a read lock on /a.db (/bin/x)"},
 		{"flock", Holder{PID: 7, Mode: ModeWrite, Type: "FLOCK", File: "/a.db"}, "pid 7 holds a write lock on /a.db (FLOCK)"},
 		{"ofd", Holder{PID: -1, Mode: ModeWrite, Type: "OFDLCK", File: "/a.db"}, "an open file description holds a write lock on /a.db (OFDLCK)"},
+		{"outside the namespace", Holder{Mode: ModeWrite, Type: "POSIX", File: "/a.db", OutsideNamespace: true, Device: "fe:00", Inode: 42},
+			"a process outside this PID namespace holds a write lock on /a.db (device fe:00, inode 42; F_GETLK says PID 0, /proc/locks here does not list it)"},
+		{"readers outside the namespace", Holder{Mode: ModeRead, Type: "POSIX", File: "/a.db", OutsideNamespace: true, Device: "00:2d", Inode: 7},
+			"a process outside this PID namespace holds a read lock (one reader shown; there may be more) on /a.db (device 00:2d, inode 7; F_GETLK says PID 0, /proc/locks here does not list it)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,6 +34,12 @@ const (
 	SubLocksUnsupported = "unsupported"
 )
 
+// RoleOutsideNamespace is the HolderRole of a lock conflict in which DuckDB names "PID 0": the
+// holder is a process this PID namespace cannot see, in another container or PID namespace (or,
+// on a network file system, on another machine). Only the host, or the holder's own
+// container, can name it (`lockbench who` there).
+const RoleOutsideNamespace = "outside-namespace"
+
 // Sub values of a txn-conflict outcome.
 const (
 	// SubUpdate is "Conflict on update!".
@@ -301,6 +307,9 @@ func lockConflict(msg string) (history.Outcome, bool) {
 			o.HolderUser = h[3]
 		} else if h := reHeldPIDOnly.FindStringSubmatch(rest); h != nil {
 			o.HolderPID, _ = strconv.Atoi(h[1])
+			if h[1] == "0" {
+				o.HolderRole = RoleOutsideNamespace
+			}
 		} else if reUnsupported.MatchString(rest) || reNotSupported.MatchString(rest) {
 			// "File locks are not supported ...", or the strerror "Operation not supported"
 			// that older versions printed for SMB and NFS mounts.

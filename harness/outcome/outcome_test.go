@@ -94,8 +94,16 @@ func TestClassifyText(t *testing.T) {
 			name: "PID 0: holder in another PID namespace",
 			msg:  `database/sql/driver: could not connect to database: IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 0` + seeAlso,
 			want: history.Outcome{
-				Kind: history.LockConflict, Sub: "database", Path: "/data/a.db", HolderPID: 0,
+				Kind: history.LockConflict, Sub: "database", Path: "/data/a.db", HolderPID: 0, HolderRole: outcome.RoleOutsideNamespace,
 				Message: `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 0` + seeAlso,
+			},
+		},
+		{
+			name: "a PID other than 0 without an executable is not outside the namespace",
+			msg:  `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 77` + seeAlso,
+			want: history.Outcome{
+				Kind: history.LockConflict, Sub: "database", Path: "/data/a.db", HolderPID: 77,
+				Message: `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 77` + seeAlso,
 			},
 		},
 		{

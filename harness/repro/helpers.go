@@ -23,7 +23,7 @@ import (
 // lock) really exists. The step it records names the file and says how the open went. The
 // error is returned as the driver gave it, so that outcome.Classify sees the *duckdb.Error.
 func (r *caseRun) open(ctx context.Context, path string, readOnly bool) (*sql.DB, error) {
-	dsn, mode, name := path, "read-write", filepath.Base(path)
+	dsn, mode, name := path, "read-write", r.rel(path)
 	if path == "" || path == ":memory:" {
 		name = ":memory:"
 	}
@@ -42,6 +42,15 @@ func (r *caseRun) open(ctx context.Context, path string, readOnly bool) (*sql.DB
 	}
 	r.step("this process (pid %d) opens %s %s", os.Getpid(), name, mode)
 	return db, nil
+}
+
+// rel returns path relative to the case's directory when it is inside it ("a.db",
+// "bind/a.db"), else its base name.
+func (r *caseRun) rel(path string) string {
+	if rel, err := filepath.Rel(r.dir, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return filepath.Base(path)
 }
 
 // mustOpen is open for opens that are part of the setup: it closes the handle when the case

@@ -3,7 +3,9 @@ package repro
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 
 	"lockbench/harness/outcome"
 	"lockbench/history"
@@ -33,12 +35,27 @@ func inProcessCases() []Case {
 		},
 		{
 			Name:      "update-vs-delete",
-			Title:     "UPDATE then DELETE of the same row in two transactions: no error anywhere, the update is lost",
+			Title:     "UPDATE then DELETE of the same row in two transactions: no error anywhere, and both commit what no serial order gives",
 			Reference: "locking.md §1 S4/T1, §7 T1",
-			Setup:     "c1 BEGIN, UPDATE t row 1 to 42 (pending); c2 BEGIN, DELETE t row 1; both COMMIT.",
+			Setup: "Row 1 of t has v = 0. c1 BEGIN, UPDATE t SET v = v + 1 for row 1 and logs the v it reads back (pending); " +
+				"c2 BEGIN, logs the v of row 1 it reads and DELETEs row 1; c1 COMMIT; c2 COMMIT.",
+			Note: serialNote,
 			Expect: Expectation{Kind: history.LostWrite,
-				Also: []string{"c2's DELETE and both COMMITs succeed", "row 1 is gone, and c1's update with it"}},
-			run: updateVsDelete,
+				Also: []string{"every statement and both COMMITs succeed", "the log holds the UPDATE's v = 1 and the DELETE's v = 0, which no serial order gives",
+					"row 1 is gone, and the committed UPDATE with it"}},
+			run: func(ctx context.Context, r *caseRun) (Observation, error) { return updateDelete(ctx, r, false) },
+		},
+		{
+			Name:      "delete-vs-update",
+			Title:     "DELETE then UPDATE of the same row in two transactions: DuckDB lets this order through too",
+			Reference: "locking.md §1 S4/T1, §7 T1",
+			Setup: "Row 1 of t has v = 0. c2 BEGIN, logs the v of row 1 it reads and DELETEs row 1 (pending); " +
+				"c1 BEGIN, UPDATE t SET v = v + 1 for row 1 and logs the v it reads back; c2 COMMIT; c1 COMMIT.",
+			Note: serialNote,
+			Expect: Expectation{Kind: history.LostWrite,
+				Also: []string{"every statement and both COMMITs succeed", "the log holds the UPDATE's v = 1 and the DELETE's v = 0, which no serial order gives",
+					"row 1 is gone, and the committed UPDATE with it"}},
+			run: func(ctx context.Context, r *caseRun) (Observation, error) { return updateDelete(ctx, r, true) },
 		},
 		{
 			Name:      "create-create",
@@ -196,28 +213,69 @@ func deleteDelete(ctx context.Context, r *caseRun) (Observation, error) {
 	return obs, nil
 }
 
-func updateVsDelete(ctx context.Context, r *caseRun) (Observation, error) {
+// serialNote explains why update-vs-delete and delete-vs-update log what they read.
+const serialNote = "The end state alone (row 1 gone) is also what a serial order gives (UPDATE, then DELETE), so it shows nothing. " +
+	"What each transaction read does: run serially, UPDATE then DELETE would have the DELETE read v = 1, and DELETE then UPDATE would have " +
+	"the UPDATE find no row. Here the UPDATE's transaction read and logged v = 1 while the DELETE's logged deleting v = 0, and both committed."
+
+// updateDelete runs an UPDATE (c1) and a DELETE (c2) of row 1 in two transactions, each logging
+// the v it read, with the DELETE first when deleteFirst; each transaction commits in the order
+// it started. It compares the log with what the two serial orders would give.
+func updateDelete(ctx context.Context, r *caseRun, deleteFirst bool) (Observation, error) {
 	var obs Observation
 	db, c1, c2, err := r.twoConns(ctx)
 	if err != nil {
 		return obs, err
 	}
-	_, err = r.run(ctx,
-		stmt{c1, "c1", "BEGIN"}, stmt{c1, "c1", "UPDATE t SET v = 42 WHERE id = 1"},
-		stmt{c2, "c2", "BEGIN"}, stmt{c2, "c2", "DELETE FROM t WHERE id = 1"},
-		stmt{c1, "c1", "COMMIT"}, stmt{c2, "c2", "COMMIT"})
-	obs.check("c2's DELETE and both COMMITs succeed", err == nil, "%s", message(err))
+	if err := r.exec(ctx, db, "setup", "CREATE TABLE log (who VARCHAR, id INTEGER, v INTEGER)"); err != nil {
+		return obs, err
+	}
+	upd := []stmt{{c1, "c1", "BEGIN"}, {c1, "c1", "UPDATE t SET v = v + 1 WHERE id = 1"},
+		{c1, "c1", "INSERT INTO log SELECT 'update', id, v FROM t WHERE id = 1"}}
+	del := []stmt{{c2, "c2", "BEGIN"}, {c2, "c2", "INSERT INTO log SELECT 'delete', id, v FROM t WHERE id = 1"},
+		{c2, "c2", "DELETE FROM t WHERE id = 1"}}
+	commits := []stmt{{c1, "c1", "COMMIT"}, {c2, "c2", "COMMIT"}}
+	order := slices.Concat(upd, del, commits)
+	if deleteFirst {
+		order = slices.Concat(del, upd, []stmt{commits[1], commits[0]})
+	}
+	_, err = r.run(ctx, order...)
+	obs.check("every statement and both COMMITs succeed", err == nil, "%s", message(err))
 	if err != nil {
 		obs.Outcome = classify(err)
 		return obs, nil
+	}
+	logged := map[string][]int{}
+	rows, err := db.QueryContext(ctx, "SELECT who, v FROM log WHERE id = 1 ORDER BY who, v")
+	if err != nil {
+		return obs, err
+	}
+	for rows.Next() {
+		var who string
+		var v int
+		if err := rows.Scan(&who, &v); err != nil {
+			rows.Close()
+			return obs, err
+		}
+		logged[who] = append(logged[who], v)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return obs, err
 	}
 	n, err := count(ctx, db, "SELECT count(*) FROM t WHERE id = 1")
 	if err != nil {
 		return obs, err
 	}
-	r.step("rows with id 1 after both commits: %d", n)
-	if n == 0 {
-		obs.Outcome = lostWrite("no error anywhere: both COMMITs succeeded and row 1 is gone, so c1's committed UPDATE (v = 42) was lost")
+	r.step("after both commits: the UPDATE logged v = %v, the DELETE logged v = %v; rows with id 1: %d", logged["update"], logged["delete"], n)
+	// The serial orders: UPDATE then DELETE logs update 1 and delete 1, and leaves no row;
+	// DELETE then UPDATE logs delete 0 and no update, and leaves no row.
+	anomaly := slices.Equal(logged["update"], []int{1}) && slices.Equal(logged["delete"], []int{0})
+	obs.check("the log holds the UPDATE's v = 1 and the DELETE's v = 0, which no serial order gives", anomaly,
+		"update %v, delete %v; serially: update [1] and delete [1], or delete [0] and no update", logged["update"], logged["delete"])
+	obs.check("row 1 is gone, and the committed UPDATE with it", n == 0, "%d rows with id 1", n)
+	if anomaly && n == 0 {
+		obs.Outcome = lostWrite("no error anywhere: both transactions committed, the UPDATE's having read and logged v = 1 and the DELETE's having " +
+			"logged deleting v = 0; no serial order gives that (UPDATE then DELETE deletes v = 1, DELETE then UPDATE updates nothing), and the committed UPDATE is gone with row 1")
 	} else {
 		obs.Outcome = history.Outcome{Kind: history.OK}
 	}

@@ -2,12 +2,14 @@ package repro
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/signal"
 	"syscall"
 	"testing"
 
 	"lockbench/harness/competitor"
+	"lockbench/harness/holders"
 	"lockbench/sim"
 )
 
@@ -21,6 +23,8 @@ func TestMain(m *testing.M) {
 		os.Exit(holdMain(os.Args[2:]))
 	case "worker":
 		os.Exit(sim.WorkerMain(context.Background(), os.Args[1:], os.Stdout))
+	case "who":
+		os.Exit(whoMain(os.Args[len(os.Args)-1]))
 	}
 	os.Exit(m.Run())
 }
@@ -43,7 +47,23 @@ func holdMain(args []string) int {
 	return 0
 }
 
-// testEnv runs holders and workers as this test binary.
+// whoMain is what `lockbench who --json` prints: every holder holders.Inspect finds.
+func whoMain(path string) int {
+	hs, err := holders.Inspect(path)
+	if err != nil {
+		os.Stderr.WriteString("lockbench: " + err.Error() + "\n")
+		return 2
+	}
+	if hs == nil {
+		hs = []holders.Holder{}
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(hs); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// testEnv runs holders, workers and who as this test binary.
 func testEnv(t testing.TB) Env {
 	exe, err := os.Executable()
 	if err != nil {
@@ -53,5 +73,6 @@ func testEnv(t testing.TB) Env {
 		Dir:      t.TempDir(),
 		Launcher: competitor.Launcher{Path: exe, Args: []string{"hold"}, Env: []string{roleEnv + "=hold"}},
 		Worker:   &sim.WorkerCommand{Path: exe, Env: []string{roleEnv + "=worker"}},
+		Who:      &Command{Path: exe, Env: []string{roleEnv + "=who"}},
 	}
 }

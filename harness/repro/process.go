@@ -122,12 +122,31 @@ func processCases() []Case {
 		},
 		{
 			Name:      "same-process-other-config",
-			Title:     "the same process opening the file again with another configuration gets a Connection Error",
+			Title:     "the same process opening the file again with another configuration gets a Connection Error (from the Go driver's instance cache)",
 			Reference: "locking.md §5, §7 P6; uwdata/mosaic#1151",
 			Setup:     "This process opens a.db read-write, then sql.Open(\"a.db?access_mode=read_only\") while the first handle is open.",
+			Note: "The error comes only from DuckDB's instance cache, which duckdb-go opens every file through (the cache resolves //, ./, ../ " +
+				"and symbolic links to one key). Without the cache, as in other clients by default, a second instance of the same file in one " +
+				"process gets no error: the process's lock silently drops from write to read, and closing that instance releases it entirely " +
+				"while the first read-write instance is still open, so another process can open the file and write " +
+				"(same-process-other-config-uncached, the hazard of hardlink-second-instance).",
 			Expect: Expectation{Kind: history.Error, Message: "Can't open a connection to same database file with a different configuration",
 				Also: []string{"the driver types it ErrorTypeConnection", "the file is still locked once, by this process"}},
 			run: otherConfig,
+		},
+		{
+			Name:      "same-process-other-config-uncached",
+			Title:     "a read-only second instance that bypasses the instance cache: no error, the lock drops to read, then goes, and a write is silently lost",
+			Reference: "locking.md §2, §5, §7 P5/P6; duckdb/duckdb#17343",
+			Setup: "This process opens a.db read-write and checkpoints, then opens b.db, a hard link to a.db (a path the instance cache does not know), " +
+				"read-only and closes it; a writer process then writes a.db and exits, and the first instance inserts and closes.",
+			Note: "The same hazard as hardlink-second-instance: POSIX locks belong to the process, so the read-only instance's read lock " +
+				"replaces the read-write instance's write lock, and its close drops both. ATTACH ... (READ_ONLY) from a :memory: instance does the same.",
+			Expect: Expectation{Kind: history.LostWrite,
+				Also: []string{"the read-only open succeeds in the same process", "while it is open this process holds only a read lock on a.db",
+					"closing it drops this process's lock while the first instance is open", "another process opens a.db read-write",
+					"the other process's committed table is gone after the first instance closes"}},
+			run: func(ctx context.Context, r *caseRun) (Observation, error) { return hardlinkInstance(ctx, r, true) },
 		},
 		{
 			Name:      "hardlink-second-instance",
@@ -138,7 +157,7 @@ func processCases() []Case {
 			Expect: Expectation{Kind: history.LostWrite,
 				Also: []string{"the hard-link open succeeds read-write", "closing it drops this process's lock while the first instance is open",
 					"another process opens a.db read-write", "the other process's committed table is gone after the first instance closes"}},
-			run: hardlinkInstance,
+			run: func(ctx context.Context, r *caseRun) (Observation, error) { return hardlinkInstance(ctx, r, false) },
 		},
 	}
 }
@@ -391,7 +410,9 @@ func otherConfig(ctx context.Context, r *caseRun) (Observation, error) {
 	return obs, nil
 }
 
-func hardlinkInstance(ctx context.Context, r *caseRun) (Observation, error) {
+// hardlinkInstance opens a.db read-write, then a second instance through a hard link (read-only
+// when readOnly), closes it, and shows that the lock is gone and a write is lost.
+func hardlinkInstance(ctx context.Context, r *caseRun, readOnly bool) (Observation, error) {
 	var obs Observation
 	path, link := r.path("a.db"), r.path("b.db")
 	self := os.Getpid()
@@ -412,11 +433,22 @@ func hardlinkInstance(ctx context.Context, r *caseRun) (Observation, error) {
 		return obs, fmt.Errorf("hard link: %w", err)
 	}
 	r.step("b.db is a hard link to a.db; /proc/locks: write lock by pid %d", self)
-	second, err := r.open(ctx, link, false)
-	obs.check("the hard-link open succeeds read-write in the same process", err == nil, "%s", message(err))
+	second, err := r.open(ctx, link, readOnly)
+	if readOnly {
+		obs.check("the read-only open succeeds in the same process", err == nil, "%s", message(err))
+	} else {
+		obs.check("the hard-link open succeeds read-write in the same process", err == nil, "%s", message(err))
+	}
 	if err != nil {
 		obs.Outcome = classify(err)
 		return obs, nil
+	}
+	if readOnly {
+		reads, rerr := fileLocks(path, holders.ModeRead)
+		writes, werr := fileLocks(path, holders.ModeWrite)
+		r.step("while b.db is open read-only, /proc/locks on a.db: read %v, write %v", reads, writes)
+		obs.check("while it is open this process holds only a read lock on a.db (it was a write lock)",
+			rerr == nil && werr == nil && sameSet(reads, []int{self}) && len(writes) == 0, "read %v, write %v (errors %v, %v)", reads, writes, rerr, werr)
 	}
 	n, err := count(ctx, second, "SELECT count(*) FROM t")
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -39,6 +40,9 @@ const (
 	Pass = "pass"
 	// Fail means it did not, or the case could not be run.
 	Fail = "fail"
+	// Skip means this machine cannot set the case up (it cannot create PID namespaces, or
+	// mount file systems); Detail says why. It is neither a pass nor a failure.
+	Skip = "skip"
 )
 
 // CaseTimeout bounds one case; a case still running then is cancelled and fails.
@@ -94,6 +98,9 @@ type Case struct {
 	Reference string `json:"reference"`
 	// Setup says in one or two sentences what the case sets up and does.
 	Setup string `json:"setup"`
+	// Note, when set, explains what the behaviour means beyond the expectation: why it
+	// happens, or which other case shows the same hazard.
+	Note string `json:"note,omitempty"`
 	// Expect is what the case must observe.
 	Expect Expectation `json:"expect"`
 
@@ -145,10 +152,10 @@ type Result struct {
 	Checks []Check `json:"checks,omitempty"`
 	// Timeline is what happened, in order, including the competitors' events.
 	Timeline []Step `json:"timeline"`
-	// Verdict is Pass or Fail.
+	// Verdict is Pass, Fail or Skip.
 	Verdict string `json:"verdict"`
-	// Detail explains a failed verdict (every mismatch, or the harness error); it is empty
-	// for a pass.
+	// Detail explains a failed verdict (every mismatch, or the harness error) or why the case
+	// was skipped; it is empty for a pass.
 	Detail string `json:"detail,omitempty"`
 	// Duration is how long the case took.
 	Duration time.Duration `json:"-"`
@@ -165,6 +172,26 @@ type Env struct {
 	// Worker runs workload worker processes (`lockbench worker`); nil means the running
 	// executable with the argument "worker".
 	Worker *sim.WorkerCommand
+	// Who runs `lockbench who` (the cases add --json and a database path), on the host or in
+	// a PID namespace; nil means the running executable with the argument "who".
+	Who *Command
+}
+
+// Command is a program with leading arguments and extra environment.
+type Command struct {
+	// Path is the executable.
+	Path string
+	// Args come before the arguments a case adds.
+	Args []string
+	// Env is added to the current environment.
+	Env []string
+}
+
+// command returns the exec.Cmd that runs c with args after its own.
+func (c Command) command(args ...string) *exec.Cmd {
+	cmd := exec.Command(c.Path, append(slices.Clone(c.Args), args...)...)
+	cmd.Env = append(os.Environ(), c.Env...)
+	return cmd
 }
 
 // Catalog returns every case, in the order Run runs them.
@@ -174,6 +201,7 @@ func Catalog() []Case {
 	cs = append(cs, pipelineCases()...)
 	cs = append(cs, inProcessCases()...)
 	cs = append(cs, raceCases()...)
+	cs = append(cs, containerCases()...)
 	return cs
 }
 
@@ -222,12 +250,17 @@ func Run(ctx context.Context, names []string, env Env) ([]Result, error) {
 		}
 		env.Launcher = l
 	}
-	if env.Worker == nil {
+	if env.Worker == nil || env.Who == nil {
 		exe, err := os.Executable()
 		if err != nil {
 			return nil, fmt.Errorf("repro: find own executable for workers: %w", err)
 		}
-		env.Worker = &sim.WorkerCommand{Path: exe, Args: []string{"worker"}}
+		if env.Worker == nil {
+			env.Worker = &sim.WorkerCommand{Path: exe, Args: []string{"worker"}}
+		}
+		if env.Who == nil {
+			env.Who = &Command{Path: exe, Args: []string{"who"}}
+		}
 	}
 	if env.Dir == "" {
 		dir, err := os.MkdirTemp("", "lockbench-repro-")
@@ -271,6 +304,11 @@ func runCase(ctx context.Context, c Case, env Env) Result {
 	res.Duration = time.Since(start)
 	res.Timeline = r.timeline()
 	res.Observed, res.Checks = obs.Outcome, obs.Checks
+	var skip *skipError
+	if errors.As(err, &skip) {
+		res.Verdict, res.Detail = Skip, skip.reason
+		return res
+	}
 	if err != nil {
 		if res.Observed.Kind == "" {
 			res.Observed = outcome.Classify(err)
@@ -280,6 +318,16 @@ func runCase(ctx context.Context, c Case, env Env) Result {
 	}
 	res.Verdict, res.Detail = judge(c.Expect, obs)
 	return res
+}
+
+// skipError is what a case returns when this machine cannot set it up.
+type skipError struct{ reason string }
+
+func (e *skipError) Error() string { return "skipped: " + e.reason }
+
+// skipf returns a skipError whose reason is the formatted text.
+func skipf(format string, args ...any) error {
+	return &skipError{reason: fmt.Sprintf(format, args...)}
 }
 
 // judge compares an observation with an expectation.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,6 +33,10 @@ func TestCatalog(t *testing.T) {
 			var b bytes.Buffer
 			require.NoError(t, WriteText(&b, res))
 			t.Log("\n" + b.String())
+			if r.Verdict == Skip {
+				require.NotEmpty(t, r.Detail, "a skipped case says why")
+				t.Skip(r.Detail)
+			}
 			assert.Equal(t, Pass, r.Verdict, "%s", r.Detail)
 			assert.NotEmpty(t, r.Timeline)
 			assert.NotEmpty(t, r.Observed.Kind)
@@ -108,4 +114,45 @@ func TestRunCancelled(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Empty(t, res)
+}
+
+func TestSkippedCase(t *testing.T) {
+	c := Case{Name: "needs-namespaces", Title: "t", Reference: "r", Setup: "s", Expect: Expectation{Kind: "ok"},
+		run: func(context.Context, *caseRun) (Observation, error) {
+			return Observation{}, skipf("cannot create PID namespaces here (running as uid 1000, not root)")
+		}}
+	r := runCase(context.Background(), c, testEnv(t))
+	assert.Equal(t, Skip, r.Verdict)
+	assert.Equal(t, "cannot create PID namespaces here (running as uid 1000, not root)", r.Detail)
+	pass := Result{Verdict: Pass}
+	passed, failed := Counts([]Result{r, pass})
+	assert.Equal(t, 1, passed)
+	assert.Equal(t, 0, failed, "a skip is not a failure")
+	assert.Equal(t, 1, Skipped([]Result{r, pass}))
+	var b bytes.Buffer
+	require.NoError(t, WriteText(&b, []Result{r, pass}))
+	assert.Contains(t, b.String(), "verdict:   skip")
+	assert.Contains(t, b.String(), "    cannot create PID namespaces here")
+	assert.Contains(t, b.String(), "1 passed, 0 failed, 1 skipped\n")
+	var js bytes.Buffer
+	require.NoError(t, WriteJSON(&js, []Result{r}))
+	assert.Contains(t, js.String(), `"skipped": 1`)
+}
+
+// TestUnshareMissingOrRefused checks the reasons the PID-namespace cases give when they skip:
+// with no unshare on PATH, and with an unshare that is refused (as for a user who is not root).
+func TestUnshareMissingOrRefused(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, err := findUnshare()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no unshare command (util-linux) on PATH")
+
+	dir := t.TempDir()
+	script := "#!/bin/sh\necho 'unshare: unshare failed: Operation not permitted' >&2\nexit 1\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "unshare"), []byte(script), 0o755))
+	t.Setenv("PATH", dir)
+	_, err = findUnshare()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cannot create PID namespaces here (running as ")
+	assert.Contains(t, err.Error(), "unshare: unshare failed: Operation not permitted")
 }

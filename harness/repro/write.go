@@ -8,16 +8,30 @@ import (
 	"text/tabwriter"
 )
 
-// Counts returns how many results passed and failed.
+// Counts returns how many results passed and failed; skipped results count as neither (see
+// Skipped).
 func Counts(results []Result) (passed, failed int) {
 	for _, r := range results {
-		if r.Verdict == Pass {
+		switch r.Verdict {
+		case Pass:
 			passed++
-		} else {
+		case Skip:
+		default:
 			failed++
 		}
 	}
 	return passed, failed
+}
+
+// Skipped returns how many results were skipped.
+func Skipped(results []Result) int {
+	n := 0
+	for _, r := range results {
+		if r.Verdict == Skip {
+			n++
+		}
+	}
+	return n
 }
 
 // WriteList writes the catalog: one line per case with its name, reference and title.
@@ -37,6 +51,9 @@ func WriteText(w io.Writer, results []Result) error {
 		fmt.Fprintf(&b, "%s: %s\n", r.Name, r.Title)
 		fmt.Fprintf(&b, "  reference: %s\n", r.Reference)
 		fmt.Fprintf(&b, "  setup:     %s\n", r.Setup)
+		if r.Note != "" {
+			fmt.Fprintf(&b, "  note:      %s\n", r.Note)
+		}
 		fmt.Fprintf(&b, "  expected:  %s\n", r.Expect)
 		fmt.Fprintf(&b, "  observed:  %s\n", observed(r))
 		if len(r.Checks) > 0 {
@@ -68,7 +85,11 @@ func WriteText(w io.Writer, results []Result) error {
 		b.WriteString("\n")
 	}
 	passed, failed := Counts(results)
-	fmt.Fprintf(&b, "%d passed, %d failed\n", passed, failed)
+	fmt.Fprintf(&b, "%d passed, %d failed", passed, failed)
+	if n := Skipped(results); n > 0 {
+		fmt.Fprintf(&b, ", %d skipped", n)
+	}
+	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -100,12 +121,13 @@ type jsonResult struct {
 }
 
 // WriteJSON writes the results as one JSON object: {"results": [...], "passed": N,
-// "failed": M}. Offsets and durations are in milliseconds.
+// "failed": M, "skipped": K}. Offsets and durations are in milliseconds.
 func WriteJSON(w io.Writer, results []Result) error {
 	out := struct {
 		Results []jsonResult `json:"results"`
 		Passed  int          `json:"passed"`
 		Failed  int          `json:"failed"`
+		Skipped int          `json:"skipped"`
 	}{Results: []jsonResult{}}
 	for _, r := range results {
 		jr := jsonResult{Result: r, Timeline: []jsonStep{}, DurationMS: ms(r.Duration.Seconds())}
@@ -115,6 +137,7 @@ func WriteJSON(w io.Writer, results []Result) error {
 		out.Results = append(out.Results, jr)
 	}
 	out.Passed, out.Failed = Counts(results)
+	out.Skipped = Skipped(results)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {

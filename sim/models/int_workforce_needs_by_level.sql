@@ -9,7 +9,11 @@ WITH by_level AS (
         SUM(current_compensation) AS total_compensation,
         ROUND(SUM(current_compensation) / COUNT(*), 2) AS avg_compensation,
         PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY current_compensation) AS median_compensation,
-        STDDEV_SAMP(current_compensation) AS stddev_compensation,
+        -- The sample standard deviation from exact sums (in cents): a floating-point STDDEV_SAMP
+        -- merges its threads' partial results in varying order and varies in the last digits.
+        sqrt(CAST(COUNT(*) * SUM(CAST(current_compensation * 100 AS HUGEINT) * CAST(current_compensation * 100 AS HUGEINT))
+                  - SUM(CAST(current_compensation * 100 AS HUGEINT)) * SUM(CAST(current_compensation * 100 AS HUGEINT)) AS DOUBLE)
+             / NULLIF(COUNT(*) * (COUNT(*) - 1), 0)) / 100 AS stddev_compensation,
         COUNT(*) FILTER (WHERE current_tenure < 2) AS short_tenure_headcount
     FROM {{ref "int_comp_by_year"}}
     GROUP BY level_id
