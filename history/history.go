@@ -91,6 +91,8 @@ type Trial struct {
 	Params        map[string]string      `json:"params,omitempty"`
 	Spans         []trace.Span           `json:"spans,omitempty"`
 	Note          string                 `json:"note,omitempty"`
+	// Cooperation is what the trial's cooperating competitors measured (cooperation.go).
+	Cooperation *Cooperation `json:"cooperation,omitempty"`
 }
 
 // Host describes the machine a run was made on.
