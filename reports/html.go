@@ -26,6 +26,7 @@ type htmlPage struct {
 	HasVersus         bool
 	VersusRows        [][]string
 	VersusGeo         []string
+	Strategies        template.HTML
 }
 
 var htmlTmpl = template.Must(template.New("report").Parse(`<!DOCTYPE html>
@@ -78,7 +79,7 @@ code{font-size:.9em}
 {{range .Cells}}{{if .Timeline}}<h3><code>{{.Key}}</code></h3>
 <figure>{{.Timeline}}</figure>
 {{end}}{{end}}
-{{if .Warnings}}<h2>Warnings</h2>
+{{.Strategies}}{{if .Warnings}}<h2>Warnings</h2>
 <ol>{{range .Warnings}}<li>{{if .Cell}}<code>{{index $.Labels .Cell}}</code>: {{end}}{{.Message}}</li>{{end}}</ol>{{end}}
 </body>
 </html>
@@ -137,6 +138,10 @@ func WriteHTML(w io.Writer, r *Report) error {
 			}
 			pg.Stacked = template.HTML(svg)
 		}
+	}
+	var err error
+	if pg.Strategies, err = strategiesHTML(r); err != nil {
+		return err
 	}
 	if err := htmlTmpl.Execute(w, pg); err != nil {
 		return fmt.Errorf("html report: %w", err)

@@ -104,6 +104,9 @@ func WriteText(w io.Writer, r *Report) error {
 			return err
 		}
 	}
+	if err := writeStrategiesText(ew, r); err != nil {
+		return err
+	}
 	writeVerdictText(ew, r, fn)
 	if ew.err != nil {
 		return fmt.Errorf("text report: %w", ew.err)
