@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"slices"
@@ -92,9 +93,11 @@ type Attempt struct {
 }
 
 // Cooperate is a cooperating viewer or second writer, the library behind `lockbench cooperate`:
-// it prints its ready line, then makes one attempt every Every until ctx ends, printing each as
-// a JSON line. An attempt cut short by ctx is not printed. It returns an error only for bad
-// options.
+// it prints its ready line, waits a random part of Every (so that several participants, and the
+// workload that starts next to them, meet at random phases of their polling, as they would in
+// steady state), then makes one attempt every Every until ctx ends, printing each as a JSON
+// line. A failed attempt cut short by ctx is not printed; a successful one always is (its row
+// is in the file). It returns an error only for bad options.
 func Cooperate(ctx context.Context, o CoopOptions) error {
 	st, err := sim.ParseStrategy(o.Strategy)
 	if err != nil {
@@ -123,6 +126,13 @@ func Cooperate(ctx context.Context, o CoopOptions) error {
 	if _, err := fmt.Fprintf(out, "%s%s on %s by strategy %s (pid %d)\n", CoopReadyPrefix, o.Role, o.DB, st, os.Getpid()); err != nil {
 		return fmt.Errorf("cooperate: ready line: %w", err)
 	}
+	phase := time.NewTimer(rand.N(o.Every))
+	select {
+	case <-ctx.Done():
+		phase.Stop()
+		return nil
+	case <-phase.C:
+	}
 	tick := time.NewTicker(o.Every)
 	defer tick.Stop()
 	seq := 0
@@ -134,7 +144,7 @@ func Cooperate(ctx context.Context, o CoopOptions) error {
 		}
 		err := attempt(ctx, access, &a)
 		a.End = time.Now()
-		if ctx.Err() != nil {
+		if err != nil && ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
@@ -144,6 +154,9 @@ func Cooperate(ctx context.Context, o CoopOptions) error {
 			a.OK = true
 		}
 		_ = enc.Encode(a)
+		if ctx.Err() != nil {
+			return nil
+		}
 		select {
 		case <-ctx.Done():
 			return nil
