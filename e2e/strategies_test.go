@@ -49,10 +49,13 @@ func TestStrategiesMatrix(t *testing.T) {
 			v := tr.Cooperation.Viewers
 			require.NotNil(t, v, tr.Cell)
 			if tr.Outcome.Kind == history.OK {
-				// The pipeline got the file: every ATTACH (READ_ONLY) during the run was refused.
-				assert.Zero(t, v.Successes, tr.Cell)
-				assert.Equal(t, v.Attempts, v.LockConflicts, "%s: %s", tr.Cell, v.FirstError)
-				assert.True(t, strings.Contains(v.FirstError, "Conflicting lock is held") || v.Attempts == 0, v.FirstError)
+				// The pipeline got the file: an ATTACH (READ_ONLY) while it held the file was
+				// refused. Only attempts at the run's edges (before its open, after its close)
+				// can have worked.
+				assert.LessOrEqual(t, v.Successes, 2*v.Processes, tr.Cell)
+				assert.Greater(t, v.LockConflicts, v.Successes, "%s: %s", tr.Cell, v.FirstError)
+				assert.Zero(t, v.OtherErrors, v.FirstError)
+				assert.Contains(t, v.FirstError, "Conflicting lock is held")
 			} else {
 				// A viewer's read lock was there first.
 				require.Equal(t, history.LockConflict, tr.Outcome.Kind, tr.Outcome.Message)
