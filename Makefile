@@ -10,11 +10,16 @@ build:
 test:
 	$(GO) test ./...
 
-# Go benchmarks of the workload: 5,000 employees × 3 years in every mode, the census generator,
-# and the 100,000 × 5 years threaded run.
+# Go benchmarks: the workload at 5,000 employees × 3 years in every mode and the census
+# generator; 100,000 × 5 years threaded and sequential, the threaded speed-up against the
+# parallelism bound, and 1,000,000 × 5 years (wall and peak memory, in its own process); the data
+# check of one trial; trend over 1,000 runs.
 bench:
 	$(GO) test ./sim -run '^$$' -bench 'BenchmarkSim|BenchmarkCensus' -benchtime 3x
-	$(GO) test ./sim -run '^$$' -bench 'BenchmarkLarge' -benchtime 1x
+	$(GO) test ./sim -run '^$$' -bench 'BenchmarkLarge|BenchmarkParallelismAchieved' -benchtime 3x
+	$(GO) test ./sim -run '^$$' -bench 'BenchmarkMillion' -benchtime 1x -timeout 30m
+	$(GO) test ./sim -run '^$$' -bench 'BenchmarkInspectSmall' -benchtime 20x
+	$(GO) test ./reports/trend -run '^$$' -bench 'TrendQuick1000Runs' -benchtime 3x
 
 lint:
 	gofmt -l . | (! grep .)

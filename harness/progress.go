@@ -6,21 +6,40 @@ import (
 	"time"
 
 	"lockbench/history"
+	"lockbench/scenarios"
 )
 
 // progress reports the run's advance on stderr: one redrawn line on a terminal, one plain line
-// per trial otherwise, nothing when w is nil.
+// per trial otherwise, nothing when w is nil. Trials name their cell by the axes that vary
+// between the run's cells; the axes every cell shares are printed once, first.
 type progress struct {
-	w     io.Writer
-	live  bool
-	total int
-	done  int
-	ran   int
-	start time.Time
+	w      io.Writer
+	live   bool
+	total  int
+	done   int
+	ran    int
+	start  time.Time
+	labels map[string]string
 }
 
-func newProgress(w io.Writer, live bool, total int) *progress {
-	return &progress{w: w, live: live, total: total, start: time.Now()}
+func newProgress(w io.Writer, live bool, total int, cells []scenarios.Cell) *progress {
+	keys := make([]string, len(cells))
+	for i, c := range cells {
+		keys[i] = c.Key
+	}
+	labels, common := scenarios.Labels(keys)
+	if w != nil && common != "" {
+		fmt.Fprintf(w, "%d trials of %d cells; every cell has %s\n", total, len(cells), common)
+	}
+	return &progress{w: w, live: live, total: total, start: time.Now(), labels: labels}
+}
+
+// label is the cell's label, or its key when it has none.
+func (p *progress) label(key string) string {
+	if l, ok := p.labels[key]; ok {
+		return l
+	}
+	return key
 }
 
 func (p *progress) skip() { p.done++ }
@@ -38,7 +57,7 @@ func (p *progress) trial(t history.Trial) {
 		kind = "warmup"
 	}
 	line := fmt.Sprintf("[%d/%d] %s %d %s: %s %.2fs  elapsed %s, ETA %s",
-		p.done, p.total, kind, t.Trial, t.Cell, t.Outcome.Kind, t.WallS, round(elapsed), round(eta))
+		p.done, p.total, kind, t.Trial, p.label(t.Cell), t.Outcome.Kind, t.WallS, round(elapsed), round(eta))
 	if p.live {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
 		return

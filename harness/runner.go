@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"lockbench/harness/competitor"
+	"lockbench/harness/outcome"
 	"lockbench/history"
 	"lockbench/scenarios"
 )
@@ -52,6 +53,9 @@ type Options struct {
 	Command  []string
 	Versions history.Versions
 	Host     history.Host
+	// Commit and CommitSource are the commit under test and where it came from; Group is the CI
+	// pipeline run (see history.Manifest). They go into the manifest of a new run.
+	Commit, CommitSource, Group string
 }
 
 // Result describes a finished (or interrupted) run.
@@ -98,7 +102,7 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 	}
 	slots := scenarios.Schedule(r.Cells, r.Scenario.Trials, r.Scenario.Warmup, r.Manifest.RootSeed)
 	r.Planned = len(slots)
-	prog := newProgress(o.Progress, o.Live, len(slots))
+	prog := newProgress(o.Progress, o.Live, len(slots), r.Cells)
 	var cost time.Duration
 	for _, sl := range slots {
 		if done[slotID(sl.Cell.Key, sl.Trial, sl.Warmup)] {
@@ -234,10 +238,15 @@ func prepare(o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	work, err := WorkloadIdentity(r.Scenario, r.Cells)
+	if err != nil {
+		return nil, err
+	}
 	r.Manifest = history.Manifest{
 		SchemaVersion: history.SchemaVersion, ID: id, CreatedAt: time.Now().UTC(), Command: o.Command,
 		RootSeed: r.Scenario.RootSeed, Shard: o.Shard, Filter: o.Filter, Scenario: eff,
 		Versions: o.Versions, Host: o.Host,
+		Commit: o.Commit, CommitSource: o.CommitSource, Group: o.Group, Workload: work,
 	}
 	if err := history.WriteFileAtomic(filepath.Join(r.Dir, history.ScenarioFile), o.ScenarioYAML); err != nil {
 		return nil, err
@@ -345,6 +354,7 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 		t.Outcome.Path = strings.ReplaceAll(t.Outcome.Path, name, "$TRIAL_DIR")
 	}
 	t.WallS, t.SQLS, t.OverheadS, t.OverheadByKnd = res.Summary.Wall, res.Summary.SQL, res.Summary.Overhead, res.Summary.ByKind
+	t.Parallelism = res.Parallelism
 	t.Fingerprint, t.Spans, t.Note, t.Cooperation = res.Fingerprint, res.Spans, res.Note, res.Cooperation
 	return t, false
 }
@@ -401,11 +411,9 @@ func startTrial(ctx context.Context, tc TrialCommand, spec TrialSpec, timeout ti
 	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &res); err != nil {
 		msg := strings.TrimSpace(lastLines(stderr.String(), 8))
 		o := &history.Outcome{Kind: history.Crash, Message: fmt.Sprintf("the trial process ended without a result (%v): %s", werr, msg)}
-		var ee *exec.ExitError
-		if errors.As(werr, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				o.Sub = ws.Signal().String()
-			}
+		// The classifier names a killing signal (SIGKILL), as everywhere else.
+		if c := outcome.Classify(werr); c.Kind == history.Crash {
+			o.Sub = c.Sub
 		}
 		return res, rss, o, false
 	}

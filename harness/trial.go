@@ -59,6 +59,7 @@ type TrialResult struct {
 	Fingerprint string             `json:"fingerprint,omitempty"`
 	Spans       []trace.Span       `json:"spans,omitempty"`
 	Events      []competitor.Event `json:"events,omitempty"`
+	Parallelism *trace.Parallelism `json:"parallelism,omitempty"`
 	Note        string             `json:"note,omitempty"`
 	// Cooperation is what cooperating competitors measured.
 	Cooperation *history.Cooperation `json:"cooperation,omitempty"`
@@ -182,6 +183,10 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		res.Spans = run.Spans
 		res.Summary = run.Summary
 		origin = run.Origin
+		if run.Parallelism.CriticalPathS > 0 {
+			p := run.Parallelism
+			res.Parallelism = &p
+		}
 	}
 	if cooperating(spec.Competitor.Kind) {
 		res.Cooperation = cooperationOf(ctx, spec, comp, origin, res.Summary.Wall, res.Spans, db, &res.Note)
@@ -202,7 +207,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		// Release our own handle before the data check so it reads what is on disk.
 		inproc.Close()
 	}
-	fp, _, err := sim.Inspect(ctx, db)
+	fp, err := sim.FingerprintFile(ctx, db)
 	if err != nil {
 		res.Outcome = outcome.Classify(err)
 		res.Note = "data check after the trial: " + err.Error()
@@ -332,7 +337,8 @@ func runExecTrial(ctx context.Context, spec TrialSpec, db string) TrialResult {
 	case ctx.Err() != nil:
 		res.Outcome = history.Outcome{Kind: history.Timeout, Message: "the command was stopped: " + ctx.Err().Error()}
 	case errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled():
-		res.Outcome = history.Outcome{Kind: history.Crash, Sub: ee.Sys().(syscall.WaitStatus).Signal().String(), Message: lastLines(out.String(), 5)}
+		// The classifier names the signal (SIGKILL), as everywhere else.
+		res.Outcome = history.Outcome{Kind: history.Crash, Sub: outcome.Classify(err).Sub, Message: lastLines(out.String(), 5)}
 	default:
 		res.Outcome = outcome.ClassifyText(out.String())
 		if res.Outcome.Kind == history.OK {

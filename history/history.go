@@ -28,8 +28,10 @@ const (
 	ScenarioFile = "scenario.yaml"
 )
 
-// SchemaVersion is the version of the history and manifest formats.
-const SchemaVersion = 1
+// SchemaVersion is the version of the history and manifest formats. Version 2 added the
+// manifest's commit under test, group and workload identity; version 1 manifests, which lack
+// them, still load (with those fields empty).
+const SchemaVersion = 2
 
 // Outcome kinds of DESIGN.md.
 const (
@@ -90,7 +92,9 @@ type Trial struct {
 	Seed          int64                  `json:"seed,omitempty"`
 	Params        map[string]string      `json:"params,omitempty"`
 	Spans         []trace.Span           `json:"spans,omitempty"`
-	Note          string                 `json:"note,omitempty"`
+	// Parallelism is the trial's parallelism bound (simulation workloads).
+	Parallelism *trace.Parallelism `json:"parallelism,omitempty"`
+	Note        string             `json:"note,omitempty"`
 	// Cooperation is what the trial's cooperating competitors measured (cooperation.go).
 	Cooperation *Cooperation `json:"cooperation,omitempty"`
 }
@@ -126,6 +130,32 @@ type Manifest struct {
 	Scenario      json.RawMessage `json:"scenario"`
 	Versions      Versions        `json:"versions"`
 	Host          Host            `json:"host"`
+	// Commit is the commit under test: the code being measured, which for an exec workload is
+	// the user's repository rather than lockbench (whose own commit is Versions.Commit). Empty
+	// when it was not known.
+	Commit string `json:"commit,omitempty"`
+	// CommitSource says where Commit came from: "--commit", a CI variable such as
+	// "GITHUB_SHA", or "git" (the HEAD of the working directory).
+	CommitSource string `json:"commit_source,omitempty"`
+	// Group names the CI pipeline (or other batch) the run belongs to, such as
+	// "github:12345678"; the shards of one group merge into one point of a trend.
+	Group string `json:"group,omitempty"`
+	// Workload is the identity of the work the run measured; nil in version 1 manifests.
+	Workload *WorkloadIdentity `json:"workload,omitempty"`
+}
+
+// WorkloadIdentity records what defines a run's work, so that timings are compared only
+// between runs that did the same work: a changed SQL model or exec command starts a new series
+// rather than showing up as a regression.
+type WorkloadIdentity struct {
+	// Kind is the workload kind ("sim" or "exec").
+	Kind string `json:"kind"`
+	// Digest identifies the workload's definition: for sim, the digest of the embedded SQL
+	// models and seed CSVs; for exec, the digest of the command template.
+	Digest string `json:"digest"`
+	// Cells maps every cell key of the run to the digest of the workload digest and the cell's
+	// expanded parameters (values, data seed, competitor).
+	Cells map[string]string `json:"cells"`
 }
 
 // WriteFileAtomic writes data to path through a temporary file in the same directory, synced and

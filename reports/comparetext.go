@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -20,7 +21,9 @@ func runIDs(runs []RunInfo) string {
 	return strings.Join(ids, ", ")
 }
 
-// changeCell formats one side of a cell change: "−12.3% [−15.0%, −9.1%] improved".
+// changeCell formats one side of a cell change: "−12.3% [−15.0%, −9.1%] improved", "~ +1.2%
+// [−3.0%, +5.1%]", "? +8.0% [−20%, +40%]" (too few trials), or under the absolute rule
+// "+52.0ms [+40.0ms, +61.0ms] regressed".
 func changeCell(d *Delta, class string) string {
 	switch class {
 	case ChangeOnlyBase:
@@ -31,12 +34,20 @@ func changeCell(d *Delta, class string) string {
 	if d == nil {
 		return "-"
 	}
-	if d.Ratio == 0 {
+	var s string
+	switch {
+	case d.absolute():
+		s = fmt.Sprintf("%s [%s, %s]", signedSecs(d.Diff), signedSecs(d.DiffCI.Lo), signedSecs(d.DiffCI.Hi))
+	case d.Ratio == 0:
 		return "? " + d.Note
+	default:
+		s = fmt.Sprintf("%s %s", signedPct(d.Change), ciText(d.ChangeCI))
 	}
-	s := fmt.Sprintf("%s %s", signedPct(d.Change), ciText(d.ChangeCI))
-	if class == ChangeNone {
+	switch class {
+	case ChangeNone:
 		return "~ " + s
+	case ChangeUnknown:
+		return "? " + s
 	}
 	return s + " " + class
 }
@@ -61,12 +72,15 @@ func deltaP(d *Delta) string {
 func WriteCompareText(w io.Writer, c *Comparison) error {
 	ew := &errWriter{w: w}
 	ew.printf("lockbench compare: base %s vs new %s\n", runIDs(c.Base), runIDs(c.New))
-	ew.printf("change = median(new)/median(base) − 1 with %.0f%% bootstrap CI; regressed/improved only when p (Holm) < %.2f and the whole CI is beyond ±%s\n\n",
-		100*c.Settings.Confidence, c.Settings.Alpha, pct(c.Threshold))
+	if c.Constant != "" {
+		ew.printf("every cell: %s\n", c.Constant)
+	}
+	ew.printf("change = median(new)/median(base) − 1 with %.0f%% bootstrap CI; regressed/improved only when p (Holm) < %.2f and the whole CI is beyond ±%s (±%s where the baseline median is 0); ? = too few ok trials to tell\n\n",
+		100*c.Settings.Confidence, c.Settings.Alpha, pct(c.Threshold), secs(c.AbsThreshold))
 	t := newTable(ew, "lrlrrlr")
 	t.Header("cell", "wall", "wall change", "", "overhead", "overhead change", "")
 	for _, cc := range c.Cells {
-		if err := t.Append([]string{cc.Cell, medians(cc.Wall), changeCell(cc.Wall, cc.WallClass), deltaP(cc.Wall),
+		if err := t.Append([]string{cmp.Or(cc.Label, cc.Cell), medians(cc.Wall), changeCell(cc.Wall, cc.WallClass), deltaP(cc.Wall),
 			medians(cc.Overhead), changeCell(cc.Overhead, cc.OverheadClass), deltaP(cc.Overhead)}); err != nil {
 			return fmt.Errorf("text comparison: %w", err)
 		}
@@ -77,7 +91,7 @@ func WriteCompareText(w io.Writer, c *Comparison) error {
 	if err := t.Render(); err != nil {
 		return fmt.Errorf("text comparison: %w", err)
 	}
-	ew.printf("\nverdict: %s (exit %d)\n", verdictWord(c.Verdict), c.Verdict.ExitCode())
+	ew.printf("\nverdict: %s (exit %d): %s\n", verdictWord(c.Verdict), c.Verdict.ExitCode(), c.Reason)
 	if ew.err != nil {
 		return fmt.Errorf("text comparison: %w", ew.err)
 	}
@@ -88,11 +102,16 @@ func WriteCompareText(w io.Writer, c *Comparison) error {
 func WriteCompareMarkdown(w io.Writer, c *Comparison) error {
 	ew := &errWriter{w: w}
 	ew.printf("## lockbench compare: %s\n\n", verdictBadge(c.Verdict))
-	ew.printf("Base %s vs new %s. Change = median(new)/median(base) − 1 with its %.0f%% bootstrap CI; a cell regressed or improved only when the Holm-adjusted Mann–Whitney p < %.2f and the whole CI lies beyond ±%s.\n\n",
-		mdEscape(runIDs(c.Base)), mdEscape(runIDs(c.New)), 100*c.Settings.Confidence, c.Settings.Alpha, pct(c.Threshold))
+	ew.printf("%s\n\n", mdEscape(c.Reason))
+	ew.printf("Base %s vs new %s. Change = median(new)/median(base) − 1 with its %.0f%% bootstrap CI; a cell regressed or improved only when the Holm-adjusted Mann–Whitney p < %.2f and the whole CI lies beyond ±%s (±%s where the baseline median is 0); ? marks too few ok trials to tell.",
+		mdEscape(runIDs(c.Base)), mdEscape(runIDs(c.New)), 100*c.Settings.Confidence, c.Settings.Alpha, pct(c.Threshold), secs(c.AbsThreshold))
+	if c.Constant != "" {
+		ew.printf(" Every cell: `%s`.", c.Constant)
+	}
+	ew.printf("\n\n")
 	mdHeader(ew, "lrlrrlr", "cell", "wall", "wall change", "", "overhead", "overhead change", "")
 	for _, cc := range c.Cells {
-		mdRow(ew, cc.Cell, medians(cc.Wall), changeCell(cc.Wall, cc.WallClass), deltaP(cc.Wall),
+		mdRow(ew, cmp.Or(cc.Label, cc.Cell), medians(cc.Wall), changeCell(cc.Wall, cc.WallClass), deltaP(cc.Wall),
 			medians(cc.Overhead), changeCell(cc.Overhead, cc.OverheadClass), deltaP(cc.Overhead))
 	}
 	mdRow(ew, "geomean", "", ratioChange(c.GeomeanWall), "", "", ratioChange(c.GeomeanOverhead), "")

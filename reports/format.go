@@ -38,23 +38,19 @@ func sig3(v float64) string {
 	}
 }
 
+// signedSecs formats a duration in seconds with its sign: "+52.0ms", "-1.20s".
+func signedSecs(v float64) string {
+	if v > 0 {
+		return "+" + secs(v)
+	}
+	return secs(v)
+}
+
 // pct formats a fraction as a percentage with one decimal.
 func pct(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
 
 // signedPct formats a fraction as a signed percentage with one decimal.
 func signedPct(v float64) string { return fmt.Sprintf("%+.1f%%", 100*v) }
-
-// medianCell formats a median with its interval as benchstat does: "1.23s ± 4%".
-func medianCell(s *Summary) string {
-	if s == nil {
-		return "-"
-	}
-	if s.MedianCI == nil || s.Median == 0 {
-		return secs(s.Median) + " ± ∞"
-	}
-	rel := math.Max(s.MedianCI.Hi/s.Median-1, 1-s.MedianCI.Lo/s.Median)
-	return fmt.Sprintf("%s ± %.0f%%", secs(s.Median), 100*rel)
-}
 
 // pText formats a p-value with its sample sizes: "p=0.002 n=12+12".
 func pText(p *float64, n1, n2 int) string {
@@ -83,20 +79,6 @@ func outcomesText(oc []OutcomeCount) string {
 	parts := make([]string, len(oc))
 	for i, o := range oc {
 		parts[i] = fmt.Sprintf("%s %d", o.Kind, o.Count)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// byKindText formats the median overhead per kind as "spawn 1.2s, open 300ms".
-func byKindText(ks []KindMedian) string {
-	var parts []string
-	for _, k := range ks {
-		if k.Median > 0 {
-			parts = append(parts, k.Kind+" "+secs(k.Median))
-		}
-	}
-	if len(parts) == 0 {
-		return "-"
 	}
 	return strings.Join(parts, ", ")
 }

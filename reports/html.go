@@ -4,28 +4,54 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"regexp"
+	"strconv"
 )
 
 type htmlCell struct {
 	*Cell
-	WallText, OverheadText, SQLText, CV, OutcomesText, ByKind, Refs string
-	Timeline                                                        template.HTML
+	WallText, OverheadText, SQLText, CV, OutcomesText, Refs string
+	Timeline                                                template.HTML
+}
+
+type htmlExpectation struct {
+	expLine
+	Label, OutcomesText string
+}
+
+// htmlMessage is one message of the met expectations, folded across them.
+type htmlMessage struct {
+	Text, Where string
+	Count       int
+}
+
+type htmlWarning struct {
+	N              int
+	Where, Message string
 }
 
 type htmlPage struct {
 	R                 *Report
 	Badge             string
+	Headline          string
+	TargetsFigure     template.HTML
+	Trials            int
 	Cells             []htmlCell
-	Warnings          []Warning
+	Open, Met         []htmlExpectation
+	MetMessages       []htmlMessage
+	Warnings          []htmlWarning
 	WallBox, OverBox  template.HTML
 	Stacked           template.HTML
+	StackLegend       []legendEntry
 	TargetEvidence    []string
-	Labels            map[string]string
 	ConfidencePercent float64
 	Legend            []legendEntry
 	HasVersus         bool
 	VersusRows        [][]string
 	VersusGeo         []string
+	OpenTimelines     bool
+	KindHeader        []string
+	KindRows          [][]string
 	Strategies        template.HTML
 }
 
@@ -33,72 +59,136 @@ var htmlTmpl = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>lockbench report: {{.R.Verdict}}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:70em;color:#222;padding:0 1em}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}
-th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.unknown{color:#9a6700;font-weight:bold}
-.evidence{font-size:.85em;color:#555}
-figure{margin:1em 0}svg{max-width:100%;height:auto}
-code{font-size:.9em}
-.sw{display:inline-block;width:1em;height:1em;margin:0 .3em 0 .8em;vertical-align:middle}
+:root{--pass:#1a7f37;--fail:#cf222e;--unknown:#9a6700;--line:#d0d7de;--muted:#57606a}
+body{font-family:Inter,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Liberation Sans","DejaVu Sans",sans-serif;font-size:16px;line-height:1.5;
+ margin:0 auto;max-width:72rem;color:#1f2328;padding:1rem 1.25rem 3rem}
+h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.2rem;margin:2rem 0 .5rem;padding-bottom:.25rem;border-bottom:1px solid var(--line)}
+h3{font-size:1rem;margin:1.25rem 0 .25rem}
+.muted,.meta{color:var(--muted)}.meta{font-size:.9rem;margin:.25rem 0}
+.headline{border:1px solid var(--line);border-left:.5rem solid var(--unknown);border-radius:.5rem;padding:1rem 1.25rem;margin:1rem 0}
+.headline.v-pass{border-left-color:var(--pass)}.headline.v-fail{border-left-color:var(--fail)}
+.headline .verdict{font-size:2rem;font-weight:800;letter-spacing:.02em;line-height:1.2}
+.headline .key{font-size:1.1rem;margin:.25rem 0 .75rem}
+.tfig{max-width:48rem}.trow{margin:.5rem 0 .75rem}.tname{font-size:.95rem}
+.track{position:relative;height:4.6rem;margin:0 1.25rem}
+.track::after{content:"";position:absolute;left:0;right:0;bottom:1.35rem;border-top:1px solid #8c959f}
+.ci{position:absolute;bottom:1.55rem;height:.9rem;border:1px solid;border-radius:.25rem;opacity:.45}
+.dot{position:absolute;bottom:1.65rem;width:.7rem;height:.7rem;border-radius:50%;transform:translateX(-50%);z-index:1}
+.est{position:absolute;bottom:2.5rem;font-weight:700;white-space:nowrap}
+.est.r{transform:translateX(.2rem)}.est.l{transform:translateX(calc(-100% - .2rem))}
+.tline{position:absolute;top:0;bottom:1.1rem;border-left:2px dashed #1f2328}
+.tline span{position:absolute;top:-.1rem;font-size:.8rem;white-space:nowrap}
+.tline span.l{right:.3rem}.tline span.r{left:.3rem}
+.tick{position:absolute;bottom:0;transform:translateX(-50%);font-size:.75rem;color:var(--muted)}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
+th,td{border-bottom:1px solid var(--line);padding:.35rem .6rem;text-align:left;vertical-align:top}
+th{background:#f6f8fa;font-weight:600;white-space:nowrap}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.nw{white-space:nowrap}
+.badge{display:inline-block;min-width:4.6rem;font-weight:700;text-transform:uppercase;font-size:.8rem;letter-spacing:.03em}
+.pass{color:var(--pass)}.fail{color:var(--fail)}.unknown{color:var(--unknown)}
+.item{padding:.5rem 0;border-bottom:1px solid var(--line)}
+.item .what{font-weight:600}.item .why{margin-left:4.9rem}
+.evidence{font-size:.85rem;color:var(--muted);overflow-wrap:anywhere}
+.msg{font-size:.85rem;overflow-wrap:anywhere;margin:.15rem 0}
+figure{margin:.5rem 0 1.5rem}svg{max-width:100%;height:auto;display:block}
+code{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
+.legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:.25rem 0;font-size:.85rem}
+.sw{display:inline-block;width:.9rem;height:.9rem;margin-right:.3rem;vertical-align:-.1rem;border-radius:2px}
+details{margin:.5rem 0}details summary{cursor:pointer;font-weight:600}
+ol.warnings li{margin:.2rem 0}
+@media (max-width:40rem){body{padding:.75rem}.item .why{margin-left:0}.headline{padding:.75rem}.headline .verdict{font-size:1.6rem}
+ td.nw:first-child{white-space:normal;min-width:9rem;position:sticky;left:0;background:#fff}
+ figure{overflow-x:auto}figure svg{max-width:none;width:34rem}}
 </style>
 </head>
 <body>
-<h1>lockbench report: <span class="{{.R.Verdict}}">{{.Badge}}</span></h1>
-<ul>
+<h1>lockbench report</h1>
+<section class="headline v-{{.R.Verdict}}">
+<div class="verdict {{.R.Verdict}}">{{.Badge}}</div>
+<div class="key">{{.Headline}}</div>
+{{.TargetsFigure}}
+<p class="meta">{{len .R.Runs}} run(s), {{.Trials}} trial(s), {{len .R.Cells}} cell(s).{{if .R.Constant}} Every cell: <code>{{.R.Constant}}</code>.{{end}}</p>
+</section>
+<details><summary>Runs</summary><ul>
 {{range .R.Runs}}<li><code>{{.ID}}</code>{{if .Shard}} shard {{.Shard}}{{end}}: {{.Trials}} trials, seed {{.RootSeed}}; {{.Host.CPU}} ({{.Host.Cores}} cores), {{.Host.OS}} {{.Host.Kernel}}; lockbench {{.Versions.Lockbench}} {{.Versions.Commit}}, {{.Versions.Go}}, DuckDB {{.Versions.DuckDB}}, driver {{.Versions.Driver}}</li>
-{{end}}</ul>
+{{end}}</ul></details>
 {{if .R.Targets}}<h2>Targets</h2>
-<table><tr><th>verdict</th><th>target</th><th>evidence</th></tr>
-{{range $i, $t := .R.Targets}}<tr><td class="{{$t.Verdict}}">{{$t.Verdict}}</td><td>{{$t.Name}}</td><td>{{index $.TargetEvidence $i}}<div class="evidence">{{$t.Reason}}</div></td></tr>
-{{end}}</table>{{end}}
+{{range $i, $t := .R.Targets}}<div class="item"><span class="badge {{$t.Verdict}}">{{$t.Verdict}}</span> <span class="what">{{$t.Name}}</span>
+<div class="why">{{$t.Reason}}<div class="evidence">{{index $.TargetEvidence $i}}</div></div></div>
+{{end}}{{end}}
 {{if .R.Expectations}}<h2>Expectations</h2>
-<table><tr><th>verdict</th><th>expectation</th><th>reason</th></tr>
-{{range .R.Expectations}}<tr><td class="{{.Verdict}}">{{.Verdict}}</td><td>{{.Name}}</td><td>{{.Reason}}{{range .Mismatches}}<div class="evidence">{{.}}</div>{{end}}{{range .Messages}}<div class="evidence">message: <code>{{.}}</code></div>{{end}}</td></tr>
-{{end}}</table>{{end}}
+{{range .Open}}<div class="item"><span class="badge {{.Verdict}}">{{.Verdict}}</span> <span class="what">{{.Label}}</span>
+<div class="why">{{.Reason}} ({{.OutcomesText}}){{if .Cells}}<details><summary>the cells</summary>{{range .Cells}}<div class="evidence">{{.}}</div>{{end}}</details>{{end}}{{range .Details}}<div class="evidence">{{.}}</div>{{end}}{{range .Messages}}<div class="msg">message: <code>{{.}}</code></div>{{end}}</div></div>
+{{end}}{{if .Met}}<details{{if not .Open}} open{{end}}><summary>{{len .Met}} expectation(s) met</summary>
+{{range .Met}}<div class="item"><span class="badge pass">pass</span> {{.Label}} <span class="muted">({{.OutcomesText}})</span></div>
+{{end}}{{if .MetMessages}}<p class="meta">The messages of these trials, each once:</p>
+{{range .MetMessages}}<div class="msg"><code>{{.Text}}</code> <span class="muted">×{{.Count}} in {{.Where}}</span></div>
+{{end}}{{end}}</details>{{end}}{{end}}
 <h2>Cells</h2>
-<p>Median ± the relative half-width of its {{printf "%.0f" .ConfidencePercent}}% order-statistic interval, over ok trials (warmups excluded).</p>
-<table><tr><th>cell</th><th>ok/n</th><th>wall</th><th>overhead</th><th>sql</th><th>wall cv</th><th>outcomes</th><th>overhead by kind (median)</th><th>notes</th></tr>
-{{range .Cells}}<tr><td><code>{{.Key}}</code></td><td class="n">{{.OK}}/{{.Trials}}</td><td class="n">{{.WallText}}</td><td class="n">{{.OverheadText}}</td><td class="n">{{.SQLText}}</td><td class="n">{{.CV}}</td><td>{{.OutcomesText}}</td><td>{{.ByKind}}</td><td>{{.Refs}}</td></tr>
-{{end}}</table>
+<p class="meta">Median ± the relative half-width of its {{printf "%.0f" .ConfidencePercent}}% order-statistic interval, over ok trials (warmups excluded). A median without ± has too few trials for an interval: see its note.</p>
+<div class="scroll"><table><tr><th>cell</th><th>ok/n</th><th>wall</th><th>overhead</th><th>sql</th><th>wall cv</th><th>outcomes</th><th>notes</th></tr>
+{{range .Cells}}<tr><td class="nw">{{.Label}}</td><td class="n">{{.OK}}/{{.Trials}}</td><td class="n">{{.WallText}}</td><td class="n">{{.OverheadText}}</td><td class="n">{{.SQLText}}</td><td class="n">{{.CV}}</td><td class="nw">{{.OutcomesText}}</td><td class="nw">{{.Refs}}</td></tr>
+{{end}}</table></div>
+{{if .KindHeader}}<h3>Median overhead by span kind</h3>
+<div class="scroll"><table><tr>{{range $i, $h := .KindHeader}}<th>{{$h}}</th>{{end}}</tr>
+{{range .KindRows}}<tr>{{range $i, $v := .}}{{if eq $i 0}}<td class="nw">{{$v}}</td>{{else}}<td class="n">{{$v}}</td>{{end}}{{end}}</tr>
+{{end}}</table></div>{{end}}
 {{if .HasVersus}}<h2>vs {{.R.Versus.Axis}}={{.R.Versus.Base}}</h2>
-<table><tr><th>cell</th><th>wall</th><th></th><th>overhead</th><th></th></tr>
-{{range .VersusRows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
-{{end}}<tr>{{range .VersusGeo}}<td>{{.}}</td>{{end}}</tr></table>{{end}}
-<h2>Distributions</h2>
+<div class="scroll"><table><tr><th>cell</th><th>wall</th><th></th><th>overhead</th><th></th></tr>
+{{range .VersusRows}}<tr>{{range $i, $v := .}}{{if eq $i 0}}<td class="nw">{{$v}}</td>{{else}}<td class="n">{{$v}}</td>{{end}}{{end}}</tr>
+{{end}}<tr>{{range .VersusGeo}}<td class="n">{{.}}</td>{{end}}</tr></table></div>{{end}}
+{{if .WallBox}}<h2>Distributions</h2>
 <figure>{{.WallBox}}</figure>
-<figure>{{.OverBox}}</figure>
+<figure>{{.OverBox}}</figure>{{end}}
 {{if .Stacked}}<h2>Overhead by span kind</h2>
+<div class="legend">{{range .StackLegend}}<span><span class="sw" style="background:{{.CSS}}"></span>{{.Kind}}</span>{{end}}</div>
 <figure>{{.Stacked}}</figure>{{end}}
 <h2>Timelines</h2>
-<p>One trial per cell (the ok trial closest to the median wall time): spans per worker, competitor lifetimes shaded, spans that ended in an error outlined in red with a cross at their end.</p>
-<p>{{range .Legend}}<span class="sw" style="background:{{.CSS}}"></span>{{.Kind}} {{end}}</p>
-{{range .Cells}}{{if .Timeline}}<h3><code>{{.Key}}</code></h3>
+<p class="meta">One trial per cell (the ok trial closest to the median wall time): spans per worker, competitor lifetimes shaded, spans that ended in an error outlined in red with a cross at their end.</p>
+<div class="legend">{{range .Legend}}<span><span class="sw" style="background:{{.CSS}}"></span>{{.Kind}}</span>{{end}}</div>
+<details{{if .OpenTimelines}} open{{end}}><summary>{{len .Cells}} timeline(s)</summary>
+{{range .Cells}}{{if .Timeline}}<h3>{{.Label}}</h3>
 <figure>{{.Timeline}}</figure>
-{{end}}{{end}}
+{{end}}{{end}}</details>
 {{.Strategies}}{{if .Warnings}}<h2>Warnings</h2>
-<ol>{{range .Warnings}}<li>{{if .Cell}}<code>{{index $.Labels .Cell}}</code>: {{end}}{{.Message}}</li>{{end}}</ol>{{end}}
+<ol class="warnings">{{range .Warnings}}<li value="{{.N}}">{{if .Where}}<b>{{.Where}}</b>: {{end}}{{.Message}}</li>{{end}}</ol>{{end}}
 </body>
 </html>
 `))
 
-// WriteHTML writes a self-contained HTML report (no external resources) with inline SVG plots
-// drawn with gonum/plot: box plots of wall and overhead per cell, a stacked bar of overhead by
-// span kind per cell, and a timeline of one trial per cell.
+// WriteHTML writes a self-contained HTML report (no external resources) that reads well on a
+// desktop and on a phone: a headline with the verdict and the key figure (each target's
+// reduction and interval drawn against its target line), then targets, expectations (repeated
+// mismatches folded with a count), the cell table labelled by the axes that vary, inline SVG
+// plots drawn with gonum/plot (box plots of wall and overhead, overhead by span kind, one
+// timeline per cell) with their legends beside them, and the warnings, each text once with the
+// cells it concerns.
 func WriteHTML(w io.Writer, r *Report) error {
 	fn := newFootnotes(r)
-	pg := htmlPage{R: r, Badge: verdictWord(r.Verdict), Warnings: fn.all, Labels: map[string]string{},
-		ConfidencePercent: 100 * r.Settings.Confidence, Legend: legendKinds()}
+	pg := htmlPage{R: r, Badge: verdictWord(r.Verdict), Headline: headlineText(r), TargetsFigure: targetsFigure(r.Targets),
+		ConfidencePercent: 100 * r.Settings.Confidence, Legend: legendKinds(), OpenTimelines: len(r.Cells) <= 6}
+	for _, run := range r.Runs {
+		pg.Trials += run.Trials
+	}
 	for _, t := range r.Targets {
 		pg.TargetEvidence = append(pg.TargetEvidence, t.Evidence())
 	}
+	pg.Open, pg.Met, pg.MetMessages = htmlExpectations(r)
+	for i, f := range fn.all {
+		where := fn.where(r, i+1)
+		if len(where) > 2 {
+			where = where[:len(where)-2] // without ": "
+		}
+		pg.Warnings = append(pg.Warnings, htmlWarning{N: i + 1, Where: where, Message: f.message})
+	}
 	for _, c := range r.Cells {
-		pg.Labels[c.Key] = c.Label
-		hc := htmlCell{Cell: c, WallText: medianCell(c.Wall), OverheadText: medianCell(c.Overhead), SQLText: medianCell(c.SQL),
-			CV: "-", OutcomesText: outcomesText(c.Outcomes), ByKind: byKindText(c.OverheadByKind), Refs: fn.refs(c.Key)}
+		hc := htmlCell{Cell: c, CV: "-", OutcomesText: outcomesText(c.Outcomes)}
+		hc.WallText, hc.OverheadText, hc.SQLText, hc.Refs = cellValues(c, fn)
 		if c.Wall != nil {
 			hc.CV = pct(c.Wall.CV)
 		}
@@ -111,6 +201,14 @@ func WriteHTML(w io.Writer, r *Report) error {
 		}
 		pg.Cells = append(pg.Cells, hc)
 	}
+	if kinds := kindColumns(r.Cells); len(kinds) > 0 {
+		pg.KindHeader = append(append([]string{"cell"}, kinds...), "overhead")
+		for _, c := range r.Cells {
+			if c.Overhead != nil {
+				pg.KindRows = append(pg.KindRows, kindRow(c, kinds))
+			}
+		}
+	}
 	if v := r.Versus; v != nil && len(v.Rows) > 0 {
 		pg.HasVersus = true
 		for _, row := range v.Rows {
@@ -120,7 +218,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 		}
 		pg.VersusGeo = []string{"geomean", ratioChange(v.GeomeanWall), "", ratioChange(v.GeomeanOverhead), ""}
 	}
-	if len(r.Cells) > 0 {
+	if hasTimings(r.Cells) {
 		for _, m := range []struct {
 			metric string
 			dst    *template.HTML
@@ -131,12 +229,16 @@ func WriteHTML(w io.Writer, r *Report) error {
 			}
 			*m.dst = template.HTML(svg)
 		}
-		if len(kindColumns(r.Cells)) > 0 {
+		if kinds := kindColumns(r.Cells); len(kinds) > 0 {
 			svg, err := stackedKindsSVG(r.Cells)
 			if err != nil {
 				return fmt.Errorf("html report: %w", err)
 			}
 			pg.Stacked = template.HTML(svg)
+			for _, k := range kinds {
+				c := kindColor(k)
+				pg.StackLegend = append(pg.StackLegend, legendEntry{Kind: k, CSS: fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)})
+			}
 		}
 	}
 	var err error
@@ -147,4 +249,66 @@ func WriteHTML(w io.Writer, r *Report) error {
 		return fmt.Errorf("html report: %w", err)
 	}
 	return nil
+}
+
+// hasTimings reports whether any cell has ok trials to plot.
+func hasTimings(cells []*Cell) bool {
+	for _, c := range cells {
+		if len(c.samples[MetricWall]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// htmlExpectations splits the expectations into those to show open (not met, or explicit) and
+// the met implicit ones, listed briefly, whose messages are folded across all of them: each
+// message once, with its count and the cells it came from.
+func htmlExpectations(r *Report) (open, met []htmlExpectation, msgs []htmlMessage) {
+	index := map[string]int{}
+	var openOnes []ExpectationResult
+	for _, e := range r.Expectations {
+		if e.Verdict != Pass || !e.Implicit {
+			openOnes = append(openOnes, e)
+			continue
+		}
+		he := htmlExpectation{expLine: expLine{ExpectationResult: e, Name: expName(r, e)}, Label: expName(r, e), OutcomesText: outcomesText(e.Outcomes)}
+		met = append(met, he)
+		where := he.Label
+		if e.cell != "" {
+			where = labelOf(r, e.cell)
+		}
+		for _, m := range e.Messages {
+			text, n := splitCount(m)
+			i, ok := index[text]
+			if !ok {
+				msgs = append(msgs, htmlMessage{Text: text})
+				i = len(msgs) - 1
+				index[text] = i
+			}
+			msgs[i].Count += n
+			if msgs[i].Where == "" {
+				msgs[i].Where = where
+			} else {
+				msgs[i].Where += "; " + where
+			}
+		}
+	}
+	for _, l := range expLines(r, openOnes) {
+		open = append(open, htmlExpectation{expLine: l, Label: l.Name, OutcomesText: outcomesText(l.Outcomes)})
+	}
+	return open, met, msgs
+}
+
+// reCount is the count messageFolder appends: " (×6)" or " (×6; PIDs 1, 2, …)".
+var reCount = regexp.MustCompile(` \(×(\d+)(?:; PIDs [^)]*)?\)$`)
+
+// splitCount splits a folded message into its text and count.
+func splitCount(m string) (string, int) {
+	loc := reCount.FindStringSubmatchIndex(m)
+	if loc == nil {
+		return m, 1
+	}
+	n, _ := strconv.Atoi(m[loc[2]:loc[3]])
+	return m[:loc[0]], n
 }

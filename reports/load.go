@@ -3,8 +3,12 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
+	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -37,9 +41,146 @@ func Load(dirs ...string) ([]Run, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", dir, err)
 		}
+		if err := checkTimings(filepath.Join(dir, history.HistoryFile)); err != nil {
+			return nil, err
+		}
 		runs = append(runs, Run{Dir: dir, Manifest: m, Trials: ts})
 	}
 	return runs, nil
+}
+
+// MaxSeconds bounds every timing a history may hold (a year): a larger figure is a corrupt
+// line, not a measurement, and would overflow the statistics.
+const MaxSeconds = 365 * 24 * 3600
+
+// ErrCorrupt is matched (errors.Is) by every error about a history line that cannot be a
+// trial's record: an ok trial without its timings, or a timing that is negative, not finite or
+// absurdly large. Such an error is bad input, not a harness failure.
+var ErrCorrupt = errors.New("corrupt history")
+
+// CorruptError is a history line that cannot be a trial's record.
+type CorruptError struct {
+	// File and Line locate the line (Line 0 when the trial was not read from a file).
+	File string
+	Line int
+	// Trial names the trial (cell #n) when the line could be decoded.
+	Trial string
+	// Msg says what is wrong.
+	Msg string
+}
+
+// Error returns "file:line: corrupt trial cell #n: msg; repair or delete the line".
+func (e *CorruptError) Error() string {
+	where := e.File
+	if e.Line > 0 {
+		where = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	what := "corrupt trial"
+	if e.Trial != "" {
+		what += " " + e.Trial
+	}
+	return fmt.Sprintf("%s: %s: %s; repair or delete the line", where, what, e.Msg)
+}
+
+// Is makes a CorruptError match ErrCorrupt.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+
+// timingLine is the part of a history line whose presence and range checkTimings verifies;
+// pointers tell a missing or null field from a zero.
+type timingLine struct {
+	Cell    string `json:"cell"`
+	Trial   int    `json:"trial"`
+	Outcome struct {
+		Kind string `json:"kind"`
+	} `json:"outcome"`
+	WallS     *float64            `json:"wall_s"`
+	SQLS      *float64            `json:"sql_s"`
+	OverheadS *float64            `json:"overhead_s"`
+	ByKind    map[string]*float64 `json:"overhead_by_kind"`
+}
+
+// checkTimings reads a history file again and refuses its first line that is an ok trial
+// without wall_s, sql_s or overhead_s (missing or null: it would enter the statistics as 0 s),
+// or that holds a timing outside what a trial can measure (see checkTiming). Lines are counted
+// as history.DecodeTrials counts them; a torn last line is ignored as it is there.
+func checkTimings(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read history: %w", err)
+	}
+	for i, line := range bytes.SplitAfter(b, []byte("\n")) {
+		if !bytes.HasSuffix(line, []byte("\n")) {
+			break // a torn last line
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		var tl timingLine
+		if err := json.Unmarshal(line, &tl); err != nil {
+			return &CorruptError{File: path, Line: i + 1, Msg: err.Error()}
+		}
+		corrupt := func(format string, args ...any) error {
+			return &CorruptError{File: path, Line: i + 1, Trial: fmt.Sprintf("%s #%d", tl.Cell, tl.Trial), Msg: fmt.Sprintf(format, args...)}
+		}
+		fields := []struct {
+			name string
+			v    *float64
+		}{{"wall_s", tl.WallS}, {"sql_s", tl.SQLS}, {"overhead_s", tl.OverheadS}}
+		for _, f := range fields {
+			if f.v == nil {
+				if tl.Outcome.Kind == history.OK {
+					return corrupt("an ok trial without %s (missing or null), which the timing statistics need", f.name)
+				}
+				continue
+			}
+			if msg := checkTiming(f.name, *f.v); msg != "" {
+				return corrupt("%s", msg)
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(tl.ByKind)) {
+			if v := tl.ByKind[k]; v != nil {
+				if msg := checkTiming("overhead_by_kind."+k, *v); msg != "" {
+					return corrupt("%s", msg)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkTiming returns what is wrong with a timing field's value, or "". Wall and sql times
+// are from 0 to MaxSeconds; overhead (wall − sql) and its parts may be slightly negative from
+// rounding, so only their size is bounded.
+func checkTiming(field string, v float64) string {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return fmt.Sprintf("%s is %v, not a number of seconds", field, v)
+	case (field == "wall_s" || field == "sql_s") && v < 0:
+		return fmt.Sprintf("%s %g is negative", field, v)
+	case math.Abs(v) > MaxSeconds:
+		return fmt.Sprintf("%s %g is more than a year (%d s)", field, v, MaxSeconds)
+	}
+	return ""
+}
+
+// checkTrial applies checkTiming to a trial given in memory (Build's input), so that no
+// statistic is computed from values no trial can measure.
+func checkTrial(run string, t history.Trial) error {
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"wall_s", t.WallS}, {"sql_s", t.SQLS}, {"overhead_s", t.OverheadS}} {
+		if msg := checkTiming(f.name, f.v); msg != "" {
+			return &CorruptError{File: run, Trial: fmt.Sprintf("%s #%d", t.Cell, t.Trial), Msg: msg}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(t.OverheadByKnd)) {
+		if msg := checkTiming("overhead_by_kind."+string(k), t.OverheadByKnd[k]); msg != "" {
+			return &CorruptError{File: run, Trial: fmt.Sprintf("%s #%d", t.Cell, t.Trial), Msg: msg}
+		}
+	}
+	return nil
 }
 
 // Selector picks cells by their parameters: a cell matches when, for every axis of the

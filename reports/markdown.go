@@ -63,6 +63,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		ew.printf(" `%s`: %s, %d cores; lockbench %s, DuckDB %s.", id, mdEscape(run.Host.CPU), run.Host.Cores,
 			mdEscape(run.Versions.Lockbench), mdEscape(run.Versions.DuckDB))
 	}
+	if r.Constant != "" {
+		ew.printf(" Every cell: `%s`.", r.Constant)
+	}
 	ew.printf("\n")
 	if len(r.Targets) > 0 {
 		ew.printf("\n### Targets\n\n")
@@ -85,14 +88,18 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if len(r.Expectations) > 0 {
 		ew.printf("\n### Expectations\n\n")
 		mdHeader(ew, "llll", "verdict", "expectation", "outcomes", "reason")
-		for _, e := range r.Expectations {
-			mdRow(ew, verdictBadge(e.Verdict), e.Name, outcomesText(e.Outcomes), e.Reason)
+		for _, e := range expLines(r, r.Expectations) {
+			name := e.Name
+			if e.Cells != nil {
+				name += ": " + cellList(e.Cells)
+			}
+			mdRow(ew, verdictBadge(e.Verdict), name, outcomesText(e.Outcomes), e.Reason)
 		}
 		var mism []string
 		for _, e := range r.Expectations {
-			mism = append(mism, e.Mismatches...)
+			mism = append(mism, foldedMismatches(r, e)...)
 			for _, m := range e.Messages {
-				mism = append(mism, e.Name+": message: "+m)
+				mism = append(mism, expName(r, e)+": message: "+m)
 			}
 		}
 		if len(mism) > 0 {
@@ -105,15 +112,10 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	}
 	if len(r.Cells) > 0 {
 		ew.printf("\n### Cells\n\n")
-		ew.printf("Median ± the relative half-width of its %.0f%% order-statistic interval; ok trials only, warmups excluded.\n\n", 100*r.Settings.Confidence)
+		ew.printf("Median ± the relative half-width of its %.0f%% order-statistic interval; ok trials only, warmups excluded. A median without ± has too few trials for an interval: see its note.\n\n", 100*r.Settings.Confidence)
 		mdHeader(ew, "lrrrrrll", "cell", "ok/n", "wall", "overhead", "sql", "wall cv", "outcomes", "notes")
 		for _, c := range r.Cells {
-			cv := "-"
-			if c.Wall != nil {
-				cv = pct(c.Wall.CV)
-			}
-			mdRow(ew, c.Label, fmt.Sprintf("%d/%d", c.OK, c.Trials), medianCell(c.Wall), medianCell(c.Overhead),
-				medianCell(c.SQL), cv, outcomesText(c.Outcomes), fn.refs(c.Key))
+			mdRow(ew, cellRow(c, fn)...)
 		}
 		if kinds := kindColumns(r.Cells); len(kinds) > 0 {
 			ew.printf("\n### Median overhead by span kind\n\n")
@@ -136,11 +138,11 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if len(fn.all) > 0 {
 		ew.printf("\n### Warnings\n\n")
 		for i, w := range fn.all {
-			where := ""
-			if w.Cell != "" {
-				where = "`" + labelOf(r, w.Cell) + "`: "
+			where := fn.where(r, i+1)
+			if where != "" {
+				where = "`" + strings.TrimSuffix(where, ": ") + "`: "
 			}
-			ew.printf("%d. %s%s\n", i+1, where, mdEscape(w.Message))
+			ew.printf("%d. %s%s\n", i+1, where, mdEscape(w.message))
 		}
 	}
 	if ew.err != nil {

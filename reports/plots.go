@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"image/color"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -43,6 +45,27 @@ func kindColor(k string) color.RGBA {
 	return fallbackRGB
 }
 
+// sansFont is the plots' typeface: Liberation Sans, whose metrics gonum measures text with and
+// which Arial matches, so labels fit wherever the browser has either.
+var sansFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
+
+// newPlot returns a plot whose every text is in sansFont.
+func newPlot() *plot.Plot {
+	p := plot.New()
+	for _, f := range []*font.Font{&p.Title.TextStyle.Font, &p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font,
+		&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font, &p.Legend.TextStyle.Font} {
+		f.Typeface, f.Variant = sansFont.Typeface, sansFont.Variant
+	}
+	return p
+}
+
+// svgFamily is how vgsvg names sansFont, and svgFamilies the same with fallbacks for browsers
+// that lack it.
+var (
+	svgFamily   = []byte("font-family:Liberation Sans;")
+	svgFamilies = []byte(`font-family:'Liberation Sans',Arial,Helvetica,sans-serif;`)
+)
+
 // renderSVG draws p on an SVG canvas of the given size and returns the <svg> element alone
 // (without the XML declaration), ready to inline in HTML.
 func renderSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
@@ -56,7 +79,18 @@ func renderSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 	if i := bytes.Index(b, []byte("<svg")); i >= 0 {
 		b = b[i:]
 	}
-	return b, nil
+	return bytes.ReplaceAll(b, svgFamily, svgFamilies), nil
+}
+
+// timedCells returns the cells that have ok trials of metric, the rows of the box plots.
+func timedCells(cells []*Cell, metric string) []*Cell {
+	var out []*Cell
+	for _, c := range cells {
+		if len(c.samples[metric]) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // topDownLabels returns the cells' labels from the last to the first, so that plots with
@@ -64,18 +98,61 @@ func renderSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 func topDownLabels(cells []*Cell) []string {
 	out := make([]string, len(cells))
 	for i, c := range cells {
-		out[len(cells)-1-i] = c.Label
+		out[len(cells)-1-i] = wrapLabel(c.Label, labelWidth)
 	}
 	return out
 }
 
-func plotHeight(rows int) vg.Length {
-	return max(2.2*vg.Inch, vg.Length(rows)*0.32*vg.Inch+1.2*vg.Inch)
+// labelWidth is how many characters a plot's row label may take on one line.
+const labelWidth = 26
+
+// wrapLabel breaks a label at its spaces into lines of at most width characters (a longer
+// word keeps its own line), so row labels take a narrow column beside the plot.
+func wrapLabel(label string, width int) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(label) {
+		switch {
+		case line == "":
+			line = w
+		case len(line)+1+len(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	return strings.Join(append(lines, line), "\n")
 }
+
+// labelLines is the most lines any of the cells' wrapped labels takes.
+func labelLines(cells []*Cell) int {
+	n := 1
+	for _, c := range cells {
+		n = max(n, strings.Count(wrapLabel(c.Label, labelWidth), "\n")+1)
+	}
+	return n
+}
+
+// padRows leaves half a row of room above the first and below the last of n nominal rows, so
+// the top row does not touch the title.
+func padRows(p *plot.Plot, n int) {
+	p.Y.Min, p.Y.Max = -0.7, float64(n)-0.3
+}
+
+// plotHeight is the height of a plot of rows rows whose labels take up to lines lines.
+func plotHeight(rows, lines int) vg.Length {
+	perRow := max(0.32*vg.Inch, vg.Length(lines)*0.16*vg.Inch+0.08*vg.Inch)
+	return max(2.2*vg.Inch, vg.Length(rows)*perRow+1.2*vg.Inch)
+}
+
+// plotWidth is the width of every plot: it fits a laptop's column and scales down on a phone.
+const plotWidth = 7 * vg.Inch
 
 // boxPlotSVG draws a horizontal box plot of metric for every cell with ok trials.
 func boxPlotSVG(cells []*Cell, metric string) ([]byte, error) {
-	p := plot.New()
+	cells = timedCells(cells, metric)
+	p := newPlot()
 	p.Title.Text = metric + " per cell (ok trials, seconds)"
 	p.X.Label.Text = "seconds"
 	labels := topDownLabels(cells)
@@ -93,26 +170,28 @@ func boxPlotSVG(cells []*Cell, metric string) ([]byte, error) {
 		p.Add(b)
 	}
 	p.NominalY(labels...)
+	padRows(p, len(cells))
 	p.Add(plotter.NewGrid())
-	return renderSVG(p, 8*vg.Inch, plotHeight(len(cells)))
+	return renderSVG(p, plotWidth, plotHeight(len(cells), labelLines(cells)))
 }
 
 // stackedKindsSVG draws, per cell, a horizontal bar of the median overhead per span kind
 // stacked in report order.
+// Its legend is the caller's (HTML beside the figure), so it never covers a bar.
 func stackedKindsSVG(cells []*Cell) ([]byte, error) {
-	p, err := stackedKindsPlot(cells)
+	p, err := stackedKindsPlot(timedCells(cells, MetricOverhead))
 	if err != nil {
 		return nil, err
 	}
-	return renderSVG(p, 8*vg.Inch, plotHeight(len(cells)+2))
+	timed := timedCells(cells, MetricOverhead)
+	return renderSVG(p, plotWidth, plotHeight(len(timed), labelLines(timed)))
 }
 
 func stackedKindsPlot(cells []*Cell) (*plot.Plot, error) {
 	kinds := kindColumns(cells)
-	p := plot.New()
+	p := newPlot()
 	p.Title.Text = "median overhead by span kind (seconds)"
 	p.X.Label.Text = "seconds"
-	p.Legend.Top = true
 	labels := topDownLabels(cells)
 	var below *plotter.BarChart
 	for _, k := range kinds {
@@ -136,11 +215,10 @@ func stackedKindsPlot(cells []*Cell) (*plot.Plot, error) {
 		}
 		below = bar
 		p.Add(bar)
-		p.Legend.Add(k, bar)
 	}
 	p.NominalY(labels...)
+	padRows(p, len(cells))
 	p.X.Min = 0
-	p.X.Max *= 1.3 // room for the legend
 	return p, nil
 }
 
@@ -248,16 +326,16 @@ type legendEntry struct {
 // timelineSVG draws the spans of trial t per worker.
 func timelineSVG(t *history.Trial) ([]byte, error) {
 	p, h := timelinePlot(t)
-	return renderSVG(p, 8*vg.Inch, h)
+	return renderSVG(p, plotWidth, h)
 }
 
 // timelinePlot builds the timeline plot of t and returns it with its height.
 func timelinePlot(t *history.Trial) (*plot.Plot, vg.Length) {
 	tl, labels := newTimeline(t)
-	p := plot.New()
+	p := newPlot()
 	p.Title.Text = fmt.Sprintf("trial #%d: %s, wall %s", t.Trial, t.Outcome.Kind, secs(t.WallS))
 	p.X.Label.Text = "seconds since trial start"
 	p.Add(tl)
 	p.NominalY(labels...)
-	return p, plotHeight(len(labels))
+	return p, plotHeight(len(labels), 1)
 }

@@ -132,9 +132,24 @@ func TestHTMLWellFormed(t *testing.T) {
 			require.NoError(t, err, "svg %d is not well-formed XML", i)
 		}
 	}
-	for _, want := range []string{"FAIL", "Conflicting lock is held", "coordination cuts overhead 65%", "competitor"} {
+	for _, want := range []string{"FAIL", "Conflicting lock is held", "coordination cuts overhead 65%", "competitor",
+		// The headline: the verdict, the key figure in words and drawn against its target.
+		`<div class="key">threaded&#43;coordination cuts overhead 65%: overhead reduced by 94.4% (95% CI 93.5% to 94.8%); target ≥ 65.0% (and 3 more target(s) below)</div>`,
+		`<div class="tline" style="left:65.00%"><span class="l">target ≥ 65.0%</span></div>`,
+		// Constant axes once, cells by the axes that vary.
+		"Every cell: <code>employees=1000 years=3</code>",
+		`<td class="nw">mode=threaded threads=4 coordination=on competitor=holder-ro</td>`,
+		// No interval: the median carries its footnote's number.
+		`<td class="n">2.68s [4]</td>`,
+		// Plot text in a sans-serif face with fallbacks; legends outside the plots.
+		`font-family:'Liberation Sans',Arial,Helvetica,sans-serif;`,
+		`<div class="legend"><span><span class="sw" style="background:#b279a2"></span>spawn</span>`,
+	} {
 		assert.Contains(t, s, want)
 	}
+	assert.NotContains(t, s, "employees=1000/years=3", "no full cell key: labels and the constant axes instead")
+	assert.NotContains(t, s, "Liberation Serif")
+	assert.NotContains(t, s, "∞")
 }
 
 func TestGoBenchParses(t *testing.T) {
@@ -190,4 +205,14 @@ func TestBenchName(t *testing.T) {
 	for _, tc := range tests {
 		assert.Equal(t, tc.want, benchName(tc.key, tc.cores))
 	}
+}
+
+// TestWriteGoldenHTMLFile writes the golden report's HTML to $LOCKBENCH_HTML_OUT, for looking at
+// it in a browser; it does nothing without the variable.
+func TestWriteGoldenHTMLFile(t *testing.T) {
+	out := os.Getenv("LOCKBENCH_HTML_OUT")
+	if out == "" {
+		t.Skip("set LOCKBENCH_HTML_OUT to write the golden HTML report")
+	}
+	require.NoError(t, os.WriteFile(out, render(t, func(w io.Writer) error { return WriteHTML(w, goldenReport(t)) }), 0o644))
 }

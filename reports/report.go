@@ -2,15 +2,18 @@ package reports
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"lockbench/history"
+	"lockbench/scenarios"
 	"lockbench/sim/trace"
 )
 
@@ -124,8 +127,9 @@ type RunInfo struct {
 type Warning struct {
 	// Cell is the cell the warning is about ("" for the whole report).
 	Cell string `json:"cell,omitempty"`
-	// Code classifies the warning: few-trials, slow-first-trial, bimodal, outliers,
-	// failed-trials, no-ok-trials, mixed-hosts, mixed-versions.
+	// Code classifies the warning: no-interval (too few ok trials for a median's interval),
+	// few-trials (too few for a target), slow-first-trial, bimodal, outliers, failed-trials,
+	// no-ok-trials, mixed-hosts, mixed-versions.
 	Code string `json:"code"`
 	// Message is the warning in words.
 	Message string `json:"message"`
@@ -224,6 +228,11 @@ type Delta struct {
 	RatioCI  *Interval `json:"ratio_ci,omitempty"`
 	Change   float64   `json:"change"`
 	ChangeCI *Interval `json:"change_ci,omitempty"`
+	// Diff is median(new) − median(base) in seconds and DiffCI its bootstrap interval. They are
+	// set only where the ratio is undefined (a baseline median of 0): there the change is judged
+	// by the absolute rule (the whole DiffCI beyond ±AbsoluteThreshold).
+	Diff   float64   `json:"diff,omitempty"`
+	DiffCI *Interval `json:"diff_ci,omitempty"`
 	// P is the two-sided Mann–Whitney U p-value and PAdj its Holm-adjusted value; nil when the
 	// test could not run.
 	P    *float64 `json:"p,omitempty"`
@@ -234,16 +243,23 @@ type Delta struct {
 	Note string `json:"note,omitempty"`
 }
 
-// Symbol renders the change benchstat-style: "~" when not significant, else "+12.3%".
+// Symbol renders the change benchstat-style: "~" when not significant, else "+12.3%" (or,
+// under the absolute rule, "+52.0ms").
 func (d Delta) Symbol() string {
-	if d.RatioCI == nil && d.P == nil {
+	if d.RatioCI == nil && d.DiffCI == nil && d.P == nil {
 		return "?"
 	}
 	if !d.Significant {
 		return "~"
 	}
+	if d.absolute() {
+		return signedSecs(d.Diff)
+	}
 	return fmt.Sprintf("%+.1f%%", 100*d.Change)
 }
+
+// absolute reports whether the delta is judged by the absolute rule (no ratio).
+func (d Delta) absolute() bool { return d.RatioCI == nil && d.DiffCI != nil }
 
 // VersusRow compares one cell with its base cell on the versus axis.
 type VersusRow struct {
@@ -324,6 +340,25 @@ type ExpectationResult struct {
 	Reason string `json:"reason"`
 	// Implicit is true for the per-cell expectation derived from the trials' Expected field.
 	Implicit bool `json:"implicit"`
+
+	cell string     // the cell key of an implicit expectation
+	mism []mismatch // Mismatches, structured for renderers that label and fold them
+}
+
+// mismatch is one trial that differs from an expectation.
+type mismatch struct {
+	cell, run  string
+	trial      int
+	got, want  string
+	strayOwner bool // a lock conflict from a process lockbench did not start
+}
+
+// text is the mismatch as one line, naming the cell by label.
+func (m mismatch) text(label string) string {
+	if m.strayOwner {
+		return fmt.Sprintf("%s #%d (run %s): got %s from a process lockbench did not start, want %s from the injected competitor", label, m.trial, m.run, m.got, m.want)
+	}
+	return fmt.Sprintf("%s #%d (run %s): got %s, want %s", label, m.trial, m.run, m.got, m.want)
 }
 
 // Report is everything reports computes from a set of runs.
@@ -333,8 +368,11 @@ type Report struct {
 	// Runs describe the run directories pooled, Settings the statistics used, Cells every
 	// cell in first-seen order, Versus the optional comparisons against a base, Targets and
 	// Expectations the verdicts with their evidence (implicit per-cell expectations first).
-	Runs         []RunInfo           `json:"runs"`
-	Settings     Settings            `json:"settings"`
+	Runs     []RunInfo `json:"runs"`
+	Settings Settings  `json:"settings"`
+	// Constant holds the axis=value pairs every cell shares, joined with spaces: the part of
+	// the cell keys that each cell's Label leaves out (empty for a single cell).
+	Constant     string              `json:"constant_axes,omitempty"`
 	Cells        []*Cell             `json:"cells"`
 	Versus       *Versus             `json:"versus,omitempty"`
 	Targets      []TargetResult      `json:"targets"`
@@ -422,7 +460,15 @@ func Build(runs []Run, opts Options) (*Report, error) {
 		Targets:       []TargetResult{},
 		Expectations:  []ExpectationResult{},
 	}
-	r.Cells = buildCells(runs, opts)
+	runs = canonicalOrder(runs)
+	for _, run := range runs {
+		for _, t := range run.Trials {
+			if err := checkTrial(runName(run), t); err != nil {
+				return nil, fmt.Errorf("build report: %w", err)
+			}
+		}
+	}
+	r.Cells, r.Constant = buildCells(runs, opts)
 	for _, run := range runs {
 		m := run.Manifest
 		r.Runs = append(r.Runs, RunInfo{Dir: run.Dir, ID: m.ID, Shard: m.Shard, CreatedAt: m.CreatedAt,
@@ -441,6 +487,7 @@ func Build(runs []Run, opts Options) (*Report, error) {
 	}
 	for _, c := range r.Cells {
 		er := judgeExpectation(r.Cells, Expectation{Name: "cell " + c.Key, Cells: Selector{"cell": c.Key}}, true)
+		er.cell = c.Key
 		r.Expectations = append(r.Expectations, er)
 		verdicts = append(verdicts, er.Verdict)
 	}
@@ -453,7 +500,48 @@ func Build(runs []Run, opts Options) (*Report, error) {
 	return r, nil
 }
 
-func buildCells(runs []Run, opts Options) []*Cell {
+// runName names a run in messages: its directory, else its ID.
+func runName(r Run) string { return cmp.Or(r.Dir, r.Manifest.ID) }
+
+// canonicalOrder returns runs sorted by creation time, ID, shard and directory, so that a
+// report does not depend on the order its directories were given in (shards merge the same
+// way in any order).
+func canonicalOrder(runs []Run) []Run {
+	out := slices.Clone(runs)
+	slices.SortStableFunc(out, func(a, b Run) int {
+		return cmp.Or(a.Manifest.CreatedAt.Compare(b.Manifest.CreatedAt), strings.Compare(a.Manifest.ID, b.Manifest.ID),
+			strings.Compare(a.Manifest.Shard, b.Manifest.Shard), strings.Compare(a.Dir, b.Dir))
+	})
+	return out
+}
+
+// matrixOrder ranks cell keys by their position in the expanded scenarios of the runs'
+// manifests (matrix order), so reports list cells as the scenario does rather than in the
+// shuffled order trials ran in.
+func matrixOrder(runs []Run) map[string]int {
+	rank := map[string]int{}
+	for _, r := range runs {
+		var sc struct {
+			Cells []struct {
+				Key string `json:"key"`
+			} `json:"cells"`
+		}
+		if len(r.Manifest.Scenario) == 0 || json.Unmarshal(r.Manifest.Scenario, &sc) != nil {
+			continue
+		}
+		for _, c := range sc.Cells {
+			if _, ok := rank[c.Key]; !ok && c.Key != "" {
+				rank[c.Key] = len(rank)
+			}
+		}
+	}
+	return rank
+}
+
+// buildCells pools the trials of runs (in canonical order) by cell key. Cells come in matrix
+// order, then in the order their first trial appears. It returns the cells and the axis=value
+// pairs they all share.
+func buildCells(runs []Run, opts Options) ([]*Cell, string) {
 	var cells []*Cell
 	byKey := map[string]*Cell{}
 	kindVals := map[*Cell]map[string][]float64{}
@@ -504,7 +592,26 @@ func buildCells(runs []Run, opts Options) []*Cell {
 			}
 		}
 	}
-	labels := shortLabels(cells)
+	if rank := matrixOrder(runs); len(rank) > 0 {
+		slices.SortStableFunc(cells, func(a, b *Cell) int {
+			ra, oka := rank[a.Key]
+			rb, okb := rank[b.Key]
+			switch {
+			case oka && okb:
+				return cmp.Compare(ra, rb)
+			case oka:
+				return -1
+			case okb:
+				return 1
+			}
+			return 0
+		})
+	}
+	keys := make([]string, len(cells))
+	for i, c := range cells {
+		keys[i] = c.Key
+	}
+	labels, constant := scenarios.Labels(keys)
 	for _, c := range cells {
 		c.Label = labels[c.Key]
 		counts := map[string]int{}
@@ -521,7 +628,7 @@ func buildCells(runs []Run, opts Options) []*Cell {
 		c.timeline = pickTimeline(c, runs)
 		c.Warnings = cellWarnings(c, opts)
 	}
-	return cells
+	return cells, constant
 }
 
 // kindMedians returns the median per overhead kind over trials, kinds in kindOrder then by name.
@@ -581,38 +688,6 @@ func pickTimeline(c *Cell, runs []Run) *history.Trial {
 	return fallback
 }
 
-// shortLabels maps each key to the axis=value pairs of the axes whose values differ between
-// cells (all pairs when there is only one cell).
-func shortLabels(cells []*Cell) map[string]string {
-	vary := map[string]bool{}
-	if len(cells) > 1 {
-		for _, c := range cells {
-			for k, v := range c.Params {
-				for _, d := range cells {
-					if d.Params[k] != v {
-						vary[k] = true
-					}
-				}
-			}
-		}
-	}
-	out := map[string]string{}
-	for _, c := range cells {
-		var parts []string
-		for part := range strings.SplitSeq(c.Key, "/") {
-			k, _, _ := strings.Cut(part, "=")
-			if len(vary) == 0 || vary[k] {
-				parts = append(parts, part)
-			}
-		}
-		if len(parts) == 0 {
-			parts = []string{c.Key}
-		}
-		out[c.Key] = strings.Join(parts, " ")
-	}
-	return out
-}
-
 func cellWarnings(c *Cell, opts Options) []Warning {
 	var ws []Warning
 	add := func(code, format string, args ...any) {
@@ -628,7 +703,8 @@ func cellWarnings(c *Cell, opts Options) []Warning {
 		return ws
 	}
 	if c.OK < MinTrialsForCI {
-		add("few-trials", "need >= %d ok trials for a confidence interval at level %.2f (have %d)", MinTrialsForCI, opts.Confidence, c.OK)
+		add("no-interval", "no confidence interval for the medians: need >= %d ok trials at level %.2f, have %d (run %d more)",
+			MinTrialsForCI, opts.Confidence, c.OK, MinTrialsForCI-c.OK)
 	} else if c.OK < opts.MinTrials {
 		add("few-trials", "%d ok trials: targets need >= %d per side", c.OK, opts.MinTrials)
 	}
@@ -717,7 +793,9 @@ func compareSamples(metric string, base, cand []float64, opts Options) Delta {
 			d.ChangeCI = &Interval{Lo: ci.Lo - 1, Hi: ci.Hi - 1, Level: ci.Level}
 		}
 	} else {
-		d.Note = "baseline median is zero: no ratio"
+		// No ratio (a baseline median of 0): judge the change in seconds.
+		d.Diff, d.DiffCI, _ = BootstrapDiff(base, cand, opts.Resamples, opts.Confidence)
+		d.Note = fmt.Sprintf("the baseline median is 0, so there is no ratio: the change is judged in seconds (beyond ±%s)", secs(AbsoluteThreshold))
 	}
 	if len(base) < MinTrialsForTest || len(cand) < MinTrialsForTest {
 		d.Note = fmt.Sprintf("need >= %d samples per side to detect a difference at alpha level %.2f", MinTrialsForTest, opts.Alpha)
@@ -743,7 +821,7 @@ func applyHolm(ds []*Delta, alpha float64) {
 		if !math.IsNaN(adj[i]) {
 			a := adj[i]
 			d.PAdj = &a
-			d.Significant = a < alpha && d.RatioCI != nil
+			d.Significant = a < alpha && (d.RatioCI != nil || d.DiffCI != nil)
 		}
 	}
 }
@@ -872,8 +950,7 @@ func judgeExpectation(cells []*Cell, e Expectation, implicit bool) ExpectationRe
 	}
 	counts := map[string]int{}
 	expectSet := map[string]bool{}
-	msgCount := map[string]int{}
-	var msgs []string
+	msgs := newMessageFolder()
 	for _, c := range cells {
 		if !e.Cells.Matches(c.Key, c.Params) {
 			continue
@@ -886,24 +963,22 @@ func judgeExpectation(cells []*Cell, e Expectation, implicit bool) ExpectationRe
 			er.Trials++
 			counts[v.Outcome]++
 			if v.Message != "" {
-				if msgCount[v.Message] == 0 {
-					msgs = append(msgs, v.Message)
-				}
-				msgCount[v.Message]++
+				msgs.add(v.Message)
 			}
 			want := cmp.Or(e.Outcome, v.Expected)
 			expectSet[want] = true
+			m := mismatch{cell: c.Key, run: v.Run, trial: v.Trial, got: outcomeText(v), want: want}
 			switch {
 			case !accepts(want, v.Outcome) || v.Outcome == history.Mismatch:
-				m := fmt.Sprintf("%s #%d (run %s): got %s, want %s", c.Key, v.Trial, v.Run, outcomeText(v), want)
-				er.Mismatches = append(er.Mismatches, m)
 			case v.Outcome == history.LockConflict && v.HolderRole == "other":
 				// An expected lock conflict must come from a process the harness started
 				// (a competitor or a sibling worker), not from a stray holder.
-				m := fmt.Sprintf("%s #%d (run %s): got %s from a process lockbench did not start, want %s from the injected competitor",
-					c.Key, v.Trial, v.Run, outcomeText(v), want)
-				er.Mismatches = append(er.Mismatches, m)
+				m.strayOwner = true
+			default:
+				continue
 			}
+			er.mism = append(er.mism, m)
+			er.Mismatches = append(er.Mismatches, m.text(c.Key))
 		}
 	}
 	if er.Expected == "" && len(expectSet) == 1 {
@@ -912,12 +987,7 @@ func judgeExpectation(cells []*Cell, e Expectation, implicit bool) ExpectationRe
 		}
 	}
 	er.Outcomes = countOutcomes(counts)
-	for i, m := range msgs {
-		if i == 3 {
-			break
-		}
-		er.Messages = append(er.Messages, fmt.Sprintf("%s (×%d)", m, msgCount[m]))
-	}
+	er.Messages = msgs.lines(3)
 	switch {
 	case len(er.Cells) == 0:
 		er.Reason = fmt.Sprintf("no cell matches %s", e.Cells)
@@ -931,6 +1001,60 @@ func judgeExpectation(cells []*Cell, e Expectation, implicit bool) ExpectationRe
 		er.Reason = fmt.Sprintf("all %d trials had the expected outcome", er.Trials)
 	}
 	return er
+}
+
+// reHolderPID is the part of a lock message that differs between otherwise identical trials.
+var reHolderPID = regexp.MustCompile(`\(PID \d+\)`)
+
+// messageFolder counts messages, folding those that differ only in the holder's PID.
+type messageFolder struct {
+	order []string
+	first map[string]string
+	count map[string]int
+	pids  map[string][]string
+}
+
+func newMessageFolder() *messageFolder {
+	return &messageFolder{first: map[string]string{}, count: map[string]int{}, pids: map[string][]string{}}
+}
+
+func (f *messageFolder) add(msg string) {
+	key := reHolderPID.ReplaceAllString(msg, "(PID …)")
+	if f.count[key] == 0 {
+		f.order = append(f.order, key)
+		f.first[key] = msg
+	}
+	f.count[key]++
+	if pid := reHolderPID.FindString(msg); pid != "" {
+		pid = strings.TrimSuffix(strings.TrimPrefix(pid, "(PID "), ")")
+		if !slices.Contains(f.pids[key], pid) {
+			f.pids[key] = append(f.pids[key], pid)
+		}
+	}
+}
+
+// lines returns at most n messages, most frequent folded first in first-seen order, each with
+// its count: "msg (×6)", or for a message seen with several holder PIDs, the message with
+// "(PID …)" and the PIDs: "msg (×6; PIDs 4681, 5392, 5612, …)".
+func (f *messageFolder) lines(n int) []string {
+	var out []string
+	for _, key := range f.order {
+		if len(out) == n {
+			break
+		}
+		pids := f.pids[key]
+		switch {
+		case len(pids) > 1:
+			shown := pids
+			if len(shown) > 3 {
+				shown = append(shown[:3:3], "…")
+			}
+			out = append(out, fmt.Sprintf("%s (×%d; PIDs %s)", key, f.count[key], strings.Join(shown, ", ")))
+		default:
+			out = append(out, fmt.Sprintf("%s (×%d)", f.first[key], f.count[key]))
+		}
+	}
+	return out
 }
 
 func outcomeText(v TrialValues) string {

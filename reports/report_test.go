@@ -170,7 +170,7 @@ func TestGoldenReportModel(t *testing.T) {
 	for _, w := range r.AllWarnings() {
 		codes[w.Code] = true
 	}
-	for _, c := range []string{"slow-first-trial", "outliers", "few-trials"} {
+	for _, c := range []string{"slow-first-trial", "outliers", "no-interval"} {
 		assert.True(t, codes[c], "warning %s", c)
 	}
 	ppm := r.Cell(specPPM.key())
@@ -258,7 +258,10 @@ func TestCompare(t *testing.T) {
 		}
 	}
 	self := Compare(base, base, 0.05)
-	assert.Equal(t, Pass, self.Verdict)
+	assert.Equal(t, Unknown, self.Verdict, "the holder-ro cell has 4 trials a side: too few to call it unchanged")
+	assert.Contains(t, self.Reason, "1 cell(s) have too few ok trials to tell a change from noise (need >= 6 per side): mode=threaded threads=4 coordination=on competitor=holder-ro (n=4+4)")
+	enough := twoCellRun(12, 12, 10, 3, 0.05)
+	assert.Equal(t, Pass, Compare(enough, enough, 0.05).Verdict)
 	assert.Equal(t, Unknown, Compare(nil, nil, 0.05).Verdict)
 	assert.InDelta(t, 1, self.GeomeanWall, 1e-12)
 	assert.False(t, math.IsNaN(self.GeomeanOverhead))

@@ -3,7 +3,6 @@ package reports
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
@@ -48,33 +47,14 @@ func newTable(w io.Writer, align string) *tablewriter.Table {
 	)
 }
 
-// footnotes numbers warnings in report order so tables can refer to them.
-type footnotes struct {
-	all    []Warning
-	byCell map[string][]int
-}
-
-func newFootnotes(r *Report) footnotes {
-	f := footnotes{all: r.AllWarnings(), byCell: map[string][]int{}}
-	for i, w := range f.all {
-		f.byCell[w.Cell] = append(f.byCell[w.Cell], i+1)
-	}
-	return f
-}
-
-func (f footnotes) refs(cell string) string {
-	var parts []string
-	for _, n := range f.byCell[cell] {
-		parts = append(parts, "["+strconv.Itoa(n)+"]")
-	}
-	return strings.Join(parts, "")
-}
-
 // WriteText writes the terminal report: the runs, a table per cell, the overhead breakdown,
 // the comparisons against the versus base, the verdict block and the warnings as footnotes.
 func WriteText(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}
 	writeRunsText(ew, r.Runs)
+	if r.Constant != "" {
+		ew.printf("every cell: %s\n", r.Constant)
+	}
 	fn := newFootnotes(r)
 	if len(r.Cells) == 0 {
 		ew.printf("\nno trials\n")
@@ -83,12 +63,7 @@ func WriteText(w io.Writer, r *Report) error {
 		t := newTable(ew, "lrrrrrll")
 		t.Header("cell", "ok/n", "wall", "overhead", "sql", "wall cv", "outcomes", "notes")
 		for _, c := range r.Cells {
-			cv := "-"
-			if c.Wall != nil {
-				cv = pct(c.Wall.CV)
-			}
-			if err := t.Append([]string{c.Label, fmt.Sprintf("%d/%d", c.OK, c.Trials), medianCell(c.Wall),
-				medianCell(c.Overhead), medianCell(c.SQL), cv, outcomesText(c.Outcomes), fn.refs(c.Key)}); err != nil {
+			if err := t.Append(cellRow(c, fn)); err != nil {
 				return fmt.Errorf("text report: %w", err)
 			}
 		}
@@ -130,6 +105,16 @@ func writeRunsText(ew *errWriter, runs []RunInfo) {
 			r.Host.CPU, r.Host.Cores, r.Host.OS, r.Host.Kernel, r.Versions.Lockbench, r.Versions.Commit,
 			r.Versions.Go, r.Versions.DuckDB, r.Versions.Driver)
 	}
+}
+
+// cellRow is one row of the cell table: label, ok/n, the medians, wall cv, outcomes, notes.
+func cellRow(c *Cell, fn footnotes) []string {
+	cv := "-"
+	if c.Wall != nil {
+		cv = pct(c.Wall.CV)
+	}
+	wall, overhead, sql, notes := cellValues(c, fn)
+	return []string{c.Label, fmt.Sprintf("%d/%d", c.OK, c.Trials), wall, overhead, sql, cv, outcomesText(c.Outcomes), notes}
 }
 
 // kindColumns returns the overhead kinds present in any cell, in report order.
@@ -200,6 +185,9 @@ func writeByKindText(ew *errWriter, r *Report) error {
 }
 
 func deltaText(d Delta) string {
+	if d.absolute() {
+		return fmt.Sprintf("%s [%s, %s]", d.Symbol(), signedSecs(d.DiffCI.Lo), signedSecs(d.DiffCI.Hi))
+	}
 	if d.Ratio == 0 && d.RatioCI == nil {
 		return "?"
 	}
@@ -253,9 +241,12 @@ func writeVerdictText(ew *errWriter, r *Report, fn footnotes) {
 	}
 	if len(r.Expectations) > 0 {
 		ew.printf("\nexpectations\n")
-		for _, e := range r.Expectations {
+		for _, e := range expLines(r, r.Expectations) {
 			ew.printf("  %-7s %s: %s (%s)\n", verdictWord(e.Verdict), e.Name, e.Reason, outcomesText(e.Outcomes))
-			for _, m := range e.Mismatches {
+			if e.Cells != nil {
+				ew.printf("          cells: %s\n", cellList(e.Cells))
+			}
+			for _, m := range e.Details {
 				ew.printf("          %s\n", m)
 			}
 			for _, m := range e.Messages {
@@ -266,11 +257,7 @@ func writeVerdictText(ew *errWriter, r *Report, fn footnotes) {
 	if len(fn.all) > 0 {
 		ew.printf("\nwarnings\n")
 		for i, w := range fn.all {
-			where := ""
-			if w.Cell != "" {
-				where = labelOf(r, w.Cell) + ": "
-			}
-			ew.printf("  [%d] %s%s\n", i+1, where, w.Message)
+			ew.printf("  [%d] %s%s\n", i+1, fn.where(r, i+1), w.message)
 		}
 	}
 	ew.printf("\nverdict: %s (exit %d)\n", verdictWord(r.Verdict), r.Verdict.ExitCode())

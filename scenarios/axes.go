@@ -304,9 +304,9 @@ func ParseStart(s string) (Start, error) {
 	case len(f) == 1 && f[0] == StartBefore:
 		return Start{Kind: StartBefore}, nil
 	case len(f) == 2 && f[0] == StartDelay:
-		d, err := time.ParseDuration(f[1])
-		if err != nil || d <= 0 {
-			return Start{}, fmt.Errorf("bad delay %q: want a positive duration such as 2s", f[1])
+		d, err := ParseDuration(f[1])
+		if err != nil {
+			return Start{}, fmt.Errorf("delay: %w", err)
 		}
 		return Start{Kind: StartDelay, Delay: d}, nil
 	case len(f) == 2 && f[0] == StartYear:

@@ -11,9 +11,9 @@
 //	description: what it is for
 //	workload: sim                   # or {kind: exec, command: "run.sh --mode {mode} --db {db}"}
 //	root-seed: 1                    # every cell seed derives from it (default 1)
-//	trials: 10                      # measured trials per cell (default 10)
+//	trials: 10                      # measured trials per cell (default 10, at most 10,000)
 //	warmup: 1                       # unmeasured trials per cell, run before any measured one (default 1)
-//	timeout: 2m                     # per trial (default 10m); an integer means seconds
+//	timeout: 2m                     # per trial (default 10m, at most 24h); an integer means seconds
 //	defaults:                       # values of axes the matrix does not list
 //	  threads: 4
 //	  employees: 2000
@@ -65,10 +65,15 @@
 // one of the cell's years) and command (exec only, required: a template where {db} is the
 // database path).
 //
+// Every duration (timeout, a start delay, a period) is positive and at most 24h (see
+// ParseDuration); a flapping period is at least 10ms. A target's reduction is a finite number
+// from -10 to below 1.
+//
 // # Expansion
 //
 // Cells are the Cartesian product of the matrix axes (the first axis varies slowest) over the
-// defaults. Then every exclude entry removes the combinations that have all its values (a
+// defaults. A matrix whose product (plus one cell per include entry) exceeds MaxCells is refused
+// before any cell is built. Then every exclude entry removes the combinations that have all its values (a
 // bare competitor kind matches that kind with any options, as in every selector). Then
 // include entries apply as in GitHub Actions: an entry is added to every original combination
 // whose matrix values it does not contradict (its other values overwrite the defaults and

@@ -2,7 +2,9 @@ package scenarios
 
 import (
 	"fmt"
+	"iter"
 	"maps"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,6 +132,15 @@ func (p *parser) expand(raw *rawScenario) ([]icell, *Error) {
 	if len(axesIn) == 0 {
 		return nil, p.errKey("matrix", "a mapping of axis: [values] with at least one axis: "+strings.Join(Axes, ", "), "the matrix is empty")
 	}
+	if err := p.checkSize(axesIn[0].nodes[0], len(raw.Include), func(yield func(string, int) bool) {
+		for _, av := range axesIn {
+			if !yield(Axes[av.a], len(av.vals)) {
+				return
+			}
+		}
+	}); err != nil {
+		return nil, err
+	}
 	inMatrix := map[axis]bool{}
 	for _, av := range axesIn {
 		inMatrix[av.a] = true
@@ -234,6 +245,37 @@ func (p *parser) expand(raw *rawScenario) ([]icell, *Error) {
 		return nil, p.errKey("matrix", "a matrix that leaves at least one cell after exclude", "the matrix is empty: exclude removes every cell")
 	}
 	return cells, nil
+}
+
+// MaxCells is the most cells a scenario may expand to. It bounds the memory and time of
+// expansion itself; a run's own, lower cap is the caller's (lockbench bench --max-cells).
+const MaxCells = 100_000
+
+// checkSize refuses a matrix whose Cartesian product (plus one cell per include entry) has more
+// than MaxCells cells, before the product is built. at is where the error points.
+func (p *parser) checkSize(at ast.Node, includes int, axes iter.Seq2[string, int]) *Error {
+	total := big.NewInt(1)
+	var factors []string
+	for name, n := range axes {
+		total.Mul(total, big.NewInt(int64(n)))
+		factors = append(factors, fmt.Sprintf("%s %d", name, n))
+	}
+	total.Add(total, big.NewInt(int64(includes)))
+	if total.Cmp(big.NewInt(MaxCells)) <= 0 {
+		return nil
+	}
+	count := total.String() + " cells"
+	if len(factors) > 1 || includes > 0 {
+		count = strings.Join(factors, " × ") + " = " + count
+	}
+	if includes > 0 {
+		count += fmt.Sprintf(" (with %d include entries)", includes)
+	}
+	if k := p.ix.keys["matrix"]; k != nil {
+		at = k
+	}
+	return p.errAt(at, fmt.Sprintf("at most %d cells: fewer values per axis, or several scenario files", MaxCells),
+		"the matrix expands to %s", count)
 }
 
 func isSeq(n ast.Node) bool {
@@ -392,7 +434,12 @@ func ParseFilter(expr string) ([]Selector, error) {
 		t := term{axis: name}
 		for _, alt := range splitAlternatives(vals) {
 			alt = strings.TrimSpace(alt)
-			if a != axCompetitor || !strings.Contains(alt, "(") {
+			if kind, _, opts := strings.Cut(alt, "("); a == axCompetitor && opts {
+				// A competitor with options is matched by its canonical text; its kind must exist.
+				if !slices.Contains(Competitors, strings.TrimSpace(kind)) {
+					return nil, &Error{File: "--filter", Msg: fmt.Sprintf("unknown competitor %q in %q", strings.TrimSpace(kind), alt), Allowed: allowedFor(a)}
+				}
+			} else {
 				v, verr := parseScalar(a, alt)
 				if verr != nil {
 					return nil, &Error{File: "--filter", Msg: verr.msg, Allowed: verr.allowed}

@@ -12,9 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	yamlparser "github.com/goccy/go-yaml/parser"
 )
 
 //go:embed builtin/*.yaml
@@ -26,6 +24,11 @@ const (
 	DefaultWarmup   = 1
 	DefaultTimeout  = 10 * time.Minute
 	DefaultRootSeed = 1
+	// MaxTrials bounds the measured and the warmup trials per cell.
+	MaxTrials = 10_000
+	// MinReduction is the lowest reduction a target may ask for: -10 allows the candidate to
+	// be up to eleven times slower than the baseline.
+	MinReduction = -10
 	// DefaultMatrix is the built-in matrix `lockbench bench` runs without -m.
 	DefaultMatrix = "quick"
 )
@@ -262,7 +265,7 @@ type rawCompetitor struct {
 // or "builtin:NAME") and, without its directory and extension, as the scenario's name when the
 // YAML names none. Every error is an *Error with the position of the offending token.
 func Parse(name string, data []byte) (*Scenario, error) {
-	f, err := yamlparser.ParseBytes(data, 0)
+	f, err := parseYAML(data)
 	if err != nil {
 		p := &parser{file: name, ix: newIndex(nil)}
 		return nil, p.decodeErr(err)
@@ -285,7 +288,7 @@ func Parse(name string, data []byte) (*Scenario, error) {
 		return nil, &Error{File: name, Line: 1, Col: 1, Msg: "more than one YAML document", Allowed: "one document"}
 	}
 	var raw rawScenario
-	if err := yaml.NodeToValue(body, &raw, yaml.Strict()); err != nil {
+	if err := decode(body, &raw); err != nil {
 		return nil, p.decodeErr(err)
 	}
 	s, perr := p.build(&raw)
@@ -317,14 +320,14 @@ func (p *parser) build(raw *rawScenario) (*Scenario, *Error) {
 		s.RootSeed = *raw.RootSeed
 	}
 	if raw.Trials != nil {
-		if *raw.Trials < 1 {
-			return nil, p.errPath("trials", "an integer ≥ 1", "trials must be at least 1, not %d", *raw.Trials)
+		if *raw.Trials < 1 || *raw.Trials > MaxTrials {
+			return nil, p.errPath("trials", "an integer from 1 to 10000", "trials must be from 1 to %d, not %d", MaxTrials, *raw.Trials)
 		}
 		s.Trials = *raw.Trials
 	}
 	if raw.Warmup != nil {
-		if *raw.Warmup < 0 {
-			return nil, p.errPath("warmup", "an integer ≥ 0", "warmup must not be negative, not %d", *raw.Warmup)
+		if *raw.Warmup < 0 || *raw.Warmup > MaxTrials {
+			return nil, p.errPath("warmup", "an integer from 0 to 10000", "warmup must be from 0 to %d, not %d", MaxTrials, *raw.Warmup)
 		}
 		s.Warmup = *raw.Warmup
 	}
@@ -363,7 +366,7 @@ func (p *parser) workload(n ast.Node) (Workload, *Error) {
 	case *ast.StringNode:
 		w.Kind = t.Value
 	case *ast.MappingNode, *ast.MappingValueNode:
-		if err := yaml.NodeToValue(n, &w, yaml.Strict()); err != nil {
+		if err := decode(n, &w); err != nil {
 			return Workload{}, p.decodeErr(err)
 		}
 	default:
@@ -392,26 +395,19 @@ func (p *parser) workload(n ast.Node) (Workload, *Error) {
 }
 
 func (p *parser) timeout(n ast.Node) (time.Duration, *Error) {
-	const allowed = "a positive duration such as 90s or 5m (or seconds as an integer)"
 	n = unwrap(n)
-	var d time.Duration
+	var text string
 	switch t := n.(type) {
 	case *ast.StringNode:
-		var err error
-		if d, err = time.ParseDuration(t.Value); err != nil {
-			return 0, p.errAt(n, allowed, "timeout: bad duration %q", t.Value)
-		}
+		text = t.Value
 	case *ast.IntegerNode:
-		sec, err := strconv.Atoi(t.GetToken().Value)
-		if err != nil {
-			return 0, p.errAt(n, allowed, "timeout: bad duration %s", t.GetToken().Value)
-		}
-		d = time.Duration(sec) * time.Second
+		text = t.GetToken().Value
 	default:
-		return 0, p.errAt(n, allowed, "timeout: wrong type: got %s", describe(n))
+		return 0, p.errAt(n, DurationAllowed, "timeout: wrong type: got %s", describe(n))
 	}
-	if d <= 0 {
-		return 0, p.errAt(n, allowed, "timeout must be positive, not %s", d)
+	d, err := ParseDuration(text)
+	if err != nil {
+		return 0, p.errAt(n, DurationAllowed, "timeout: %v", err)
 	}
 	return d, nil
 }
@@ -480,7 +476,7 @@ func (p *parser) value(a axis, n ast.Node, path string) (value, *Error) {
 
 func (p *parser) competitor(n ast.Node, path string) (value, *Error) {
 	var rc rawCompetitor
-	if err := yaml.NodeToValue(n, &rc, yaml.Strict()); err != nil {
+	if err := decode(n, &rc); err != nil {
 		return value{}, p.decodeErr(err)
 	}
 	at := func(opt string) ast.Node {
@@ -509,9 +505,12 @@ func (p *parser) competitor(n ast.Node, path string) (value, *Error) {
 		if rc.Kind != "flapping-process" && !cooperates(rc.Kind) {
 			return value{}, p.errAt(at("period"), "period with kind flapping-process, viewers or second-writer", "%s: period applies only to flapping-process, viewers and second-writer, not %s", path, rc.Kind)
 		}
-		d, err := time.ParseDuration(rc.Period)
-		if err != nil || d <= 0 {
-			return value{}, p.errAt(at("period"), "a positive duration such as 500ms", "%s: bad period %q", path, rc.Period)
+		d, err := ParseDuration(rc.Period)
+		if err != nil {
+			return value{}, p.errAt(at("period"), DurationAllowed, "%s: period: %v", path, err)
+		}
+		if d < MinPeriod {
+			return value{}, p.errAt(at("period"), "a period from 10ms to 24h such as 500ms", "%s: period %s is shorter than %s", path, d, MinPeriod)
 		}
 		c.Period = d
 	}
@@ -661,8 +660,9 @@ func (p *parser) targets(raw []rawTarget, cells []icell) ([]Target, *Error) {
 		if rt.Reduction == nil {
 			return nil, p.errPath(path, "a number below 1, e.g. reduction: 0.65", "%s needs a reduction", path)
 		}
-		if *rt.Reduction >= 1 {
-			return nil, p.errPath(path+".reduction", "a number below 1 (0.65 means at least 65% lower)", "%s: reduction %v is not below 1", path, *rt.Reduction)
+		if r := *rt.Reduction; !(r < 1 && r >= MinReduction) {
+			return nil, p.errPath(path+".reduction", "a number from -10 to below 1 (0.65 means at least 65% lower, -0.1 at most 10% higher)",
+				"%s: reduction %v is not from -10 to below 1", path, r)
 		}
 		t := Target{Name: rt.Name, Metric: rt.Metric, Reduction: *rt.Reduction}
 		for _, side := range []struct {

@@ -646,3 +646,87 @@ func TestStrategyKeysAndErrors(t *testing.T) {
 		assert.Equal(t, msg, err.Error(), src)
 	}
 }
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		err  string
+	}{
+		{"90s", 90 * time.Second, ""},
+		{"1m30s", 90 * time.Second, ""},
+		{"500ms", 500 * time.Millisecond, ""},
+		{"90", 90 * time.Second, ""},
+		{" 24h ", 24 * time.Hour, ""},
+		{"0", 0, "not positive"},
+		{"-1s", 0, "not positive"},
+		{"-99999999999999999999", 0, "not positive"},
+		{"25h", 0, "longer than 24h"},
+		{"86401", 0, "longer than 24h"},
+		{"9223372037", 0, "longer than 24h"},
+		{"99999999999999999999", 0, "longer than 24h"},
+		{"soon", 0, `bad duration "soon"`},
+		{"", 0, "empty duration"},
+	}
+	for _, tc := range tests {
+		d, err := ParseDuration(tc.in)
+		if tc.err != "" {
+			assert.ErrorContains(t, err, tc.err, tc.in)
+			continue
+		}
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.want, d, tc.in)
+	}
+}
+
+func TestLabels(t *testing.T) {
+	tests := []struct {
+		name   string
+		keys   []string
+		labels map[string]string
+		common string
+	}{
+		{"none", nil, map[string]string{}, ""},
+		{"one key keeps everything", []string{"mode=threaded/threads=4"}, map[string]string{"mode=threaded/threads=4": "mode=threaded threads=4"}, ""},
+		{"varying and constant axes",
+			[]string{"mode=threaded/threads=4/lock-retry=off/employees=2000", "mode=sequential/threads=1/lock-retry=off/employees=2000", "mode=threaded/threads=8/lock-retry=off/employees=2000"},
+			map[string]string{
+				"mode=threaded/threads=4/lock-retry=off/employees=2000":   "mode=threaded threads=4",
+				"mode=sequential/threads=1/lock-retry=off/employees=2000": "mode=sequential threads=1",
+				"mode=threaded/threads=8/lock-retry=off/employees=2000":   "mode=threaded threads=8",
+			},
+			"lock-retry=off employees=2000"},
+		{"an axis some keys lack varies", []string{"mode=a/x=1", "mode=b"}, map[string]string{"mode=a/x=1": "mode=a x=1", "mode=b": "mode=b"}, ""},
+		{"duplicates count once", []string{"a=1/b=2", "a=1/b=2"}, map[string]string{"a=1/b=2": "a=1 b=2"}, ""},
+		{"competitor options stay whole", []string{"mode=threaded/competitor=readers(count=3;start=delay-2s)", "mode=threaded/competitor=none"},
+			map[string]string{"mode=threaded/competitor=readers(count=3;start=delay-2s)": "competitor=readers(count=3;start=delay-2s)", "mode=threaded/competitor=none": "competitor=none"},
+			"mode=threaded"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			labels, common := Labels(tc.keys)
+			assert.Equal(t, tc.labels, labels)
+			assert.Equal(t, tc.common, common)
+		})
+	}
+}
+
+func TestMatrixSizeCap(t *testing.T) {
+	// 1024 threads × 1000 seeds would be a million cells: refused before any is built.
+	threads := make([]string, MaxThreads)
+	for i := range threads {
+		threads[i] = fmt.Sprint(i + 1)
+	}
+	seeds := make([]string, 1000)
+	for i := range seeds {
+		seeds[i] = fmt.Sprint(i)
+	}
+	src := fmt.Sprintf("matrix:\n  threads: [%s]\n  seed: [%s]\n", strings.Join(threads, ", "), strings.Join(seeds, ", "))
+	_, err := Parse("big.yaml", []byte(src))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "big.yaml:1:1: the matrix expands to threads 1024 × seed 1000 = 1024000 cells")
+	assert.Contains(t, err.Error(), "at most 100000 cells")
+	// Include entries count too: a product at the cap plus one entry is refused.
+	_, err = Parse("inc.yaml", []byte(fmt.Sprintf("matrix:\n  threads: [%s]\n  seed: [%s]\ninclude:\n  - {mode: sequential}\n",
+		strings.Join(threads[:100], ", "), strings.Join(seeds, ", "))))
+	assert.ErrorContains(t, err, "= 100001 cells (with 1 include entries)")
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	yamlparser "github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 )
 
@@ -228,6 +229,35 @@ func (p *parser) errKey(path, allowed, format string, args ...any) *Error {
 	return p.errPath(path, allowed, format, args...)
 }
 
+// decoderPanic is a panic of go-yaml (it has some on malformed input, such as a tag without a
+// value), recovered and turned into an error.
+type decoderPanic struct {
+	node  ast.Node // the node being decoded, or nil while parsing
+	value any
+}
+
+func (e *decoderPanic) Error() string { return fmt.Sprintf("go-yaml failed: %v", e.value) }
+
+// parseYAML is go-yaml's parser.ParseBytes with its panics turned into errors.
+func parseYAML(data []byte) (f *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, &decoderPanic{value: r}
+		}
+	}()
+	return yamlparser.ParseBytes(data, 0)
+}
+
+// decode is yaml.NodeToValue in strict mode with go-yaml's panics turned into errors.
+func decode(n ast.Node, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &decoderPanic{node: n, value: r}
+		}
+	}()
+	return yaml.NodeToValue(n, v, yaml.Strict())
+}
+
 // decodeErr converts an error of go-yaml's decoder into an *Error with the same position, a
 // message naming the path, and the list of what is allowed there.
 func (p *parser) decodeErr(err error) *Error {
@@ -259,18 +289,38 @@ func (p *parser) decodeErr(err error) *Error {
 	case errors.As(err, &ov):
 		return p.typeErr(ov.Token, err)
 	}
+	var dp *decoderPanic
+	if errors.As(err, &dp) {
+		e := &Error{File: p.file, Line: 1, Col: 1, Msg: "invalid YAML that the YAML library cannot decode (an empty tag such as \"!\"?)", Err: err}
+		if dp.node != nil {
+			if ps := posOf(dp.node); ps.line > 0 {
+				e.Line, e.Col = ps.line, ps.col
+			}
+		}
+		return e
+	}
 	if errors.As(err, &ye) {
 		ps := tokPos(ye.GetToken())
-		return &Error{File: p.file, Line: ps.line, Col: ps.col, Msg: "invalid YAML: " + ye.GetMessage(), Err: err}
+		return &Error{File: p.file, Line: ps.line, Col: ps.col, Msg: "invalid YAML: " + yamlMessage(ye.GetMessage()), Err: err}
 	}
-	return &Error{File: p.file, Msg: "invalid YAML: " + err.Error(), Err: err}
+	return &Error{File: p.file, Msg: "invalid YAML: " + yamlMessage(err.Error()), Err: err}
+}
+
+// reYAMLPos is the "[line:col] " go-yaml puts before its messages.
+var reYAMLPos = regexp.MustCompile(`^\[\d+:\d+\] `)
+
+// yamlMessage reduces a go-yaml message to its first line (go-yaml appends a source excerpt
+// on the following lines) without go-yaml's own position, which Error already shows.
+func yamlMessage(msg string) string {
+	msg, _, _ = strings.Cut(strings.TrimSpace(msg), "\n")
+	return reYAMLPos.ReplaceAllString(strings.TrimSpace(msg), "")
 }
 
 func (p *parser) typeErr(tk *token.Token, err error) *Error {
 	ps := tokPos(tk)
 	path, ok := p.ix.valuePath[ps]
 	if !ok {
-		return &Error{File: p.file, Line: ps.line, Col: ps.col, Msg: "wrong type: " + err.Error(), Err: err}
+		return &Error{File: p.file, Line: ps.line, Col: ps.col, Msg: "wrong type: " + yamlMessage(err.Error()), Err: err}
 	}
 	want := wantFor(pattern(path))
 	name := path

@@ -121,6 +121,8 @@ type Result struct {
 	Summary     trace.Summary
 	Fingerprint string
 	PerYear     []YearStats
+	// Parallelism is the run's parallelism bound: its work, critical path and their ratio.
+	Parallelism trace.Parallelism
 	// WorkerPIDs are the worker processes the process modes started.
 	WorkerPIDs []int
 	Err        error

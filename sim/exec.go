@@ -90,7 +90,19 @@ func schedule(ctx context.Context, p *Plan, width int, run func(ctx context.Cont
 	return firstErr
 }
 
-// DSN returns the driver data source name for path with DuckDB's thread count.
+// Settings are the DuckDB settings the workload opens its database with (read-write opens), on in
+// every mode and both coordination settings; `simulate --verbose` lists them.
+//
+//   - preserve_insertion_order=false lets DuckDB write the rows of CREATE TABLE AS and INSERT in
+//     whatever order its threads finish them, without buffering to restore the input order: no
+//     model depends on physical row order (every ordering is an explicit ORDER BY, and the
+//     fingerprint is order-insensitive). 5% less CPU at 100,000 employees × 5 years.
+var Settings = map[string]string{"preserve_insertion_order": "false"}
+
+// DSN returns the driver data source name for path with DuckDB's thread count. Read-write opens
+// carry the workload's Settings: every read-write handle on a file in one process must use the
+// same configuration (the driver shares one instance per file and refuses a second with another
+// configuration).
 func DSN(path string, threads int, readOnly bool) string {
 	q := url.Values{}
 	if threads > 0 {
@@ -98,6 +110,10 @@ func DSN(path string, threads int, readOnly bool) string {
 	}
 	if readOnly {
 		q.Set("access_mode", "read_only")
+	} else {
+		for k, v := range Settings {
+			q.Set(k, v)
+		}
 	}
 	if len(q) == 0 {
 		return path

@@ -20,63 +20,82 @@ type TableFingerprint struct {
 	Excluded []string `json:"excluded,omitempty"`
 }
 
-// FingerprintTables digests each table in SQL (never by reading the file). Columns of timestamp
-// types are left out unless keepTimestamps is set.
+// FingerprintTables digests each table in SQL (never by reading the file), all tables in one
+// query. Columns of timestamp types are left out unless keepTimestamps is set.
 func FingerprintTables(ctx context.Context, q execer, tables []string, keepTimestamps bool) ([]TableFingerprint, error) {
-	out := make([]TableFingerprint, 0, len(tables))
-	for _, t := range tables {
-		fp, err := fingerprintTable(ctx, q, t, keepTimestamps)
-		if err != nil {
+	type ref struct{ schema, name string }
+	refs := make([]ref, len(tables))
+	want := map[ref]int{}
+	for i, t := range tables {
+		r := ref{"main", t}
+		if s, n, ok := strings.Cut(t, "."); ok {
+			r = ref{s, n}
+		}
+		refs[i] = r
+		want[r] = i
+	}
+	out := make([]TableFingerprint, len(tables))
+	cols := make([][]string, len(tables))
+	seen := make([]bool, len(tables))
+	rows, err := q.QueryContext(ctx, `SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns()
+		WHERE database_name = current_database() ORDER BY schema_name, table_name, column_index`)
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint: %w", err)
+	}
+	for rows.Next() {
+		var r ref
+		var c, typ string
+		if err := rows.Scan(&r.schema, &r.name, &c, &typ); err != nil {
+			rows.Close()
 			return nil, err
 		}
-		out = append(out, fp)
-	}
-	return out, nil
-}
-
-func fingerprintTable(ctx context.Context, q execer, table string, keepTimestamps bool) (TableFingerprint, error) {
-	fp := TableFingerprint{Table: table}
-	schema, name := "main", table
-	if s, n, ok := strings.Cut(table, "."); ok {
-		schema, name = s, n
-	}
-	rows, err := q.QueryContext(ctx, `SELECT column_name, data_type FROM duckdb_columns()
-		WHERE database_name = current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index`, schema, name)
-	if err != nil {
-		return fp, fmt.Errorf("fingerprint %s: %w", table, err)
-	}
-	var cols []string
-	for rows.Next() {
-		var c, typ string
-		if err := rows.Scan(&c, &typ); err != nil {
-			rows.Close()
-			return fp, err
-		}
-		if !keepTimestamps && strings.HasPrefix(typ, "TIMESTAMP") {
-			fp.Excluded = append(fp.Excluded, c)
+		i, ok := want[r]
+		if !ok {
 			continue
 		}
-		cols = append(cols, quoteIdent(c))
+		seen[i] = true
+		if !keepTimestamps && strings.HasPrefix(typ, "TIMESTAMP") {
+			out[i].Excluded = append(out[i].Excluded, c)
+			continue
+		}
+		cols[i] = append(cols[i], quoteIdent(c))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fp, err
+		return nil, err
 	}
-	if len(cols) == 0 && len(fp.Excluded) == 0 {
-		return fp, fmt.Errorf("fingerprint %s: no such table", table)
+	parts := make([]string, len(tables))
+	for i, t := range tables {
+		if !seen[i] {
+			return nil, fmt.Errorf("fingerprint %s: no such table", t)
+		}
+		out[i].Table = t
+		rowHash := "0"
+		if len(cols[i]) > 0 {
+			rowHash = "hash(" + strings.Join(cols[i], ", ") + ")"
+		}
+		// The sum of row hashes modulo 2^64 (a HUGEINT sum cannot overflow).
+		parts[i] = fmt.Sprintf("SELECT %d AS i, count(*) AS n, CAST(coalesce(sum(CAST(%s AS HUGEINT)), 0) %% 18446744073709551616 AS UBIGINT) AS h FROM %s.%s",
+			i, rowHash, quoteIdent(refs[i].schema), quoteIdent(refs[i].name))
 	}
-	rowHash := "0"
-	if len(cols) > 0 {
-		rowHash = "hash(" + strings.Join(cols, ", ") + ")"
+	if len(parts) == 0 {
+		return out, nil
 	}
-	var sum uint64
-	query := fmt.Sprintf("SELECT count(*), CAST(coalesce(sum(CAST(%s AS HUGEINT)), 0) %% 18446744073709551616 AS UBIGINT) FROM %s.%s",
-		rowHash, quoteIdent(schema), quoteIdent(name))
-	if err := q.QueryRowContext(ctx, query).Scan(&fp.Rows, &sum); err != nil {
-		return fp, fmt.Errorf("fingerprint %s: %w", table, err)
+	rows, err = q.QueryContext(ctx, strings.Join(parts, " UNION ALL "))
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint: %w", err)
 	}
-	fp.Hash = fmt.Sprintf("%016x", sum)
-	return fp, nil
+	defer rows.Close()
+	for rows.Next() {
+		var i int
+		var n int64
+		var sum uint64
+		if err := rows.Scan(&i, &n, &sum); err != nil {
+			return nil, err
+		}
+		out[i].Rows, out[i].Hash = n, fmt.Sprintf("%016x", sum)
+	}
+	return out, rows.Err()
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
@@ -211,9 +230,20 @@ func PerYear(ctx context.Context, db *sql.DB) ([]YearStats, error) {
 	return out, rows.Err()
 }
 
+// FingerprintFile opens the database read-only after a run and returns its fingerprint (the
+// harness's data check, which needs nothing else).
+func FingerprintFile(ctx context.Context, path string) (string, error) {
+	db, err := sql.Open("duckdb", DSN(path, 0, true))
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", path, err)
+	}
+	defer db.Close()
+	return Fingerprint(ctx, db)
+}
+
 // Inspect opens the database after a run and returns its fingerprint and per-year figures.
 func Inspect(ctx context.Context, path string) (string, []YearStats, error) {
-	db, err := sql.Open("duckdb", path)
+	db, err := sql.Open("duckdb", DSN(path, 0, false))
 	if err != nil {
 		return "", nil, fmt.Errorf("open %s: %w", path, err)
 	}

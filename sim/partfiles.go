@@ -47,9 +47,14 @@ func newPartIndex(p *Plan) *partIndex {
 			out = []string{n.Seed.Name}
 		case n.Name == stepCensus:
 			out = []string{"raw_census"}
-		case n.Name == stepCheckpoint && !p.cfg.Coordination:
-			for _, t := range checkpointTables {
-				out = append(out, "ckpt_"+t)
+		case n.Name == stepCheckpoint:
+			// The year's row of the year-state table, and uncoordinated the checkpoint copies.
+			out = []string{yearStateTable}
+			ix.incremental[yearStateTable] = true
+			if !p.cfg.Coordination {
+				for _, t := range checkpointTables {
+					out = append(out, "ckpt_"+t)
+				}
 			}
 		case n.Model != nil && n.Model.Materialized == DDL:
 			ix.ddl = n
@@ -73,8 +78,8 @@ type source struct {
 	year int // the slice's simulation_year; 0 for a whole table
 }
 
-// needsDDL reports whether n writes a table the schema model creates (an accumulating or a
-// checkpoint table), which must exist in its file before it runs.
+// needsDDL reports whether n writes a table the schema model creates (an accumulating, year
+// state or checkpoint table), which must exist in its file before it runs.
 func (ix *partIndex) needsDDL(n *Node) bool {
 	for _, t := range ix.outputs[n] {
 		if ix.incremental[t] || strings.HasPrefix(t, "ckpt_") {

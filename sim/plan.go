@@ -443,7 +443,7 @@ func (p *Plan) OwnedTables() []string {
 		}
 	}
 	for _, t := range []string{"fct_yearly_events", "fct_workforce_snapshot", "dq_results", "mart_comp_growth",
-		"ckpt_fct_yearly_events", "ckpt_fct_workforce_snapshot"} {
+		"sim_year_state", "ckpt_fct_yearly_events", "ckpt_fct_workforce_snapshot"} {
 		set[t] = true
 	}
 	out := make([]string, 0, len(set))

@@ -133,6 +133,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	wall := time.Since(origin).Seconds()
 	res := &Result{Config: cfg, Origin: origin, Spans: rec.Spans(), WorkerPIDs: workers.pids, Err: err}
 	res.Summary = trace.Summarize(res.Spans, wall)
+	res.Parallelism = p.ParallelismBound(res.Spans, cfg.width())
 	if err != nil || cfg.SkipInspect {
 		return res, err
 	}

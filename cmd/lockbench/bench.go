@@ -34,6 +34,9 @@ type benchFlags struct {
 	warmup   int
 	versus   string
 	noReport bool
+	maxCells int
+	commit   string
+	group    string
 }
 
 func newBenchCmd(a *app) *cobra.Command {
@@ -52,6 +55,8 @@ run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness 
   lockbench bench -m locks
   lockbench bench -m my-scenario.yaml --filter mode=threaded
   lockbench bench -m full --shard 2/4  # one of four CI jobs
+  lockbench bench -m full --shard auto # the share from GitLab, CircleCI, Buildkite or Kubernetes
+  lockbench bench --commit "$(git -C ../pipeline rev-parse HEAD)" -m pipeline.yaml
   lockbench bench --resume runs/20261126T221500Z-1a2b3c`,
 		Args: positional(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error { return runBench(a, c, f) },
@@ -60,7 +65,7 @@ run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness 
 	fl.StringVarP(&f.matrix, "matrix", "m", scenarios.DefaultMatrix, "a built-in matrix name (see --list) or a YAML file")
 	fl.BoolVar(&f.list, "list", false, "list the built-in matrices and exit")
 	fl.StringVar(&f.resume, "resume", "", "finish an interrupted run directory without repeating its trials")
-	fl.StringVar(&f.shard, "shard", "", "run only share k of n of the cells, e.g. 2/4")
+	fl.StringVar(&f.shard, "shard", "", "run only share k of n of the cells, e.g. 2/4; auto (or auto/N) reads the CI's parallel-job variables")
 	fl.StringVar(&f.filter, "filter", "", "run only matching cells, e.g. mode=threaded/competitor=none")
 	fl.Int64Var(&f.seed, "seed", 0, "root seed (default: the scenario's)")
 	fl.StringVar(&f.runsDir, "runs", "runs", "directory that holds run directories")
@@ -69,6 +74,9 @@ run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness 
 	fl.IntVar(&f.warmup, "warmup", -1, "override the scenario's warmup trials per cell")
 	fl.StringVar(&f.versus, "versus", "", "compare every cell with its sibling at AXIS=VALUE, e.g. mode=sequential")
 	fl.BoolVar(&f.noReport, "no-report", false, "record trials only; do not print or write reports")
+	fl.IntVar(&f.maxCells, "max-cells", defaultMaxCells, "refuse a matrix that would run more cells than this (at most 100000)")
+	fl.StringVar(&f.commit, "commit", "", "the commit under test (default: $GITHUB_SHA, $CI_COMMIT_SHA, $BUILDKITE_COMMIT, $CIRCLE_SHA1, else git HEAD of the working directory)")
+	fl.StringVar(&f.group, "group", "", "the CI pipeline run this shard belongs to, for trend (default: from the CI's variables)")
 	return c
 }
 
@@ -82,20 +90,31 @@ func runBench(a *app, c *cobra.Command, f *benchFlags) error {
 	if f.resume != "" && (c.Flags().Changed("matrix") || f.shard != "" || f.filter != "") {
 		return usageErr("--resume continues a run with its own matrix, filter and shard: drop -m, --filter and --shard")
 	}
+	if err := f.validate(c); err != nil {
+		return err
+	}
+	shard, err := resolveShard(a, f.shard)
+	if err != nil {
+		return err
+	}
 	o := harness.Options{
-		RunsDir: f.runsDir, Resume: f.resume, Filter: f.filter, Shard: f.shard, RootSeed: f.seed,
+		RunsDir: f.runsDir, Resume: f.resume, Filter: f.filter, Shard: shard, RootSeed: f.seed,
 		Command: append([]string{"lockbench"}, os.Args[1:]...), Versions: buildinfo.Get(), Host: buildinfo.Host(),
 	}
+	setProvenance(&o, f.commit, f.group)
 	if f.resume == "" {
 		s, err := scenarios.Load(f.matrix)
 		if err != nil {
 			return usageErr("%v", err)
 		}
-		if f.trials > 0 {
+		if c.Flags().Changed("trials") {
 			s.Trials = f.trials
 		}
-		if f.warmup >= 0 {
+		if c.Flags().Changed("warmup") {
 			s.Warmup = f.warmup
+		}
+		if err := f.checkSize(s); err != nil {
+			return err
 		}
 		src, ok := scenarios.BuiltinYAML(f.matrix)
 		if !ok || strings.ContainsAny(f.matrix, `/\.`) {
@@ -113,7 +132,7 @@ func runBench(a *app, c *cobra.Command, f *benchFlags) error {
 	}
 	res, err := harness.Execute(a.ctx, o)
 	if res == nil {
-		if errors.Is(err, scenarios.ErrInvalid) || errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, scenarios.ErrInvalid) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 			return usageErr("%v", err)
 		}
 		return err
@@ -139,6 +158,48 @@ func runBench(a *app, c *cobra.Command, f *benchFlags) error {
 		return &exitError{code: exitUnknown, err: err}
 	}
 	return withCode(code)
+}
+
+// validate checks the counts and the runs directory before anything is written.
+func (f *benchFlags) validate(c *cobra.Command) error {
+	if c.Flags().Changed("trials") {
+		if err := checkRange("trials", f.trials, 1, maxTrials); err != nil {
+			return err
+		}
+	}
+	if c.Flags().Changed("warmup") {
+		if err := checkRange("warmup", f.warmup, 0, maxTrials); err != nil {
+			return err
+		}
+	}
+	if err := checkRange("max-cells", f.maxCells, 1, scenarios.MaxCells); err != nil {
+		return err
+	}
+	if f.resume != "" && (c.Flags().Changed("trials") || c.Flags().Changed("warmup")) {
+		return usageErr("--resume keeps the run's own trial counts: drop --trials and --warmup")
+	}
+	if st, err := os.Stat(f.runsDir); err == nil && !st.IsDir() {
+		return usageErr("--runs %s is a file, not a directory: give the directory that holds run directories", f.runsDir)
+	}
+	return nil
+}
+
+// checkSize refuses, before the run directory is created, a matrix whose cells (after
+// --filter) exceed --max-cells.
+func (f *benchFlags) checkSize(s *scenarios.Scenario) error {
+	cells, err := scenarios.Filter(s.Cells(), f.filter)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if n := len(cells); n > f.maxCells {
+		what := "matrix " + f.matrix
+		if f.filter != "" {
+			what += " with --filter " + f.filter
+		}
+		return usageErr("%s has %d cells (%d trials each), more than --max-cells %d: run part of it with --filter or --shard K/N, or raise --max-cells (up to %d)",
+			what, n, s.Trials+s.Warmup, f.maxCells, scenarios.MaxCells)
+	}
+	return nil
 }
 
 // reportFiles names the file bench writes for each --format of `lockbench report`.
@@ -202,5 +263,9 @@ func buildReport(dirs []string, versus string) (*reports.Report, error) {
 		}
 		opts.VersusAxis, opts.VersusBase = k, v
 	}
-	return reports.Build(runs, opts)
+	r, err := reports.Build(runs, opts)
+	if errors.Is(err, reports.ErrCorrupt) {
+		return nil, usageErr("%v", err)
+	}
+	return r, err
 }

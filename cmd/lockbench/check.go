@@ -115,8 +115,20 @@ expect:
 }
 
 func runCheck(a *app, f *checkFlags) error {
-	if f.threads < 1 {
-		return usageErr("--threads must be at least 1 (got %d)", f.threads)
+	for _, r := range []struct {
+		flag      string
+		v, lo, hi int
+	}{
+		{"threads", f.threads, 1, scenarios.MaxThreads},
+		{"trials", f.trials, 1, maxTrials},
+		{"employees", f.employees, scenarios.MinEmployees, scenarios.MaxEmployees},
+	} {
+		if err := checkRange(r.flag, r.v, r.lo, r.hi); err != nil {
+			return err
+		}
+	}
+	if err := checkYears(f.years); err != nil {
+		return err
 	}
 	if !f.noCompare && f.trials < 10 {
 		fmt.Fprintf(a.stderr, "lockbench: note: %d trials per side is below the verdict floor of 10; the target will be unknown\n", f.trials)
@@ -130,6 +142,7 @@ func runCheck(a *app, f *checkFlags) error {
 		Scenario: s, ScenarioYAML: []byte(src), RunsDir: f.runsDir,
 		Command: append([]string{"lockbench"}, os.Args[1:]...), Versions: buildinfo.Get(), Host: buildinfo.Host(),
 	}
+	setProvenance(&o, "", "")
 	if !f.quiet {
 		o.Progress = a.stderr
 	}

@@ -69,7 +69,7 @@ func parsePercent(s string) (float64, error) {
 	if pct {
 		v /= 100
 	}
-	if v < 0 || v >= 10 {
+	if !(v >= 0 && v < 10) { // NaN fails both
 		return 0, strconv.ErrRange
 	}
 	return v, nil

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"lockbench/harness/competitor"
@@ -8,6 +10,10 @@ import (
 )
 
 func init() { register(newHoldCmd) }
+
+// minWriteEvery is the shortest --write-every period: shorter ones only measure how fast
+// DuckDB commits.
+const minWriteEvery = time.Millisecond
 
 func newHoldCmd(a *app) *cobra.Command {
 	var o competitor.HoldOptions
@@ -26,7 +32,19 @@ With --write-every it also inserts a row into lockbench_holder_writes on that pe
 			if o.ReadOnly && o.WriteEvery > 0 {
 				return usageErr("--write-every needs a read-write hold: drop --read-only or --write-every")
 			}
+			if c.Flags().Changed("for") && o.For <= 0 {
+				return usageErr("--for %s: give a positive duration such as 30s (without --for the hold lasts until stopped)", o.For)
+			}
+			if c.Flags().Changed("write-every") && o.WriteEvery < minWriteEvery {
+				return usageErr("--write-every %s: give a period of at least %s, such as 100ms", o.WriteEvery, minWriteEvery)
+			}
+			if err := checkDBPath(o.DB, !o.ReadOnly || o.Create); err != nil {
+				return err
+			}
 			if err := competitor.Hold(a.ctx, o); err != nil {
+				if bad := asBadPath(err); bad != nil {
+					return bad
+				}
 				if outcome.IsLockConflict(err) {
 					return failErr(explainRunError(err, o.DB))
 				}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,7 +42,26 @@ func TestExitCodesAndErrors(t *testing.T) {
 	}{
 		{"unknown command", []string{"bogus"}, exitUsage, `unknown command "bogus"`},
 		{"unknown flag", []string{"simulate", "--bogus"}, exitUsage, "unknown flag: --bogus"},
-		{"threads below one", []string{"simulate", "--threads", "0"}, exitUsage, "threads must be at least 1"},
+		{"threads below one", []string{"simulate", "--threads", "0"}, exitUsage, "--threads 0: give an integer from 1 to 1024"},
+		{"threads absurd", []string{"simulate", "--threads", "100000"}, exitUsage, "--threads 100000: give an integer from 1 to 1024"},
+		{"employees too few", []string{"simulate", "--employees", "5"}, exitUsage, "--employees 5: give an integer from 10 to 10000000"},
+		{"employees absurd", []string{"simulate", "--employees", "2000000000"}, exitUsage, "--employees 2000000000"},
+		{"negative duckdb threads", []string{"simulate", "--duckdb-threads", "-1"}, exitUsage, "--duckdb-threads -1"},
+		{"year out of range", []string{"simulate", "--years", "1999"}, exitUsage, "year 1999 is outside 2000–2100"},
+		{"hold for zero", []string{"hold", "--for", "0", "x.duckdb"}, exitUsage, "--for 0s: give a positive duration"},
+		{"hold for negative", []string{"hold", "--for", "-5s", "x.duckdb"}, exitUsage, "--for -5s: give a positive duration"},
+		{"hold write-every tiny", []string{"hold", "--write-every", "1ns", "x.duckdb"}, exitUsage, "--write-every 1ns: give a period of at least 1ms"},
+		{"hold for garbage", []string{"hold", "--for", "soon", "x.duckdb"}, exitUsage, `invalid argument "soon" for "--for"`},
+		{"check zero trials", []string{"check", "--trials", "0"}, exitUsage, "--trials 0: give an integer from 1 to 10000"},
+		{"check zero threads", []string{"check", "--threads", "0"}, exitUsage, "--threads 0"},
+		{"check employees", []string{"check", "--employees", "1"}, exitUsage, "--employees 1"},
+		{"check years", []string{"check", "--years", "2026", "2025"}, exitUsage, "years must increase: 2025 comes after 2026"},
+		{"bench zero trials", []string{"bench", "--trials", "0"}, exitUsage, "--trials 0: give an integer from 1 to 10000"},
+		{"bench negative warmup", []string{"bench", "--warmup", "-2"}, exitUsage, "--warmup -2: give an integer from 0 to 10000"},
+		{"bench max-cells zero", []string{"bench", "--max-cells", "0"}, exitUsage, "--max-cells 0"},
+		{"bench runs is a file", []string{"bench", "--runs", "testdata/tiny.yaml"}, exitUsage, "--runs testdata/tiny.yaml is a file, not a directory"},
+		{"resume with trials", []string{"bench", "--resume", "x", "--trials", "3"}, exitUsage, "drop --trials"},
+		{"bad filter", []string{"bench", "--filter", "bogus=1", "--runs", filepath.Join(t.TempDir(), "runs")}, exitUsage, `unknown axis "bogus"`},
 		{"years not increasing", []string{"simulate", "--years", "2026", "2025"}, exitUsage, "years must increase"},
 		{"unknown mode", []string{"simulate", "--mode", "fast"}, exitUsage, `unknown mode "fast"`},
 		{"conflicting flags", []string{"simulate", "--force-sequential", "--mode", "threaded"}, exitUsage, "--force-sequential conflicts with --mode threaded"},
@@ -49,6 +69,8 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"unknown matrix", []string{"bench", "-m", "nosuch"}, exitUsage, `no built-in matrix or file "nosuch"`},
 		{"missing run directory", []string{"report", filepath.Join(t.TempDir(), "none")}, exitUsage, "manifest"},
 		{"bad threshold", []string{"compare", "a", "b", "--threshold", "lots"}, exitUsage, `--threshold "lots"`},
+		{"NaN threshold", []string{"compare", "a", "b", "--threshold", "NaN%"}, exitUsage, `--threshold "NaN%"`},
+		{"negative threshold", []string{"compare", "a", "b", "--threshold", "-5%"}, exitUsage, `--threshold "-5%"`},
 		{"bad report format", []string{"report", "--format", "pdf", "x"}, exitUsage, `--format "pdf"`},
 		{"unknown repro", []string{"repro", "nosuch"}, exitUsage, "nosuch"},
 		{"resume of a missing run", []string{"bench", "--resume", filepath.Join(t.TempDir(), "gone")}, exitUsage, "manifest"},
@@ -151,8 +173,35 @@ func TestBenchEndToEndWritesEveryReport(t *testing.T) {
 	code, md, _ := lockbench(t, "report", "--format", "md", dir)
 	assert.Equal(t, 0, code)
 	assert.Contains(t, md, "✅ pass")
+	// Two trials a side cannot show that nothing changed: compare says unknown, and why.
 	code, cmp, _ := lockbench(t, "compare", dir, dir)
-	assert.Equal(t, 0, code, cmp)
+	assert.Equal(t, exitUnknown, code, cmp)
+	assert.Contains(t, cmp, "too few ok trials to tell a change from noise (need >= 6 per side)")
+}
+
+// TestReportRefusesCorruptHistory gives report a history whose ok trial has absurd and missing
+// timings: every format exits 2 naming the file and line, never 4.
+func TestReportRefusesCorruptHistory(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"schema_version":1,"id":"x","scenario":null}`), 0o644))
+	ok := `{"cell":"mode=a","trial":%d,"outcome":{"kind":"ok"},"wall_s":%s,"sql_s":0.5,"overhead_s":0.5}` + "\n"
+	for _, wall := range []string{"1e308", "null"} {
+		var h strings.Builder
+		for i := range 6 {
+			w := "1.0"
+			if i == 4 {
+				w = wall
+			}
+			fmt.Fprintf(&h, ok, i, w)
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "history.ndjson"), []byte(h.String()), 0o644))
+		for _, format := range []string{"json", "text", "html"} {
+			code, out, stderr := lockbench(t, "report", "--format", format, dir)
+			assert.Equal(t, exitUsage, code, "wall %s, %s: %s", wall, format, stderr)
+			assert.Empty(t, out)
+			assert.Contains(t, stderr, filepath.Join(dir, "history.ndjson")+":5: corrupt trial mode=a #4: ")
+		}
+	}
 }
 
 func TestCheckWithoutComparison(t *testing.T) {

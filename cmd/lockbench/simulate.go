@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lockbench/history"
+	"lockbench/scenarios"
 	"lockbench/sim"
 	"lockbench/sim/trace"
 )
@@ -37,6 +38,7 @@ type simulateFlags struct {
 	scenario        string
 	census          string
 	profile         string
+	allOpts         bool
 	strategy        string
 }
 
@@ -83,6 +85,7 @@ Your own parameters and census:
 	fl.StringVar(&f.params, "params", "", "directory of CSV files that replace the embedded parameter tables of the same name")
 	fl.StringVar(&f.scenario, "scenario", sim.DefaultScenario, "parameter scenario whose levers outrank the default ones")
 	fl.StringVar(&f.census, "census", "", "census file (CSV or Parquet) to use instead of the generated census")
+	fl.BoolVar(&f.allOpts, "enable-all-optimizations", false, "every optimisation the simulation has: coordination and the workload's DuckDB settings (--verbose lists them)")
 	fl.StringVar(&f.profile, "profile", "", "write DuckDB's JSON query profile of every model to DIR and print the slowest operators")
 	fl.StringVar(&f.strategy, "strategy", "none", "how to share the file with other users: "+strategyNames()+" (sets the mode)")
 	return c
@@ -165,6 +168,24 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 	if f.noCoordination && c.Flags().Changed("enable-coordination") && f.coordination {
 		return sim.Config{}, usageErr("--enable-coordination conflicts with --no-coordination: use one of them")
 	}
+	if f.allOpts && (f.noCoordination || (c.Flags().Changed("enable-coordination") && !f.coordination)) {
+		return sim.Config{}, usageErr("--enable-all-optimizations includes coordination: drop --no-coordination")
+	}
+	for _, r := range []struct {
+		flag      string
+		v, lo, hi int
+	}{
+		{"threads", f.threads, 1, scenarios.MaxThreads},
+		{"employees", f.employees, scenarios.MinEmployees, scenarios.MaxEmployees},
+		{"duckdb-threads", f.duckdbThreads, 0, scenarios.MaxThreads},
+	} {
+		if err := checkRange(r.flag, r.v, r.lo, r.hi); err != nil {
+			return sim.Config{}, err
+		}
+	}
+	if err := checkYears(f.years); err != nil {
+		return sim.Config{}, err
+	}
 	cfg := sim.Config{
 		DBPath: f.db, Mode: m, Threads: f.threads, Coordination: f.coordination && !f.noCoordination,
 		Employees: f.employees, Years: f.years, Seed: f.seed, DuckDBThreads: f.duckdbThreads,
@@ -197,6 +218,8 @@ type simulateJSON struct {
 	OverheadByKind map[trace.Kind]float64 `json:"overhead_by_kind"`
 	Fingerprint    string                 `json:"fingerprint"`
 	PerYear        []sim.YearStats        `json:"per_year"`
+	Parallelism    trace.Parallelism      `json:"parallelism"`
+	Settings       map[string]string      `json:"duckdb_settings"`
 }
 
 func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
@@ -206,8 +229,15 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 	}
 	if f.verbose && !f.jsonOut {
 		cfg.Log = a.stderr
+		fmt.Fprintln(a.stderr, describeOptimisations(cfg))
+	}
+	if err := checkDBPath(cfg.DBPath, true); err != nil {
+		return err
 	}
 	res, runErr := sim.Run(a.ctx, cfg)
+	if bad := asBadPath(runErr); bad != nil {
+		return bad
+	}
 	if res == nil {
 		return fmt.Errorf("simulate: %w", runErr)
 	}
@@ -223,6 +253,7 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 			Employees: cfg.Employees, Seed: cfg.Seed, DB: cfg.DBPath, Outcome: outcome,
 			WallS: res.Summary.Wall, SQLS: res.Summary.SQL, OverheadS: res.Summary.Overhead,
 			OverheadByKind: res.Summary.ByKind, Fingerprint: res.Fingerprint, PerYear: res.PerYear,
+			Parallelism: res.Parallelism, Settings: sim.Settings,
 		}
 		if runErr != nil {
 			out.Error = runErr.Error()
@@ -247,10 +278,70 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 	printYears(a.stdout, res.PerYear)
 	fmt.Fprintln(a.stdout)
 	printTiming(a.stdout, cfg, res.Summary, res.Fingerprint)
+	printParallelism(a.stdout, res.Parallelism, res.Spans)
 	if cfg.ProfileDir != "" {
 		return printProfile(a.stdout, cfg.ProfileDir, 15)
 	}
 	return nil
+}
+
+// describeOptimisations says which optimisations a run has on, for --verbose.
+func describeOptimisations(cfg sim.Config) string {
+	coord := "coordination on (set-up built once, one database handle, year N validated after year N, predicate delete+insert, a year-state row instead of table copies)"
+	if !cfg.Coordination {
+		coord = "coordination off (the legacy costs: set-up rebuilt every year, a handle per step, full-history validation, delete-by-join, table copies)"
+	}
+	keys := make([]string, 0, len(sim.Settings))
+	for k := range sim.Settings {
+		keys = append(keys, k+"="+sim.Settings[k])
+	}
+	sort.Strings(keys)
+	return fmt.Sprintf("optimisations: %s; DuckDB settings: %s", coord, strings.Join(keys, ", "))
+}
+
+// printParallelism prints the run's parallelism bound and the models on its critical path.
+func printParallelism(w io.Writer, p trace.Parallelism, spans []trace.Span) {
+	if p.CriticalPathS <= 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nparallelism: work %.3f s, critical path %.3f s: running steps at once can gain at most %.2f×", p.WorkS, p.CriticalPathS, p.Ratio)
+	if p.Bound < p.Ratio {
+		fmt.Fprintf(w, ", %.2f× with %d connection(s)", p.Bound, p.Width)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  this run: %.2f× (%.0f%% of the bound)\n", p.Achieved, 100*p.Achieved/p.Bound)
+	// The critical path's time by model: the models worth speeding up.
+	byModel := map[string]float64{}
+	onPath := map[string]bool{}
+	for _, id := range p.Path {
+		onPath[id] = true
+	}
+	for _, s := range spans {
+		id := s.Name
+		if s.Year != 0 {
+			id = fmt.Sprintf("%s@%d", s.Name, s.Year)
+		}
+		switch s.Kind {
+		case trace.Model, trace.Recompute, trace.Validate, trace.Checkpoint:
+			if onPath[id] {
+				byModel[s.Name] += s.Duration()
+			}
+		}
+	}
+	names := make([]string, 0, len(byModel))
+	for n := range byModel {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return byModel[names[i]] > byModel[names[j]] })
+	var parts []string
+	for i, n := range names {
+		if i == 6 {
+			parts = append(parts, fmt.Sprintf("%d more", len(names)-i))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %.3f s", n, byModel[n]))
+	}
+	fmt.Fprintf(w, "  critical path (%d steps) by model: %s\n", len(p.Path), strings.Join(parts, ", "))
 }
 
 // printProfile prints the slowest operators of the run's DuckDB query profiles.

@@ -31,12 +31,17 @@ with the file's device and inode: run who on the host or in the holder's contain
 who says nobody holds a lock only when no lock on either file exists at all.
 
 who opens DB to probe it: run it as its own process, never from a program that has DB open.
+A path that cannot be a DuckDB database (a directory, a pipe, a file without DuckDB's header) is
+bad input: exit 2.
 The exit code is 0, or 3 when nothing is listed but F_GETLK could not check the file.`,
 		Example: `  lockbench who simulation.duckdb
   lockbench who --json simulation.duckdb`,
 		Args: positional(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
 			db := args[0]
+			if err := checkWhoPath(db); err != nil {
+				return err
+			}
 			hs, err := holders.Inspect(db)
 			var perr *holders.ProbeError
 			if err != nil && !errors.As(err, &perr) {

@@ -150,24 +150,43 @@ to name it, run `+"`lockbench who %[1]s`"+` on the host or in the holder's conta
 }
 
 // TestWhoCannotProbe checks that who does not claim that nobody holds a file it could not probe:
-// a socket can be stat'ed but not opened, so F_GETLK cannot check it.
+// a DuckDB file this user may not open can be stat'ed but not opened, so F_GETLK cannot check it.
+// (A socket, which cannot be opened either, is not a database at all: bad input, exit 2.)
 func TestWhoCannotProbe(t *testing.T) {
-	dir, err := os.MkdirTemp("", "who") // a short path: socket paths are limited to 108 bytes
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "s.duckdb")
-	l, err := net.Listen("unix", sock)
-	require.NoError(t, err)
-	defer l.Close()
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(dir, 0o755))
+	db := filepath.Join(dir, "private.duckdb")
+	code, _, stderr := lockbench(t, "simulate", "--db", db, "--employees", "50", "--years", "2025")
+	require.Equal(t, 0, code, stderr)
+	require.NoError(t, os.Chmod(db, 0o600))
+	who := func(args ...string) (int, string, string) {
+		if os.Geteuid() == 0 {
+			return asNobody(t, dir, args...) // root may open any file
+		}
+		require.NoError(t, os.Chmod(db, 0o000))
+		defer os.Chmod(db, 0o600)
+		return lockbench(t, args...)
+	}
 
-	code, out, stderr := lockbench(t, "who", sock)
-	assert.Equal(t, exitUnknown, code)
-	assert.Equal(t, "no lock on "+sock+" is listed in /proc/locks, and F_GETLK could not check it\n", out)
-	assert.Contains(t, stderr, "F_GETLK probe: open "+sock)
+	code, out, stderr := who("who", db)
+	assert.Equal(t, exitUnknown, code, stderr)
+	assert.Equal(t, "no lock on "+db+" is listed in /proc/locks, and F_GETLK could not check it\n", out)
+	assert.Contains(t, stderr, "F_GETLK probe: open "+db)
 	assert.Contains(t, stderr, "run `lockbench who` on the host to be sure")
 	assert.NotContains(t, out, "nobody")
 
-	code, out, _ = lockbench(t, "who", "--json", sock)
+	code, out, _ = who("who", "--json", db)
 	assert.Equal(t, exitUnknown, code)
 	assert.Equal(t, "[]\n", out)
+
+	sockDir, err := os.MkdirTemp("", "who") // a short path: socket paths are limited to 108 bytes
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sock := filepath.Join(sockDir, "s.duckdb")
+	l, err := net.Listen("unix", sock)
+	require.NoError(t, err)
+	defer l.Close()
+	code, _, stderr = lockbench(t, "who", sock)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, sock+" is not a regular file")
 }

@@ -1,5 +1,6 @@
 // Package outcome classifies the errors of a trial into the outcomes of DESIGN.md: ok,
-// lock-conflict, txn-conflict, constraint, timeout, crash and error. It reads the DuckDB Go
+// lock-conflict, txn-conflict, constraint, timeout, crash and error (with Sub bad-path when the
+// database path cannot be a DuckDB database, see BadDatabasePath). It reads the DuckDB Go
 // driver's error type first and the message text second, and it parses everything DuckDB says
 // about a lock holder (path, executable, PID, user, the read-only hint, the .wal lock, the
 // Windows wording) into a history.Outcome.
@@ -140,6 +141,10 @@ func Classify(err error) history.Outcome {
 	if errors.Is(err, context.Canceled) {
 		return history.Outcome{Kind: history.Error, Sub: SubCanceled, Message: clean(msg)}
 	}
+	var bp *BadPathError
+	if errors.As(err, &bp) {
+		return history.Outcome{Kind: history.Error, Sub: SubBadPath, Message: bp.Error(), Path: bp.Path}
+	}
 	return ClassifyText(msg)
 }
 
@@ -222,6 +227,9 @@ func ClassifyText(msg string) history.Outcome {
 	}
 	if loc := reCanceled.FindStringIndex(msg); loc != nil {
 		return history.Outcome{Kind: history.Error, Sub: SubCanceled, Message: from(msg, loc[0])}
+	}
+	if bp, ok := badPathText(msg, nil); ok {
+		return history.Outcome{Kind: history.Error, Sub: SubBadPath, Message: clean(msg), Path: bp.Path}
 	}
 	return history.Outcome{Kind: history.Error, Message: clean(msg)}
 }

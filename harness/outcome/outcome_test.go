@@ -298,9 +298,9 @@ func TestClassifyText(t *testing.T) {
 			want: history.Outcome{Kind: history.Error, Message: "Connection Error: Can't open a connection to same database file with a different configuration than existing connections"},
 		},
 		{
-			name: "read-only open of a missing file is a plain error",
+			name: "read-only open of a missing file is a bad-path error",
 			msg:  `database/sql/driver: could not connect to database: IO Error: Cannot open database "/x/nonexist.db" in read-only mode: database does not exist`,
-			want: history.Outcome{Kind: history.Error, Message: `IO Error: Cannot open database "/x/nonexist.db" in read-only mode: database does not exist`},
+			want: history.Outcome{Kind: history.Error, Sub: "bad-path", Path: "/x/nonexist.db", Message: `IO Error: Cannot open database "/x/nonexist.db" in read-only mode: database does not exist`},
 		},
 		{
 			name: "unique file handle conflict is an error of the program, with the file",
@@ -427,7 +427,8 @@ func TestClassifyByErrorType(t *testing.T) {
 		wantMsg  string
 	}{
 		{"IO lock", wrap(duckdb.ErrorTypeIO, `IO Error: Could not set lock on file "/a.db": Conflicting lock is held in /bin/x (PID 3)`+seeAlso), history.LockConflict, "database", `IO Error: Could not set lock on file "/a.db": Conflicting lock is held in /bin/x (PID 3)` + seeAlso},
-		{"other IO", wrap(duckdb.ErrorTypeIO, `IO Error: Cannot open database "/x.db" in read-only mode: database does not exist`), history.Error, "", `IO Error: Cannot open database "/x.db" in read-only mode: database does not exist`},
+		{"other IO", wrap(duckdb.ErrorTypeIO, `IO Error: Could not write file "/x.db": No space left on device`), history.Error, "", `IO Error: Could not write file "/x.db": No space left on device`},
+		{"IO bad path", wrap(duckdb.ErrorTypeIO, `IO Error: Cannot open database "/x.db" in read-only mode: database does not exist`), history.Error, "bad-path", `IO Error: Cannot open database "/x.db" in read-only mode: database does not exist`},
 		{"transaction-typed WAL lock", wrap(duckdb.ErrorTypeTransaction, `TransactionContext Error: Failed to commit: Could not set lock on file "/a.db.wal": Conflicting lock is held in /bin/x (PID 3)`+seeAlso), history.LockConflict, "wal", `TransactionContext Error: Failed to commit: Could not set lock on file "/a.db.wal": Conflicting lock is held in /bin/x (PID 3)` + seeAlso},
 		{"unknown transaction text", wrap(duckdb.ErrorTypeTransaction, "TransactionContext Error: something new"), history.TxnConflict, "other", "TransactionContext Error: something new"},
 		{"constraint type", wrap(duckdb.ErrorTypeConstraint, `Constraint Error: NOT NULL constraint failed: t.a`), history.Constraint, "", `Constraint Error: NOT NULL constraint failed: t.a`},

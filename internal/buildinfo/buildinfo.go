@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -37,7 +38,12 @@ var duckdbVersion = sync.OnceValue(func() string {
 })
 
 // Get returns the versions of this binary. The DuckDB version comes from an in-memory instance,
-// which never touches any database file.
+// which never touches any database file. lockbench's own commit comes, in this order, from the
+// binary's build info (vcs.revision, "-dirty" when vcs.modified), from -ldflags (Commit, as
+// `make build` sets it), or from the lockbench source tree the binary was compiled from (see
+// SourceCommit), so that `go run` and `go build` binaries are labelled even where the go
+// command stamps no VCS information (go run never does; nor does a build in a git worktree or
+// with GOFLAGS=-buildvcs=false).
 func Get() history.Versions {
 	v := history.Versions{Lockbench: Version, Go: runtime.Version(), DuckDB: duckdbVersion(), Driver: "unknown"}
 	if bi, ok := debug.ReadBuildInfo(); ok {
@@ -46,11 +52,7 @@ func Get() history.Versions {
 				v.Driver = d.Version
 			}
 		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v.Commit = s.Value[:12]
-			}
-		}
+		v.Commit = vcsCommit(bi.Settings)
 	}
 	if v.Commit == "" {
 		v.Commit = Commit
@@ -65,19 +67,75 @@ func Get() history.Versions {
 // build has no VCS stamp (GOFLAGS=-buildvcs=false, go run).
 var Commit string
 
-// sourceCommit returns the commit of the lockbench checkout in the working directory, for
-// `go run ./cmd/lockbench` from the repository; empty anywhere else.
-func sourceCommit() string {
-	mod, err := os.ReadFile("go.mod")
-	if err != nil || !strings.HasPrefix(string(mod), "module lockbench\n") {
-		return ""
+// vcsCommit returns the first 12 digits of the build's vcs.revision, with "-dirty" when the
+// build's tree had uncommitted changes; empty when the build carries no VCS stamp.
+func vcsCommit(settings []debug.BuildSetting) string {
+	var rev string
+	dirty := false
+	for _, s := range settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
 	}
-	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" && dirty {
+		rev += "-dirty"
+	}
+	return rev
+}
+
+// sourceCommit returns the commit of the lockbench source tree this binary was compiled from
+// (the directory of this file, as the compiler recorded it), else of a lockbench checkout in the
+// working directory; empty when neither is a git checkout of lockbench.
+var sourceCommit = sync.OnceValue(func() string {
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		if c := SourceCommit(filepath.Dir(file)); c != "" {
+			return c
+		}
+	}
+	if wd, err := os.Getwd(); err == nil {
+		return SourceCommit(wd)
+	}
+	return ""
+})
+
+// SourceCommit returns the HEAD commit (12 digits, "-dirty" when tracked files have
+// uncommitted changes) of the lockbench module that contains dir: the nearest directory at or
+// above dir whose go.mod declares module lockbench. It returns "" when there is none or it is
+// not in a git checkout.
+func SourceCommit(dir string) string {
+	root := dir
+	for {
+		mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+		if err == nil {
+			if !strings.HasPrefix(string(mod), "module lockbench\n") {
+				return ""
+			}
+			break
+		}
+		parent := filepath.Dir(root)
+		if parent == root {
+			return ""
+		}
+		root = parent
+	}
+	return gitHead(root)
+}
+
+// gitHead returns the short HEAD commit of the git checkout at dir, with "-dirty" when tracked
+// files differ from it; "" when dir is not in a checkout or git is missing.
+func gitHead(dir string) string {
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "--short=12", "HEAD").Output()
 	if err != nil {
 		return ""
 	}
 	rev := strings.TrimSpace(string(out))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+	if st, err := exec.Command("git", "-C", dir, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
 		rev += "-dirty"
 	}
 	return rev

@@ -7,18 +7,18 @@ WITH ev AS (
     SELECT * FROM {{ref "fct_yearly_events"}} WHERE simulation_year = {{.Year}}
 ),
 consolidated AS (
+    -- One row per employee: each event type happens at most once per employee and year.
     SELECT
         employee_id,
-        MAX(CASE WHEN event_type = 'termination' THEN effective_date END) AS termination_date,
-        MAX(CASE WHEN event_type = 'promotion' THEN level_id END) AS promotion_level,
-        -- The salary after the year's last change: the latest dated, a raise after a promotion
-        -- on the same day.
-        arg_max(compensation_amount, date_diff('day', DATE '1970-01-01', effective_date) * 4
-            + CASE event_type WHEN 'promotion' THEN 1 ELSE 2 END)
-            FILTER (WHERE event_type IN ('promotion', 'raise')) AS last_salary,
-        MAX(CASE WHEN event_type = 'enrollment' THEN effective_date END) AS enrolled_on,
-        MAX(CASE WHEN event_type = 'enrollment' THEN employee_deferral_rate END) AS enrolled_deferral_rate,
-        COUNT(CASE WHEN event_type = 'enrollment_change' THEN 1 END) > 0 AS opted_out
+        MAX(effective_date) FILTER (WHERE event_type = 'termination') AS termination_date,
+        MAX(level_id) FILTER (WHERE event_type = 'promotion') AS promotion_level,
+        MAX(effective_date) FILTER (WHERE event_type = 'promotion') AS promotion_date,
+        MAX(compensation_amount) FILTER (WHERE event_type = 'promotion') AS promotion_salary,
+        MAX(effective_date) FILTER (WHERE event_type = 'raise') AS raise_date,
+        MAX(compensation_amount) FILTER (WHERE event_type = 'raise') AS raise_salary,
+        MAX(effective_date) FILTER (WHERE event_type = 'enrollment') AS enrolled_on,
+        MAX(employee_deferral_rate) FILTER (WHERE event_type = 'enrollment') AS enrolled_deferral_rate,
+        COUNT(*) FILTER (WHERE event_type = 'enrollment_change') > 0 AS opted_out
     FROM ev
     GROUP BY employee_id
 ),
@@ -44,40 +44,31 @@ applied AS (
         d.*,
         c.termination_date,
         COALESCE(c.promotion_level, d.level_id) AS final_level,
-        COALESCE(c.last_salary, d.current_compensation) AS fye_compensation,
         c.enrolled_on IS NOT NULL AND NOT COALESCE(c.opted_out, FALSE) AS newly_enrolled,
+        c.enrolled_on,
+        c.enrolled_deferral_rate,
         GREATEST(d.hire_date, DATE '{{.Year}}-01-01') AS period_start,
         COALESCE(c.termination_date, DATE '{{.Year}}-12-31') AS period_end,
-        c.enrolled_on,
-        c.enrolled_deferral_rate
+        -- The year's salary changes in date order (a raise on a promotion's day after it; with one
+        -- change only, it comes first).
+        CASE WHEN c.raise_date IS NULL OR c.raise_date >= c.promotion_date THEN c.promotion_date ELSE c.raise_date END AS first_date,
+        CASE WHEN c.raise_date IS NULL OR c.raise_date >= c.promotion_date THEN c.promotion_salary ELSE c.raise_salary END AS first_salary,
+        CASE WHEN c.raise_date IS NULL OR c.raise_date >= c.promotion_date THEN c.raise_date ELSE c.promotion_date END AS second_date,
+        CASE WHEN c.raise_date IS NULL OR c.raise_date >= c.promotion_date THEN c.raise_salary ELSE c.promotion_salary END AS second_salary
     FROM deduped d
     LEFT JOIN consolidated c USING (employee_id)
 ),
-changes AS (
-    SELECT employee_id, period_start AS change_date, current_compensation AS salary, 0 AS ord FROM applied
-    UNION ALL
-    SELECT employee_id, effective_date, compensation_amount,
-           CASE event_type WHEN 'promotion' THEN 1 ELSE 2 END
-    FROM ev
-    WHERE event_type IN ('promotion', 'raise')
-),
-periods AS (
-    SELECT
-        ch.employee_id,
-        ch.change_date,
-        ch.salary,
-        LEAD(ch.change_date) OVER (PARTITION BY ch.employee_id ORDER BY ch.change_date, ch.ord) AS next_change
-    FROM changes ch
-),
 prorated AS (
+    -- Pay over the periods between salary changes, each clipped to the days employed this year
+    -- and rounded to the cent, over the year's real length.
     SELECT
-        p.employee_id,
-        SUM(CAST(p.salary * GREATEST(0,
-            LEAST(COALESCE(p.next_change - 1, a.period_end), a.period_end) - GREATEST(p.change_date, a.period_start) + 1
-        ) / {{.YearDays}}.0 AS DECIMAL(18, 2))) AS prorated_compensation
-    FROM periods p
-    JOIN applied a USING (employee_id)
-    GROUP BY p.employee_id
+        *,
+        COALESCE(second_salary, first_salary, current_compensation) AS fye_compensation,
+        CAST(current_compensation * GREATEST(0, LEAST(COALESCE(first_date - 1, period_end), period_end) - period_start + 1) / {{.YearDays}}.0 AS DECIMAL(18, 2))
+        + COALESCE(CAST(first_salary * GREATEST(0, LEAST(COALESCE(second_date - 1, period_end), period_end) - GREATEST(first_date, period_start) + 1) / {{.YearDays}}.0 AS DECIMAL(18, 2)), 0)
+        + COALESCE(CAST(second_salary * GREATEST(0, period_end - GREATEST(second_date, period_start) + 1) / {{.YearDays}}.0 AS DECIMAL(18, 2)), 0)
+            AS prorated_compensation
+    FROM applied
 )
 SELECT
     a.employee_id,
@@ -85,7 +76,7 @@ SELECT
     a.birth_date,
     a.hire_date,
     a.current_compensation,
-    COALESCE(pr.prorated_compensation, 0) AS prorated_annual_compensation,
+    a.prorated_compensation AS prorated_annual_compensation,
     a.fye_compensation AS full_year_equivalent_compensation,
     a.current_age,
     a.current_tenure,
@@ -107,5 +98,4 @@ SELECT
     CASE WHEN a.is_enrolled THEN a.deferral_rate WHEN a.newly_enrolled THEN a.enrolled_deferral_rate ELSE a.deferral_rate END AS deferral_rate,
     {{.Year}} AS simulation_year,
     now() AS snapshot_created_at
-FROM applied a
-LEFT JOIN prorated pr USING (employee_id)
+FROM prorated a

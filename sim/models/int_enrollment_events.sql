@@ -27,12 +27,14 @@ scored AS (
     JOIN {{ref "stg_enrollment_rates"}} i ON i.segment_kind = 'income' AND i.segment = e.income_segment
 ),
 enrolled AS (
-    SELECT s.*, d.deferral_rate AS chosen_deferral_rate
-    FROM scored s
-    JOIN {{ref "stg_deferral_rates"}} d
-        ON d.age_segment = s.age_segment
-       AND {{draw "s.employee_id" "deferral"}} >= d.cum_lo AND {{draw "s.employee_id" "deferral"}} < d.cum_hi
-    WHERE {{draw "s.employee_id" "enroll"}} < s.enroll_probability
+    SELECT s.* EXCLUDE (deferral_draw), d.deferral_rate AS chosen_deferral_rate
+    FROM (
+        SELECT *, {{draw "employee_id" "deferral"}} AS deferral_draw
+        FROM scored
+        WHERE {{draw "employee_id" "enroll"}} < enroll_probability
+    ) s
+    -- The segment's rate whose cumulative share starts at or below the draw.
+    ASOF JOIN {{ref "stg_deferral_rates"}} d ON d.age_segment = s.age_segment AND s.deferral_draw >= d.cum_lo
 )
 SELECT employee_id, employee_ssn, 'enrollment' AS event_type, {{.Year}} AS simulation_year,
        DATE '{{.Year}}-01-15' AS effective_date, current_compensation AS compensation_amount,

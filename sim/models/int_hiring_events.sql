@@ -38,8 +38,8 @@ SELECT
     g.age AS employee_age,
     0 AS employee_tenure,
     p.seq
-FROM people p
+FROM (SELECT *, {{draw "employee_id" "hire_age"}} AS age_draw FROM people) p
 LEFT JOIN adjust a USING (level_id)
 CROSS JOIN {{ref "stg_simulation_config"}} cfg
-JOIN {{ref "stg_new_hire_age"}} g
-    ON {{draw "p.employee_id" "hire_age"}} >= g.cum_lo AND {{draw "p.employee_id" "hire_age"}} < g.cum_hi
+-- The age whose cumulative share starts at or below the draw (shares are [cum_lo, cum_hi)).
+ASOF JOIN {{ref "stg_new_hire_age"}} g ON p.age_draw >= g.cum_lo

@@ -7,7 +7,10 @@ CREATE OR REPLACE TABLE int_raise_timing AS
 SELECT
     c.employee_id,
     make_date({{.Year}}, t.month, 1) + CAST({{hashkey "c.employee_id" "raise_day"}} % 28 AS INTEGER) AS raise_date
-FROM {{ref "int_comp_by_year"}} c
-JOIN {{ref "stg_raise_timing"}} t
-    ON {{draw "c.employee_id" "raise_month"}} >= t.cum_lo AND {{draw "c.employee_id" "raise_month"}} < t.cum_hi
-WHERE c.current_tenure >= 1
+FROM (
+    SELECT employee_id, {{draw "employee_id" "raise_month"}} AS month_draw
+    FROM {{ref "int_comp_by_year"}}
+    WHERE current_tenure >= 1
+) c
+-- The month whose cumulative share starts at or below the draw (shares are [cum_lo, cum_hi)).
+ASOF JOIN {{ref "stg_raise_timing"}} t ON c.month_draw >= t.cum_lo

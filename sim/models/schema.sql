@@ -1,6 +1,7 @@
 -- config: materialized=ddl scope=setup
 -- The accumulating tables the simulation owns, with their contracts. Per-year models replace only
--- their own year's rows in them; the checkpoint tables hold the state captured after each year.
+-- their own year's rows in them; sim_year_state records each completed year, and the ckpt_ tables
+-- hold the uncoordinated orchestration's copies of the fact tables after each year.
 CREATE TABLE fct_yearly_events (
     employee_id VARCHAR NOT NULL,
     employee_ssn VARCHAR,
@@ -62,6 +63,12 @@ CREATE TABLE mart_comp_growth (
     avg_full_year_compensation DOUBLE,
     prior_headcount BIGINT,
     headcount_growth DOUBLE
+);
+CREATE TABLE sim_year_state (
+    simulation_year INTEGER NOT NULL,
+    events BIGINT NOT NULL,
+    snapshot_rows BIGINT NOT NULL,
+    completed_at TIMESTAMP
 );
 CREATE TABLE ckpt_fct_yearly_events AS SELECT * FROM fct_yearly_events WITH NO DATA;
 CREATE TABLE ckpt_fct_workforce_snapshot AS SELECT * FROM fct_workforce_snapshot WITH NO DATA;

@@ -183,3 +183,47 @@ func WriteNDJSON(w io.Writer, spans []Span) error {
 	}
 	return nil
 }
+
+// Parallelism is how much running independent steps at once could gain in one run: the total
+// work of its steps, the critical path (the longest chain of dependent steps, with measured
+// durations), and their ratio, capped by the connections or workers available.
+type Parallelism struct {
+	WorkS         float64 `json:"work_s"`
+	CriticalPathS float64 `json:"critical_path_s"`
+	// Bound = min(WorkS / CriticalPathS, Width): the most any executor can gain over running the
+	// same steps one at a time.
+	Bound float64 `json:"bound"`
+	// Ratio is WorkS / CriticalPathS before the cap.
+	Ratio float64 `json:"ratio"`
+	Width int     `json:"width"`
+	// Achieved is the parallelism this run reached: WorkS over the time during which at least
+	// one step was working (1 for a run that did one step at a time).
+	Achieved float64 `json:"achieved"`
+	// Path lists the steps on the critical path in order (model@year): the ones worth speeding up.
+	Path []string `json:"path,omitempty"`
+}
+
+// Union returns the time covered by at least one of the spans (overlaps counted once).
+func Union(spans []Span) float64 {
+	type iv struct{ a, b float64 }
+	ivs := make([]iv, 0, len(spans))
+	for _, s := range spans {
+		if s.End > s.Start {
+			ivs = append(ivs, iv{s.Start, s.End})
+		}
+	}
+	sort.Slice(ivs, func(i, j int) bool { return ivs[i].a < ivs[j].a })
+	total, end := 0.0, 0.0
+	started := false
+	for _, v := range ivs {
+		switch {
+		case !started || v.a > end:
+			total += v.b - v.a
+			end, started = v.b, true
+		case v.b > end:
+			total += v.b - end
+			end = v.b
+		}
+	}
+	return total
+}

@@ -1,0 +1,29 @@
+package harness
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"lockbench/history"
+)
+
+// TestCrashNamesTheSignalOneWay kills a real trial process and a real exec workload with
+// SIGKILL and checks that both record the signal as the outcome classifier names it.
+func TestCrashNamesTheSignalOneWay(t *testing.T) {
+	// A trial process that dies without a result.
+	_, _, failure, interrupted := startTrial(context.Background(),
+		TrialCommand{Path: "/bin/sh", Args: []string{"-c", "kill -KILL $$", "sh"}}, TrialSpec{}, time.Minute)
+	require.False(t, interrupted)
+	require.NotNil(t, failure)
+	assert.Equal(t, history.Crash, failure.Kind)
+	assert.Equal(t, "SIGKILL", failure.Sub)
+
+	// An exec workload killed by a signal.
+	res := runExecTrial(context.Background(), TrialSpec{Dir: t.TempDir(), Command: "kill -KILL $$"}, "")
+	assert.Equal(t, history.Crash, res.Outcome.Kind)
+	assert.Equal(t, "SIGKILL", res.Outcome.Sub)
+}

@@ -1,0 +1,42 @@
+package sim
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+)
+
+func BenchmarkInspectSmall(b *testing.B) {
+	cfg := smallConfig(b, Sequential, true)
+	cfg.Employees, cfg.Years = 100, []int{2025}
+	if _, err := Run(context.Background(), cfg); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("inspect", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := Inspect(context.Background(), cfg.DBPath); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fingerprint-file", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := FingerprintFile(context.Background(), cfg.DBPath); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("open-close", func(b *testing.B) {
+		for b.Loop() {
+			db, _ := sql.Open("duckdb", DSN(cfg.DBPath, 0, false))
+			db.Ping()
+			db.Close()
+		}
+	})
+	b.Run("plan", func(b *testing.B) {
+		for b.Loop() {
+			m, _ := LoadModels()
+			BuildPlan(cfg, m)
+		}
+	})
+}
