@@ -78,7 +78,7 @@ func TestCompareFewTrialsIsUnknown(t *testing.T) {
 		runs := twoCellRun(n, n, 10, 3, 0.05)
 		c := Compare(runs, runs, 0.05)
 		assert.Equal(t, Unknown, c.Verdict, "n=%d", n)
-		assert.Equal(t, 3, c.Verdict.ExitCode())
+		assert.Equal(t, 3, int(c.Verdict.ExitCode()))
 		assert.Contains(t, c.Reason, "too few ok trials to tell a change from noise (need >= 6 per side)", "n=%d", n)
 		assert.Contains(t, c.Reason, fmt.Sprintf("(n=%d+%d)", n, n))
 		for _, cc := range c.Cells {

@@ -30,7 +30,7 @@ func Example() {
 	}
 	t := r.Targets[0]
 	fmt.Println(t.Verdict, "-", t.Evidence())
-	fmt.Println("run verdict:", r.Verdict, "exit", r.ExitCode())
+	fmt.Println("run verdict:", r.Verdict, "exit", int(r.ExitCode()))
 	// Output:
 	// pass - overhead: baseline median 10.1s (n=12) → candidate median 3.05s (n=12): reduction 70.0%, 95% CI [69.5%, 70.4%]; target ≥ 65.0%
 	// run verdict: pass exit 0

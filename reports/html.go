@@ -49,6 +49,9 @@ type htmlPage struct {
 	HasVersus         bool
 	VersusRows        [][]string
 	VersusGeo         []string
+	ParallelismIntro  string
+	ParallelismHeader []string
+	ParallelismRows   [][]string
 	OpenTimelines     bool
 	KindHeader        []string
 	KindRows          [][]string
@@ -142,6 +145,11 @@ ol.warnings li{margin:.2rem 0}
 <div class="scroll"><table><tr><th>cell</th><th>wall</th><th></th><th>overhead</th><th></th></tr>
 {{range .VersusRows}}<tr>{{range $i, $v := .}}{{if eq $i 0}}<td class="nw">{{$v}}</td>{{else}}<td class="n">{{$v}}</td>{{end}}{{end}}</tr>
 {{end}}<tr>{{range .VersusGeo}}<td class="n">{{.}}</td>{{end}}</tr></table></div>{{end}}
+{{if .ParallelismRows}}<h2>Parallelism</h2>
+<p class="meta">{{.ParallelismIntro}} Timelines below outline the steps on the critical path.</p>
+<div class="scroll"><table><tr>{{range .ParallelismHeader}}<th>{{.}}</th>{{end}}</tr>
+{{range .ParallelismRows}}<tr>{{range $i, $v := .}}{{if eq $i 0}}<td class="nw">{{$v}}</td>{{else if eq $i 6}}<td>{{$v}}</td>{{else}}<td class="n">{{$v}}</td>{{end}}{{end}}</tr>
+{{end}}</table></div>{{end}}
 {{if .WallBox}}<h2>Distributions</h2>
 <figure>{{.WallBox}}</figure>
 <figure>{{.OverBox}}</figure>{{end}}
@@ -217,6 +225,13 @@ func WriteHTML(w io.Writer, r *Report) error {
 				pText(row.Overhead.PAdj, row.Overhead.BaseN, row.Overhead.NewN)})
 		}
 		pg.VersusGeo = []string{"geomean", ratioChange(v.GeomeanWall), "", ratioChange(v.GeomeanOverhead), ""}
+	}
+	if len(r.Parallelism) > 0 {
+		pg.ParallelismIntro = fmt.Sprintf(parallelismIntro, 100*r.Settings.Confidence)
+		pg.ParallelismHeader = parallelismHeader
+		for _, row := range r.Parallelism {
+			pg.ParallelismRows = append(pg.ParallelismRows, parallelismCells(r, row))
+		}
 	}
 	if hasTimings(r.Cells) {
 		for _, m := range []struct {

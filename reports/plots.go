@@ -33,9 +33,11 @@ var kindColors = map[string]color.RGBA{
 }
 
 var (
-	errorColor  = color.RGBA{0xd6, 0x27, 0x28, 0xff}
-	shadeColor  = color.NRGBA{R: 0x79, G: 0x70, B: 0x6e, A: 0x40}
-	fallbackRGB = color.RGBA{0x99, 0x99, 0x99, 0xff}
+	errorColor = color.RGBA{0xd6, 0x27, 0x28, 0xff}
+	// criticalColor outlines the steps on a timeline's critical path.
+	criticalColor = color.RGBA{0x1f, 0x23, 0x28, 0xff}
+	shadeColor    = color.NRGBA{R: 0x79, G: 0x70, B: 0x6e, A: 0x40}
+	fallbackRGB   = color.RGBA{0x99, 0x99, 0x99, 0xff}
 )
 
 func kindColor(k string) color.RGBA {
@@ -228,13 +230,20 @@ func stackedKindsPlot(cells []*Cell) (*plot.Plot, error) {
 type timeline struct {
 	spans []trace.Span
 	rows  map[int]int // worker → row
-	comp  int         // the competitor row, or -1
-	n     int         // rows
-	wall  float64
+	// critical holds the steps (name@year) on the trial's critical path, outlined.
+	critical map[string]bool
+	comp     int // the competitor row, or -1
+	n        int // rows
+	wall     float64
 }
 
 func newTimeline(t *history.Trial) (*timeline, []string) {
-	tl := &timeline{spans: t.Spans, rows: map[int]int{}, comp: -1, wall: t.WallS}
+	tl := &timeline{spans: t.Spans, rows: map[int]int{}, comp: -1, wall: t.WallS, critical: map[string]bool{}}
+	if t.Parallelism != nil {
+		for _, id := range t.Parallelism.Path {
+			tl.critical[id] = true
+		}
+	}
 	var workers []int
 	hasComp := false
 	for _, s := range t.Spans {
@@ -268,6 +277,14 @@ func (tl *timeline) row(s trace.Span) int {
 	return tl.rows[s.Worker]
 }
 
+// stepID names a span's step as the plan does: name@year, or the name of a step that runs once.
+func stepID(s trace.Span) string {
+	if s.Year == 0 {
+		return s.Name
+	}
+	return fmt.Sprintf("%s@%d", s.Name, s.Year)
+}
+
 func rect(x0, x1, y0, y1 vg.Length) []vg.Point {
 	return []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}
 }
@@ -285,6 +302,9 @@ func (tl *timeline) Plot(c draw.Canvas, p *plot.Plot) {
 		pts := rect(trX(s.Start), trX(s.End), trY(y-0.35), trY(y+0.35))
 		c.FillPolygon(kindColor(string(s.Kind)), c.ClipPolygonXY(pts))
 		c.StrokeLines(draw.LineStyle{Color: color.White, Width: vg.Points(0.5)}, c.ClipLinesXY(append(pts, pts[0]))...)
+		if s.Kind != trace.Competitor && tl.critical[stepID(s)] {
+			c.StrokeLines(draw.LineStyle{Color: criticalColor, Width: vg.Points(1.2)}, c.ClipLinesXY(append(pts, pts[0]))...)
+		}
 		if s.Error != "" {
 			sty := draw.LineStyle{Color: errorColor, Width: vg.Points(1.5)}
 			c.StrokeLines(sty, c.ClipLinesXY(append(pts, pts[0]))...)

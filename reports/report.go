@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"lockbench/history"
+	"lockbench/internal/exitcode"
 	"lockbench/scenarios"
 	"lockbench/sim/trace"
 )
@@ -31,14 +32,14 @@ const (
 )
 
 // ExitCode maps the verdict onto the exit codes of DESIGN.md: pass 0, fail 1, unknown 3.
-func (v Verdict) ExitCode() int {
+func (v Verdict) ExitCode() exitcode.Code {
 	switch v {
 	case Pass:
-		return 0
+		return exitcode.Pass
 	case Fail:
-		return 1
+		return exitcode.Fail
 	default:
-		return 3
+		return exitcode.Unknown
 	}
 }
 
@@ -198,8 +199,9 @@ type Cell struct {
 	// Values are every trial of the cell, warmups included, in run and trial order.
 	Values []TrialValues `json:"values"`
 
-	samples  map[string][]sample // ok non-warmup values per metric
-	timeline *history.Trial      // the trial shown in the HTML timeline
+	samples     map[string][]sample // ok non-warmup values per metric
+	parallelism []trace.Parallelism // the parallelism bounds of the ok non-warmup trials
+	timeline    *history.Trial      // the trial shown in the HTML timeline
 }
 
 // Metric returns the summary of metric ("wall", "overhead" or "sql"), or nil.
@@ -372,9 +374,12 @@ type Report struct {
 	Settings Settings  `json:"settings"`
 	// Constant holds the axis=value pairs every cell shares, joined with spaces: the part of
 	// the cell keys that each cell's Label leaves out (empty for a single cell).
-	Constant     string              `json:"constant_axes,omitempty"`
-	Cells        []*Cell             `json:"cells"`
-	Versus       *Versus             `json:"versus,omitempty"`
+	Constant string  `json:"constant_axes,omitempty"`
+	Cells    []*Cell `json:"cells"`
+	Versus   *Versus `json:"versus,omitempty"`
+	// Parallelism compares every threaded or parallel-processes cell with its sequential
+	// sibling and with the parallelism bound of its steps.
+	Parallelism  []ParallelismRow    `json:"parallelism,omitempty"`
 	Targets      []TargetResult      `json:"targets"`
 	Expectations []ExpectationResult `json:"expectations"`
 	// Warnings are report-wide warnings; cell warnings are on each cell.
@@ -396,7 +401,7 @@ func (r *Report) AllWarnings() []Warning {
 }
 
 // ExitCode maps the run verdict onto an exit code (pass 0, fail 1, unknown 3).
-func (r *Report) ExitCode() int { return r.Verdict.ExitCode() }
+func (r *Report) ExitCode() exitcode.Code { return r.Verdict.ExitCode() }
 
 // Cell returns the cell with the given key, or nil.
 func (r *Report) Cell(key string) *Cell {
@@ -479,6 +484,7 @@ func Build(runs []Run, opts Options) (*Report, error) {
 	if opts.VersusAxis != "" && opts.VersusBase != "" {
 		r.Versus = buildVersus(r.Cells, opts)
 	}
+	r.Parallelism = buildParallelism(r.Cells, opts)
 	var verdicts []Verdict
 	for _, t := range opts.Targets {
 		tr := judgeTarget(r.Cells, t, opts)
@@ -579,6 +585,9 @@ func buildCells(runs []Run, opts Options) ([]*Cell, string) {
 			}
 			c.OK++
 			okTrials[c] = append(okTrials[c], t)
+			if t.Parallelism != nil {
+				c.parallelism = append(c.parallelism, *t.Parallelism)
+			}
 			for _, m := range []struct {
 				name string
 				v    float64

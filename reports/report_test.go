@@ -145,9 +145,9 @@ func TestCombineAndExitCodes(t *testing.T) {
 	assert.Equal(t, Pass, Combine(Pass, Pass))
 	assert.Equal(t, Unknown, Combine(Pass, Unknown))
 	assert.Equal(t, Fail, Combine(Unknown, Fail, Pass))
-	assert.Equal(t, 0, Pass.ExitCode())
-	assert.Equal(t, 1, Fail.ExitCode())
-	assert.Equal(t, 3, Unknown.ExitCode())
+	assert.Equal(t, 0, int(Pass.ExitCode()))
+	assert.Equal(t, 1, int(Fail.ExitCode()))
+	assert.Equal(t, 3, int(Unknown.ExitCode()))
 }
 
 func TestGoldenReportModel(t *testing.T) {

@@ -79,6 +79,9 @@ func WriteText(w io.Writer, r *Report) error {
 			return err
 		}
 	}
+	if err := writeParallelismText(ew, r); err != nil {
+		return err
+	}
 	if err := writeStrategiesText(ew, r); err != nil {
 		return err
 	}

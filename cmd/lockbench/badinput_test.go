@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"lockbench/internal/exitcode"
 )
 
 // snapshot is what must not change about a path: its bytes (for a file), its entries (for a
@@ -91,7 +93,7 @@ func TestBadDatabasePathsExitTwo(t *testing.T) {
 			t.Run(cmd.name+"/"+tc.name, func(t *testing.T) {
 				before := snap(t, tc.watch)
 				code, out, stderr := lockbench(t, cmd.args(tc.path)...)
-				assert.Equal(t, exitUsage, code, "stderr: %s", stderr)
+				assert.Equal(t, int(exitcode.Usage), code, "stderr: %s", stderr)
 				assert.Empty(t, out)
 				assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
 				if cmd.name == "who" && strings.Contains(tc.name, "missing") || cmd.name == "who" && strings.Contains(tc.name, "parent") {
@@ -138,7 +140,7 @@ func TestDatabaseWithoutPermissionExitsTwo(t *testing.T) {
 		{"hold", "--read-only", "--for", "2s", db},
 	} {
 		code, stderr := run(args...)
-		assert.Equal(t, exitUsage, code, "%v: %s", args, stderr)
+		assert.Equal(t, int(exitcode.Usage), code, "%v: %s", args, stderr)
 		assert.Contains(t, stderr, "no permission to open "+db, args)
 		assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
 	}
@@ -196,13 +198,13 @@ func TestAbsurdMatrixRefusedBeforeAnythingIsWritten(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, []byte(fmt.Sprintf("matrix:\n  threads: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n  seed: [%s]\n", strings.Join(seeds, ", "))), 0o644))
 	runs := filepath.Join(dir, "runs")
 	code, _, stderr := lockbench(t, "bench", "-m", file, "--runs", runs)
-	assert.Equal(t, exitUsage, code, stderr)
+	assert.Equal(t, int(exitcode.Usage), code, stderr)
 	assert.Contains(t, stderr, "has 1100 cells (11 trials each), more than --max-cells 1000")
 	assert.Contains(t, stderr, "raise --max-cells")
 	_, err := os.Stat(runs)
 	assert.ErrorIs(t, err, os.ErrNotExist, "a run directory was created")
 	// A filter that leaves few enough cells is judged on what it leaves.
 	code, _, stderr = lockbench(t, "bench", "-m", file, "--runs", runs, "--max-cells", "10", "--filter", "seed=1,2,3,4,5,6,7,8,9,10,11")
-	assert.Equal(t, exitUsage, code, stderr)
+	assert.Equal(t, int(exitcode.Usage), code, stderr)
 	assert.Contains(t, stderr, "with --filter seed=1,2,3,4,5,6,7,8,9,10,11 has 121 cells")
 }

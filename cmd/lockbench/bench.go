@@ -15,6 +15,7 @@ import (
 	"lockbench/harness"
 	"lockbench/history"
 	"lockbench/internal/buildinfo"
+	"lockbench/internal/exitcode"
 	"lockbench/reports"
 	"lockbench/scenarios"
 )
@@ -105,7 +106,7 @@ func runBench(a *app, c *cobra.Command, f *benchFlags) error {
 	if f.resume == "" {
 		s, err := scenarios.Load(f.matrix)
 		if err != nil {
-			return usageErr("%v", err)
+			return usage(err)
 		}
 		if c.Flags().Changed("trials") {
 			s.Trials = f.trials
@@ -124,7 +125,21 @@ func runBench(a *app, c *cobra.Command, f *benchFlags) error {
 		}
 		o.Scenario, o.ScenarioYAML = s, src
 	}
-	if !f.quiet {
+	return executeAndReport(a, o, runOutput{quiet: f.quiet, noReport: f.noReport, versus: f.versus})
+}
+
+// runOutput says how a run shows its progress and its reports.
+type runOutput struct {
+	quiet    bool   // no progress lines
+	noReport bool   // no reports at the end
+	versus   string // compare every cell against this axis=value
+}
+
+// executeAndReport is bench's and check's common path: it runs (or resumes) the scenario,
+// writes every report into the run directory, prints the text report, and ends with the run's
+// verdict as the exit code (unknown when the run was interrupted).
+func executeAndReport(a *app, o harness.Options, out runOutput) error {
+	if !out.quiet {
 		o.Progress = a.stderr
 		if fd, ok := a.stderr.(interface{ Fd() uintptr }); ok && isatty.IsTerminal(fd.Fd()) {
 			o.Live = true
@@ -133,29 +148,26 @@ func runBench(a *app, c *cobra.Command, f *benchFlags) error {
 	res, err := harness.Execute(a.ctx, o)
 	if res == nil {
 		if errors.Is(err, scenarios.ErrInvalid) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-			return usageErr("%v", err)
+			return usage(err)
 		}
 		return err
 	}
-	if !f.quiet {
+	if !out.quiet {
 		fmt.Fprintf(a.stderr, "run directory: %s (%d trials run, %d already recorded; harness cost %.0f ms per trial)\n",
 			res.Dir, res.Ran, res.Skipped, res.HarnessCost.Seconds()*1000)
 	}
 	if err != nil && !errors.Is(err, harness.ErrInterrupted) {
 		return err
 	}
-	if f.noReport {
-		if err != nil {
-			return &exitError{code: exitUnknown, err: err}
-		}
-		return nil
+	if out.noReport {
+		return exitcode.WithCode(err, exitcode.Unknown)
 	}
-	code, rerr := writeRunReports(a, []string{res.Dir}, res.Dir, f.versus)
+	code, rerr := writeRunReports(a, []string{res.Dir}, res.Dir, out.versus)
 	if rerr != nil {
 		return rerr
 	}
 	if err != nil {
-		return &exitError{code: exitUnknown, err: err}
+		return exitcode.WithCode(err, exitcode.Unknown)
 	}
 	return withCode(code)
 }
@@ -189,7 +201,7 @@ func (f *benchFlags) validate(c *cobra.Command) error {
 func (f *benchFlags) checkSize(s *scenarios.Scenario) error {
 	cells, err := scenarios.Filter(s.Cells(), f.filter)
 	if err != nil {
-		return usageErr("%v", err)
+		return usage(err)
 	}
 	if n := len(cells); n > f.maxCells {
 		what := "matrix " + f.matrix
@@ -214,7 +226,7 @@ var reportFiles = []struct{ name, format string }{
 
 // writeRunReports builds the report of dirs, writes every format into outDir (when set) and
 // prints the text report. It returns the verdict's exit code.
-func writeRunReports(a *app, dirs []string, outDir, versus string) (int, error) {
+func writeRunReports(a *app, dirs []string, outDir, versus string) (exitcode.Code, error) {
 	r, err := buildReport(dirs, versus)
 	if err != nil {
 		return 0, err
@@ -244,7 +256,7 @@ func writeRunReports(a *app, dirs []string, outDir, versus string) (int, error) 
 func buildReport(dirs []string, versus string) (*reports.Report, error) {
 	runs, err := reports.Load(dirs...)
 	if err != nil {
-		return nil, usageErr("%v", err)
+		return nil, usage(err)
 	}
 	var opts reports.Options
 	if len(runs) > 0 {
@@ -265,7 +277,7 @@ func buildReport(dirs []string, versus string) (*reports.Report, error) {
 	}
 	r, err := reports.Build(runs, opts)
 	if errors.Is(err, reports.ErrCorrupt) {
-		return nil, usageErr("%v", err)
+		return nil, usage(err)
 	}
 	return r, err
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -136,29 +135,12 @@ func runCheck(a *app, f *checkFlags) error {
 	src := checkScenario(f)
 	s, err := scenarios.Parse("check", []byte(src))
 	if err != nil {
-		return usageErr("%v", err)
+		return usage(err)
 	}
 	o := harness.Options{
 		Scenario: s, ScenarioYAML: []byte(src), RunsDir: f.runsDir,
 		Command: append([]string{"lockbench"}, os.Args[1:]...), Versions: buildinfo.Get(), Host: buildinfo.Host(),
 	}
 	setProvenance(&o, "", "")
-	if !f.quiet {
-		o.Progress = a.stderr
-	}
-	res, err := harness.Execute(a.ctx, o)
-	if res == nil {
-		return err
-	}
-	if err != nil && !errors.Is(err, harness.ErrInterrupted) {
-		return err
-	}
-	code, rerr := writeRunReports(a, []string{res.Dir}, res.Dir, "")
-	if rerr != nil {
-		return rerr
-	}
-	if err != nil {
-		return &exitError{code: exitUnknown, err: err}
-	}
-	return withCode(code)
+	return executeAndReport(a, o, runOutput{quiet: f.quiet})
 }

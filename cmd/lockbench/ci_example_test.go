@@ -13,6 +13,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"lockbench/internal/exitcode"
 )
 
 // ghWorkflow is the part of a GitHub Actions workflow the CI example uses.
@@ -256,7 +258,7 @@ func TestCIExample(t *testing.T) {
 	// pipeline's point merging its four shards, named by the commit under test (the pull
 	// request's head, not its merge commit).
 	code, out, stderr := lockbench(t, "trend", "--format", "json", filepath.Join(p.report, "history"))
-	require.Equal(t, exitUnknown, code, stderr)
+	require.Equal(t, int(exitcode.Unknown), code, stderr)
 	var doc struct {
 		Notes  []string `json:"notes"`
 		Runs   int      `json:"runs"`

@@ -30,11 +30,11 @@ beyond the threshold. Cells present on one side only are listed as such. Exit 1 
 			}
 			base, err := reports.Load(args[0])
 			if err != nil {
-				return usageErr("%v", err)
+				return usage(err)
 			}
 			next, err := reports.Load(args[1])
 			if err != nil {
-				return usageErr("%v", err)
+				return usage(err)
 			}
 			cmp := reports.Compare(base, next, th)
 			switch format {

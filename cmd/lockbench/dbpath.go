@@ -13,7 +13,7 @@ import (
 )
 
 // badInput marks err as bad input (exit 2) without rewording it.
-func badInput(err error) error { return &exitError{code: exitUsage, err: err} }
+func badInput(err error) error { return usage(err) }
 
 // asBadPath returns a bad-input error when err says the database path cannot be a DuckDB
 // database (outcome.BadDatabasePath), else nil.

@@ -8,6 +8,7 @@ import (
 	"lockbench/harness/holders"
 	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/exitcode"
 	"lockbench/sim"
 )
 
@@ -51,19 +52,9 @@ func explainRunError(err error, db string) error {
 				}
 			}
 		}
-		switch {
-		case o.Sub == outcome.SubLocksUnsupported:
-			b.WriteString("  next: this file system does not support file locks (NFS/SMB?); copy the database to a local disk, or open it read-only.")
-		case o.HolderPID == 0:
-			fmt.Fprintf(&b, "  next: the holder is in another container or PID namespace, or on another machine sharing the file; stop it there, or give each its own copy of the database. `lockbench who %s` on the host names it.", db)
-		case o.ReadOnlyWouldWork:
-			fmt.Fprintf(&b, "  next: only readers hold the file. Close them (kill %d), or let them go while this run writes; readers that must stay can open a snapshot copy instead.", o.HolderPID)
-		default:
-			fmt.Fprintf(&b, "  next: close or stop the other program (kill %d), or open viewers (DBeaver, notebooks, the duckdb CLI) read-only with access_mode=read_only or -readonly; `lockbench who %s` lists every holder.", o.HolderPID, db)
-		}
-		return errors.New(b.String())
+		return exitcode.WithHint(errors.New(strings.TrimSuffix(b.String(), "\n")), outcome.Advice(o, db))
 	case history.TxnConflict:
-		return fmt.Errorf("a transaction conflict (%s) stopped the run: %w\n  next: another connection in this process wrote the same tables; serialise those writers or retry the failed step", o.Sub, err)
+		return exitcode.WithHint(fmt.Errorf("a transaction conflict (%s) stopped the run: %w", o.Sub, err), outcome.Advice(o, db))
 	}
 	return err
 }

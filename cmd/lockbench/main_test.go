@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"lockbench/internal/exitcode"
 )
 
 // TestMain lets the test binary be lockbench itself when it re-executes itself as a trial,
@@ -40,41 +42,41 @@ func TestExitCodesAndErrors(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{"unknown command", []string{"bogus"}, exitUsage, `unknown command "bogus"`},
-		{"unknown flag", []string{"simulate", "--bogus"}, exitUsage, "unknown flag: --bogus"},
-		{"threads below one", []string{"simulate", "--threads", "0"}, exitUsage, "--threads 0: give an integer from 1 to 1024"},
-		{"threads absurd", []string{"simulate", "--threads", "100000"}, exitUsage, "--threads 100000: give an integer from 1 to 1024"},
-		{"employees too few", []string{"simulate", "--employees", "5"}, exitUsage, "--employees 5: give an integer from 10 to 10000000"},
-		{"employees absurd", []string{"simulate", "--employees", "2000000000"}, exitUsage, "--employees 2000000000"},
-		{"negative duckdb threads", []string{"simulate", "--duckdb-threads", "-1"}, exitUsage, "--duckdb-threads -1"},
-		{"year out of range", []string{"simulate", "--years", "1999"}, exitUsage, "year 1999 is outside 2000–2100"},
-		{"hold for zero", []string{"hold", "--for", "0", "x.duckdb"}, exitUsage, "--for 0s: give a positive duration"},
-		{"hold for negative", []string{"hold", "--for", "-5s", "x.duckdb"}, exitUsage, "--for -5s: give a positive duration"},
-		{"hold write-every tiny", []string{"hold", "--write-every", "1ns", "x.duckdb"}, exitUsage, "--write-every 1ns: give a period of at least 1ms"},
-		{"hold for garbage", []string{"hold", "--for", "soon", "x.duckdb"}, exitUsage, `invalid argument "soon" for "--for"`},
-		{"check zero trials", []string{"check", "--trials", "0"}, exitUsage, "--trials 0: give an integer from 1 to 10000"},
-		{"check zero threads", []string{"check", "--threads", "0"}, exitUsage, "--threads 0"},
-		{"check employees", []string{"check", "--employees", "1"}, exitUsage, "--employees 1"},
-		{"check years", []string{"check", "--years", "2026", "2025"}, exitUsage, "years must increase: 2025 comes after 2026"},
-		{"bench zero trials", []string{"bench", "--trials", "0"}, exitUsage, "--trials 0: give an integer from 1 to 10000"},
-		{"bench negative warmup", []string{"bench", "--warmup", "-2"}, exitUsage, "--warmup -2: give an integer from 0 to 10000"},
-		{"bench max-cells zero", []string{"bench", "--max-cells", "0"}, exitUsage, "--max-cells 0"},
-		{"bench runs is a file", []string{"bench", "--runs", "testdata/tiny.yaml"}, exitUsage, "--runs testdata/tiny.yaml is a file, not a directory"},
-		{"resume with trials", []string{"bench", "--resume", "x", "--trials", "3"}, exitUsage, "drop --trials"},
-		{"bad filter", []string{"bench", "--filter", "bogus=1", "--runs", filepath.Join(t.TempDir(), "runs")}, exitUsage, `unknown axis "bogus"`},
-		{"years not increasing", []string{"simulate", "--years", "2026", "2025"}, exitUsage, "years must increase"},
-		{"unknown mode", []string{"simulate", "--mode", "fast"}, exitUsage, `unknown mode "fast"`},
-		{"conflicting flags", []string{"simulate", "--force-sequential", "--mode", "threaded"}, exitUsage, "--force-sequential conflicts with --mode threaded"},
-		{"bad scenario names file, line and column", []string{"bench", "-m", "testdata/bad-threads.yaml"}, exitUsage, "testdata/bad-threads.yaml:5:"},
-		{"unknown matrix", []string{"bench", "-m", "nosuch"}, exitUsage, `no built-in matrix or file "nosuch"`},
-		{"missing run directory", []string{"report", filepath.Join(t.TempDir(), "none")}, exitUsage, "manifest"},
-		{"bad threshold", []string{"compare", "a", "b", "--threshold", "lots"}, exitUsage, `--threshold "lots"`},
-		{"NaN threshold", []string{"compare", "a", "b", "--threshold", "NaN%"}, exitUsage, `--threshold "NaN%"`},
-		{"negative threshold", []string{"compare", "a", "b", "--threshold", "-5%"}, exitUsage, `--threshold "-5%"`},
-		{"bad report format", []string{"report", "--format", "pdf", "x"}, exitUsage, `--format "pdf"`},
-		{"unknown repro", []string{"repro", "nosuch"}, exitUsage, "nosuch"},
-		{"resume of a missing run", []string{"bench", "--resume", filepath.Join(t.TempDir(), "gone")}, exitUsage, "manifest"},
-		{"resume with a matrix", []string{"bench", "--resume", "x", "-m", "quick"}, exitUsage, "drop -m"},
+		{"unknown command", []string{"bogus"}, int(exitcode.Usage), `unknown command "bogus"`},
+		{"unknown flag", []string{"simulate", "--bogus"}, int(exitcode.Usage), "unknown flag: --bogus"},
+		{"threads below one", []string{"simulate", "--threads", "0"}, int(exitcode.Usage), "--threads 0: give an integer from 1 to 1024"},
+		{"threads absurd", []string{"simulate", "--threads", "100000"}, int(exitcode.Usage), "--threads 100000: give an integer from 1 to 1024"},
+		{"employees too few", []string{"simulate", "--employees", "5"}, int(exitcode.Usage), "--employees 5: give an integer from 10 to 10000000"},
+		{"employees absurd", []string{"simulate", "--employees", "2000000000"}, int(exitcode.Usage), "--employees 2000000000"},
+		{"negative duckdb threads", []string{"simulate", "--duckdb-threads", "-1"}, int(exitcode.Usage), "--duckdb-threads -1"},
+		{"year out of range", []string{"simulate", "--years", "1999"}, int(exitcode.Usage), "year 1999 is outside 2000–2100"},
+		{"hold for zero", []string{"hold", "--for", "0", "x.duckdb"}, int(exitcode.Usage), "--for 0s: give a positive duration"},
+		{"hold for negative", []string{"hold", "--for", "-5s", "x.duckdb"}, int(exitcode.Usage), "--for -5s: give a positive duration"},
+		{"hold write-every tiny", []string{"hold", "--write-every", "1ns", "x.duckdb"}, int(exitcode.Usage), "--write-every 1ns: give a period of at least 1ms"},
+		{"hold for garbage", []string{"hold", "--for", "soon", "x.duckdb"}, int(exitcode.Usage), `invalid argument "soon" for "--for"`},
+		{"check zero trials", []string{"check", "--trials", "0"}, int(exitcode.Usage), "--trials 0: give an integer from 1 to 10000"},
+		{"check zero threads", []string{"check", "--threads", "0"}, int(exitcode.Usage), "--threads 0"},
+		{"check employees", []string{"check", "--employees", "1"}, int(exitcode.Usage), "--employees 1"},
+		{"check years", []string{"check", "--years", "2026", "2025"}, int(exitcode.Usage), "years must increase: 2025 comes after 2026"},
+		{"bench zero trials", []string{"bench", "--trials", "0"}, int(exitcode.Usage), "--trials 0: give an integer from 1 to 10000"},
+		{"bench negative warmup", []string{"bench", "--warmup", "-2"}, int(exitcode.Usage), "--warmup -2: give an integer from 0 to 10000"},
+		{"bench max-cells zero", []string{"bench", "--max-cells", "0"}, int(exitcode.Usage), "--max-cells 0"},
+		{"bench runs is a file", []string{"bench", "--runs", "testdata/tiny.yaml"}, int(exitcode.Usage), "--runs testdata/tiny.yaml is a file, not a directory"},
+		{"resume with trials", []string{"bench", "--resume", "x", "--trials", "3"}, int(exitcode.Usage), "drop --trials"},
+		{"bad filter", []string{"bench", "--filter", "bogus=1", "--runs", filepath.Join(t.TempDir(), "runs")}, int(exitcode.Usage), `unknown axis "bogus"`},
+		{"years not increasing", []string{"simulate", "--years", "2026", "2025"}, int(exitcode.Usage), "years must increase"},
+		{"unknown mode", []string{"simulate", "--mode", "fast"}, int(exitcode.Usage), `unknown mode "fast"`},
+		{"conflicting flags", []string{"simulate", "--force-sequential", "--mode", "threaded"}, int(exitcode.Usage), "--force-sequential conflicts with --mode threaded"},
+		{"bad scenario names file, line and column", []string{"bench", "-m", "testdata/bad-threads.yaml"}, int(exitcode.Usage), "testdata/bad-threads.yaml:5:"},
+		{"unknown matrix", []string{"bench", "-m", "nosuch"}, int(exitcode.Usage), `no built-in matrix or file "nosuch"`},
+		{"missing run directory", []string{"report", filepath.Join(t.TempDir(), "none")}, int(exitcode.Usage), "manifest"},
+		{"bad threshold", []string{"compare", "a", "b", "--threshold", "lots"}, int(exitcode.Usage), `--threshold "lots"`},
+		{"NaN threshold", []string{"compare", "a", "b", "--threshold", "NaN%"}, int(exitcode.Usage), `--threshold "NaN%"`},
+		{"negative threshold", []string{"compare", "a", "b", "--threshold", "-5%"}, int(exitcode.Usage), `--threshold "-5%"`},
+		{"bad report format", []string{"report", "--format", "pdf", "x"}, int(exitcode.Usage), `--format "pdf"`},
+		{"unknown repro", []string{"repro", "nosuch"}, int(exitcode.Usage), "nosuch"},
+		{"resume of a missing run", []string{"bench", "--resume", filepath.Join(t.TempDir(), "gone")}, int(exitcode.Usage), "manifest"},
+		{"resume with a matrix", []string{"bench", "--resume", "x", "-m", "quick"}, int(exitcode.Usage), "drop -m"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,7 +145,7 @@ func TestSimulateOnALockedFileNamesTheHolder(t *testing.T) {
 	assert.Contains(t, who, "pid "+strconv.Itoa(pid)+" holds a write lock on "+db)
 
 	code, _, stderr := lockbench(t, "simulate", "--db", db, "--employees", "100", "--years", "2025")
-	assert.Equal(t, exitFail, code)
+	assert.Equal(t, int(exitcode.Fail), code)
 	assert.Contains(t, stderr, "Conflicting lock is held in")
 	assert.Contains(t, stderr, "holder: PID "+strconv.Itoa(pid))
 	assert.Contains(t, stderr, "command line: "+os.Args[0]+" hold "+db)
@@ -151,7 +153,7 @@ func TestSimulateOnALockedFileNamesTheHolder(t *testing.T) {
 
 	free := filepath.Join(t.TempDir(), "free.duckdb")
 	code, _, _ = lockbench(t, "who", free)
-	assert.Equal(t, exitUsage, code, "a missing file is bad input")
+	assert.Equal(t, int(exitcode.Usage), code, "a missing file is bad input")
 	require.NoError(t, os.WriteFile(free, nil, 0o644))
 	code, who, _ = lockbench(t, "who", free)
 	assert.Equal(t, 0, code)
@@ -175,7 +177,7 @@ func TestBenchEndToEndWritesEveryReport(t *testing.T) {
 	assert.Contains(t, md, "✅ pass")
 	// Two trials a side cannot show that nothing changed: compare says unknown, and why.
 	code, cmp, _ := lockbench(t, "compare", dir, dir)
-	assert.Equal(t, exitUnknown, code, cmp)
+	assert.Equal(t, int(exitcode.Unknown), code, cmp)
 	assert.Contains(t, cmp, "too few ok trials to tell a change from noise (need >= 6 per side)")
 }
 
@@ -197,7 +199,7 @@ func TestReportRefusesCorruptHistory(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "history.ndjson"), []byte(h.String()), 0o644))
 		for _, format := range []string{"json", "text", "html"} {
 			code, out, stderr := lockbench(t, "report", "--format", format, dir)
-			assert.Equal(t, exitUsage, code, "wall %s, %s: %s", wall, format, stderr)
+			assert.Equal(t, int(exitcode.Usage), code, "wall %s, %s: %s", wall, format, stderr)
 			assert.Empty(t, out)
 			assert.Contains(t, stderr, filepath.Join(dir, "history.ndjson")+":5: corrupt trial mode=a #4: ")
 		}

@@ -26,7 +26,7 @@ func setProvenance(o *harness.Options, commit, group string) {
 func resolveShard(a *app, expr string) (string, error) {
 	shard, source, err := scenarios.ResolveShard(expr, os.Getenv)
 	if err != nil {
-		return "", usageErr("%v", err)
+		return "", usage(err)
 	}
 	if expr != "" && shard != expr {
 		if source != "" {

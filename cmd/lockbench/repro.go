@@ -9,6 +9,7 @@ import (
 
 	"lockbench/harness/competitor"
 	"lockbench/harness/repro"
+	"lockbench/internal/exitcode"
 )
 
 func init() { register(newReproCmd) }
@@ -47,7 +48,7 @@ when interrupted.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			cases, err := repro.Select(args)
 			if err != nil {
-				return usageErr("%v", err)
+				return usage(err)
 			}
 			if list {
 				if jsonOut {
@@ -79,10 +80,10 @@ when interrupted.`,
 			_, failed := repro.Counts(results)
 			switch {
 			case failed > 0:
-				return withCode(exitFail)
+				return withCode(exitcode.Fail)
 			case runErr != nil:
 				fmt.Fprintf(a.stderr, "lockbench: repro interrupted after %d of %d cases: %v\n", len(results), len(cases), runErr)
-				return withCode(exitUnknown)
+				return withCode(exitcode.Unknown)
 			}
 			return nil
 		},

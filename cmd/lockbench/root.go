@@ -7,46 +7,24 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"lockbench/internal/exitcode"
 )
 
-// Exit codes, the same for every command (DESIGN.md).
-const (
-	exitPass     = 0
-	exitFail     = 1
-	exitUsage    = 2
-	exitUnknown  = 3
-	exitInternal = 4
-)
+// usageErr is bad input (exit 2): an error formatted like fmt.Errorf, so %w keeps the cause.
+func usageErr(format string, args ...any) error { return exitcode.Usagef(format, args...) }
 
-// exitError carries an exit code chosen by a command, with an optional message for stderr.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit %d", e.code)
-	}
-	return e.err.Error()
-}
-
-func (e *exitError) Unwrap() error { return e.err }
-
-// usageErr marks err as bad input (exit 2).
-func usageErr(format string, args ...any) error {
-	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
-}
+// usage marks err as bad input (exit 2), keeping it whole.
+func usage(err error) error { return exitcode.WithCode(err, exitcode.Usage) }
 
 // failErr marks err as a failed check (exit 1).
-func failErr(err error) error { return &exitError{code: exitFail, err: err} }
+func failErr(err error) error { return exitcode.WithCode(err, exitcode.Fail) }
 
 // withCode ends a command with code and no further message (the command printed its own).
-func withCode(code int) error { return &exitError{code: code} }
+func withCode(code exitcode.Code) error { return exitcode.Silent(code) }
 
 // app is what every command shares: the streams and the process context.
 type app struct {
@@ -67,45 +45,38 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	return exitCode(err, stderr)
+	return int(exitCode(err, stderr))
 }
 
-// exitCode prints err (if it has a message) and returns its exit code. Errors that do not carry
-// a code are harness failures (4), except cobra's own flag and argument errors (2).
-func exitCode(err error, stderr io.Writer) int {
+// exitCode prints err (unless the command already printed everything) with its hint, and
+// returns its exit code. An error that carries no code is a harness failure (4).
+func exitCode(err error, stderr io.Writer) exitcode.Code {
 	if err == nil {
-		return exitPass
+		return exitcode.Pass
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintln(stderr, "lockbench:", ee.err)
+	code := exitcode.Of(err)
+	if !exitcode.IsSilent(err) {
+		if code == exitcode.Internal {
+			fmt.Fprintln(stderr, "lockbench: internal error:", err)
+		} else {
+			fmt.Fprintln(stderr, "lockbench:", err)
 		}
-		return ee.code
+		if hint := exitcode.HintOf(err); hint != "" {
+			fmt.Fprintln(stderr, "  next:", hint)
+		}
 	}
-	if isCobraUsage(err) {
-		fmt.Fprintln(stderr, "lockbench:", err)
-		fmt.Fprintln(stderr, "Run 'lockbench --help' for usage.")
-		return exitUsage
-	}
-	fmt.Fprintln(stderr, "lockbench: internal error:", err)
-	return exitInternal
-}
-
-// cobraUsage wraps flag and argument errors so they map to exit code 2.
-type cobraUsage struct{ error }
-
-func (c cobraUsage) Unwrap() error { return c.error }
-
-func isCobraUsage(err error) bool {
 	var u cobraUsage
 	if errors.As(err, &u) {
-		return true
+		fmt.Fprintln(stderr, "Run 'lockbench --help' for usage.")
 	}
-	// Cobra reports unknown commands and missing required flags without a hook of its own.
-	msg := err.Error()
-	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "required flag")
+	return code
 }
+
+// cobraUsage marks cobra's own flag and argument errors (exit 2).
+type cobraUsage struct{ error }
+
+func (c cobraUsage) Unwrap() error           { return c.error }
+func (c cobraUsage) ExitCode() exitcode.Code { return exitcode.Usage }
 
 func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
@@ -117,6 +88,15 @@ checks that no data was lost or changed, and reports timing statistics against t
 such as "threaded execution cuts coordination overhead by at least 65%".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// With Args set, cobra hands unknown subcommands to RunE instead of failing with an
+		// untyped error: say so as a usage error.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return cobraUsage{fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath())}
+			}
+			return c.Help()
+		},
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cobraUsage{fmt.Errorf("%s: %w", c.CommandPath(), err)}

@@ -11,7 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/exitcode"
 	"lockbench/scenarios"
 	"lockbench/sim"
 	"lockbench/sim/trace"
@@ -196,7 +198,7 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 		cfg.LockRetry = &r
 	}
 	if err := cfg.Validate(); err != nil {
-		return sim.Config{}, &exitError{code: exitUsage, err: err}
+		return sim.Config{}, usage(err)
 	}
 	return cfg, nil
 }
@@ -246,11 +248,11 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 			return err
 		}
 	}
-	outcome := classify(runErr)
+	result := classify(runErr)
 	if f.jsonOut {
 		out := simulateJSON{
 			Mode: string(cfg.Mode), Threads: cfg.Threads, Coordination: cfg.Coordination, Years: cfg.Years,
-			Employees: cfg.Employees, Seed: cfg.Seed, DB: cfg.DBPath, Outcome: outcome,
+			Employees: cfg.Employees, Seed: cfg.Seed, DB: cfg.DBPath, Outcome: result,
 			WallS: res.Summary.Wall, SQLS: res.Summary.SQL, OverheadS: res.Summary.Overhead,
 			OverheadByKind: res.Summary.ByKind, Fingerprint: res.Fingerprint, PerYear: res.PerYear,
 			Parallelism: res.Parallelism, Settings: sim.Settings,
@@ -264,13 +266,13 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 			return err
 		}
 		if runErr != nil {
-			return withCode(exitFail)
+			return withCode(exitcode.Fail)
 		}
 		return nil
 	}
 	var dq *sim.DQError
 	if errors.As(runErr, &dq) {
-		return failErr(fmt.Errorf("the data is wrong: %w\n  next: look at dq_results in %s (SELECT * FROM dq_results WHERE NOT passed)", dq, cfg.DBPath))
+		return failErr(exitcode.WithHint(fmt.Errorf("the data is wrong: %w", dq), outcome.Advice(result, cfg.DBPath)))
 	}
 	if runErr != nil {
 		return failErr(explainRunError(runErr, cfg.DBPath))

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lockbench/history"
+	"lockbench/internal/exitcode"
 	"lockbench/reports"
 	"lockbench/reports/trend"
 )
@@ -108,7 +109,7 @@ func runTrend(a *app, f *trendFlags, paths []string) error {
 		fmt.Fprintf(a.stderr, "wrote %s (verdict %s)\n", f.out, t.Verdict)
 	}
 	if t.Verdict == reports.Fail && !f.failOnRegression {
-		return withCode(exitPass)
+		return withCode(exitcode.Pass)
 	}
 	return withCode(t.Verdict.ExitCode())
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/history"
+	"lockbench/internal/exitcode"
 )
 
 // writeSeries writes one run directory per level under a new folder, with ten ok trials of one
@@ -56,23 +57,23 @@ func TestTrendExitCodes(t *testing.T) {
 	}
 	step := writeSeries(t, levels)
 	code, out, stderr := lockbench(t, "trend", step)
-	assert.Equal(t, exitFail, code, stderr)
+	assert.Equal(t, int(exitcode.Fail), code, stderr)
 	assert.Contains(t, out, "FAIL    mode=threaded")
 	assert.Contains(t, out, "regression: +20")
 	assert.Contains(t, out, "from commit c012 (run r012)")
 	assert.Contains(t, out, "run r011 → r012")
 
 	code, _, _ = lockbench(t, "trend", "--fail-on-regression=false", step)
-	assert.Equal(t, exitPass, code, "reported, not failed")
+	assert.Equal(t, int(exitcode.Pass), code, "reported, not failed")
 	code, out, _ = lockbench(t, "trend", "--format", "md", step)
-	assert.Equal(t, exitFail, code)
+	assert.Equal(t, int(exitcode.Fail), code)
 	assert.Contains(t, out, "## lockbench trend: ❌ regression")
 	code, _, _ = lockbench(t, "trend", "--min-change", "30%", step)
-	assert.Equal(t, exitPass, code, "a change below --min-change does not count")
+	assert.Equal(t, int(exitcode.Pass), code, "a change below --min-change does not count")
 
 	html := filepath.Join(t.TempDir(), "trend.html")
 	code, out, stderr = lockbench(t, "trend", "--format", "html", "--out", html, step)
-	assert.Equal(t, exitFail, code)
+	assert.Equal(t, int(exitcode.Fail), code)
 	assert.Empty(t, out)
 	assert.Contains(t, stderr, "wrote "+html+" (verdict fail)")
 	page, err := os.ReadFile(html)
@@ -80,11 +81,11 @@ func TestTrendExitCodes(t *testing.T) {
 	assert.Contains(t, string(page), "<svg")
 
 	code, out, _ = lockbench(t, "trend", writeSeries(t, []float64{1, 1, 1, 1, 1, 1, 1, 1}))
-	assert.Equal(t, exitPass, code, out)
+	assert.Equal(t, int(exitcode.Pass), code, out)
 	assert.Contains(t, out, "verdict: PASS")
 
 	code, out, _ = lockbench(t, "trend", writeSeries(t, []float64{1, 1, 1}))
-	assert.Equal(t, exitUnknown, code, out)
+	assert.Equal(t, int(exitcode.Unknown), code, out)
 	assert.Contains(t, out, "3 runs: too few to decide (5 needed)")
 
 	code, out, _ = lockbench(t, "--help")
@@ -116,7 +117,7 @@ func TestTrendBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := lockbench(t, tc.args...)
-			assert.Equal(t, exitUsage, code, stderr)
+			assert.Equal(t, int(exitcode.Usage), code, stderr)
 			assert.Contains(t, stderr, tc.stderr)
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lockbench/harness/holders"
+	"lockbench/internal/exitcode"
 )
 
 func init() { register(newWhoCmd) }
@@ -45,7 +46,7 @@ The exit code is 0, or 3 when nothing is listed but F_GETLK could not check the 
 			hs, err := holders.Inspect(db)
 			var perr *holders.ProbeError
 			if err != nil && !errors.As(err, &perr) {
-				return usageErr("%v", err)
+				return usage(err)
 			}
 			if jsonOut {
 				if hs == nil {
@@ -64,7 +65,7 @@ The exit code is 0, or 3 when nothing is listed but F_GETLK could not check the 
 			}
 			if len(hs) == 0 {
 				// Not even F_GETLK could say whether a lock exists: undecided.
-				return &exitError{code: exitUnknown, err: fmt.Errorf("%v; a holder outside this PID namespace would not show in /proc/locks, so run `lockbench who` on the host to be sure", err)}
+				return exitcode.WithHint(exitcode.WithCode(err, exitcode.Unknown), "a holder outside this PID namespace would not show in /proc/locks: run `lockbench who` on the host to be sure")
 			}
 			fmt.Fprintf(a.stderr, "lockbench: %v; holders outside this PID namespace may be missing\n", err)
 			return nil

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/harness/repro"
+	"lockbench/internal/exitcode"
 )
 
 // startWriter runs `lockbench hold --write-every=1h DB` (this test binary) and returns its PID
@@ -137,7 +138,7 @@ to name it, run `+"`lockbench who %[1]s`"+` on the host or in the holder's conta
 	err = open.Run()
 	var ee *exec.ExitError
 	require.ErrorAs(t, err, &ee)
-	assert.Equal(t, exitFail, ee.ExitCode())
+	assert.Equal(t, int(exitcode.Fail), ee.ExitCode())
 	assert.Contains(t, stderr.String(), `DuckDB said: IO Error: Could not set lock on file "`+db+`": Conflicting lock is held in PID 0. See also https://duckdb.org/docs/stable/connect/concurrency`)
 	assert.Contains(t, stderr.String(), "next: the holder is in another container or PID namespace")
 	assert.Contains(t, stderr.String(), "`lockbench who "+db+"` on the host names it.")
@@ -169,14 +170,14 @@ func TestWhoCannotProbe(t *testing.T) {
 	}
 
 	code, out, stderr := who("who", db)
-	assert.Equal(t, exitUnknown, code, stderr)
+	assert.Equal(t, int(exitcode.Unknown), code, stderr)
 	assert.Equal(t, "no lock on "+db+" is listed in /proc/locks, and F_GETLK could not check it\n", out)
 	assert.Contains(t, stderr, "F_GETLK probe: open "+db)
 	assert.Contains(t, stderr, "run `lockbench who` on the host to be sure")
 	assert.NotContains(t, out, "nobody")
 
 	code, out, _ = who("who", "--json", db)
-	assert.Equal(t, exitUnknown, code)
+	assert.Equal(t, int(exitcode.Unknown), code)
 	assert.Equal(t, "[]\n", out)
 
 	sockDir, err := os.MkdirTemp("", "who") // a short path: socket paths are limited to 108 bytes
@@ -187,6 +188,6 @@ func TestWhoCannotProbe(t *testing.T) {
 	require.NoError(t, err)
 	defer l.Close()
 	code, _, stderr = lockbench(t, "who", sock)
-	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, int(exitcode.Usage), code)
 	assert.Contains(t, stderr, sock+" is not a regular file")
 }

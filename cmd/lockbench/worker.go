@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"lockbench/internal/exitcode"
 	"lockbench/sim"
 )
 
@@ -16,7 +17,7 @@ func newWorkerCmd(a *app) *cobra.Command {
 		DisableFlagParsing: true,
 		RunE: func(c *cobra.Command, args []string) error {
 			if code := sim.WorkerMain(a.ctx, args, a.stdout); code != 0 {
-				return withCode(code)
+				return withCode(exitcode.Code(code))
 			}
 			return nil
 		},

@@ -81,7 +81,7 @@ func TestStepFoundAtItsRun(t *testing.T) {
 	assert.Contains(t, s.Reason, "+20")
 	assert.Contains(t, s.Reason, "c012")
 	assert.Equal(t, reports.Fail, tr.Verdict)
-	assert.Equal(t, 1, tr.Verdict.ExitCode())
+	assert.Equal(t, 1, int(tr.Verdict.ExitCode()))
 
 	// The same step 20% faster is found the same way and passes.
 	fast := analyze(t, Options{}, series(t, cellA, steps(20, 0.5, change{12, 1 / 1.2}), 10, 1))
@@ -214,7 +214,7 @@ func TestWorkloadChangeSplits(t *testing.T) {
 	s = only(t, tr)
 	assert.Equal(t, reports.Unknown, s.Verdict)
 	assert.Contains(t, s.Reason, "3 runs since the workload changed")
-	assert.Equal(t, 3, tr.Verdict.ExitCode())
+	assert.Equal(t, 3, int(tr.Verdict.ExitCode()))
 }
 
 // Runs recorded before manifests had a commit and a workload identity (schema_version 1) load
@@ -257,7 +257,7 @@ func TestSingleRun(t *testing.T) {
 	assert.Empty(t, s.ChangePoints)
 	assert.Equal(t, reports.Unknown, s.Verdict)
 	assert.Equal(t, "1 run: too few to decide (5 needed)", s.Reason)
-	assert.Equal(t, 3, tr.Verdict.ExitCode())
+	assert.Equal(t, 3, int(tr.Verdict.ExitCode()))
 }
 
 // Shards of one CI pipeline merge into one run, as report merges them; two pipelines on the

@@ -1,0 +1,198 @@
+package reports
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"lockbench/sim/trace"
+)
+
+// ParallelismRow compares a cell that runs steps at once (threaded, parallel-processes) with its
+// sequential sibling (the cell with the same values on every other axis but threads) and with
+// the most running steps at once can give: the parallelism bound, work / critical path of the
+// steps' measured times, capped by the cell's connections or workers.
+type ParallelismRow struct {
+	Cell string `json:"cell"`
+	// Sequential is the sibling's key; empty when the report has none (then there is no speed-up).
+	Sequential string `json:"sequential,omitempty"`
+	// Speedup is median(sequential wall) / median(cell wall), with its bootstrap interval.
+	Speedup   float64   `json:"speedup,omitempty"`
+	SpeedupCI *Interval `json:"speedup_ci,omitempty"`
+	// WorkS and CriticalPathS are medians over trials, from the sequential sibling's trials when
+	// there is one (their step times are not inflated by steps competing for the cores), else
+	// from the cell's own.
+	WorkS         float64 `json:"work_s"`
+	CriticalPathS float64 `json:"critical_path_s"`
+	// Bound is min(median work / critical path ratio, Width).
+	Bound float64 `json:"bound"`
+	Width int     `json:"width"`
+	// Fraction is Speedup / Bound: how much of what parallelism could give the cell achieved.
+	Fraction float64 `json:"fraction,omitempty"`
+	// Path lists the models on the critical path, heaviest first, with their share of it.
+	Path []string `json:"critical_path,omitempty"`
+	Note string   `json:"note,omitempty"`
+}
+
+// parallelModes are the modes that run steps at once.
+var parallelModes = []string{"threaded", "parallel-processes"}
+
+// buildParallelism builds a row for every cell in a parallel mode with ok trials that recorded
+// their parallelism.
+func buildParallelism(cells []*Cell, opts Options) []ParallelismRow {
+	var out []ParallelismRow
+	for _, c := range cells {
+		if !slices.Contains(parallelModes, c.Params["mode"]) || len(c.parallelism) == 0 {
+			continue
+		}
+		row := ParallelismRow{Cell: c.Key}
+		row.Width, _ = strconv.Atoi(c.Params["threads"])
+		source := c.parallelism
+		if seq := sequentialSibling(cells, c); seq != nil {
+			row.Sequential = seq.Key
+			base, cand := values(seq.samples[MetricWall]), values(c.samples[MetricWall])
+			if ratio, ci, ok := BootstrapRatio(base, cand, opts.Resamples, opts.Confidence); ok && ratio > 0 {
+				row.Speedup = 1 / ratio
+				row.SpeedupCI = &Interval{Lo: 1 / ci.Hi, Hi: 1 / ci.Lo, Level: ci.Level}
+			}
+			if len(seq.parallelism) > 0 {
+				source = seq.parallelism
+			}
+		} else {
+			row.Note = "no sequential cell with the same other axes in this report: no speed-up"
+		}
+		var work, cp, ratio []float64
+		for _, p := range source {
+			work = append(work, p.WorkS)
+			cp = append(cp, p.CriticalPathS)
+			ratio = append(ratio, p.WorkS/p.CriticalPathS)
+		}
+		row.WorkS, row.CriticalPathS = median(sortedCopy(work)), median(sortedCopy(cp))
+		row.Bound = median(sortedCopy(ratio))
+		if row.Width > 0 {
+			row.Bound = min(row.Bound, float64(row.Width))
+		}
+		if row.Speedup > 0 && row.Bound > 0 {
+			row.Fraction = row.Speedup / row.Bound
+		}
+		row.Path = pathModels(source)
+		out = append(out, row)
+	}
+	return out
+}
+
+// sequentialSibling returns the sequential cell whose values equal c's on every axis but mode and
+// threads.
+func sequentialSibling(cells []*Cell, c *Cell) *Cell {
+	for _, s := range cells {
+		if s.Params["mode"] != "sequential" || len(s.Params) != len(c.Params) {
+			continue
+		}
+		same := true
+		for k, v := range c.Params {
+			if k != "mode" && k != "threads" && s.Params[k] != v {
+				same = false
+				break
+			}
+		}
+		if same {
+			return s
+		}
+	}
+	return nil
+}
+
+// pathModels counts how often each model lies on the trials' critical paths (by step) and lists
+// the most frequent ones, most frequent first.
+func pathModels(ps []trace.Parallelism) []string {
+	count := map[string]int{}
+	total := 0
+	for _, p := range ps {
+		for _, id := range p.Path {
+			name, _, _ := strings.Cut(id, "@")
+			count[name]++
+			total++
+		}
+	}
+	names := make([]string, 0, len(count))
+	for n := range count {
+		names = append(names, n)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if count[a] != count[b] {
+			return count[b] - count[a]
+		}
+		return strings.Compare(a, b)
+	})
+	if len(names) > 6 {
+		names = names[:6]
+	}
+	return names
+}
+
+// speedupText renders a row's speed-up with its interval, or "-".
+func speedupText(r ParallelismRow) string {
+	if r.Speedup == 0 {
+		return "-"
+	}
+	s := fmt.Sprintf("%.2f×", r.Speedup)
+	if r.SpeedupCI != nil {
+		s += fmt.Sprintf(" [%.2f, %.2f]", r.SpeedupCI.Lo, r.SpeedupCI.Hi)
+	}
+	return s
+}
+
+// fractionText renders the fraction of the bound achieved, or "-".
+func fractionText(r ParallelismRow) string {
+	if r.Fraction == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", 100*r.Fraction)
+}
+
+// parallelismCells is the row rendered as table cells: cell, speed-up, bound, fraction, work,
+// critical path, models on the critical path.
+func parallelismCells(r *Report, row ParallelismRow) []string {
+	return []string{labelOf(r, row.Cell), speedupText(row), fmt.Sprintf("%.2f×", row.Bound), fractionText(row),
+		secs(row.WorkS), secs(row.CriticalPathS), strings.Join(row.Path, ", ")}
+}
+
+var parallelismHeader = []string{"cell", "speed-up vs sequential", "bound", "of bound", "work", "critical path", "on the critical path"}
+
+const parallelismIntro = "The bound is work / critical path of the steps' measured times (capped by the connections): the most running independent steps at once can gain. Speed-up is median sequential wall / median wall, with a %.0f%% bootstrap interval."
+
+// writeParallelismText renders the parallelism section as a terminal table.
+func writeParallelismText(ew *errWriter, r *Report) error {
+	if len(r.Parallelism) == 0 {
+		return nil
+	}
+	ew.printf("\nparallelism: "+parallelismIntro+"\n", 100*r.Settings.Confidence)
+	t := newTable(ew, "lrrrrrl")
+	header := make([]any, len(parallelismHeader))
+	for i, h := range parallelismHeader {
+		header[i] = h
+	}
+	t.Header(header...)
+	for _, row := range r.Parallelism {
+		if err := t.Append(parallelismCells(r, row)); err != nil {
+			return fmt.Errorf("text report: %w", err)
+		}
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("text report: %w", err)
+	}
+	return nil
+}
+
+// writeParallelismMarkdown renders the parallelism section as a Markdown table.
+func writeParallelismMarkdown(ew *errWriter, r *Report) {
+	if len(r.Parallelism) == 0 {
+		return
+	}
+	ew.printf("\n### Parallelism\n\n"+parallelismIntro+"\n\n", 100*r.Settings.Confidence)
+	mdHeader(ew, "lrrrrrl", parallelismHeader...)
+	for _, row := range r.Parallelism {
+		mdRow(ew, parallelismCells(r, row)...)
+	}
+}
