@@ -281,7 +281,7 @@ func TestExecShellPipeline(t *testing.T) {
 				names = append(names, string(s.Kind)+":"+s.Name)
 			}
 			assert.Equal(t, []string{"model:load", "model:payroll-2025", "model:payroll-2026", "model:payroll-2027", "validate:validate"}, names)
-			assert.Positive(t, tr.OverheadByKnd[trace.Validate], "the validate step is overhead")
+			assert.Positive(t, tr.OverheadByKind[trace.Validate], "the validate step is overhead")
 		case "reader-process":
 			checkConflict(t, tr, true)
 		case "writer-process":

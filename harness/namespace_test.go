@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/harness/competitor"
-	"lockbench/harness/outcome"
 	"lockbench/harness/repro"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 )
 
 // TestTrialWithAHolderOutsideThePIDNamespace runs a trial whose workload runs in a new PID

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"lockbench/harness/competitor"
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 	"lockbench/scenarios"
 )
 
@@ -353,7 +353,7 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 		t.Outcome.Message = strings.ReplaceAll(t.Outcome.Message, name, "$TRIAL_DIR")
 		t.Outcome.Path = strings.ReplaceAll(t.Outcome.Path, name, "$TRIAL_DIR")
 	}
-	t.WallS, t.SQLS, t.OverheadS, t.OverheadByKnd = res.Summary.Wall, res.Summary.SQL, res.Summary.Overhead, res.Summary.ByKind
+	t.WallS, t.SQLS, t.OverheadS, t.OverheadByKind = res.Summary.Wall, res.Summary.SQL, res.Summary.Overhead, res.Summary.ByKind
 	t.Parallelism = res.Parallelism
 	t.Fingerprint, t.Spans, t.Note, t.Cooperation = res.Fingerprint, res.Spans, res.Note, res.Cooperation
 	return t, false

@@ -77,21 +77,21 @@ type Outcome struct {
 
 // Trial is one line of history.ndjson.
 type Trial struct {
-	Cell          string                 `json:"cell"`
-	Trial         int                    `json:"trial"`
-	Warmup        bool                   `json:"warmup"`
-	Outcome       Outcome                `json:"outcome"`
-	Expected      string                 `json:"expected,omitempty"`
-	WallS         float64                `json:"wall_s"`
-	SQLS          float64                `json:"sql_s"`
-	OverheadS     float64                `json:"overhead_s"`
-	OverheadByKnd map[trace.Kind]float64 `json:"overhead_by_kind"`
-	Fingerprint   string                 `json:"fingerprint,omitempty"`
-	PeakRSSBytes  int64                  `json:"peak_rss_bytes"`
-	StartedAt     time.Time              `json:"started_at"`
-	Seed          int64                  `json:"seed,omitempty"`
-	Params        map[string]string      `json:"params,omitempty"`
-	Spans         []trace.Span           `json:"spans,omitempty"`
+	Cell           string                 `json:"cell"`
+	Trial          int                    `json:"trial"`
+	Warmup         bool                   `json:"warmup"`
+	Outcome        Outcome                `json:"outcome"`
+	Expected       string                 `json:"expected,omitempty"`
+	WallS          float64                `json:"wall_s"`
+	SQLS           float64                `json:"sql_s"`
+	OverheadS      float64                `json:"overhead_s"`
+	OverheadByKind map[trace.Kind]float64 `json:"overhead_by_kind"`
+	Fingerprint    string                 `json:"fingerprint,omitempty"`
+	PeakRSSBytes   int64                  `json:"peak_rss_bytes"`
+	StartedAt      time.Time              `json:"started_at"`
+	Seed           int64                  `json:"seed,omitempty"`
+	Params         map[string]string      `json:"params,omitempty"`
+	Spans          []trace.Span           `json:"spans,omitempty"`
 	// Parallelism is the trial's parallelism bound (simulation workloads).
 	Parallelism *trace.Parallelism `json:"parallelism,omitempty"`
 	Note        string             `json:"note,omitempty"`

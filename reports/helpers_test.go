@@ -91,7 +91,7 @@ func synthTrials(spec cellSpec, seed uint64) []history.Trial {
 		}
 		out = append(out, history.Trial{
 			Cell: spec.key(), Trial: i + 1, Warmup: warm, Outcome: oc, Expected: spec.expected,
-			WallS: wall, SQLS: round(sum.SQL, 1e-6), OverheadS: round(sum.Overhead, 1e-6), OverheadByKnd: sum.ByKind,
+			WallS: wall, SQLS: round(sum.SQL, 1e-6), OverheadS: round(sum.Overhead, 1e-6), OverheadByKind: sum.ByKind,
 			StartedAt: base.Add(time.Duration(i) * time.Minute), Seed: int64(seed), Params: params, Spans: spans,
 		})
 	}

@@ -175,8 +175,8 @@ func checkTrial(run string, t history.Trial) error {
 			return &CorruptError{File: run, Trial: fmt.Sprintf("%s #%d", t.Cell, t.Trial), Msg: msg}
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(t.OverheadByKnd)) {
-		if msg := checkTiming("overhead_by_kind."+string(k), t.OverheadByKnd[k]); msg != "" {
+	for _, k := range slices.Sorted(maps.Keys(t.OverheadByKind)) {
+		if msg := checkTiming("overhead_by_kind."+string(k), t.OverheadByKind[k]); msg != "" {
 			return &CorruptError{File: run, Trial: fmt.Sprintf("%s #%d", t.Cell, t.Trial), Msg: msg}
 		}
 	}

@@ -568,9 +568,9 @@ func buildCells(runs []Run, opts Options) ([]*Cell, string) {
 			tv := TrialValues{Run: id, Trial: t.Trial, Warmup: t.Warmup, Outcome: t.Outcome.Kind, Sub: t.Outcome.Sub,
 				Expected: expectedOf(t), Wall: t.WallS, SQL: t.SQLS, Overhead: t.OverheadS,
 				HolderPID: t.Outcome.HolderPID, HolderRole: t.Outcome.HolderRole, Message: t.Outcome.Message}
-			if len(t.OverheadByKnd) > 0 {
+			if len(t.OverheadByKind) > 0 {
 				tv.ByKind = map[string]float64{}
-				for k, v := range t.OverheadByKnd {
+				for k, v := range t.OverheadByKind {
 					tv.ByKind[string(k)] = v
 				}
 			}
@@ -594,7 +594,7 @@ func buildCells(runs []Run, opts Options) ([]*Cell, string) {
 			}{{MetricWall, t.WallS}, {MetricOverhead, t.OverheadS}, {MetricSQL, t.SQLS}} {
 				c.samples[m.name] = append(c.samples[m.name], sample{run: id, trial: t.Trial, value: m.v})
 			}
-			for k := range t.OverheadByKnd {
+			for k := range t.OverheadByKind {
 				if _, ok := kindVals[c][string(k)]; !ok {
 					kindVals[c][string(k)] = nil
 				}
@@ -659,7 +659,7 @@ func kindMedians(trials []history.Trial, seen map[string][]float64) []KindMedian
 	for _, k := range names {
 		xs := make([]float64, len(trials))
 		for i, t := range trials {
-			xs[i] = t.OverheadByKnd[trace.Kind(k)]
+			xs[i] = t.OverheadByKind[trace.Kind(k)]
 		}
 		sort.Float64s(xs)
 		out = append(out, KindMedian{Kind: k, Median: median(xs)})

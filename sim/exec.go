@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"lockbench/harness/outcome"
+	"lockbench/internal/outcome"
 	"lockbench/sim/trace"
 )
 

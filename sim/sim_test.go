@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/harness/outcome"
+	"lockbench/internal/outcome"
 )
 
 // workerEnv makes the test binary act as `lockbench worker` when it re-executes itself.

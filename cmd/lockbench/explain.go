@@ -6,9 +6,9 @@ import (
 	"strings"
 
 	"lockbench/harness/holders"
-	"lockbench/harness/outcome"
 	"lockbench/history"
 	"lockbench/internal/exitcode"
+	"lockbench/internal/outcome"
 	"lockbench/sim"
 )
 

@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"lockbench/harness/competitor"
-	"lockbench/harness/outcome"
+	"lockbench/internal/outcome"
 )
 
 func init() { register(newHoldCmd) }

@@ -11,9 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"lockbench/harness/outcome"
 	"lockbench/history"
 	"lockbench/internal/exitcode"
+	"lockbench/internal/outcome"
 	"lockbench/scenarios"
 	"lockbench/sim"
 	"lockbench/sim/trace"

@@ -21,8 +21,8 @@ import (
 	"sync"
 	"time"
 
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 )
 
 // Competitor kinds.

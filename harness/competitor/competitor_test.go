@@ -15,8 +15,8 @@ import (
 
 	"lockbench/harness/competitor"
 	"lockbench/harness/holders"
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 )
 
 func TestWriterProcess(t *testing.T) {

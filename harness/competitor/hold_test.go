@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/harness/competitor"
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 )
 
 func TestHoldArgs(t *testing.T) {

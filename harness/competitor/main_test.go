@@ -18,8 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/harness/competitor"
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 )
 
 // holdEnv makes the test binary act as `lockbench hold` instead of running tests.

@@ -9,8 +9,8 @@ import (
 
 	"lockbench/harness/competitor"
 	"lockbench/harness/holders"
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 )
 
 // seeAlso ends every DuckDB 1.5.6 lock conflict message.

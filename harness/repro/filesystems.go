@@ -12,8 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"lockbench/harness/holders"
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 )
 
 // fileSystem makes the directory a file-system case keeps its database in: dir on the default

@@ -15,8 +15,8 @@ import (
 
 	"lockbench/harness/competitor"
 	"lockbench/harness/holders"
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 )
 
 // open opens path read-write (or read-only) and runs a query, so that the instance (and its

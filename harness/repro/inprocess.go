@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"slices"
 
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 )
 
 // inProcessCases are the transaction conflicts between connections of one process (reference

@@ -9,8 +9,8 @@ import (
 	"sync"
 
 	"lockbench/harness/holders"
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 	"lockbench/sim"
 	"lockbench/sim/trace"
 )

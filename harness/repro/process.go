@@ -13,8 +13,8 @@ import (
 
 	"lockbench/harness/competitor"
 	"lockbench/harness/holders"
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 	"lockbench/sim"
 )
 

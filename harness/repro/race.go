@@ -10,8 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 )
 
 // The in-process open/close race is provoked by raceGoroutines goroutines that open, query and

@@ -29,8 +29,8 @@ import (
 	"time"
 
 	"lockbench/harness/competitor"
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 	"lockbench/sim"
 )
 

@@ -118,7 +118,7 @@ func Silent(code Code) error { return silent(code) }
 
 type silent Code
 
-func (s silent) Error() string   { return fmt.Sprintf("exit %d", int(s)) }
+func (s silent) Error() string  { return fmt.Sprintf("exit %d", int(s)) }
 func (s silent) ExitCode() Code { return Code(s) }
 
 // IsSilent reports whether err is a Silent exit (nothing to print).

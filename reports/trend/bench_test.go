@@ -98,7 +98,7 @@ func writeQuickRuns(tb testing.TB, root string, runs int) {
 					t.SQLS = 0.5 * (1 + 0.03*rng.NormFloat64())
 					t.WallS = t.OverheadS + t.SQLS
 					t.Fingerprint = "ev8502-c728a0a43abb57ed/ws6546-31889d6e25123b2e"
-					t.OverheadByKnd = map[trace.Kind]float64{trace.Open: t.OverheadS * 0.3, trace.Close: t.OverheadS * 0.3, trace.Spawn: t.OverheadS * 0.3, trace.Idle: t.OverheadS * 0.1}
+					t.OverheadByKind = map[trace.Kind]float64{trace.Open: t.OverheadS * 0.3, trace.Close: t.OverheadS * 0.3, trace.Spawn: t.OverheadS * 0.3, trace.Idle: t.OverheadS * 0.1}
 				}
 				line, err := json.Marshal(t)
 				if err != nil {

@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 )
 
 // open opens dsn with the real driver and runs a query, so the database is really opened.

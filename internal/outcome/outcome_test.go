@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/harness/outcome"
 	"lockbench/history"
+	"lockbench/internal/outcome"
 )
 
 const seeAlso = ". See also https://duckdb.org/docs/stable/connect/concurrency"
