@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"lockbench/harness/outcome"
+	"lockbench/internal/outcome"
 	"lockbench/sim/trace"
 )
 

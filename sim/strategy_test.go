@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
-	"lockbench/harness/outcome"
+	"lockbench/internal/outcome"
 	"lockbench/sim/trace"
 )
 

@@ -14,7 +14,7 @@ import (
 	"slices"
 	"time"
 
-	"lockbench/harness/outcome"
+	"lockbench/internal/outcome"
 	"lockbench/sim"
 )
 
