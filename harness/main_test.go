@@ -30,6 +30,17 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	case "worker":
 		os.Exit(sim.WorkerMain(ctx, os.Args[1:], os.Stdout))
+	case "cooperate":
+		o, err := competitor.ParseCoopArgs(os.Args[1:])
+		if err == nil {
+			o.Out = os.Stdout
+			err = competitor.Cooperate(ctx, o)
+		}
+		if err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(2)
+		}
+		os.Exit(0)
 	case "hold":
 		o, err := competitor.ParseHoldArgs(os.Args[1:])
 		if err == nil {
@@ -57,8 +68,9 @@ func self() string {
 
 func testRoles() Roles {
 	return Roles{
-		Worker: &sim.WorkerCommand{Path: self(), Env: []string{roleEnv + "=worker"}},
-		Holder: competitor.Launcher{Path: self(), Env: []string{roleEnv + "=hold"}},
+		Worker:     &sim.WorkerCommand{Path: self(), Env: []string{roleEnv + "=worker"}},
+		Holder:     competitor.Launcher{Path: self(), Env: []string{roleEnv + "=hold"}},
+		Cooperator: competitor.Launcher{Path: self(), Env: []string{roleEnv + "=cooperate"}},
 	}
 }
 

@@ -285,9 +285,10 @@ func trialSpec(s *scenarios.Scenario, sl scenarios.Slot, dir string) TrialSpec {
 	spec := TrialSpec{
 		Cell: c.Key, Trial: sl.Trial, Warmup: sl.Warmup, Dir: dir, Workload: s.Workload.Kind,
 		Mode: c.Mode, Threads: c.Threads, Coordination: c.Coordination, LockRetry: c.LockRetry,
-		Employees: c.Employees, Years: c.Years, Seed: c.Seed,
+		Employees: c.Employees, Years: c.Years, Seed: c.Seed, Strategy: c.Strategy,
 		Competitor: competitorSpec(c.Competitor, filepath.Join(dir, DBName)),
 	}
+	spec.Competitor.Strategy = c.Strategy
 	if s.Workload.Kind == scenarios.WorkloadExec {
 		// dir is absolute (prepare made the run directory so): {db} names the same file from
 		// any working directory.
@@ -354,7 +355,7 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 	}
 	t.WallS, t.SQLS, t.OverheadS, t.OverheadByKind = res.Summary.Wall, res.Summary.SQL, res.Summary.Overhead, res.Summary.ByKind
 	t.Parallelism = res.Parallelism
-	t.Fingerprint, t.Spans, t.Note = res.Fingerprint, res.Spans, res.Note
+	t.Fingerprint, t.Spans, t.Note, t.Cooperation = res.Fingerprint, res.Spans, res.Note, res.Cooperation
 	return t, false
 }
 

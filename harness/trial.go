@@ -34,20 +34,22 @@ import (
 // TrialSpec is everything one trial process needs. The runner writes it as JSON on the command
 // line of `lockbench trial`.
 type TrialSpec struct {
-	Cell         string          `json:"cell"`
-	Trial        int             `json:"trial"`
-	Warmup       bool            `json:"warmup"`
-	Dir          string          `json:"dir"`
-	Workload     string          `json:"workload"`
-	Command      string          `json:"command,omitempty"`
-	Mode         string          `json:"mode"`
-	Threads      int             `json:"threads"`
-	Coordination bool            `json:"coordination"`
-	LockRetry    bool            `json:"lock_retry"`
-	Employees    int             `json:"employees"`
-	Years        []int           `json:"years"`
-	Seed         int64           `json:"seed"`
-	Competitor   competitor.Spec `json:"competitor"`
+	Cell         string `json:"cell"`
+	Trial        int    `json:"trial"`
+	Warmup       bool   `json:"warmup"`
+	Dir          string `json:"dir"`
+	Workload     string `json:"workload"`
+	Command      string `json:"command,omitempty"`
+	Mode         string `json:"mode"`
+	Threads      int    `json:"threads"`
+	Coordination bool   `json:"coordination"`
+	LockRetry    bool   `json:"lock_retry"`
+	Employees    int    `json:"employees"`
+	Years        []int  `json:"years"`
+	Seed         int64  `json:"seed"`
+	// Strategy is how the workload shares the file (sim.Strategy; empty for none).
+	Strategy   string          `json:"strategy,omitempty"`
+	Competitor competitor.Spec `json:"competitor"`
 }
 
 // TrialResult is what a trial process reports on stdout.
@@ -59,6 +61,8 @@ type TrialResult struct {
 	Events      []competitor.Event `json:"events,omitempty"`
 	Parallelism *trace.Parallelism `json:"parallelism,omitempty"`
 	Note        string             `json:"note,omitempty"`
+	// Cooperation is what cooperating competitors measured.
+	Cooperation *history.Cooperation `json:"cooperation,omitempty"`
 }
 
 // DBName is the database file of a trial inside its directory.
@@ -67,8 +71,9 @@ const DBName = "trial.duckdb"
 // Roles tells a trial process how to start lockbench's other roles (workers and holders); the
 // zero value re-executes the running binary.
 type Roles struct {
-	Worker *sim.WorkerCommand
-	Holder competitor.Launcher
+	Worker     *sim.WorkerCommand
+	Holder     competitor.Launcher
+	Cooperator competitor.Launcher
 }
 
 // RunTrial runs one trial in this process: it starts the competitor, runs the workload, classifies
@@ -99,8 +104,10 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 	cfg := sim.Config{
 		DBPath: db, Mode: mode, Threads: spec.Threads, Coordination: spec.Coordination,
 		Employees: spec.Employees, Years: spec.Years, Seed: spec.Seed, Worker: roles.Worker, SkipInspect: true,
+		Strategy: sim.Strategy(spec.Strategy),
 	}
-	if spec.LockRetry {
+	if spec.LockRetry && strategyName(spec.Strategy) == string(sim.NoStrategy) {
+		// A strategy brings its own retry policy (the retry strategy's has jitter).
 		r := sim.DefaultRetry
 		cfg.LockRetry = &r
 	}
@@ -108,7 +115,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 	if err := createEmpty(db); err != nil {
 		return fail(err)
 	}
-	env := competitor.Env{DB: db, Launcher: roles.Holder}
+	env := competitor.Env{DB: db, Launcher: roles.Holder, Cooperator: roles.Cooperator}
 	var inproc *sql.DB
 	if spec.Competitor.Kind == competitor.InProcessWriter {
 		// A second connection of the workload's own process: in the in-process modes it
@@ -139,6 +146,9 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		}
 		_ = comp.Stop()
 		res.Events = comp.Events()
+		if cooperating(spec.Competitor.Kind) {
+			res.Cooperation = cooperationOf(ctx, spec, comp, start, res.Summary.Wall, res.Spans, db, &res.Note)
+		}
 		res.Spans = append(res.Spans, competitorSpans(res.Events, start, res.Summary.Wall)...)
 		return res
 	}
@@ -177,6 +187,9 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 			p := run.Parallelism
 			res.Parallelism = &p
 		}
+	}
+	if cooperating(spec.Competitor.Kind) {
+		res.Cooperation = cooperationOf(ctx, spec, comp, origin, res.Summary.Wall, res.Spans, db, &res.Note)
 	}
 	res.Spans = append(res.Spans, competitorSpans(res.Events, origin, res.Summary.Wall)...)
 	if runErr != nil {
@@ -248,7 +261,7 @@ func competitorSpans(events []competitor.Event, origin time.Time, wall float64) 
 		at := e.At.Sub(origin).Seconds()
 		l, ok := lives[e.PID]
 		switch e.Action {
-		case competitor.ActionHolds, competitor.ActionWrites:
+		case competitor.ActionHolds, competitor.ActionWrites, competitor.ActionCooperates:
 			if !ok {
 				l = &life{name: fmt.Sprintf("%s pid %d", e.Competitor, e.PID)}
 				lives[e.PID] = l

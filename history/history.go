@@ -95,6 +95,8 @@ type Trial struct {
 	// Parallelism is the trial's parallelism bound (simulation workloads).
 	Parallelism *trace.Parallelism `json:"parallelism,omitempty"`
 	Note        string             `json:"note,omitempty"`
+	// Cooperation is what the trial's cooperating competitors measured (cooperation.go).
+	Cooperation *Cooperation `json:"cooperation,omitempty"`
 }
 
 // Host describes the machine a run was made on.

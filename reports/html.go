@@ -55,6 +55,7 @@ type htmlPage struct {
 	OpenTimelines     bool
 	KindHeader        []string
 	KindRows          [][]string
+	Strategies        template.HTML
 }
 
 var htmlTmpl = template.Must(template.New("report").Parse(`<!DOCTYPE html>
@@ -162,7 +163,7 @@ ol.warnings li{margin:.2rem 0}
 {{range .Cells}}{{if .Timeline}}<h3>{{.Label}}</h3>
 <figure>{{.Timeline}}</figure>
 {{end}}{{end}}</details>
-{{if .Warnings}}<h2>Warnings</h2>
+{{.Strategies}}{{if .Warnings}}<h2>Warnings</h2>
 <ol class="warnings">{{range .Warnings}}<li value="{{.N}}">{{if .Where}}<b>{{.Where}}</b>: {{end}}{{.Message}}</li>{{end}}</ol>{{end}}
 </body>
 </html>
@@ -254,6 +255,10 @@ func WriteHTML(w io.Writer, r *Report) error {
 				pg.StackLegend = append(pg.StackLegend, legendEntry{Kind: k, CSS: fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)})
 			}
 		}
+	}
+	var err error
+	if pg.Strategies, err = strategiesHTML(r); err != nil {
+		return err
 	}
 	if err := htmlTmpl.Execute(w, pg); err != nil {
 		return fmt.Errorf("html report: %w", err)

@@ -135,6 +135,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		mdRow(ew, "geomean", ratioChange(v.GeomeanWall), "", ratioChange(v.GeomeanOverhead), "")
 	}
 	writeParallelismMarkdown(ew, r)
+	writeStrategiesMarkdown(ew, r)
 	if len(fn.all) > 0 {
 		ew.printf("\n### Warnings\n\n")
 		for i, w := range fn.all {

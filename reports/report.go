@@ -384,6 +384,8 @@ type Report struct {
 	Expectations []ExpectationResult `json:"expectations"`
 	// Warnings are report-wide warnings; cell warnings are on each cell.
 	Warnings []Warning `json:"warnings,omitempty"`
+	// Strategies is the strategies section (strategies.go), nil when no cell has a strategy.
+	Strategies *Strategies `json:"strategies,omitempty"`
 	// Verdict is the run verdict: fail if any target or expectation fails, else unknown if any
 	// is unknown, else pass.
 	Verdict Verdict `json:"verdict"`
@@ -478,6 +480,7 @@ func Build(runs []Run, opts Options) (*Report, error) {
 			RootSeed: m.RootSeed, Versions: m.Versions, Host: m.Host, Trials: len(run.Trials)})
 	}
 	r.Warnings = runWarnings(runs)
+	r.Strategies = buildStrategies(r.Cells, runs, opts.Confidence)
 	if opts.VersusAxis != "" && opts.VersusBase != "" {
 		r.Versus = buildVersus(r.Cells, opts)
 	}

@@ -82,6 +82,9 @@ func WriteText(w io.Writer, r *Report) error {
 	if err := writeParallelismText(ew, r); err != nil {
 		return err
 	}
+	if err := writeStrategiesText(ew, r); err != nil {
+		return err
+	}
 	writeVerdictText(ew, r, fn)
 	if ew.err != nil {
 		return fmt.Errorf("text report: %w", ew.err)

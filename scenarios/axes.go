@@ -11,15 +11,30 @@ import (
 	"time"
 )
 
-// Axes lists the matrix axes in key order: every cell key names all of them, in this order.
-var Axes = []string{"mode", "threads", "coordination", "lock-retry", "employees", "years", "competitor", "seed"}
+// Axes lists the matrix axes in key order: every cell key names all of them, in this order,
+// except strategy, which a key names only when it is not none (so the keys of cells without a
+// strategy stay what they were before the axis existed).
+var Axes = []string{"mode", "threads", "coordination", "lock-retry", "strategy", "employees", "years", "competitor", "seed"}
 
 // Modes lists the valid values of the mode axis (DESIGN.md).
 var Modes = []string{"sequential", "threaded", "process-per-model", "parallel-processes"}
 
-// Competitors lists the valid competitor kinds.
+// Strategies lists the valid values of the strategy axis (DESIGN.md; sim.Strategies and none).
+// A strategy decides the cell's mode (StrategyModes) and its lock-retry setting (on for retry
+// only).
+var Strategies = []string{"none", "parallel", "single-process", "retry", "queue", "publish", "per-worker-files", "read-only-attach"}
+
+// StrategyModes is the mode each strategy's pipeline runs in.
+var StrategyModes = map[string]string{
+	"parallel": "parallel-processes", "single-process": "threaded", "retry": "parallel-processes",
+	"queue": "parallel-processes", "publish": "threaded", "per-worker-files": "parallel-processes",
+	"read-only-attach": "threaded",
+}
+
+// Competitors lists the valid competitor kinds. viewers and second-writer cooperate: they follow
+// the cell's strategy.
 var Competitors = []string{
-	"none", "reader-process", "writer-process", "readers", "flapping-process",
+	"none", "reader-process", "writer-process", "readers", "flapping-process", "viewers", "second-writer",
 	"stopped-holder", "killed-holder", "in-process-writer", "exec",
 }
 
@@ -43,8 +58,10 @@ const (
 
 // Competitor option defaults.
 const (
-	DefaultReaders = 2           // readers: how many read-only processes hold the file
-	DefaultPeriod  = time.Second // flapping-process: one open/close cycle
+	DefaultReaders    = 2                      // readers: how many read-only processes hold the file
+	DefaultPeriod     = time.Second            // flapping-process: one open/close cycle
+	DefaultViewers    = 3                      // viewers: how many processes poll the file
+	DefaultPollPeriod = 200 * time.Millisecond // viewers and second-writer: time between attempts
 )
 
 type axis int
@@ -54,6 +71,7 @@ const (
 	axThreads
 	axCoordination
 	axLockRetry
+	axStrategy
 	axEmployees
 	axYears
 	axCompetitor
@@ -74,6 +92,7 @@ var builtinDefaults = map[axis]string{
 	axThreads:      "4",
 	axCoordination: "on",
 	axLockRetry:    "off",
+	axStrategy:     "none",
 	axEmployees:    "1000",
 	axYears:        "2025-2027",
 	axCompetitor:   "none",
@@ -89,6 +108,8 @@ func allowedFor(a axis) string {
 		return fmt.Sprintf("an integer from 1 to %d", MaxThreads)
 	case axCoordination, axLockRetry:
 		return "on, off (or true, false)"
+	case axStrategy:
+		return strings.Join(Strategies, ", ")
 	case axEmployees:
 		return fmt.Sprintf("an integer from %d to %d", MinEmployees, MaxEmployees)
 	case axYears:
@@ -126,6 +147,11 @@ func parseScalar(a axis, s string) (value, *valueError) {
 	case axMode:
 		if !slices.Contains(Modes, s) {
 			return value{}, badValue(a, "unknown mode %q", s)
+		}
+		return value{canon: s, v: s}, nil
+	case axStrategy:
+		if !slices.Contains(Strategies, s) {
+			return value{}, badValue(a, "unknown strategy %q", s)
 		}
 		return value{canon: s, v: s}, nil
 	case axThreads, axEmployees, axSeed:
@@ -301,17 +327,20 @@ const startAllowed = `"before", "delay DURATION" (e.g. "delay 2s") or "year YYYY
 //
 //	competitor:
 //	  kind: readers          # one of Competitors
-//	  count: 3               # readers only: read-only processes (default 2)
-//	  period: 500ms          # flapping-process only: one open/close cycle (default 1s)
+//	  count: 3               # readers (default 2) and viewers (default 3): how many processes
+//	  period: 500ms          # flapping-process: one open/close cycle (default 1s); viewers and
+//	                         # second-writer: time between attempts (default 200ms)
 //	  start: delay 2s        # before (default) | delay DURATION | year YYYY
 //	  command: viewer {db}   # exec only (required): a command that opens the file; {db} is replaced
 type CompetitorSpec struct {
 	// Kind is one of Competitors.
 	Kind string
-	// Count is the number of read-only processes, for readers (default 2); 0 otherwise.
+	// Count is the number of read-only processes, for readers (default 2) and viewers (default
+	// 3); 0 otherwise.
 	Count int
 	// Period is one open/close cycle of a flapping-process, which holds the file for the first
-	// half of each period (default 1s); 0 otherwise.
+	// half of each period (default 1s), or the time between the attempts of viewers and
+	// second-writer (default 200ms); 0 otherwise.
 	Period time.Duration
 	// Start is when the competitor starts.
 	Start Start
@@ -325,10 +354,10 @@ type CompetitorSpec struct {
 // of the SHA-256 of its command ("exec(cmd=1a2b3c4d)"), since commands may contain slashes.
 func (c CompetitorSpec) String() string {
 	var opts []string
-	if c.Kind == "readers" && c.Count != DefaultReaders {
+	if (c.Kind == "readers" && c.Count != DefaultReaders) || (c.Kind == "viewers" && c.Count != DefaultViewers) {
 		opts = append(opts, "count="+strconv.Itoa(c.Count))
 	}
-	if c.Kind == "flapping-process" && c.Period != DefaultPeriod {
+	if (c.Kind == "flapping-process" && c.Period != DefaultPeriod) || (cooperates(c.Kind) && c.Period != DefaultPollPeriod) {
 		opts = append(opts, "period="+c.Period.String())
 	}
 	if c.Start.Kind != "" && c.Start.Kind != StartBefore {
@@ -371,6 +400,12 @@ func (c CompetitorSpec) withDefaults() CompetitorSpec {
 	if c.Kind == "flapping-process" && c.Period == 0 {
 		c.Period = DefaultPeriod
 	}
+	if c.Kind == "viewers" && c.Count == 0 {
+		c.Count = DefaultViewers
+	}
+	if cooperates(c.Kind) && c.Period == 0 {
+		c.Period = DefaultPollPeriod
+	}
 	return c
 }
 
@@ -384,3 +419,6 @@ func (c CompetitorSpec) check() *valueError {
 	}
 	return nil
 }
+
+// cooperates reports whether a competitor kind follows the cell's strategy.
+func cooperates(kind string) bool { return kind == "viewers" || kind == "second-writer" }

@@ -40,11 +40,12 @@
 // # Axes
 //
 // Every cell has a value for every axis (Axes, in key order): mode (Modes), threads (1–1024),
-// coordination (on/off), lock-retry (on/off), employees (10–10,000,000), years (2000–2100,
-// strictly increasing), competitor (Competitors, with options) and seed (an integer label
-// naming one generated data set). Values not given by the matrix, an include entry or
-// defaults take the built-in defaults: threaded, 4 threads, coordination on, lock-retry off,
-// 1,000 employees, 2025-2027, competitor none, seed 1. In the matrix each list item is one
+// coordination (on/off), lock-retry (on/off), strategy (Strategies), employees
+// (10–10,000,000), years (2000–2100, strictly increasing), competitor (Competitors, with
+// options) and seed (an integer label naming one generated data set). Values not given by the
+// matrix, an include entry or defaults take the built-in defaults: threaded, 4 threads,
+// coordination on, lock-retry off, strategy none, 1,000 employees, 2025-2027, competitor none,
+// seed 1. In the matrix each list item is one
 // value, so years: [2025-2027, 2025-2029] gives two cells while years: [2025, 2026] gives two
 // single-year cells.
 //
@@ -52,9 +53,14 @@
 // cells always have threads=1, and cells that become identical are merged (cells with equal
 // keys run once).
 //
-// A competitor is a kind, or a mapping with options: count (readers only: how many read-only
-// processes, default 2), period (flapping-process only: one open/close cycle, holding the file
-// for the first half, default 1s), start ("before", the default: it holds the file before the
+// A strategy other than none decides how the pipeline runs: its mode (StrategyModes) and
+// lock-retry (on for retry, off otherwise) replace the cell's, as threads=1 does for
+// sequential. Strategies apply to the sim workload only.
+//
+// A competitor is a kind, or a mapping with options: count (readers: how many read-only
+// processes, default 2; viewers: how many polling processes, default 3), period
+// (flapping-process: one open/close cycle, holding the file for the first half, default 1s;
+// viewers and second-writer: the time between two attempts, default 200ms), start ("before", the default: it holds the file before the
 // trial starts; "delay 2s"; or "year 2026": when the workload begins that year, which must be
 // one of the cell's years) and command (exec only, required: a template where {db} is the
 // database path).
@@ -80,7 +86,8 @@
 //
 // # Keys and seeds
 //
-// A cell's key names every axis in the order of Axes, as axis=value joined by "/":
+// A cell's key names every axis in the order of Axes, as axis=value joined by "/", except
+// strategy when it is none:
 //
 //	mode=threaded/threads=4/coordination=on/lock-retry=off/employees=5000/years=2025-2027/competitor=none/seed=1
 //
@@ -93,7 +100,7 @@
 //
 // A cell's seed is DeriveSeed(root, DataKey()): it depends only on the root seed and the cell's
 // employees, years and seed label. Cells that differ only in how they run (mode, threads,
-// coordination, lock-retry, competitor) therefore simulate the same data and must produce the
+// coordination, lock-retry, strategy, competitor) therefore simulate the same data and must produce the
 // same fingerprint, and filtering or sharding never changes any cell's seed. Seeds make the
 // generated data reproducible; they do not make concurrent interleavings replay.
 //

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -20,9 +21,12 @@ type icell struct {
 }
 
 func (c *icell) computeKey() {
-	parts := make([]string, numAxes)
+	parts := make([]string, 0, numAxes)
 	for a := range numAxes {
-		parts[a] = Axes[a] + "=" + c.vals[a].canon
+		if a == axStrategy && c.vals[a].canon == "none" {
+			continue
+		}
+		parts = append(parts, Axes[a]+"="+c.vals[a].canon)
 	}
 	c.key = strings.Join(parts, "/")
 }
@@ -216,6 +220,11 @@ func (p *parser) expand(raw *rawScenario) ([]icell, *Error) {
 	var cells []icell
 	seen := map[string]bool{}
 	for _, c := range all {
+		if st := c.vals[axStrategy].canon; st != "none" {
+			// The strategy decides how the pipeline runs.
+			c.vals[axMode], _ = parseScalar(axMode, StrategyModes[st])
+			c.vals[axLockRetry], _ = parseScalar(axLockRetry, strconv.FormatBool(st == "retry"))
+		}
 		if m := c.vals[axMode].canon; m == "sequential" || m == "process-per-model" {
 			c.vals[axThreads] = one
 		}
@@ -289,6 +298,9 @@ type Cell struct {
 	Coordination bool `json:"coordination"`
 	// LockRetry is whether opens that hit a lock conflict are retried with backoff.
 	LockRetry bool `json:"lock_retry"`
+	// Strategy is how the pipeline shares the file with its other users (one of Strategies); it
+	// decides Mode and LockRetry.
+	Strategy string `json:"strategy"`
 	// Employees is the census size.
 	Employees int `json:"employees"`
 	// Years are the simulated years, strictly increasing.
@@ -368,6 +380,7 @@ func (ic icell) cell(root int64) Cell {
 		Threads:      ic.vals[axThreads].v.(int),
 		Coordination: ic.vals[axCoordination].v.(bool),
 		LockRetry:    ic.vals[axLockRetry].v.(bool),
+		Strategy:     ic.vals[axStrategy].v.(string),
 		Employees:    ic.vals[axEmployees].v.(int),
 		Years:        slices.Clone(ic.vals[axYears].v.([]int)),
 		Competitor:   ic.vals[axCompetitor].v.(CompetitorSpec),

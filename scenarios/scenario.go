@@ -207,6 +207,7 @@ type rawAxes struct {
 	Threads      ast.Node `yaml:"threads"`
 	Coordination ast.Node `yaml:"coordination"`
 	LockRetry    ast.Node `yaml:"lock-retry"`
+	Strategy     ast.Node `yaml:"strategy"`
 	Employees    ast.Node `yaml:"employees"`
 	Years        ast.Node `yaml:"years"`
 	Competitor   ast.Node `yaml:"competitor"`
@@ -214,7 +215,7 @@ type rawAxes struct {
 }
 
 func (r *rawAxes) nodes() [numAxes]ast.Node {
-	return [numAxes]ast.Node{r.Mode, r.Threads, r.Coordination, r.LockRetry, r.Employees, r.Years, r.Competitor, r.Seed}
+	return [numAxes]ast.Node{r.Mode, r.Threads, r.Coordination, r.LockRetry, r.Strategy, r.Employees, r.Years, r.Competitor, r.Seed}
 }
 
 type rawExpect struct {
@@ -337,6 +338,14 @@ func (p *parser) build(raw *rawScenario) (*Scenario, *Error) {
 	}
 	if s.cells, err = p.expand(raw); err != nil {
 		return nil, err
+	}
+	if s.Workload.Kind == WorkloadExec {
+		for _, c := range s.cells {
+			if st := c.vals[axStrategy]; st.canon != "none" {
+				return nil, p.errAt(c.origin[axStrategy], "strategy: none with an exec workload",
+					"cell %s: strategy %s applies to the sim workload; an exec command shares the file its own way", c.key, st.canon)
+			}
+		}
 	}
 	if s.Expectations, err = p.expectations(raw.Expect, s.cells); err != nil {
 		return nil, err
@@ -484,8 +493,8 @@ func (p *parser) competitor(n ast.Node, path string) (value, *Error) {
 	}
 	c := CompetitorSpec{Kind: rc.Kind, Command: rc.Command}
 	if rc.Count != nil {
-		if rc.Kind != "readers" {
-			return value{}, p.errAt(at("count"), "count with kind readers", "%s: count applies only to readers, not %s", path, rc.Kind)
+		if rc.Kind != "readers" && rc.Kind != "viewers" {
+			return value{}, p.errAt(at("count"), "count with kind readers or viewers", "%s: count applies only to readers and viewers, not %s", path, rc.Kind)
 		}
 		if *rc.Count < 1 {
 			return value{}, p.errAt(at("count"), "an integer ≥ 1", "%s: count must be at least 1, not %d", path, *rc.Count)
@@ -493,8 +502,8 @@ func (p *parser) competitor(n ast.Node, path string) (value, *Error) {
 		c.Count = *rc.Count
 	}
 	if rc.Period != "" {
-		if rc.Kind != "flapping-process" {
-			return value{}, p.errAt(at("period"), "period with kind flapping-process", "%s: period applies only to flapping-process, not %s", path, rc.Kind)
+		if rc.Kind != "flapping-process" && !cooperates(rc.Kind) {
+			return value{}, p.errAt(at("period"), "period with kind flapping-process, viewers or second-writer", "%s: period applies only to flapping-process, viewers and second-writer, not %s", path, rc.Kind)
 		}
 		d, err := ParseDuration(rc.Period)
 		if err != nil {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"lockbench/sim"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -61,7 +63,7 @@ func TestBuiltinsParse(t *testing.T) {
 		assert.NotEmpty(t, in.Description, in.Name)
 		assert.Positive(t, in.Cells, in.Name)
 	}
-	assert.Equal(t, []string{"full", "locks", "quick"}, names)
+	assert.Equal(t, []string{"full", "locks", "quick", "strategies"}, names)
 	for _, in := range infos {
 		s, err := Load(in.Name)
 		require.NoError(t, err, in.Name)
@@ -87,7 +89,7 @@ func TestBuiltinsParse(t *testing.T) {
 	_, err := Load("nosuch")
 	var e *Error
 	require.ErrorAs(t, err, &e)
-	assert.Equal(t, `nosuch: no built-in matrix or file "nosuch"; allowed: full, locks, quick, or a path to a YAML file`, err.Error())
+	assert.Equal(t, `nosuch: no built-in matrix or file "nosuch"; allowed: full, locks, quick, strategies, or a path to a YAML file`, err.Error())
 }
 
 func TestBuiltinContents(t *testing.T) {
@@ -120,8 +122,8 @@ func TestBuiltinContents(t *testing.T) {
 	assert.Len(t, cells, 38)
 	for _, m := range Modes {
 		for _, comp := range Competitors {
-			if comp == "exec" {
-				continue
+			if comp == "exec" || cooperates(comp) {
+				continue // a user's command; the strategies matrix has the cooperating ones
 			}
 			got, err := Filter(cells, "mode="+m+"/competitor="+comp+"/lock-retry=off")
 			require.NoError(t, err)
@@ -436,11 +438,12 @@ matrix:
 		assert.Len(t, got, tt.n, tt.expr)
 	}
 	for expr, msg := range map[string]string{
-		"colour=red":    `--filter: unknown axis "colour"; allowed: mode, threads, coordination, lock-retry, employees, years, competitor, seed`,
+		"colour=red":    `--filter: unknown axis "colour"; allowed: mode, threads, coordination, lock-retry, strategy, employees, years, competitor, seed`,
 		"mode=fast":     `--filter: unknown mode "fast"; allowed: sequential, threaded, process-per-model, parallel-processes`,
 		"mode":          `--filter: bad term "mode" in "mode"; allowed: axis=value terms joined with "/", alternatives joined with ",", e.g. mode=threaded,sequential/coordination=on`,
 		"threads=0":     `--filter: threads must be from 1 to 1024, not 0; allowed: an integer from 1 to 1024`,
-		"competitor=vs": `--filter: unknown competitor "vs"; allowed: none, reader-process, writer-process, readers, flapping-process, stopped-holder, killed-holder, in-process-writer, exec (or a mapping {kind, count, period, start, command})`,
+		"strategy=hope": `--filter: unknown strategy "hope"; allowed: none, parallel, single-process, retry, queue, publish, per-worker-files, read-only-attach`,
+		"competitor=vs": `--filter: unknown competitor "vs"; allowed: none, reader-process, writer-process, readers, flapping-process, viewers, second-writer, stopped-holder, killed-holder, in-process-writer, exec (or a mapping {kind, count, period, start, command})`,
 	} {
 		_, err := Filter(cells, expr)
 		require.Error(t, err, expr)
@@ -562,6 +565,87 @@ func ExampleParse_error() {
 	// bad.yaml:2:20: matrix.mode[1]: unknown mode "turbo"; allowed: sequential, threaded, process-per-model, parallel-processes
 }
 
+func TestStrategiesMatrix(t *testing.T) {
+	s, err := Load("strategies")
+	require.NoError(t, err)
+	cells := s.Cells()
+	require.Len(t, cells, (len(Strategies)-1)*3+1, "every strategy × 3 competitor sets, and the sequential reference")
+	seen := map[string]int{}
+	for _, c := range cells {
+		seen[c.Strategy+" × "+c.Competitor.Kind]++
+		assert.Equal(t, c.Strategy != "none", strings.Contains(c.Key, "/strategy="+c.Strategy+"/"), c.Key)
+		if c.Strategy == "none" {
+			assert.Equal(t, "sequential", c.Mode)
+			assert.Equal(t, "none", c.Competitor.Kind)
+			assert.Equal(t, "ok", c.Expect)
+			continue
+		}
+		st, err := sim.ParseStrategy(c.Strategy)
+		require.NoError(t, err)
+		assert.Equal(t, string(st.Mode()), c.Mode, "the strategy decides the mode of %s", c.Key)
+		assert.Equal(t, c.Strategy == "retry", c.LockRetry, c.Key)
+		assert.Equal(t, 2, c.Threads)
+		want := "ok"
+		switch {
+		case c.Strategy == "parallel":
+			want = "lock-conflict"
+		case (c.Strategy == "single-process" || c.Strategy == "read-only-attach") && c.Competitor.Kind != "none":
+			want = "ok|lock-conflict"
+		}
+		assert.Equal(t, want, c.Expect, c.Key)
+		if c.Competitor.Kind == "viewers" {
+			assert.Equal(t, 3, c.Competitor.Count)
+			assert.Equal(t, 200*time.Millisecond, c.Competitor.Period)
+		}
+	}
+	for _, st := range sim.Strategies {
+		for _, comp := range []string{"none", "viewers", "second-writer"} {
+			assert.Equal(t, 1, seen[string(st)+" × "+comp], "%s × %s", st, comp)
+		}
+	}
+	assert.Equal(t, 1, seen["none × none"], "the sequential reference")
+	// Every cell simulates the same data.
+	for _, c := range cells {
+		assert.Equal(t, cells[0].Seed, c.Seed, c.Key)
+	}
+}
+
+func TestStrategyAxisAgreesWithSim(t *testing.T) {
+	names := []string{"none"}
+	for _, st := range sim.Strategies {
+		names = append(names, string(st))
+		assert.Equal(t, string(st.Mode()), StrategyModes[string(st)], "mode of %s", st)
+	}
+	assert.Equal(t, names, Strategies)
+}
+
+func TestStrategyKeysAndErrors(t *testing.T) {
+	s, err := Parse("s.yaml", []byte(base+"matrix: {strategy: [none, publish], competitor: [viewers, {kind: second-writer, period: 1s}]}"))
+	require.NoError(t, err)
+	var keys []string
+	for _, c := range s.Cells() {
+		keys = append(keys, c.Key)
+	}
+	assert.Equal(t, []string{
+		"mode=threaded/threads=4/coordination=on/lock-retry=off/employees=100/years=2025-2026/competitor=viewers/seed=1",
+		"mode=threaded/threads=4/coordination=on/lock-retry=off/employees=100/years=2025-2026/competitor=second-writer(period=1s)/seed=1",
+		"mode=threaded/threads=4/coordination=on/lock-retry=off/strategy=publish/employees=100/years=2025-2026/competitor=viewers/seed=1",
+		"mode=threaded/threads=4/coordination=on/lock-retry=off/strategy=publish/employees=100/years=2025-2026/competitor=second-writer(period=1s)/seed=1",
+	}, keys)
+	got, err := Filter(s.Cells(), "strategy=publish/competitor=viewers")
+	require.NoError(t, err)
+	assert.Len(t, got, 1)
+
+	for src, msg := range map[string]string{
+		"matrix: {strategy: [hope]}": `s.yaml:1:21: matrix.strategy[0]: unknown strategy "hope"; allowed: none, parallel, single-process, retry, queue, publish, per-worker-files, read-only-attach`,
+		"workload: {kind: exec, command: \"run {db}\"}\nmatrix: {strategy: [queue]}": `s.yaml:2:21: cell mode=parallel-processes/threads=4/coordination=on/lock-retry=off/strategy=queue/employees=1000/years=2025-2027/competitor=none/seed=1: strategy queue applies to the sim workload; an exec command shares the file its own way; allowed: strategy: none with an exec workload`,
+		"matrix: {competitor: [{kind: second-writer, count: 2}]}":                    `s.yaml:1:52: matrix.competitor[0]: count applies only to readers and viewers, not second-writer; allowed: count with kind readers or viewers`,
+	} {
+		_, err := Parse("s.yaml", []byte(src))
+		require.Error(t, err, src)
+		assert.Equal(t, msg, err.Error(), src)
+	}
+}
 func TestParseDuration(t *testing.T) {
 	tests := []struct {
 		in   string

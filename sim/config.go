@@ -38,6 +38,9 @@ type RetryPolicy struct {
 	Initial  time.Duration // first wait
 	Max      time.Duration // cap on one wait
 	Deadline time.Duration // give up once this much time has been spent waiting in total
+	// Jitter makes each wait a random time in [wait/2, wait), so that processes that collided
+	// do not retry in step (the retry strategy).
+	Jitter bool `json:",omitempty"`
 }
 
 // DefaultRetry is the policy used by --lock-retry.
@@ -66,6 +69,9 @@ type Config struct {
 	ProfileDir string
 	// LockRetry, when set, retries opens that fail with a lock conflict (worker processes).
 	LockRetry *RetryPolicy
+	// Strategy is how the pipeline shares the file with its other users (strategy.go); it fixes
+	// the mode. Empty means NoStrategy.
+	Strategy Strategy
 	// DuckDBThreads sets DuckDB's own thread count per instance (0: DuckDB's default).
 	DuckDBThreads int
 	// Worker launches `lockbench worker` processes for the process modes. Nil means the

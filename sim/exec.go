@@ -122,8 +122,23 @@ func DSN(path string, threads int, readOnly bool) string {
 }
 
 // openDB opens the database, recording an open span. With a retry policy, a lock conflict is
-// retried with bounded exponential backoff, each wait recorded as a lock-wait span.
+// retried with bounded exponential backoff, each wait recorded as a lock-wait span. Under the
+// queue strategy it first takes the sidecar lock, which closeDB releases.
 func openDB(ctx context.Context, cfg *Config, rec *trace.Recorder, worker int, name string, year int) (*sql.DB, error) {
+	leave, err := enterQueue(ctx, cfg, rec, worker, name, year)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", cfg.DBPath, err)
+	}
+	db, err := openRetrying(ctx, cfg, rec, worker, name, year)
+	if err != nil {
+		leave()
+		return nil, err
+	}
+	queued.Store(db, leave)
+	return db, nil
+}
+
+func openRetrying(ctx context.Context, cfg *Config, rec *trace.Recorder, worker int, name string, year int) (*sql.DB, error) {
 	wait := time.Duration(0)
 	backoff := time.Duration(0)
 	if cfg.LockRetry != nil {
@@ -150,7 +165,8 @@ func openDB(ctx context.Context, cfg *Config, rec *trace.Recorder, worker int, n
 			return nil, fmt.Errorf("open %s: %w", cfg.DBPath, err)
 		}
 		ws := time.Now()
-		t := time.NewTimer(backoff)
+		d := cfg.LockRetry.delay(backoff)
+		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -159,7 +175,7 @@ func openDB(ctx context.Context, cfg *Config, rec *trace.Recorder, worker int, n
 		case <-t.C:
 		}
 		rec.Add(trace.LockWait, name, year, worker, ws, nil)
-		wait += backoff
+		wait += d
 		backoff = min(backoff*2, cfg.LockRetry.Max)
 	}
 }
@@ -169,6 +185,7 @@ func closeDB(db *sql.DB, path string, rec *trace.Recorder, worker int, name stri
 	unlock := lockInstance(path)
 	err := db.Close()
 	unlock()
+	leaveQueue(db)
 	rec.Add(trace.Close, name, year, worker, start, err)
 	return err
 }

@@ -49,6 +49,8 @@ type Plan struct {
 	cfg   Config
 	data  TemplateData
 	seeds []Seed
+	// publishTo is the path the publish strategy publishes to (cfg.DBPath is then the private file).
+	publishTo string
 }
 
 // Node returns the node with the given ID.

@@ -18,6 +18,9 @@ import (
 
 // Validate checks a configuration and fills defaults, returning an error that says what to fix.
 func (c *Config) Validate() error {
+	if err := c.validateStrategy(); err != nil {
+		return err
+	}
 	if c.Mode == "" {
 		c.Mode = Threaded
 	}
@@ -103,6 +106,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := prepareStrategy(p); err != nil {
+		return nil, err
+	}
 	origin := time.Now()
 	rec := trace.NewRecorder(origin)
 	if cfg.OnSpan != nil || cfg.Log != nil {
@@ -116,8 +122,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		})
 	}
 	var workers pidList
-	switch cfg.Mode {
-	case Sequential, Threaded:
+	switch {
+	case cfg.Strategy == PerWorkerFiles:
+		err = runPerWorkerFiles(ctx, p, rec, cfg.width(), &workers)
+	case cfg.Mode == Sequential, cfg.Mode == Threaded:
 		err = runInProcess(ctx, p, rec, cfg.width())
 	default:
 		err = runProcesses(ctx, p, rec, cfg.width(), &workers)

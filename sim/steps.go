@@ -38,6 +38,8 @@ func (e *stepEnv) runNode(ctx context.Context, conn *sql.Conn, n *Node) error {
 		return e.span(n.Kind, n, func() error { return checkpointYear(ctx, conn, n.Year, cfg.Coordination) })
 	case n.Name == stepValidateYear:
 		return e.span(n.Kind, n, func() error { return validateYear(ctx, conn, n.Year) })
+	case n.Name == stepPublish:
+		return e.span(n.Kind, n, func() error { return publish(ctx, conn, e.plan.publishTo, n.Year) })
 	case n.Name == stepValidateHistory:
 		return e.span(n.Kind, n, func() error { return validateHistory(ctx, conn, cfg.Years, n.Year) })
 	case n.Model != nil:
@@ -179,6 +181,12 @@ func resetTables(ctx context.Context, conn *sql.Conn, tables []string) error {
 	})
 }
 
+// checkpointTables are the tables the uncoordinated checkpoint copies into ckpt_<table>.
+var checkpointTables = []string{"fct_yearly_events", "fct_workforce_snapshot"}
+
+// yearStateTable is where the checkpoint records that a year is complete.
+const yearStateTable = "sim_year_state"
+
 // checkpointYear captures the state after a year: a row in sim_year_state that says the year is
 // complete (its event and snapshot counts), committed like every step, so durable in DuckDB's
 // write-ahead log. Uncoordinated, it also copies the whole fact tables (every year so far) into
@@ -191,13 +199,13 @@ func resetTables(ctx context.Context, conn *sql.Conn, tables []string) error {
 func checkpointYear(ctx context.Context, conn *sql.Conn, year int, coordinated bool) error {
 	return inTx(ctx, conn, func(tx *sql.Tx) error {
 		stmts := []string{
-			fmt.Sprintf("DELETE FROM sim_year_state WHERE simulation_year = %d", year),
-			fmt.Sprintf(`INSERT INTO sim_year_state SELECT %[1]d,
+			fmt.Sprintf("DELETE FROM %s WHERE simulation_year = %d", yearStateTable, year),
+			fmt.Sprintf(`INSERT INTO `+yearStateTable+` SELECT %[1]d,
 				(SELECT count(*) FROM fct_yearly_events WHERE simulation_year = %[1]d),
 				(SELECT count(*) FROM fct_workforce_snapshot WHERE simulation_year = %[1]d), now()`, year),
 		}
 		if !coordinated {
-			for _, t := range []string{"fct_yearly_events", "fct_workforce_snapshot"} {
+			for _, t := range checkpointTables {
 				stmts = append(stmts, fmt.Sprintf("DELETE FROM ckpt_%s", t), fmt.Sprintf("INSERT INTO ckpt_%s SELECT * FROM %s", t, t))
 			}
 		}

@@ -32,6 +32,7 @@ type workerSpec struct {
 	CensusPath    string       `json:"census_path,omitempty"`
 	ProfileDir    string       `json:"profile_dir,omitempty"`
 	LockRetry     *RetryPolicy `json:"lock_retry,omitempty"`
+	Strategy      Strategy     `json:"strategy,omitempty"`
 	DuckDBThreads int          `json:"duckdb_threads,omitempty"`
 	Node          string       `json:"node"`
 	Worker        int          `json:"worker"`
@@ -64,7 +65,7 @@ func runProcesses(ctx context.Context, p *Plan, rec *trace.Recorder, width int, 
 	return schedule(ctx, p, width, func(ctx context.Context, w int, n *Node) error {
 		spec := workerSpec{
 			DB: cfg.DBPath, Coordination: cfg.Coordination, Employees: cfg.Employees, Years: cfg.Years,
-			Seed: cfg.Seed, ParamsDir: cfg.ParamsDir, Scenario: cfg.Scenario, CensusPath: cfg.CensusPath, ProfileDir: cfg.ProfileDir, LockRetry: cfg.LockRetry, DuckDBThreads: cfg.DuckDBThreads, Node: n.ID, Worker: w,
+			Seed: cfg.Seed, ParamsDir: cfg.ParamsDir, Scenario: cfg.Scenario, CensusPath: cfg.CensusPath, ProfileDir: cfg.ProfileDir, LockRetry: cfg.LockRetry, Strategy: cfg.Strategy, DuckDBThreads: cfg.DuckDBThreads, Node: n.ID, Worker: w,
 			OriginUnixNs: rec.Origin().UnixNano(),
 		}
 		b, err := json.Marshal(spec)
@@ -156,7 +157,7 @@ func WorkerMain(ctx context.Context, args []string, stdout io.Writer) int {
 	}
 	cfg := Config{DBPath: spec.DB, Coordination: spec.Coordination, Employees: spec.Employees, Years: spec.Years,
 		Seed: spec.Seed, ParamsDir: spec.ParamsDir, Scenario: spec.Scenario, CensusPath: spec.CensusPath, ProfileDir: spec.ProfileDir,
-		LockRetry: spec.LockRetry, DuckDBThreads: spec.DuckDBThreads}
+		LockRetry: spec.LockRetry, Strategy: spec.Strategy, DuckDBThreads: spec.DuckDBThreads}
 	models, err := LoadModels()
 	if err != nil {
 		return fail(err)
@@ -171,6 +172,12 @@ func WorkerMain(ctx context.Context, args []string, stdout io.Writer) int {
 	}
 	rec := trace.NewRecorder(time.Unix(0, spec.OriginUnixNs))
 	rec.OnSpan(func(s trace.Span) { _ = enc.Encode(workerMessage{Span: &s}) })
+	if p.cfg.Strategy == PerWorkerFiles {
+		if err := runPart(ctx, p, rec, spec.Worker, n); err != nil {
+			return fail(err)
+		}
+		return 0
+	}
 	db, err := openDB(ctx, &p.cfg, rec, spec.Worker, n.Name, n.Year)
 	if err != nil {
 		return fail(err)

@@ -84,7 +84,7 @@ run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness 
 func runBench(a *app, c *cobra.Command, f *benchFlags) error {
 	if f.list {
 		for _, b := range scenarios.Builtins() {
-			fmt.Fprintf(a.stdout, "%-8s %3d cells × %2d trials  %s\n", b.Name, b.Cells, b.Trials, b.Description)
+			fmt.Fprintf(a.stdout, "%-10s %3d cells × %2d trials  %s\n", b.Name, b.Cells, b.Trials, b.Description)
 		}
 		return nil
 	}

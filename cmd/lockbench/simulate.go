@@ -41,6 +41,7 @@ type simulateFlags struct {
 	census          string
 	profile         string
 	allOpts         bool
+	strategy        string
 }
 
 func newSimulateCmd(a *app) *cobra.Command {
@@ -88,7 +89,17 @@ Your own parameters and census:
 	fl.StringVar(&f.census, "census", "", "census file (CSV or Parquet) to use instead of the generated census")
 	fl.BoolVar(&f.allOpts, "enable-all-optimizations", false, "every optimisation the simulation has: coordination and the workload's DuckDB settings (--verbose lists them)")
 	fl.StringVar(&f.profile, "profile", "", "write DuckDB's JSON query profile of every model to DIR and print the slowest operators")
+	fl.StringVar(&f.strategy, "strategy", "none", "how to share the file with other users: "+strategyNames()+" (sets the mode)")
 	return c
+}
+
+// strategyNames lists the strategies for --help.
+func strategyNames() string {
+	names := make([]string, len(sim.Strategies))
+	for i, s := range sim.Strategies {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }
 
 // censusHelp lists the census columns for --help.
@@ -145,6 +156,13 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 		}
 		mode = string(sim.Sequential)
 	}
+	st, err := sim.ParseStrategy(f.strategy)
+	if err != nil {
+		return sim.Config{}, usageErr("--strategy: %v", err)
+	}
+	if st != sim.NoStrategy && !c.Flags().Changed("mode") && !f.forceSequential {
+		mode = string(st.Mode())
+	}
 	m, err := sim.ParseMode(mode)
 	if err != nil {
 		return sim.Config{}, usageErr("--mode: %v", err)
@@ -173,7 +191,7 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 	cfg := sim.Config{
 		DBPath: f.db, Mode: m, Threads: f.threads, Coordination: f.coordination && !f.noCoordination,
 		Employees: f.employees, Years: f.years, Seed: f.seed, DuckDBThreads: f.duckdbThreads,
-		ParamsDir: f.params, Scenario: f.scenario, CensusPath: f.census, ProfileDir: f.profile,
+		ParamsDir: f.params, Scenario: f.scenario, CensusPath: f.census, ProfileDir: f.profile, Strategy: st,
 	}
 	if f.lockRetry {
 		r := sim.DefaultRetry

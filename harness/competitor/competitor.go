@@ -55,7 +55,7 @@ const (
 )
 
 // Kinds lists every competitor kind Start accepts besides None.
-var Kinds = []string{ReaderProcess, WriterProcess, Readers, FlappingProcess, StoppedHolder, KilledHolder, InProcessWriter, Exec}
+var Kinds = []string{ReaderProcess, WriterProcess, Readers, FlappingProcess, StoppedHolder, KilledHolder, InProcessWriter, Exec, Viewers, SecondWriter}
 
 // Defaults of a Spec and an Env.
 const (
@@ -98,6 +98,9 @@ type Spec struct {
 	Command string `json:"command,omitempty"`
 	// ReadOnly makes FlappingProcess and StoppedHolder hold the file read-only.
 	ReadOnly bool `json:"read_only,omitempty"`
+	// Strategy is the cell's strategy, whose rules Viewers and SecondWriter follow (see
+	// sim.Strategy); empty means plain opens.
+	Strategy string `json:"strategy,omitempty"`
 }
 
 // Launcher says how to run a holder process: Path with Args, then HoldArgs. The default
@@ -134,6 +137,9 @@ type Env struct {
 	DB string
 	// Launcher runs holder processes; the zero value means DefaultLauncher.
 	Launcher Launcher
+	// Cooperator runs the processes of Viewers and SecondWriter; the zero value means
+	// DefaultCooperator.
+	Cooperator Launcher
 	// InProcess is the workload's own handle, for InProcessWriter.
 	InProcess *sql.DB
 	// Tables lists the workload tables InProcessWriter writes; it is called before every
@@ -167,6 +173,8 @@ const (
 	ActionConflict = "conflict"
 	// ActionDropped: the timeline was full; the event counts what was left out.
 	ActionDropped = "dropped"
+	// ActionCooperates: a cooperating viewer or second writer started its attempts.
+	ActionCooperates = "cooperates"
 )
 
 // Event is one entry of a competitor's timeline, for reports.
@@ -232,6 +240,8 @@ type Running struct {
 	err      error
 	stopping bool
 	begun    bool
+	coop     []*proc   // the cooperating processes
+	attempts []Attempt // what they reported
 
 	ctx      context.Context // cancelled when Stop begins
 	cancel   context.CancelFunc
@@ -256,6 +266,13 @@ func Start(ctx context.Context, spec Spec, env Env) (*Running, error) {
 			return nil, err
 		}
 		env.Launcher = l
+	}
+	if env.Cooperator.Path == "" && (spec.Kind == Viewers || spec.Kind == SecondWriter) {
+		l, err := DefaultCooperator()
+		if err != nil {
+			return nil, err
+		}
+		env.Cooperator = l
 	}
 	if env.ReadyTimeout <= 0 {
 		env.ReadyTimeout = DefaultReadyTimeout
@@ -396,6 +413,8 @@ func (r *Running) begin() error {
 		r.wg.Add(1)
 		go r.writeInProcess(or(s.Period, DefaultWritePeriod))
 		return nil
+	case Viewers, SecondWriter:
+		return r.beginCooperating()
 	}
 	return fmt.Errorf("competitor: unknown kind %q", s.Kind)
 }

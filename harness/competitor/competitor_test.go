@@ -351,6 +351,6 @@ func TestNone(t *testing.T) {
 		assert.NoError(t, r.Stop())
 		assert.NoError(t, r.Stop(), "idempotent")
 	}
-	assert.Len(t, competitor.Kinds, 8)
+	assert.Len(t, competitor.Kinds, 10)
 	assert.False(t, errors.Is(nil, os.ErrNotExist))
 }

@@ -29,6 +29,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(holdEnv) == "1" {
 		os.Exit(holdMain(os.Args[2:]))
 	}
+	if os.Getenv(coopEnv) == "1" {
+		os.Exit(coopMain(os.Args[2:]))
+	}
 	os.Exit(m.Run())
 }
 
@@ -52,8 +55,31 @@ func holdMain(args []string) int {
 // launcher runs this test binary as the holder.
 var launcher = competitor.Launcher{Path: os.Args[0], Args: []string{"hold"}, Env: []string{holdEnv + "=1"}}
 
+// coopEnv makes the test binary act as `lockbench cooperate`.
+const coopEnv = "LOCKBENCH_COMPETITOR_TEST_COOPERATE"
+
+// cooperator runs this test binary as a cooperating viewer or writer.
+var cooperator = competitor.Launcher{Path: os.Args[0], Args: []string{"cooperate"}, Env: []string{coopEnv + "=1"}}
+
+// coopMain is what `lockbench cooperate` does.
+func coopMain(args []string) int {
+	o, err := competitor.ParseCoopArgs(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	o.Out = os.Stdout
+	if err := competitor.Cooperate(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "lockbench:", err)
+		return 2
+	}
+	return 0
+}
+
 func testEnv(db string) competitor.Env {
-	return competitor.Env{DB: db, Launcher: launcher}
+	return competitor.Env{DB: db, Launcher: launcher, Cooperator: cooperator}
 }
 
 // newDB creates a database file with a table t of 100 rows and closes it.

@@ -50,10 +50,11 @@ type proc struct {
 }
 
 // spawn starts cmd as the leader of a new process group and registers it, unless Stop has
-// begun. With readyLine, stdout is read for the ready line; otherwise it is kept with stderr.
+// begun. With readyLine, stdout is read for the ready line, and every later line goes to rest
+// when it is not nil; otherwise stdout is kept with stderr.
 // The process gets SIGKILL if this process dies (a trial killed at its timeout), so no holder
 // outlives the trial that started it.
-func (r *Running) spawn(cmd *exec.Cmd, readyLine bool) (*proc, error) {
+func (r *Running) spawn(cmd *exec.Cmd, readyLine bool, rest func(string)) (*proc, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.WaitDelay = r.env.Grace
 	p := &proc{
@@ -107,6 +108,13 @@ func (r *Running) spawn(cmd *exec.Cmd, readyLine bool) (*proc, error) {
 			if line, err := br.ReadString('\n'); err == nil {
 				p.ready <- strings.TrimSpace(line)
 			}
+			if rest != nil {
+				sc := bufio.NewScanner(br)
+				sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+				for sc.Scan() {
+					rest(sc.Text())
+				}
+			}
 			_, _ = io.Copy(io.Discard, br)
 		}()
 	}
@@ -123,7 +131,7 @@ var rePID = regexp.MustCompile(`\(pid (\d+)\)`)
 // launch runs a holder process with options o (on r's database) and waits for its ready line.
 func (r *Running) launch(o HoldOptions) (*proc, error) {
 	o.DB = r.db
-	p, err := r.spawn(r.env.Launcher.Command(o), true)
+	p, err := r.spawn(r.env.Launcher.Command(o), true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +139,16 @@ func (r *Running) launch(o HoldOptions) (*proc, error) {
 	if o.ReadOnly {
 		p.mode = "read-only"
 	}
+	if _, err := r.awaitReady(p, ReadyPrefix); err != nil {
+		return nil, err
+	}
+	r.held(p)
+	return p, nil
+}
+
+// awaitReady waits for p's ready line, which must start with prefix and may name the PID that
+// really holds the file ("(pid N)"). On failure p is terminated and the error says why.
+func (r *Running) awaitReady(p *proc, prefix string) (string, error) {
 	timer := time.NewTimer(r.env.ReadyTimeout)
 	defer timer.Stop()
 	var line string
@@ -142,26 +160,25 @@ func (r *Running) launch(o HoldOptions) (*proc, error) {
 		select {
 		case line = <-p.ready:
 		default:
-			return nil, r.holderError(p, fmt.Errorf("exited before holding %s: %w", r.base(), p.waitErr))
+			return "", r.holderError(p, fmt.Errorf("exited before holding %s: %w", r.base(), p.waitErr))
 		}
 	case <-timer.C:
 		_ = r.terminate(p)
-		return nil, r.holderError(p, fmt.Errorf("no ready line within %s", r.env.ReadyTimeout))
+		return "", r.holderError(p, fmt.Errorf("no ready line within %s", r.env.ReadyTimeout))
 	case <-r.ctx.Done():
 		_ = r.terminate(p)
-		return nil, errStopping
+		return "", errStopping
 	}
-	if !strings.HasPrefix(line, ReadyPrefix) {
+	if !strings.HasPrefix(line, prefix) {
 		_ = r.terminate(p)
-		return nil, r.holderError(p, fmt.Errorf("unexpected ready line %q", line))
+		return "", r.holderError(p, fmt.Errorf("unexpected ready line %q", line))
 	}
 	if m := rePID.FindStringSubmatch(line); m != nil {
 		if pid, err := strconv.Atoi(m[1]); err == nil {
 			p.holder.Store(int64(pid))
 		}
 	}
-	r.held(p)
-	return p, nil
+	return line, nil
 }
 
 // held records that p holds its lock.
@@ -317,7 +334,7 @@ func (r *Running) startExec() error {
 	line := strings.ReplaceAll(r.spec.Command, "{db}", ShellWord(r.db))
 	cmd := exec.Command("sh", "-c", line)
 	cmd.Env = append(os.Environ(), "LOCKBENCH_DB="+r.db)
-	p, err := r.spawn(cmd, false)
+	p, err := r.spawn(cmd, false, nil)
 	if err != nil {
 		return err
 	}
