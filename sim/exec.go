@@ -97,7 +97,14 @@ func schedule(ctx context.Context, p *Plan, width int, run func(ctx context.Cont
 //     whatever order its threads finish them, without buffering to restore the input order: no
 //     model depends on physical row order (every ordering is an explicit ORDER BY, and the
 //     fingerprint is order-insensitive). 5% less CPU at 100,000 employees × 5 years.
-var Settings = map[string]string{"preserve_insertion_order": "false"}
+//   - checkpoint_threshold=1GB lets the write-ahead log grow to 1 GiB before DuckDB checkpoints
+//     on its own (the default is 16 MiB). Every year rebuilds a dozen intermediate tables; with
+//     the default, DuckDB checkpointed every few steps, compressing and writing each year's
+//     intermediates into the database file just before the next year replaced them. Committed
+//     data is durable in the log either way, and closing the database checkpoints once. 100,000
+//     employees × 5 years: 7.4 s → 6.3 s, 360 → 500 MB peak; at 1,000,000 (whose large inserts
+//     DuckDB writes to the file directly) no change in time, and a lower peak.
+var Settings = map[string]string{"preserve_insertion_order": "false", "checkpoint_threshold": "1GB"}
 
 // DSN returns the driver data source name for path with DuckDB's thread count. Read-write opens
 // carry the workload's Settings: every read-write handle on a file in one process must use the

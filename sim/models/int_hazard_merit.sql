@@ -23,16 +23,22 @@ grid AS (
     CROSS JOIN {{ref "stg_job_levels"}} l
     CROSS JOIN (SELECT age_band FROM {{ref "stg_termination_hazard_age"}}) a
     CROSS JOIN (SELECT tenure_band FROM {{ref "stg_termination_hazard_tenure"}}) t
+),
+rates AS (
+    SELECT
+        g.year,
+        g.level_id,
+        g.age_band,
+        g.tenure_band,
+        COALESCE(m.merit_rate, g.avg_merit_rate)
+            + CASE g.tenure_band WHEN '<2' THEN 0.005 WHEN '2-4' THEN 0.0025 ELSE 0 END AS merit_rate,
+        COALESCE(c.cola_rate, cy.cola_rate, 0) AS cola_rate
+    FROM grid g
+    LEFT JOIN merit m ON m.year = g.year AND m.level_id = g.level_id
+    LEFT JOIN cola c ON c.year = g.year AND c.level_id = g.level_id
+    ASOF LEFT JOIN {{ref "stg_cola_by_year"}} cy ON g.year >= cy.year
 )
-SELECT
-    g.year,
-    g.level_id,
-    g.age_band,
-    g.tenure_band,
-    COALESCE(m.merit_rate, g.avg_merit_rate)
-        + CASE g.tenure_band WHEN '<2' THEN 0.005 WHEN '2-4' THEN 0.0025 ELSE 0 END AS merit_rate,
-    COALESCE(c.cola_rate, cy.cola_rate, 0) AS cola_rate
-FROM grid g
-LEFT JOIN merit m ON m.year = g.year AND m.level_id = g.level_id
-LEFT JOIN cola c ON c.year = g.year AND c.level_id = g.level_id
-ASOF LEFT JOIN {{ref "stg_cola_by_year"}} cy ON g.year >= cy.year
+-- The raise events' description of their rates, spelled once per rate row instead of once per
+-- raise.
+SELECT *, 'merit=' || round(merit_rate, 4) || ' cola=' || round(cola_rate, 4) AS raise_details
+FROM rates

@@ -38,7 +38,7 @@ SELECT
     b.age_band,
     b.tenure_band,
     h.merit_rate + h.cola_rate AS event_probability,
-    'merit=' || round(h.merit_rate, 4) || ' cola=' || round(h.cola_rate, 4) AS event_details
+    h.raise_details AS event_details
 FROM based b
 JOIN {{ref "int_hazard_merit"}} h
     ON h.year = {{.Year}} AND h.level_id = b.raise_level AND h.age_band = b.age_band AND h.tenure_band = b.tenure_band
