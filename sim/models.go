@@ -198,12 +198,14 @@ func cappedRaiseSQL(salary, rate string) string {
 	return fmt.Sprintf("CAST(LEAST(%[1]s * (1 + cfg.max_raise_pct), %[1]s + cfg.max_raise_amount, %[1]s * (1 + %[2]s)) AS DECIMAL(18, 2))", salary, rate)
 }
 
+// ageBandSQL is the age band of expr, as the age_band_t enum of schema.sql.
 func ageBandSQL(expr string) string {
-	return fmt.Sprintf("(CASE WHEN %[1]s < 25 THEN '<25' WHEN %[1]s < 35 THEN '25-34' WHEN %[1]s < 45 THEN '35-44' "+
-		"WHEN %[1]s < 55 THEN '45-54' WHEN %[1]s < 65 THEN '55-64' ELSE '65+' END)", expr)
+	return fmt.Sprintf("CAST(CASE WHEN %[1]s < 25 THEN '<25' WHEN %[1]s < 35 THEN '25-34' WHEN %[1]s < 45 THEN '35-44' "+
+		"WHEN %[1]s < 55 THEN '45-54' WHEN %[1]s < 65 THEN '55-64' ELSE '65+' END AS age_band_t)", expr)
 }
 
+// tenureBandSQL is the tenure band of expr, as the tenure_band_t enum of schema.sql.
 func tenureBandSQL(expr string) string {
-	return fmt.Sprintf("(CASE WHEN %[1]s < 2 THEN '<2' WHEN %[1]s < 5 THEN '2-4' WHEN %[1]s < 10 THEN '5-9' "+
-		"WHEN %[1]s < 20 THEN '10-19' ELSE '20+' END)", expr)
+	return fmt.Sprintf("CAST(CASE WHEN %[1]s < 2 THEN '<2' WHEN %[1]s < 5 THEN '2-4' WHEN %[1]s < 10 THEN '5-9' "+
+		"WHEN %[1]s < 20 THEN '10-19' ELSE '20+' END AS tenure_band_t)", expr)
 }

@@ -203,13 +203,31 @@ func (a *attacher) selectFrom(ctx context.Context, t string, srcs []source) (str
 	return strings.Join(parts, " UNION ALL "), nil
 }
 
+// schemaTypesSQL returns the CREATE TYPE statements of the schema's SQL.
+func schemaTypesSQL(ddl string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(ddl, "\n") {
+		if strings.HasPrefix(line, "CREATE TYPE ") {
+			b.WriteString(line)
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
 // setupPart prepares step n's own file on conn: the schema when n writes an accumulating or
 // checkpoint table, the earlier years of its own accumulating table, and a temporary view of
 // every table it reads.
 func (ix *partIndex) setupPart(ctx context.Context, conn *sql.Conn, n *Node) error {
 	tables, views, prefill := ix.inputs(n)
-	if ix.needsDDL(n) && ix.ddl != nil {
-		if _, err := conn.ExecContext(ctx, ix.ddl.SQL); err != nil {
+	if ix.ddl != nil && n != ix.ddl {
+		// Every step's file needs the schema's types (its enums); a step that writes an
+		// accumulating table needs the whole schema.
+		ddl := schemaTypesSQL(ix.ddl.SQL)
+		if ix.needsDDL(n) {
+			ddl = ix.ddl.SQL
+		}
+		if _, err := conn.ExecContext(ctx, ddl); err != nil {
 			return fmt.Errorf("schema: %w", err)
 		}
 	}
@@ -344,6 +362,11 @@ func (ix *partIndex) merge(ctx context.Context, conn *sql.Conn) error {
 	return inTx(ctx, conn, func(tx *sql.Tx) error {
 		for _, t := range ix.p.OwnedTables() {
 			if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+quoteIdent(t)); err != nil {
+				return err
+			}
+		}
+		for _, t := range ix.p.OwnedTypes() {
+			if _, err := tx.ExecContext(ctx, "DROP TYPE IF EXISTS "+quoteIdent(t)); err != nil {
 				return err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -227,9 +228,6 @@ func (b *planBuilder) addYear(i, y int) error {
 			return err
 		}
 		n := b.add(&Node{ID: fmt.Sprintf("%s@%d", m.Name, y), Name: m.Name, Year: y, Kind: trace.Model, Model: m, SQL: sql})
-		if m.Materialized == Incremental && b.ddl != nil {
-			n.Deps = append(n.Deps, b.ddl)
-		}
 		b.todo = append(b.todo, pendingRefs{n, refs})
 		yearNodes = append(yearNodes, n)
 	}
@@ -296,6 +294,10 @@ func (b *planBuilder) linkRefs() error {
 		}
 		if t.n.Model != nil && t.n.Model.Scope == SetupScope && len(t.n.Deps) == 0 {
 			t.n.Deps = append(t.n.Deps, b.reset)
+		}
+		if t.n.Model != nil && b.ddl != nil {
+			// Models use the schema's types (the enums of bands, event types and statuses).
+			t.n.Deps = append(t.n.Deps, b.ddl)
 		}
 	}
 	return nil
@@ -453,6 +455,22 @@ func (p *Plan) OwnedTables() []string {
 	sort.Strings(out)
 	return out
 }
+
+// OwnedTypes lists the types the simulation's schema creates (its enums), which a run drops
+// after its tables and creates again.
+func (p *Plan) OwnedTypes() []string {
+	var out []string
+	for _, n := range p.Nodes {
+		if n.Model != nil && n.Model.Materialized == DDL {
+			for _, m := range reCreateType.FindAllStringSubmatch(n.SQL, -1) {
+				out = append(out, m[1])
+			}
+		}
+	}
+	return out
+}
+
+var reCreateType = regexp.MustCompile(`(?m)^CREATE TYPE (\w+) AS`)
 
 // execer is what a step needs from a database connection.
 type execer interface {

@@ -26,7 +26,7 @@ func (e *stepEnv) runNode(ctx context.Context, conn *sql.Conn, n *Node) error {
 	case n.Seed != nil:
 		return e.span(n.Kind, n, func() error { return loadSeed(ctx, conn, *n.Seed) })
 	case n.Name == stepReset:
-		return e.span(n.Kind, n, func() error { return resetTables(ctx, conn, e.plan.OwnedTables()) })
+		return e.span(n.Kind, n, func() error { return resetTables(ctx, conn, e.plan.OwnedTables(), e.plan.OwnedTypes()) })
 	case n.Name == stepCensus:
 		return e.span(n.Kind, n, func() error {
 			if cfg.CensusPath != "" {
@@ -169,11 +169,16 @@ func profiled(ctx context.Context, ex stmtExecer, profile, q string) error {
 	return err
 }
 
-// resetTables drops the tables the simulation owns (and nothing else).
-func resetTables(ctx context.Context, conn *sql.Conn, tables []string) error {
+// resetTables drops the tables the simulation owns, then its types (and nothing else).
+func resetTables(ctx context.Context, conn *sql.Conn, tables, types []string) error {
 	return inTx(ctx, conn, func(tx *sql.Tx) error {
 		for _, t := range tables {
 			if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+t); err != nil {
+				return err
+			}
+		}
+		for _, t := range types {
+			if _, err := tx.ExecContext(ctx, "DROP TYPE IF EXISTS "+t); err != nil {
 				return err
 			}
 		}

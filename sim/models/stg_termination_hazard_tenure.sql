@@ -1,5 +1,5 @@
 -- config: materialized=table scope=setup
 -- The termination hazard's tenure multipliers, typed.
 CREATE OR REPLACE TABLE stg_termination_hazard_tenure AS
-SELECT CAST(tenure_band AS VARCHAR) AS tenure_band, CAST(multiplier AS DOUBLE) AS multiplier
+SELECT CAST(tenure_band AS tenure_band_t) AS tenure_band, CAST(multiplier AS DOUBLE) AS multiplier
 FROM {{ref "seed_termination_hazard_tenure"}}
