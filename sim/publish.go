@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"lockbench/history"
 	"lockbench/sim/trace"
 )
 
@@ -96,15 +97,5 @@ func publish(ctx context.Context, conn *sql.Conn, published string, year int) er
 	if err := os.Rename(tmp, published); err != nil {
 		return fmt.Errorf("publish %d: %w", year, err)
 	}
-	return syncDir(filepath.Dir(published))
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return history.SyncDir(filepath.Dir(published))
 }
