@@ -68,10 +68,15 @@ type Result struct {
 	Skipped     int // trials already recorded before this session (resume)
 	Ran         int // trials run and recorded now
 	Interrupted bool
+	emptyDB     string // the run's empty database file, copied by every trial
+
 	// HarnessCost is the mean time per trial spent outside the workload (process start,
 	// set-up, competitors, data check, tear-down, recording).
 	HarnessCost time.Duration
 }
+
+// emptyDBName is the run's empty database template inside its directory.
+const emptyDBName = ".empty.duckdb"
 
 // ErrInterrupted is returned (wrapped) when the run was stopped before its schedule finished.
 var ErrInterrupted = errors.New("run interrupted")
@@ -100,6 +105,14 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 		done[slotID(t.Cell, t.Trial, t.Warmup)] = true
 		check.observe(t)
 	}
+	// One empty database per run, which every trial copies as its starting file.
+	empty := filepath.Join(r.Dir, emptyDBName)
+	if _, err := os.Stat(empty); err != nil {
+		if err := newEmptyDB(empty); err != nil {
+			return r, fmt.Errorf("create %s: %w", empty, err)
+		}
+	}
+	r.emptyDB = empty
 	slots := scenarios.Schedule(r.Cells, r.Scenario.Trials, r.Scenario.Warmup, r.Manifest.RootSeed)
 	r.Planned = len(slots)
 	prog := newProgress(o.Progress, o.Live, len(slots), r.Cells)
@@ -332,6 +345,7 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 	}
 	defer os.RemoveAll(dir)
 	spec := trialSpec(r.Scenario, sl, dir)
+	spec.EmptyDB = r.emptyDB
 	res, rss, failure, interrupted := startTrial(ctx, o.Trial, spec, r.Scenario.Timeout)
 	if interrupted {
 		return t, true

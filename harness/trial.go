@@ -50,6 +50,9 @@ type TrialSpec struct {
 	// Strategy is how the workload shares the file (sim.Strategy; empty for none).
 	Strategy   string          `json:"strategy,omitempty"`
 	Competitor competitor.Spec `json:"competitor"`
+	// EmptyDB is an empty database file the runner made once for the run: a trial copies it
+	// instead of opening and closing DuckDB to create its file (10 ms less per trial).
+	EmptyDB string `json:"empty_db,omitempty"`
 }
 
 // TrialResult is what a trial process reports on stdout.
@@ -112,7 +115,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		cfg.LockRetry = &r
 	}
 	// The file exists before any competitor arrives, as a pipeline's database does.
-	if err := createEmpty(db); err != nil {
+	if err := createEmpty(db, spec.EmptyDB); err != nil {
 		return fail(err)
 	}
 	env := competitor.Env{DB: db, Launcher: roles.Holder, Cooperator: roles.Cooperator}
@@ -234,8 +237,21 @@ func holderRole(pid int, spec competitor.Spec, competitors, workers []int) strin
 	return "other"
 }
 
-// createEmpty makes sure a database file exists at path, closing it again at once.
-func createEmpty(path string) error {
+// createEmpty makes sure a database file exists at path: a copy of template when there is one
+// (this process does not hold either file, so copying bytes cannot drop anybody's lock), else
+// a database DuckDB creates and closes at once.
+func createEmpty(path, template string) error {
+	if template != "" {
+		b, err := os.ReadFile(template)
+		if err == nil {
+			return os.WriteFile(path, b, 0o644)
+		}
+	}
+	return newEmptyDB(path)
+}
+
+// newEmptyDB creates an empty DuckDB database at path.
+func newEmptyDB(path string) error {
 	db, err := sql.Open("duckdb", path)
 	if err != nil {
 		return err
