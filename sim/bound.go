@@ -9,19 +9,27 @@ import (
 // ParallelismBound measures the plan's DAG with a run's spans: each step weighs the time of its
 // work spans (model, recompute, validate and checkpoint: what any executor must spend on it,
 // without the opens, closes and process starts an executor adds), the work is their sum, and the
-// critical path the heaviest chain of dependencies. width caps the bound (the connections or
-// workers available). Steps without a span weigh nothing.
+// critical path the heaviest chain of dependencies. The run's own open and close (the one
+// handle of the in-process modes; closing checkpoints everything) come before and after every
+// step, so they add to both. width caps the bound (the connections or workers available). Steps
+// without a span weigh nothing.
 func (p *Plan) ParallelismBound(spans []trace.Span, width int) trace.Parallelism {
 	weight := map[string]float64{}
 	var working []trace.Span
+	var serial float64
 	for _, s := range spans {
 		switch s.Kind {
 		case trace.Model, trace.Recompute, trace.Validate, trace.Checkpoint:
 			weight[stepKey(s.Name, s.Year)] += s.Duration()
 			working = append(working, s)
+		case trace.Open, trace.Close:
+			if s.Name == runHandle && s.Year == 0 {
+				serial += s.Duration()
+				working = append(working, s)
+			}
 		}
 	}
-	var work float64
+	work := serial
 	finish := make(map[*Node]float64, len(p.Nodes))
 	via := make(map[*Node]*Node, len(p.Nodes))
 	var last *Node
@@ -43,7 +51,7 @@ func (p *Plan) ParallelismBound(spans []trace.Span, width int) trace.Parallelism
 	if last == nil || finish[last] <= 0 {
 		return out
 	}
-	out.CriticalPathS = finish[last]
+	out.CriticalPathS = finish[last] + serial
 	for n := last; n != nil; n = via[n] {
 		if weight[stepKey(n.Name, n.Year)] > 0 {
 			out.Path = append([]string{n.ID}, out.Path...)

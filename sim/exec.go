@@ -213,6 +213,9 @@ func lockInstance(path string) (unlock func()) {
 	return mu.Unlock
 }
 
+// runHandle names the spans of the run's one database handle (coordinated in-process modes).
+const runHandle = "run"
+
 // runInProcess executes the plan inside this process. Coordinated, one database handle serves
 // the run and every worker slot pins one connection of it; uncoordinated, every step opens and
 // closes the database around itself, as the reference project reopened it per query.
@@ -233,7 +236,7 @@ func runInProcess(ctx context.Context, p *Plan, rec *trace.Recorder, width int) 
 			return err
 		})
 	}
-	db, err := openDB(ctx, cfg, rec, 0, "run", 0)
+	db, err := openDB(ctx, cfg, rec, 0, runHandle, 0)
 	if err != nil {
 		return err
 	}
@@ -258,7 +261,7 @@ func runInProcess(ctx context.Context, p *Plan, rec *trace.Recorder, width int) 
 			c.Close()
 		}
 	}
-	if cerr := closeDB(db, cfg.DBPath, rec, 0, "run", 0); err == nil {
+	if cerr := closeDB(db, cfg.DBPath, rec, 0, runHandle, 0); err == nil {
 		err = cerr
 	}
 	return err
