@@ -212,12 +212,12 @@ code{font-size:.9em}.note{color:#555}
 <body>
 <h1>lockbench trend: <span class="{{.T.Verdict}}">{{.Badge}}</span></h1>
 <p>{{.Summary}}</p>
-<p class="note"><code>{{.T.Metric}}</code> over {{.T.Runs}} runs{{if .T.Runs}} ({{.First}} to {{.Last}} UTC){{end}}. {{.T.Settings.Method}}: α {{.T.Settings.Alpha}}, {{.T.Settings.Permutations}} permutations, seed {{.T.Settings.Seed}}, min change {{.MinChange}}; a verdict needs {{.T.Settings.MinRuns}} runs. Medians before and after a change pool the trials of up to {{.T.Settings.Window}} runs on each side; the ratio's interval is a percentile bootstrap. A workload change splits a series and is never a change point. In the charts: red, a slowdown; green, a speed-up; dashed grey, a workload change.</p>
+<p class="note"><code>{{.T.Metric}}</code> over {{.T.Runs}} runs{{if .T.Runs}} ({{.First}} to {{.Last}} UTC){{end}}. {{.T.Settings.Method}}: α {{.T.Settings.Alpha}}, {{.T.Settings.Permutations}} permutations, seed {{.T.Settings.Seed}}, min change {{.MinChange}}; a verdict needs {{.T.Settings.MinRuns}} runs. Medians before and after a change pool the trials of up to {{.T.Settings.Window}} runs on each side; the ratio's interval is a percentile bootstrap. A workload change splits a series and is never a change point. In the charts: red, a slowdown; green, a speed-up; dashed grey, a workload change.{{if .T.Constant}} Every cell: <code>{{.T.Constant}}</code>.{{end}}</p>
 {{range .T.Notes}}<p class="note">note: {{.}}</p>
 {{end}}<table><tr><th>verdict</th><th>cell</th><th>newest</th><th>runs</th><th>changes</th><th>reason</th></tr>
-{{range .Series}}<tr><td class="{{.Verdict}}">{{.Verdict}}</td><td><code>{{.Cell}}</code></td><td>{{.Newest}}</td><td>{{len .Points}}</td><td>{{len .ChangePoints}}</td><td>{{.Reason}}</td></tr>
+{{range .Series}}<tr><td class="{{.Verdict}}">{{.Verdict}}</td><td><code>{{.Label}}</code></td><td>{{.Newest}}</td><td>{{len .Points}}</td><td>{{len .ChangePoints}}</td><td>{{.Reason}}</td></tr>
 {{end}}</table>
-{{range .Series}}<h2><code>{{.Cell}}</code> <span class="{{.Verdict}}">{{.Verdict}}</span></h2>
+{{range .Series}}<h2><code>{{.Label}}</code> <span class="{{.Verdict}}">{{.Verdict}}</span></h2>
 <p>{{.Reason}}</p>
 {{if .Chart}}<figure>{{.Chart}}</figure>{{end}}
 {{if .Rows}}<table><tr><th>change</th><th>ratio − 1 [CI]</th><th>medians</th><th>p</th><th>runs</th><th>commits</th><th>time</th></tr>

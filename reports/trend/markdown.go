@@ -57,6 +57,9 @@ func WriteMarkdown(w io.Writer, t *Trend) error {
 	}
 	fmt.Fprintf(b, ". Change points: E-Divisive on run medians, α %g (%d permutations, seed %d), min change %s; a verdict needs %d runs.\n",
 		st.Alpha, st.Permutations, st.Seed, pct(st.MinChange), st.MinRuns)
+	if t.Constant != "" {
+		fmt.Fprintf(b, " Every cell: `%s`.\n", t.Constant)
+	}
 	for _, n := range t.Notes {
 		fmt.Fprintf(b, "\n> note: %s\n", mdEscape(n))
 	}
@@ -67,19 +70,19 @@ func WriteMarkdown(w io.Writer, t *Trend) error {
 		if n := len(s.Points); n > 0 {
 			newest = pointText(s.Points[n-1])
 		}
-		mdRow(b, badge(s.Verdict), "`"+s.Cell+"`", newest, fmt.Sprint(len(s.Points)), fmt.Sprint(len(s.ChangePoints)), s.Reason)
+		mdRow(b, badge(s.Verdict), "`"+s.Label+"`", newest, fmt.Sprint(len(s.Points)), fmt.Sprint(len(s.ChangePoints)), s.Reason)
 	}
 	var changes []string
 	for _, s := range t.Series {
 		for _, e := range events(s) {
 			if e.cp != nil {
 				c := e.cp
-				changes = append(changes, mdRowString("`"+s.Cell+"`", c.Direction, ratioText(*c),
+				changes = append(changes, mdRowString("`"+s.Label+"`", c.Direction, ratioText(*c),
 					secs(c.BeforeMedian)+" → "+secs(c.AfterMedian), pValue(c.P),
 					fmt.Sprintf("%s → %s", c.BeforeRun, c.AfterRun), shortCommit(c.BeforeCommit)+" → "+shortCommit(c.Commit), stamp(c.AfterTime)))
 			} else {
 				c := e.wc
-				changes = append(changes, mdRowString("`"+s.Cell+"`", "workload changed", "-", "-", "-",
+				changes = append(changes, mdRowString("`"+s.Label+"`", "workload changed", "-", "-", "-",
 					fmt.Sprintf("%s → %s", c.BeforeRun, c.AfterRun), shortCommit(c.Commit), stamp(c.Time)))
 			}
 		}
@@ -97,7 +100,7 @@ func WriteMarkdown(w io.Writer, t *Trend) error {
 			continue
 		}
 		from := max(0, len(s.Points)-RecentPoints)
-		fmt.Fprintf(b, "\n<details><summary><code>%s</code>: newest %d of %d runs</summary>\n\n", mdEscape(s.Cell), len(s.Points)-from, len(s.Points))
+		fmt.Fprintf(b, "\n<details><summary><code>%s</code>: newest %d of %d runs</summary>\n\n", mdEscape(s.Label), len(s.Points)-from, len(s.Points))
 		mdHeader(b, "lllrlrl", "run", "time", "commit", "median", "interval", "n", "")
 		for i := from; i < len(s.Points); i++ {
 			p := s.Points[i]

@@ -29,7 +29,7 @@ func WriteText(w io.Writer, t *Trend) error {
 	b := &strings.Builder{}
 	header(b, t)
 	for _, s := range t.Series {
-		fmt.Fprintf(b, "\n%-7s %s\n", strings.ToUpper(string(s.Verdict)), s.Cell)
+		fmt.Fprintf(b, "\n%-7s %s\n", strings.ToUpper(string(s.Verdict)), s.Label)
 		fmt.Fprintf(b, "        %s\n", s.Reason)
 		if n := len(s.Points); n > 0 {
 			p := s.Points[n-1]
@@ -79,6 +79,9 @@ func header(b *strings.Builder, t *Trend) {
 	st := t.Settings
 	fmt.Fprintf(b, "\nchange points: E-Divisive on run medians, α %g (%d permutations, seed %d), min change %s; a verdict needs %d runs\n",
 		st.Alpha, st.Permutations, st.Seed, pct(st.MinChange), st.MinRuns)
+	if t.Constant != "" {
+		fmt.Fprintf(b, "every cell: %s\n", t.Constant)
+	}
 	for _, n := range t.Notes {
 		fmt.Fprintf(b, "note: %s\n", n)
 	}
@@ -92,7 +95,7 @@ func summary(t *Trend) string {
 		parts := make([]string, len(regs))
 		for i, s := range regs {
 			c := s.ChangePoints[len(s.ChangePoints)-1]
-			parts[i] = fmt.Sprintf("%s %s at commit %s", s.Cell, signedPct(c.Change()), shortCommit(c.Commit))
+			parts[i] = fmt.Sprintf("%s %s at commit %s", s.Label, signedPct(c.Change()), shortCommit(c.Commit))
 		}
 		return fmt.Sprintf("FAIL: %d of %d series regressed at the newest run: %s", len(regs), len(t.Series), strings.Join(parts, "; "))
 	case reports.Unknown:

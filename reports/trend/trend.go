@@ -152,6 +152,9 @@ type Trend struct {
 	Last  time.Time `json:"last"`
 	// Series are the cells' series, in cell key order.
 	Series []*Series `json:"series"`
+	// Constant holds the axis=value pairs every series shares, printed once; each series'
+	// Label leaves them out (the Cell keys stay complete).
+	Constant string `json:"constant_axes,omitempty"`
 	// Verdict is fail when a series regressed at its newest point, else unknown when a series
 	// has too few runs to decide, else pass.
 	Verdict reports.Verdict `json:"verdict"`
@@ -174,6 +177,8 @@ func (t *Trend) Regressions() []*Series {
 type Series struct {
 	// Cell is the cell key.
 	Cell string `json:"cell"`
+	// Label is the key reduced to the axes that vary between the series.
+	Label string `json:"label"`
 	// Metric is the metric.
 	Metric string `json:"metric"`
 	// Points are the runs that have ok trials of the cell, in time order.
@@ -328,8 +333,15 @@ func Analyze(data *Data, o Options) (*Trend, error) {
 		t.Notes = append(t.Notes, fmt.Sprintf("%d %s without an ok trial in any run (no timings to follow): %s",
 			len(untimed), plural(len(untimed), "cell", "cells"), strings.Join(untimed, ", ")))
 	}
+	keys := make([]string, len(t.Series))
+	for i, s := range t.Series {
+		keys[i] = s.Cell
+	}
+	labels, constant := scenarios.Labels(keys)
+	t.Constant = constant
 	var vs []reports.Verdict
 	for _, s := range t.Series {
+		s.Label = labels[s.Cell]
 		vs = append(vs, s.Verdict)
 	}
 	t.Verdict = reports.Combine(vs...)

@@ -353,6 +353,14 @@ func TestSelection(t *testing.T) {
 	assert.Equal(t, []string{cellB, cellA}, keys(analyze(t, Options{Filter: "competitor=none"}, root)))
 	assert.Equal(t, []string{cellC}, keys(analyze(t, Options{Filter: "competitor=readers"}, root)), "a bare competitor kind matches any options")
 	assert.Equal(t, []string{cellB}, keys(analyze(t, Options{Cells: []string{cellB}}, root)))
+	// Series are labelled by the axes that vary; the shared ones are printed once.
+	byMode := analyze(t, Options{Filter: "competitor=none"}, root)
+	assert.Equal(t, "coordination=on lock-retry=off employees=2000 years=2025-2027 competitor=none seed=1", byMode.Constant)
+	assert.Equal(t, "mode=sequential threads=1", byMode.Series[0].Label)
+	var text bytes.Buffer
+	require.NoError(t, WriteText(&text, byMode))
+	assert.Contains(t, text.String(), "every cell: coordination=on")
+	assert.NotContains(t, text.String(), "PASS    "+cellB, "text shows labels, not keys")
 
 	wall := analyze(t, Options{Metric: "wall", Cells: []string{cellA}}, root)
 	over := analyze(t, Options{Cells: []string{cellA}}, root)
@@ -473,7 +481,7 @@ func TestRenderGoldens(t *testing.T) {
 	require.NoError(t, WriteHTML(&b, tr))
 	page := b.String()
 	assert.Equal(t, 1, strings.Count(page, "<svg"))
-	assert.Contains(t, page, cellA)
+	assert.Contains(t, page, tr.Series[0].Label)
 	assert.Contains(t, page, "workload changed")
 	assert.Contains(t, page, `class="slower"`)
 	assert.Contains(t, page, "stroke:#CF222E", "the change point's red line")
