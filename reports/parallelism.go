@@ -83,24 +83,33 @@ func buildParallelism(cells []*Cell, opts Options) []ParallelismRow {
 }
 
 // sequentialSibling returns the sequential cell whose values equal c's on every axis but mode and
-// threads.
+// threads; failing that, also ignoring the strategy and lock-retry axes (a strategy sets the mode
+// and the retry policy of the same work, so the matrix's sequential reference is its sibling).
 func sequentialSibling(cells []*Cell, c *Cell) *Cell {
-	for _, s := range cells {
-		if s.Params["mode"] != "sequential" || len(s.Params) != len(c.Params) {
-			continue
-		}
-		same := true
-		for k, v := range c.Params {
-			if k != "mode" && k != "threads" && s.Params[k] != v {
-				same = false
-				break
+	for _, ignore := range [][]string{{"mode", "threads"}, {"mode", "threads", "strategy", "lock-retry"}} {
+		for _, s := range cells {
+			if s.Params["mode"] == "sequential" && sameExcept(s.Params, c.Params, ignore) {
+				return s
 			}
-		}
-		if same {
-			return s
 		}
 	}
 	return nil
+}
+
+// sameExcept reports whether a and b agree on every axis but those in ignore (an axis missing
+// from one side counts as its default, "none" or "off", being absent).
+func sameExcept(a, b map[string]string, ignore []string) bool {
+	for _, m := range []map[string]string{a, b} {
+		for k := range m {
+			if slices.Contains(ignore, k) {
+				continue
+			}
+			if a[k] != b[k] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // pathModels counts how often each model lies on the trials' critical paths (by step) and lists

@@ -30,13 +30,19 @@ func parallelRun() Run {
 	add("mode=sequential/threads=1/employees=100", map[string]string{"mode": "sequential", "threads": "1", "employees": "100"}, 10, seqP)
 	add("mode=threaded/threads=4/employees=100", map[string]string{"mode": "threaded", "threads": "4", "employees": "100"}, 8, thrP)
 	add("mode=threaded/threads=4/employees=200", map[string]string{"mode": "threaded", "threads": "4", "employees": "200"}, 8, thrP)
+	// A strategy sets the mode of the same work: the sequential reference is its sibling.
+	add("mode=parallel-processes/threads=2/lock-retry=on/employees=100/strategy=retry",
+		map[string]string{"mode": "parallel-processes", "threads": "2", "lock-retry": "on", "employees": "100", "strategy": "retry"}, 20, thrP)
 	return Run{Dir: "par", Manifest: history.Manifest{ID: "par"}, Trials: trials}
 }
 
 func TestParallelismComparesWithTheSequentialSiblingAndTheBound(t *testing.T) {
 	r, err := Build([]Run{parallelRun()}, Options{})
 	require.NoError(t, err)
-	require.Len(t, r.Parallelism, 2, "one row per threaded cell")
+	require.Len(t, r.Parallelism, 3, "one row per threaded or parallel cell")
+	retry := r.Parallelism[2]
+	assert.Equal(t, "mode=sequential/threads=1/employees=100", retry.Sequential, "the strategy cell's sibling ignores strategy and lock-retry")
+	assert.InDelta(t, 0.5, retry.Speedup, 1e-9)
 	row := r.Parallelism[0]
 	assert.Equal(t, "mode=threaded/threads=4/employees=100", row.Cell)
 	assert.Equal(t, "mode=sequential/threads=1/employees=100", row.Sequential)
