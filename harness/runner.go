@@ -19,6 +19,7 @@ import (
 	"lockbench/harness/competitor"
 	"lockbench/history"
 	"lockbench/internal/outcome"
+	"lockbench/internal/proc"
 	"lockbench/scenarios"
 )
 
@@ -388,32 +389,22 @@ func startTrial(ctx context.Context, tc TrialCommand, spec TrialSpec, timeout ti
 	b, _ := json.Marshal(spec)
 	cmd := exec.Command(path, append(append([]string(nil), args...), "--spec", string(b))...)
 	cmd.Env = append(os.Environ(), tc.Env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &limited{w: &stderr, n: 64 << 10}
-	if err := cmd.Start(); err != nil {
+	if err := proc.StartGroup(cmd); err != nil {
 		return res, 0, &history.Outcome{Kind: history.Error, Message: "start trial: " + err.Error()}, false
 	}
-	waitDone := make(chan error, 1)
-	go func() { waitDone <- cmd.Wait() }()
-	var timer <-chan time.Time
+	// Killing the trial's group kills its workers and exec command; its competitors die with
+	// it (they have a parent-death signal).
+	wctx, cancel := ctx, context.CancelFunc(func() {})
 	if timeout > 0 {
-		tm := time.NewTimer(timeout)
-		defer tm.Stop()
-		timer = tm.C
+		wctx, cancel = context.WithTimeoutCause(ctx, timeout, errTrialTimeout)
 	}
-	var werr error
-	timedOut := false
-	select {
-	case werr = <-waitDone:
-	case <-timer:
-		timedOut = true
-		killGroup(cmd.Process.Pid)
-		werr = <-waitDone
-	case <-ctx.Done():
-		killGroup(cmd.Process.Pid)
-		<-waitDone
+	defer cancel()
+	killed, werr := proc.Wait(wctx, cmd)
+	timedOut := killed && context.Cause(wctx) == errTrialTimeout
+	if killed && !timedOut {
 		return res, 0, nil, true
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
@@ -434,11 +425,8 @@ func startTrial(ctx context.Context, tc TrialCommand, spec TrialSpec, timeout ti
 	return res, rss, nil, false
 }
 
-// killGroup kills a trial's whole process group (the trial, its workers and its exec command);
-// its competitors die with it (they are started with a parent-death signal).
-func killGroup(pid int) {
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-}
+// errTrialTimeout is the cause of a trial's end at its timeout.
+var errTrialTimeout = errors.New("the trial ran past its timeout")
 
 // fingerprintCheck compares each trial's data with its cell's first trial and with the first
 // trial of any cell of the same size and seed (another mode must produce the same rows).

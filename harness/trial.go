@@ -27,6 +27,7 @@ import (
 	"lockbench/harness/holders"
 	"lockbench/history"
 	"lockbench/internal/outcome"
+	"lockbench/internal/proc"
 	"lockbench/sim"
 	"lockbench/sim/trace"
 )
@@ -325,24 +326,15 @@ func runExecTrial(ctx context.Context, spec TrialSpec, db string) TrialResult {
 	tracePath := filepath.Join(spec.Dir, "trace.ndjson")
 	cmd := exec.Command("sh", "-c", spec.Command)
 	cmd.Env = append(os.Environ(), ExecTraceEnv+"="+tracePath, ExecDBEnv+"="+db, ExecTrialDirEnv+"="+spec.Dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	var out bytes.Buffer
 	cmd.Stdout = &limited{w: &out, n: 1 << 20}
 	cmd.Stderr = cmd.Stdout
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	if err := proc.StartGroup(cmd); err != nil {
 		res.Outcome = history.Outcome{Kind: history.Error, Message: "start command: " + err.Error()}
 		return res
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		err = <-done
-	}
+	_, err := proc.Wait(ctx, cmd)
 	wall := time.Since(start).Seconds()
 	res.Spans = readTrace(tracePath)
 	res.Summary = trace.Summarize(res.Spans, wall)

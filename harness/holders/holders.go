@@ -26,6 +26,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"lockbench/history"
+	"lockbench/internal/proc"
 )
 
 // Lock modes of a Holder.
@@ -66,9 +67,6 @@ type Holder struct {
 	// Device:Inode ("fe:00:9980526").
 	Inode uint64
 }
-
-// procRoot is where the proc file system is mounted.
-const procRoot = "/proc"
 
 // target is a file whose locks Lookup reports.
 type target struct {
@@ -119,18 +117,18 @@ func statTargets(path string) (string, []target, error) {
 
 // lookup reads /proc/locks for targets.
 func lookup(abs string, targets []target) ([]Holder, error) {
-	f, err := os.Open(filepath.Join(procRoot, "locks"))
+	f, err := os.Open("/proc/locks")
 	if err != nil {
 		return nil, fmt.Errorf("lock holders of %s: %w", abs, err)
 	}
 	defer f.Close()
-	hs, err := parseLocks(f, targets, fdPointsAt)
+	hs, err := parseLocks(f, targets, proc.HasOpen)
 	if err != nil {
 		return nil, fmt.Errorf("lock holders of %s: %w", abs, err)
 	}
 	for i := range hs {
-		hs[i].Exe = Exe(hs[i].PID)
-		hs[i].Cmdline = Cmdline(hs[i].PID)
+		hs[i].Exe = proc.Exe(hs[i].PID)
+		hs[i].Cmdline = proc.Cmdline(hs[i].PID)
 	}
 	return hs, nil
 }
@@ -190,48 +188,6 @@ func parseLocks(r io.Reader, targets []target, confirm func(pid int, path string
 	return out, nil
 }
 
-// fdPointsAt reports whether one of pid's open descriptors is path. It only reads links in
-// /proc; it never opens the file.
-func fdPointsAt(pid int, path string) bool {
-	dir := filepath.Join(procRoot, strconv.Itoa(pid), "fd")
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	for _, e := range ents {
-		if l, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil && l == path {
-			return true
-		}
-	}
-	return false
-}
-
-// Exe returns the target of /proc/PID/exe (what DuckDB prints as the lock holder), or "" when
-// it cannot be read.
-func Exe(pid int) string {
-	if pid <= 0 {
-		return ""
-	}
-	l, err := os.Readlink(filepath.Join(procRoot, strconv.Itoa(pid), "exe"))
-	if err != nil {
-		return ""
-	}
-	return l
-}
-
-// Cmdline returns process pid's command line with its arguments joined by spaces, or "" when
-// it cannot be read (the process is gone, or is a zombie, or is in another PID namespace).
-func Cmdline(pid int) string {
-	if pid <= 0 {
-		return ""
-	}
-	b, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "cmdline"))
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
-}
-
 // Describe returns a one-line description of h, such as
 // `pid 4242 holds a write lock on /r/a.db (/usr/bin/lockbench hold /r/a.db)`.
 //
@@ -272,9 +228,9 @@ func Enrich(o *history.Outcome) {
 		return
 	}
 	if o.HolderCmdline == "" {
-		o.HolderCmdline = Cmdline(o.HolderPID)
+		o.HolderCmdline = proc.Cmdline(o.HolderPID)
 	}
 	if o.HolderExe == "" {
-		o.HolderExe = Exe(o.HolderPID)
+		o.HolderExe = proc.Exe(o.HolderPID)
 	}
 }
