@@ -492,7 +492,7 @@ func Build(runs []Run, opts Options) (*Report, error) {
 		verdicts = append(verdicts, tr.Verdict)
 	}
 	for _, c := range r.Cells {
-		er := judgeExpectation(r.Cells, Expectation{Name: "cell " + c.Key, Cells: Selector{"cell": c.Key}}, true)
+		er := judgeExpectation(r.Cells, Expectation{Name: "cell " + c.Key, Cells: scenarios.Selector{scenarios.CellAxis: c.Key}}, true)
 		er.cell = c.Key
 		r.Expectations = append(r.Expectations, er)
 		verdicts = append(verdicts, er.Verdict)
@@ -891,9 +891,16 @@ func geoOrZero(xs []float64) float64 {
 	return g
 }
 
-func pooled(cells []*Cell, sel Selector, metric string) (keys []string, xs []float64) {
+// pooled returns the keys and the metric's samples of the cells of one side of a target: the
+// cells among resolved, the side's cells as the manifest recorded them, or, when resolved is
+// nil, the cells sel matches.
+func pooled(cells []*Cell, sel scenarios.Selector, resolved []string, metric string) (keys []string, xs []float64) {
 	for _, c := range cells {
-		if sel.Matches(c.Key, c.Params) {
+		in := sel.Matches(c.Key, c.Params)
+		if resolved != nil {
+			in = slices.Contains(resolved, c.Key)
+		}
+		if in {
 			keys = append(keys, c.Key)
 			xs = append(xs, values(c.samples[metric])...)
 		}
@@ -904,8 +911,8 @@ func pooled(cells []*Cell, sel Selector, metric string) (keys []string, xs []flo
 func judgeTarget(cells []*Cell, t Target, opts Options) TargetResult {
 	tr := TargetResult{Target: t, Verdict: Unknown}
 	var base, cand []float64
-	tr.BaselineCells, base = pooled(cells, t.Baseline, t.Metric)
-	tr.CandidateCells, cand = pooled(cells, t.Candidate, t.Metric)
+	tr.BaselineCells, base = pooled(cells, t.Baseline, t.BaselineCells, t.Metric)
+	tr.CandidateCells, cand = pooled(cells, t.Candidate, t.CandidateCells, t.Metric)
 	tr.BaselineN, tr.CandidateN = len(base), len(cand)
 	if len(base) > 0 {
 		tr.BaselineMedian = median(sortedCopy(base))

@@ -31,30 +31,6 @@ func (c *icell) computeKey() {
 	c.key = strings.Join(parts, "/")
 }
 
-// matches reports whether the cell has every value of sel (competitor kinds match loosely).
-func (c *icell) matches(sel map[axis]value) bool {
-	for a, v := range sel {
-		if !valueMatches(a, c.vals[a], v.canon) {
-			return false
-		}
-	}
-	return true
-}
-
-// valueMatches compares a cell's value with a selector's canonical value. A competitor
-// selector without options ("readers") matches any options of that kind.
-func valueMatches(a axis, have value, want string) bool {
-	if have.canon == want {
-		return true
-	}
-	if a == axCompetitor && !strings.Contains(want, "(") {
-		if cs, ok := have.v.(CompetitorSpec); ok {
-			return cs.Kind == want
-		}
-	}
-	return false
-}
-
 // expand builds the cells: the Cartesian product of the matrix axes over the defaults, minus
 // the exclude entries, then the include entries (GitHub Actions semantics), then
 // normalisation and de-duplication by key.
@@ -319,37 +295,6 @@ type Cell struct {
 	Expect string `json:"expect"`
 	// Values maps every axis to its canonical value, as in the key.
 	Values map[string]string `json:"values"`
-}
-
-// Matches reports whether the cell has every axis value of selector. Values are compared in
-// canonical form ("true" matches coordination=on, "[2025, 2026]" is not accepted but
-// "2025-2026" is); a competitor given as a bare kind matches that kind with any options. An
-// unknown axis or an invalid value never matches.
-func (c Cell) Matches(selector map[string]string) bool {
-	for name, want := range selector {
-		a, ok := axisByName(name)
-		if !ok {
-			return false
-		}
-		have := value{canon: c.Values[name]}
-		if a == axCompetitor {
-			have.v = c.Competitor
-		}
-		if have.canon == strings.TrimSpace(want) {
-			continue
-		}
-		if a != axCompetitor || strings.Contains(want, "(") {
-			v, err := parseScalar(a, want)
-			if err != nil {
-				return false
-			}
-			want = v.canon
-		}
-		if !valueMatches(a, have, strings.TrimSpace(want)) {
-			return false
-		}
-	}
-	return true
 }
 
 // Accepts reports whether outcome is one the cell expects.

@@ -47,22 +47,6 @@ type Workload struct {
 	Command string `json:"command,omitempty"`
 }
 
-// Selector picks cells by axis values: axis name → value, as written in a YAML selector or a
-// --filter expression. Values are canonical after parsing (coordination "on", years
-// "2025-2027"); a competitor value that is a bare kind matches every option set of that kind.
-type Selector map[string]string
-
-// String returns the selector as axis=value pairs in axis order, joined with "/".
-func (s Selector) String() string {
-	var parts []string
-	for _, a := range Axes {
-		if v, ok := s[a]; ok {
-			parts = append(parts, a+"="+v)
-		}
-	}
-	return strings.Join(parts, "/")
-}
-
 // Expectation is an expectation group: the cells its selector matches must show Outcome.
 type Expectation struct {
 	// Cells selects the group's cells; an empty selector selects every cell.
