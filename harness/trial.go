@@ -165,15 +165,9 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		}
 	}
 	run, runErr := sim.Run(ctx, cfg)
-	var dq *sim.DQError
-	if errors.As(runErr, &dq) {
-		// The workload ran to the end of a year but its data broke a data-quality check: the
-		// data is wrong, whatever the timing.
-		res.Outcome = history.Outcome{Kind: history.Mismatch, Sub: "dq", Message: dq.Error()}
-	} else if runErr != nil {
-		res.Outcome = outcome.Classify(runErr)
-		// Name the holder while it still holds the lock.
-		holders.Enrich(&res.Outcome)
+	if runErr != nil {
+		// Classified while the holder of a lock still holds it, so that it can be named.
+		res.Outcome = ClassifyRun(runErr)
 		var workers []int
 		if run != nil {
 			workers = run.WorkerPIDs
@@ -220,6 +214,24 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 	res.Fingerprint = fp
 	res.Outcome = history.Outcome{Kind: history.OK}
 	return res
+}
+
+// ClassifyRun returns the outcome of a simulation run's error (ok for nil). A failed
+// data-quality check is a mismatch (sub-kind dq): the workload ran to the end of a year but its
+// data is wrong, whatever the timing. Any other error is classified by internal/outcome, and the
+// lock holder it names gets its executable and command line from /proc, which works only while
+// the holder lives.
+func ClassifyRun(err error) history.Outcome {
+	if err == nil {
+		return history.Outcome{Kind: history.OK}
+	}
+	var dq *sim.DQError
+	if errors.As(err, &dq) {
+		return history.Outcome{Kind: history.Mismatch, Sub: outcome.SubDQ, Message: dq.Error()}
+	}
+	o := outcome.Classify(err)
+	holders.Enrich(&o)
+	return o
 }
 
 // holderRole says whether the PID DuckDB named is a competitor this trial injected, one of this

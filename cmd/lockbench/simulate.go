@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"lockbench/harness"
 	"lockbench/history"
 	"lockbench/internal/exitcode"
 	"lockbench/internal/outcome"
@@ -248,7 +249,7 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 			return err
 		}
 	}
-	result := classify(runErr)
+	result := harness.ClassifyRun(runErr)
 	if f.jsonOut {
 		out := simulateJSON{
 			Mode: string(cfg.Mode), Threads: cfg.Threads, Coordination: cfg.Coordination, Years: cfg.Years,
