@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"lockbench/history"
+	"lockbench/internal/exitcode"
 	"lockbench/scenarios"
 )
 
@@ -286,6 +287,39 @@ func ParseScenario(raw json.RawMessage) (ScenarioSpec, error) {
 		}
 	}
 	return spec, nil
+}
+
+// LoadReport loads the run directories dirs (the shards of one run merge) and builds their
+// report with the targets their scenario recorded in the first run's manifest, each judged with
+// the cells the manifest resolved for it. versus, when set, is AXIS=VALUE: every cell is compared
+// with its sibling at that value. Expectations come from each trial's expected outcome: the
+// scenario already resolved its expectation groups (the last matching group decides a cell).
+// Bad input (a missing, unreadable or corrupt run, a malformed versus) has exit code 2.
+func LoadReport(dirs []string, versus string) (*Report, error) {
+	runs, err := Load(dirs...)
+	if err != nil {
+		return nil, exitcode.WithCode(err, exitcode.Usage)
+	}
+	var opts Options
+	if len(runs) > 0 {
+		spec, err := ParseScenario(runs[0].Manifest.Scenario)
+		if err != nil {
+			return nil, err
+		}
+		opts.Targets = spec.Targets
+	}
+	if versus != "" {
+		k, v, ok := strings.Cut(versus, "=")
+		if !ok || k == "" || v == "" {
+			return nil, exitcode.Usagef("--versus %q: write AXIS=VALUE, e.g. mode=sequential", versus)
+		}
+		opts.VersusAxis, opts.VersusBase = k, v
+	}
+	r, err := Build(runs, opts)
+	if errors.Is(err, ErrCorrupt) {
+		return nil, exitcode.WithCode(err, exitcode.Usage)
+	}
+	return r, err
 }
 
 // ParseCellKey splits a cell key "a=1/b=2" into its parameters. Parts without "=" are ignored.
