@@ -2,7 +2,6 @@ package main
 
 import (
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -66,9 +65,7 @@ and bench record); on any other file, or with --all, every table in the file.`,
 			}
 			out := fingerprintJSON{DB: path, Fingerprint: sim.CombineFingerprints(fps), Scope: scope, Tables: fps}
 			if jsonOut {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
+				return writeJSON(a.stdout, out)
 			}
 			for _, f := range fps {
 				fmt.Fprintf(a.stdout, "%-32s %10d rows  %s\n", f.Table, f.Rows, f.Hash)

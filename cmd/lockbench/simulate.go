@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -259,9 +258,7 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 		if runErr != nil {
 			out.Error = runErr.Error()
 		}
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := writeJSON(a.stdout, out); err != nil {
 			return err
 		}
 		if runErr != nil {

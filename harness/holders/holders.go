@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -218,6 +219,31 @@ func Describe(h Holder) string {
 		s += " (" + h.Exe + ")"
 	}
 	return s
+}
+
+// Write writes what `lockbench who` prints: one line per holder of db (Describe), then, when
+// some are outside this PID namespace, how to name them; or that nobody holds a lock. probeErr
+// is Inspect's *ProbeError, or nil.
+func Write(w io.Writer, db string, hs []Holder, probeErr error) {
+	if len(hs) == 0 {
+		if probeErr == nil {
+			fmt.Fprintf(w, "nobody holds a lock on %s\n", db)
+		} else {
+			fmt.Fprintf(w, "no lock on %s is listed in /proc/locks, and F_GETLK could not check it\n", db)
+		}
+		return
+	}
+	var ids []string
+	for _, h := range hs {
+		fmt.Fprintln(w, Describe(h))
+		if id := h.Device + ":" + fmt.Sprint(h.Inode); h.OutsideNamespace && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > 0 {
+		fmt.Fprintf(w, "to name it, run `lockbench who %s` on the host or in the holder's container "+
+			"(the path may differ there; look for %s in the host's /proc/locks)\n", db, strings.Join(ids, " and "))
+	}
 }
 
 // Enrich fills o.HolderCmdline from /proc for o.HolderPID when o names a holder and the field is
