@@ -1,8 +1,8 @@
 // Package harness runs scenarios: it executes trials (each in a child process of its own, with
 // its competitors around it), classifies their outcomes, checks their data, and records them in
 // a run directory. Its subpackages hold the parts: competitor (the injected connections),
-// outcome (classification of DuckDB's errors), holders (who holds a lock, from /proc/locks) and
-// repro (the catalog of lock reproductions).
+// holders (who holds a lock, from /proc/locks) and repro (the catalog of lock reproductions);
+// internal/outcome classifies DuckDB's errors and internal/proc starts and reaps the processes.
 package harness
 
 import (
