@@ -337,36 +337,42 @@ func (r *Running) startExec() error {
 	if err != nil {
 		return err
 	}
-	deadline := time.Now().Add(r.env.ReadyTimeout)
-	for {
-		if h, ok := groupHolder(r.db, p.pid); ok {
-			p.holder.Store(int64(h.PID))
-			p.mode = "read-write"
-			if h.Mode == holders.ModeRead {
-				p.mode = "read-only"
-			}
-			r.held(p)
-			return nil
-		}
-		if time.Now().After(deadline) {
-			_ = r.terminate(p)
-			return r.holderError(p, fmt.Errorf("%q did not lock %s within %s", line, r.base(), r.env.ReadyTimeout))
-		}
-		t := time.NewTimer(5 * time.Millisecond)
+	var h holders.Holder
+	locked := func() bool {
+		var ok bool
+		h, ok = groupHolder(r.db, p.pid)
+		return ok
+	}
+	stop := make(chan struct{}) // the command ended, or Stop began
+	go func() {
 		select {
 		case <-p.done:
-			t.Stop()
-			if p.waitErr != nil {
-				return r.holderError(p, fmt.Errorf("%q exited before locking %s: %w", line, r.base(), p.waitErr))
-			}
-			r.record(p.pid, ActionReleased, "command %q finished before it locked %s (pid %d)", line, r.base(), p.pid)
-			return nil
 		case <-r.ctx.Done():
-			t.Stop()
-			_ = r.terminate(p)
-			return errStopping
-		case <-t.C:
 		}
+		close(stop)
+	}()
+	if proc.WaitUntil(stop, r.env.ReadyTimeout, 5*time.Millisecond, locked) {
+		p.holder.Store(int64(h.PID))
+		p.mode = "read-write"
+		if h.Mode == holders.ModeRead {
+			p.mode = "read-only"
+		}
+		r.held(p)
+		return nil
+	}
+	select {
+	case <-p.done:
+		if p.waitErr != nil {
+			return r.holderError(p, fmt.Errorf("%q exited before locking %s: %w", line, r.base(), p.waitErr))
+		}
+		r.record(p.pid, ActionReleased, "command %q finished before it locked %s (pid %d)", line, r.base(), p.pid)
+		return nil
+	case <-r.ctx.Done():
+		_ = r.terminate(p)
+		return errStopping
+	default:
+		_ = r.terminate(p)
+		return r.holderError(p, fmt.Errorf("%q did not lock %s within %s", line, r.base(), r.env.ReadyTimeout))
 	}
 }
 
