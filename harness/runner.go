@@ -19,6 +19,7 @@ import (
 	"lockbench/harness/competitor"
 	"lockbench/history"
 	"lockbench/internal/outcome"
+	"lockbench/internal/proc"
 	"lockbench/scenarios"
 )
 
@@ -156,49 +157,13 @@ func slotID(cell string, trial int, warmup bool) string {
 
 // prepare creates (or reopens, for a resume) the run directory and its manifest.
 func prepare(o Options) (*Result, error) {
-	r := &Result{}
+	var r *Result
 	if o.Resume != "" {
-		m, err := history.ReadManifest(o.Resume)
-		if err != nil {
-			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
-		}
-		// The run directory is absolute from here on: every path derived from it is handed to
-		// trial processes and substituted into users' commands, which run in other directories.
-		// It is resolved too (runs/latest is a link), so that trials, messages and the resume
-		// hint name the run itself.
-		dir, err := filepath.Abs(o.Resume)
-		if err == nil {
-			dir, err = filepath.EvalSymlinks(dir)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
-		}
-		o.Resume = dir
-		src, err := os.ReadFile(filepath.Join(o.Resume, history.ScenarioFile))
-		if err != nil {
-			return nil, fmt.Errorf("resume %s: %w", o.Resume, err)
-		}
-		s, err := scenarios.Parse(filepath.Join(o.Resume, history.ScenarioFile), src)
-		if err != nil {
+		var err error
+		if r, err = reopen(o.Resume); err != nil {
 			return nil, err
 		}
-		s.RootSeed = m.RootSeed
-		// Trial counts may have been overridden on the command line: the manifest has the
-		// effective ones.
-		var eff struct {
-			Trials *int `json:"trials"`
-			Warmup *int `json:"warmup"`
-		}
-		if err := json.Unmarshal(m.Scenario, &eff); err == nil {
-			if eff.Trials != nil {
-				s.Trials = *eff.Trials
-			}
-			if eff.Warmup != nil {
-				s.Warmup = *eff.Warmup
-			}
-		}
-		r.Dir, r.Manifest, r.Scenario = o.Resume, m, s
-		o.Filter, o.Shard = m.Filter, m.Shard
+		o.Filter, o.Shard = r.Manifest.Filter, r.Manifest.Shard
 	} else {
 		if o.Scenario == nil {
 			return nil, errors.New("no scenario")
@@ -207,17 +172,78 @@ func prepare(o Options) (*Result, error) {
 		if o.RootSeed != 0 {
 			s.RootSeed = o.RootSeed
 		}
-		r.Scenario = s
+		r = &Result{Scenario: s}
 	}
-	cells := r.Scenario.Cells()
-	if o.Filter != "" {
+	cells, err := selectCells(r.Scenario, o.Filter, o.Shard)
+	if err != nil {
+		return nil, err
+	}
+	r.Cells = cells
+	if o.Resume != "" {
+		return r, nil
+	}
+	if err := create(o, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// reopen reads the run directory resume for a resume: its manifest, and its scenario with the
+// run's root seed and effective trial counts.
+func reopen(resume string) (*Result, error) {
+	m, err := history.ReadManifest(resume)
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", resume, err)
+	}
+	// The run directory is absolute from here on: every path derived from it is handed to
+	// trial processes and substituted into users' commands, which run in other directories.
+	// It is resolved too (runs/latest is a link), so that trials, messages and the resume
+	// hint name the run itself.
+	dir, err := filepath.Abs(resume)
+	if err == nil {
+		dir, err = filepath.EvalSymlinks(dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", resume, err)
+	}
+	src, err := os.ReadFile(filepath.Join(dir, history.ScenarioFile))
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", dir, err)
+	}
+	s, err := scenarios.Parse(filepath.Join(dir, history.ScenarioFile), src)
+	if err != nil {
+		return nil, err
+	}
+	s.RootSeed = m.RootSeed
+	// Trial counts may have been overridden on the command line: the manifest has the
+	// effective ones.
+	var eff struct {
+		Trials *int `json:"trials"`
+		Warmup *int `json:"warmup"`
+	}
+	if err := json.Unmarshal(m.Scenario, &eff); err == nil {
+		if eff.Trials != nil {
+			s.Trials = *eff.Trials
+		}
+		if eff.Warmup != nil {
+			s.Warmup = *eff.Warmup
+		}
+	}
+	return &Result{Dir: dir, Manifest: m, Scenario: s}, nil
+}
+
+// selectCells returns the cells of s that the run covers: those filter selects, then shard's
+// share of them (either may be empty). No cell at all is an error.
+func selectCells(s *scenarios.Scenario, filter, shard string) ([]scenarios.Cell, error) {
+	cells := s.Cells()
+	if filter != "" {
 		var err error
-		if cells, err = scenarios.Filter(cells, o.Filter); err != nil {
+		if cells, err = scenarios.Filter(cells, filter); err != nil {
 			return nil, err
 		}
 	}
-	if o.Shard != "" {
-		k, n, err := scenarios.ParseShard(o.Shard)
+	if shard != "" {
+		k, n, err := scenarios.ParseShard(shard)
 		if err != nil {
 			return nil, err
 		}
@@ -226,12 +252,14 @@ func prepare(o Options) (*Result, error) {
 		}
 	}
 	if len(cells) == 0 {
-		return nil, &scenarios.Error{File: "--filter", Msg: fmt.Sprintf("%q selects no cell of %s", o.Filter, r.Scenario.Name)}
+		return nil, &scenarios.Error{File: "--filter", Msg: fmt.Sprintf("%q selects no cell of %s", filter, s.Name)}
 	}
-	r.Cells = cells
-	if o.Resume != "" {
-		return r, nil
-	}
+	return cells, nil
+}
+
+// create makes r's run directory under o.RunsDir, writes its scenario and manifest, and points
+// runs/latest at it.
+func create(o Options, r *Result) error {
 	runsDir := o.RunsDir
 	if runsDir == "" {
 		runsDir = "runs"
@@ -240,20 +268,20 @@ func prepare(o Options) (*Result, error) {
 	// and are handed to commands and processes whose working directory is not ours.
 	runsDir, err := filepath.Abs(runsDir)
 	if err != nil {
-		return nil, fmt.Errorf("runs directory %s: %w", o.RunsDir, err)
+		return fmt.Errorf("runs directory %s: %w", o.RunsDir, err)
 	}
 	id := newRunID()
 	r.Dir = filepath.Join(runsDir, time.Now().UTC().Format("20060102T150405Z")+"-"+id)
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create run directory: %w", err)
+		return fmt.Errorf("create run directory: %w", err)
 	}
 	eff, err := r.Scenario.Effective()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	work, err := WorkloadIdentity(r.Scenario, r.Cells)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.Manifest = history.Manifest{
 		SchemaVersion: history.SchemaVersion, ID: id, CreatedAt: time.Now().UTC(), Command: o.Command,
@@ -262,15 +290,12 @@ func prepare(o Options) (*Result, error) {
 		Commit: o.Commit, CommitSource: o.CommitSource, Group: o.Group, Workload: work,
 	}
 	if err := history.WriteFileAtomic(filepath.Join(r.Dir, history.ScenarioFile), o.ScenarioYAML); err != nil {
-		return nil, err
+		return err
 	}
 	if err := history.WriteManifest(r.Dir, r.Manifest); err != nil {
-		return nil, err
+		return err
 	}
-	if err := linkLatest(runsDir, filepath.Base(r.Dir)); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return linkLatest(runsDir, filepath.Base(r.Dir))
 }
 
 func newRunID() string {
@@ -388,32 +413,22 @@ func startTrial(ctx context.Context, tc TrialCommand, spec TrialSpec, timeout ti
 	b, _ := json.Marshal(spec)
 	cmd := exec.Command(path, append(append([]string(nil), args...), "--spec", string(b))...)
 	cmd.Env = append(os.Environ(), tc.Env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &limited{w: &stderr, n: 64 << 10}
-	if err := cmd.Start(); err != nil {
+	if err := proc.StartGroup(cmd); err != nil {
 		return res, 0, &history.Outcome{Kind: history.Error, Message: "start trial: " + err.Error()}, false
 	}
-	waitDone := make(chan error, 1)
-	go func() { waitDone <- cmd.Wait() }()
-	var timer <-chan time.Time
+	// Killing the trial's group kills its workers and exec command; its competitors die with
+	// it (they have a parent-death signal).
+	wctx, cancel := ctx, context.CancelFunc(func() {})
 	if timeout > 0 {
-		tm := time.NewTimer(timeout)
-		defer tm.Stop()
-		timer = tm.C
+		wctx, cancel = context.WithTimeoutCause(ctx, timeout, errTrialTimeout)
 	}
-	var werr error
-	timedOut := false
-	select {
-	case werr = <-waitDone:
-	case <-timer:
-		timedOut = true
-		killGroup(cmd.Process.Pid)
-		werr = <-waitDone
-	case <-ctx.Done():
-		killGroup(cmd.Process.Pid)
-		<-waitDone
+	defer cancel()
+	killed, werr := proc.Wait(wctx, cmd)
+	timedOut := killed && context.Cause(wctx) == errTrialTimeout
+	if killed && !timedOut {
 		return res, 0, nil, true
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
@@ -434,11 +449,8 @@ func startTrial(ctx context.Context, tc TrialCommand, spec TrialSpec, timeout ti
 	return res, rss, nil, false
 }
 
-// killGroup kills a trial's whole process group (the trial, its workers and its exec command);
-// its competitors die with it (they are started with a parent-death signal).
-func killGroup(pid int) {
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-}
+// errTrialTimeout is the cause of a trial's end at its timeout.
+var errTrialTimeout = errors.New("the trial ran past its timeout")
 
 // fingerprintCheck compares each trial's data with its cell's first trial and with the first
 // trial of any cell of the same size and seed (another mode must produce the same rows).

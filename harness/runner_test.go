@@ -6,7 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,6 +17,7 @@ import (
 
 	"lockbench/harness/holders"
 	"lockbench/history"
+	"lockbench/internal/proc"
 	"lockbench/scenarios"
 )
 
@@ -119,22 +120,11 @@ func TestKilledRunResumesWithEveryTrialOnce(t *testing.T) {
 	runs := t.TempDir()
 	cmd := exec.Command(self())
 	cmd.Env = append(os.Environ(), roleEnv+"=bench", "RUNS_DIR="+runs)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	require.NoError(t, cmd.Start())
+	require.NoError(t, proc.StartGroup(cmd))
 	// Wait until a few trials are recorded, then kill the whole run without warning.
-	var dir string
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		if d, err := filepath.EvalSymlinks(filepath.Join(runs, "latest")); err == nil {
-			if ts, err := history.ReadTrials(d); err == nil && len(ts) >= 4 {
-				dir = d
-				break
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	dir := recordedRun(runs, 4, 2*time.Minute)
 	require.NotEmpty(t, dir, "the run recorded trials")
-	require.NoError(t, syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL))
+	require.NoError(t, proc.SignalGroup(cmd.Process.Pid, syscall.SIGKILL))
 	_ = cmd.Wait()
 	before, err := history.ReadTrials(dir)
 	require.NoError(t, err)
@@ -181,18 +171,8 @@ func TestInterruptKeepsFinishedTrials(t *testing.T) {
 	runs := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := parse(t, tinyScenario)
-	var dir string
 	go func() {
-		deadline := time.Now().Add(time.Minute)
-		for time.Now().Before(deadline) {
-			if d, err := filepath.EvalSymlinks(filepath.Join(runs, "latest")); err == nil {
-				if ts, err := history.ReadTrials(d); err == nil && len(ts) >= 2 {
-					dir = d
-					break
-				}
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		recordedRun(runs, 2, time.Minute)
 		cancel()
 	}()
 	res, err := Execute(ctx, Options{Scenario: s, ScenarioYAML: []byte(tinyScenario), RunsDir: runs, Trial: testTrialCommand()})
@@ -204,7 +184,22 @@ func TestInterruptKeepsFinishedTrials(t *testing.T) {
 	assert.GreaterOrEqual(t, len(trials), 2)
 	assert.Less(t, len(trials), 9)
 	assertNoProcessMentions(t, res.Dir)
-	_ = dir
+}
+
+// recordedRun waits (up to d) until the newest run in runs has recorded n trials and returns
+// its directory, or "" when none did.
+func recordedRun(runs string, n int, d time.Duration) string {
+	var dir string
+	proc.WaitUntil(nil, d, 10*time.Millisecond, func() bool {
+		if d, err := filepath.EvalSymlinks(filepath.Join(runs, "latest")); err == nil {
+			if ts, err := history.ReadTrials(d); err == nil && len(ts) >= n {
+				dir = d
+				return true
+			}
+		}
+		return false
+	})
+	return dir
 }
 
 // blockedScenario is one trial whose workers wait (lock-retry) for a writer that never lets go.
@@ -234,17 +229,13 @@ func TestInterruptReapsCompetitors(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		deadline := time.Now().Add(time.Minute)
-		for time.Now().Before(deadline) {
+		proc.WaitUntil(nil, time.Minute, 10*time.Millisecond, func() bool {
 			dbs, _ := filepath.Glob(filepath.Join(runs, "*", "trial-*", DBName))
-			for _, db := range dbs {
-				if hs, err := holders.Lookup(db); err == nil && len(hs) > 0 {
-					cancel()
-					return
-				}
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+			return slices.ContainsFunc(dbs, func(db string) bool {
+				hs, err := holders.Lookup(db)
+				return err == nil && len(hs) > 0
+			})
+		})
 		cancel()
 	}()
 	res, err := Execute(ctx, Options{Scenario: parse(t, src), ScenarioYAML: []byte(src), RunsDir: runs, Trial: testTrialCommand()})
@@ -259,26 +250,16 @@ func TestInterruptReapsCompetitors(t *testing.T) {
 // process on the machine has path in its command line, and fails naming any that remain.
 func assertNoProcessMentions(t *testing.T, path string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
 	var left []string
-	for {
+	proc.WaitUntil(nil, 10*time.Second, 50*time.Millisecond, func() bool {
 		left = left[:0]
-		ents, _ := os.ReadDir("/proc")
-		for _, e := range ents {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil || pid == os.Getpid() {
-				continue
-			}
-			b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-			if err == nil && strings.Contains(string(b), path) {
-				left = append(left, fmt.Sprintf("%d: %s", pid, strings.ReplaceAll(string(b), "\x00", " ")))
+		for _, pid := range proc.PIDs() {
+			if c := proc.Cmdline(pid); pid != os.Getpid() && strings.Contains(c, path) {
+				left = append(left, fmt.Sprintf("%d: %s", pid, c))
 			}
 		}
-		if len(left) == 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(left) == 0
+	})
 	assert.Empty(t, left, "processes outlived their trial")
 }
 

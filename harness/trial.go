@@ -1,8 +1,8 @@
 // Package harness runs scenarios: it executes trials (each in a child process of its own, with
 // its competitors around it), classifies their outcomes, checks their data, and records them in
 // a run directory. Its subpackages hold the parts: competitor (the injected connections),
-// outcome (classification of DuckDB's errors), holders (who holds a lock, from /proc/locks) and
-// repro (the catalog of lock reproductions).
+// holders (who holds a lock, from /proc/locks) and repro (the catalog of lock reproductions);
+// internal/outcome classifies DuckDB's errors and internal/proc starts and reaps the processes.
 package harness
 
 import (
@@ -27,6 +27,7 @@ import (
 	"lockbench/harness/holders"
 	"lockbench/history"
 	"lockbench/internal/outcome"
+	"lockbench/internal/proc"
 	"lockbench/sim"
 	"lockbench/sim/trace"
 )
@@ -164,15 +165,9 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		}
 	}
 	run, runErr := sim.Run(ctx, cfg)
-	var dq *sim.DQError
-	if errors.As(runErr, &dq) {
-		// The workload ran to the end of a year but its data broke a data-quality check: the
-		// data is wrong, whatever the timing.
-		res.Outcome = history.Outcome{Kind: history.Mismatch, Sub: "dq", Message: dq.Error()}
-	} else if runErr != nil {
-		res.Outcome = outcome.Classify(runErr)
-		// Name the holder while it still holds the lock.
-		holders.Enrich(&res.Outcome)
+	if runErr != nil {
+		// Classified while the holder of a lock still holds it, so that it can be named.
+		res.Outcome = ClassifyRun(runErr)
 		var workers []int
 		if run != nil {
 			workers = run.WorkerPIDs
@@ -219,6 +214,24 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 	res.Fingerprint = fp
 	res.Outcome = history.Outcome{Kind: history.OK}
 	return res
+}
+
+// ClassifyRun returns the outcome of a simulation run's error (ok for nil). A failed
+// data-quality check is a mismatch (sub-kind dq): the workload ran to the end of a year but its
+// data is wrong, whatever the timing. Any other error is classified by internal/outcome, and the
+// lock holder it names gets its executable and command line from /proc, which works only while
+// the holder lives.
+func ClassifyRun(err error) history.Outcome {
+	if err == nil {
+		return history.Outcome{Kind: history.OK}
+	}
+	var dq *sim.DQError
+	if errors.As(err, &dq) {
+		return history.Outcome{Kind: history.Mismatch, Sub: outcome.SubDQ, Message: dq.Error()}
+	}
+	o := outcome.Classify(err)
+	holders.Enrich(&o)
+	return o
 }
 
 // holderRole says whether the PID DuckDB named is a competitor this trial injected, one of this
@@ -325,24 +338,15 @@ func runExecTrial(ctx context.Context, spec TrialSpec, db string) TrialResult {
 	tracePath := filepath.Join(spec.Dir, "trace.ndjson")
 	cmd := exec.Command("sh", "-c", spec.Command)
 	cmd.Env = append(os.Environ(), ExecTraceEnv+"="+tracePath, ExecDBEnv+"="+db, ExecTrialDirEnv+"="+spec.Dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	var out bytes.Buffer
 	cmd.Stdout = &limited{w: &out, n: 1 << 20}
 	cmd.Stderr = cmd.Stdout
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	if err := proc.StartGroup(cmd); err != nil {
 		res.Outcome = history.Outcome{Kind: history.Error, Message: "start command: " + err.Error()}
 		return res
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		err = <-done
-	}
+	_, err := proc.Wait(ctx, cmd)
 	wall := time.Since(start).Seconds()
 	res.Spans = readTrace(tracePath)
 	res.Summary = trace.Summarize(res.Spans, wall)

@@ -5,6 +5,7 @@ import (
 
 	"lockbench/history"
 	"lockbench/reports"
+	"lockbench/scenarios"
 )
 
 // Example judges the S031-04 target on a small in-memory run: twelve process-per-model trials
@@ -21,8 +22,8 @@ func Example() {
 	}
 	r, err := reports.Build([]reports.Run{{Trials: trials}}, reports.Options{Targets: []reports.Target{{
 		Name: "threaded cuts overhead by 65%", Metric: reports.MetricOverhead,
-		Baseline:  reports.Selector{"mode": "process-per-model"},
-		Candidate: reports.Selector{"mode": "threaded"}, Reduction: 0.65,
+		Baseline:  scenarios.Selector{"mode": "process-per-model"},
+		Candidate: scenarios.Selector{"mode": "threaded"}, Reduction: 0.65,
 	}}})
 	if err != nil {
 		fmt.Println(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"lockbench/history"
+	"lockbench/scenarios"
 )
 
 // FuzzBuildRenders builds reports from trials with arbitrary timings: Build either refuses
@@ -29,8 +30,8 @@ func FuzzBuildRenders(f *testing.F) {
 				WallS: w, SQLS: vals[(i+1)%5], OverheadS: o, Params: map[string]string{"mode": p}})
 		}
 		runs := []Run{{Manifest: history.Manifest{ID: "f"}, Trials: ts}}
-		r, err := Build(runs, Options{Targets: []Target{{Name: "t", Metric: MetricOverhead, Baseline: Selector{"mode": "sequential"},
-			Candidate: Selector{"mode": "threaded"}, Reduction: 0.5}}, VersusAxis: "mode", VersusBase: "sequential"})
+		r, err := Build(runs, Options{Targets: []Target{{Name: "t", Metric: MetricOverhead, Baseline: scenarios.Selector{"mode": "sequential"},
+			Candidate: scenarios.Selector{"mode": "threaded"}, Reduction: 0.5}}, VersusAxis: "mode", VersusBase: "sequential"})
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("Build: %v", err)

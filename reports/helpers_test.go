@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lockbench/history"
+	"lockbench/scenarios"
 	"lockbench/sim/trace"
 )
 
@@ -189,21 +190,21 @@ func goldenRuns(t testing.TB) []Run {
 }
 
 func goldenOptions() Options {
-	ppm := Selector{"mode": "process-per-model", "coordination": "off"}
+	ppm := scenarios.Selector{"mode": "process-per-model", "coordination": "off"}
 	return Options{
 		Targets: []Target{
 			{Name: "threaded+coordination cuts overhead 65%", Metric: MetricOverhead, Baseline: ppm,
-				Candidate: Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}, Reduction: 0.65},
+				Candidate: scenarios.Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}, Reduction: 0.65},
 			{Name: "threaded without coordination cuts overhead 80%", Metric: MetricOverhead, Baseline: ppm,
-				Candidate: Selector{"mode": "threaded", "coordination": "off"}, Reduction: 0.80},
+				Candidate: scenarios.Selector{"mode": "threaded", "coordination": "off"}, Reduction: 0.80},
 			{Name: "threaded+coordination cuts wall 85%", Metric: MetricWall, Baseline: ppm,
-				Candidate: Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}, Reduction: 0.85},
+				Candidate: scenarios.Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}, Reduction: 0.85},
 			{Name: "reader competitor costs little", Metric: MetricWall, Baseline: ppm,
-				Candidate: Selector{"competitor": "holder-ro"}, Reduction: 0.5},
+				Candidate: scenarios.Selector{"competitor": "holder-ro"}, Reduction: 0.5},
 		},
 		Expectations: []Expectation{
-			{Name: "a read-only holder does not block", Cells: Selector{"competitor": "holder-ro"}, Outcome: history.OK},
-			{Cells: Selector{"mode": "sequential"}, Outcome: history.OK},
+			{Name: "a read-only holder does not block", Cells: scenarios.Selector{"competitor": "holder-ro"}, Outcome: history.OK},
+			{Cells: scenarios.Selector{"mode": "sequential"}, Outcome: history.OK},
 		},
 		VersusAxis: "coordination",
 		VersusBase: "off",

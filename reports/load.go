@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"lockbench/history"
+	"lockbench/internal/exitcode"
+	"lockbench/scenarios"
 )
 
 // Run is one run directory as read from disk: its manifest and its trials in file order.
@@ -183,39 +185,6 @@ func checkTrial(run string, t history.Trial) error {
 	return nil
 }
 
-// Selector picks cells by their parameters: a cell matches when, for every axis of the
-// selector, the cell's parameter of that name has that value. The pseudo-axis "cell" matches
-// the whole cell key. An empty selector matches every cell.
-type Selector map[string]string
-
-// Matches reports whether a cell with the given key and parameters is selected.
-func (s Selector) Matches(key string, params map[string]string) bool {
-	for axis, want := range s {
-		if axis == "cell" {
-			if key != want {
-				return false
-			}
-			continue
-		}
-		if got, ok := params[axis]; !ok || got != want {
-			return false
-		}
-	}
-	return true
-}
-
-// String formats the selector as axis=value pairs in axis order, joined by "/" like a cell key.
-func (s Selector) String() string {
-	if len(s) == 0 {
-		return "*"
-	}
-	parts := make([]string, 0, len(s))
-	for _, k := range slices.Sorted(maps.Keys(s)) {
-		parts = append(parts, k+"="+s[k])
-	}
-	return strings.Join(parts, "/")
-}
-
 // Metrics a target or comparison can use.
 const (
 	MetricWall     = "wall"
@@ -231,8 +200,15 @@ type Target struct {
 	// Metric is "overhead", "wall" or "sql".
 	Metric string `json:"metric"`
 	// Baseline and Candidate select the cells whose trials are pooled on each side.
-	Baseline  Selector `json:"baseline"`
-	Candidate Selector `json:"candidate"`
+	Baseline  scenarios.Selector `json:"baseline"`
+	Candidate scenarios.Selector `json:"candidate"`
+	// BaselineCells and CandidateCells are the keys of the cells of each side as the scenario
+	// resolved them when the run was planned (a manifest's baseline_cells and candidate_cells):
+	// a side pools the loaded cells among them. When a side's list is nil (a manifest written
+	// before they were recorded, or a target given by hand), its selector is matched against
+	// the loaded cells instead.
+	BaselineCells  []string `json:"baseline_cells,omitempty"`
+	CandidateCells []string `json:"candidate_cells,omitempty"`
 	// Reduction is the least acceptable 1 − median(candidate)/median(baseline), e.g. 0.65.
 	// A negative value bounds a slowdown (−0.1: at most 10% slower).
 	Reduction float64 `json:"reduction"`
@@ -260,8 +236,8 @@ func (t Target) Validate() error {
 type Expectation struct {
 	// Name identifies the expectation in reports and JUnit; it defaults to the selector.
 	Name string `json:"name,omitempty"`
-	// Cells selects the cells (see Selector; {"cell": key} names one cell).
-	Cells Selector `json:"cells"`
+	// Cells selects the cells (see scenarios.Selector; {"cell": key} names one cell).
+	Cells scenarios.Selector `json:"cells"`
 	// Outcome is the expected outcome kind (ok, lock-conflict, ...); empty means each trial's
 	// own Expected field (default ok).
 	Outcome string `json:"outcome,omitempty"`
@@ -274,14 +250,17 @@ type Expectation struct {
 //	    {"name": "threaded cuts overhead", "metric": "overhead",
 //	     "baseline": {"mode": "process-per-model", "coordination": "off"},
 //	     "candidate": {"mode": "threaded", "coordination": "on"},
-//	     "reduction": 0.65}
+//	     "reduction": 0.65,
+//	     "baseline_cells": ["mode=process-per-model/..."],
+//	     "candidate_cells": ["mode=threaded/..."]}
 //	  ],
 //	  "expectations": [
 //	    {"name": "rw holder conflicts", "cells": {"competitor": "holder-rw"}, "outcome": "lock-conflict"}
 //	  ]
 //	}
 //
-// Both arrays are optional and any other top-level fields are ignored.
+// Both arrays are optional and any other top-level fields are ignored. A target's cell lists are
+// the cells its scenario resolved for each side (scenarios.Scenario.Effective); see Target.
 type ScenarioSpec struct {
 	// Targets are the scenario's reduction gates.
 	Targets []Target `json:"targets"`
@@ -308,6 +287,39 @@ func ParseScenario(raw json.RawMessage) (ScenarioSpec, error) {
 		}
 	}
 	return spec, nil
+}
+
+// LoadReport loads the run directories dirs (the shards of one run merge) and builds their
+// report with the targets their scenario recorded in the first run's manifest, each judged with
+// the cells the manifest resolved for it. versus, when set, is AXIS=VALUE: every cell is compared
+// with its sibling at that value. Expectations come from each trial's expected outcome: the
+// scenario already resolved its expectation groups (the last matching group decides a cell).
+// Bad input (a missing, unreadable or corrupt run, a malformed versus) has exit code 2.
+func LoadReport(dirs []string, versus string) (*Report, error) {
+	runs, err := Load(dirs...)
+	if err != nil {
+		return nil, exitcode.WithCode(err, exitcode.Usage)
+	}
+	var opts Options
+	if len(runs) > 0 {
+		spec, err := ParseScenario(runs[0].Manifest.Scenario)
+		if err != nil {
+			return nil, err
+		}
+		opts.Targets = spec.Targets
+	}
+	if versus != "" {
+		k, v, ok := strings.Cut(versus, "=")
+		if !ok || k == "" || v == "" {
+			return nil, exitcode.Usagef("--versus %q: write AXIS=VALUE, e.g. mode=sequential", versus)
+		}
+		opts.VersusAxis, opts.VersusBase = k, v
+	}
+	r, err := Build(runs, opts)
+	if errors.Is(err, ErrCorrupt) {
+		return nil, exitcode.WithCode(err, exitcode.Usage)
+	}
+	return r, err
 }
 
 // ParseCellKey splits a cell key "a=1/b=2" into its parameters. Parts without "=" are ignored.

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/history"
+	"lockbench/scenarios"
 )
 
 // simpleTrials returns n ok trials of cell key with the given overhead values drawn around
@@ -35,8 +36,8 @@ func twoCellRun(nBase, nCand int, base, cand, spread float64) []Run {
 }
 
 func target(reduction float64) Target {
-	return Target{Name: "t", Metric: MetricOverhead, Baseline: Selector{"mode": "process-per-model"},
-		Candidate: Selector{"mode": "threaded"}, Reduction: reduction}
+	return Target{Name: "t", Metric: MetricOverhead, Baseline: scenarios.Selector{"mode": "process-per-model"},
+		Candidate: scenarios.Selector{"mode": "threaded"}, Reduction: reduction}
 }
 
 func TestTargetVerdicts(t *testing.T) {
@@ -54,7 +55,7 @@ func TestTargetVerdicts(t *testing.T) {
 		{"unknown: too few candidate trials", twoCellRun(12, 9, 10, 3, 0.05), target(0.65), Unknown, "too few"},
 		{"pass at exactly the floor", twoCellRun(10, 10, 10, 3, 0.05), target(0.65), Pass, ""},
 		{"unknown: no candidate cell", twoCellRun(12, 12, 10, 3, 0.05),
-			Target{Name: "t", Metric: MetricOverhead, Baseline: Selector{"mode": "process-per-model"}, Candidate: Selector{"mode": "sequential"}, Reduction: 0.5},
+			Target{Name: "t", Metric: MetricOverhead, Baseline: scenarios.Selector{"mode": "process-per-model"}, Candidate: scenarios.Selector{"mode": "sequential"}, Reduction: 0.5},
 			Unknown, "no cell matches the candidate"},
 		{"unknown: zero baseline", twoCellRun(12, 12, 0, 3, 0.05), target(0.65), Unknown, "zero"},
 	}
@@ -89,9 +90,9 @@ func TestTargetPoolsCells(t *testing.T) {
 }
 
 func TestBuildRejectsBadTarget(t *testing.T) {
-	_, err := Build(nil, Options{Targets: []Target{{Name: "x", Metric: "latency", Baseline: Selector{"a": "b"}, Candidate: Selector{"a": "c"}}}})
+	_, err := Build(nil, Options{Targets: []Target{{Name: "x", Metric: "latency", Baseline: scenarios.Selector{"a": "b"}, Candidate: scenarios.Selector{"a": "c"}}}})
 	assert.ErrorContains(t, err, "metric")
-	_, err = Build(nil, Options{Targets: []Target{{Name: "x", Metric: "wall", Baseline: Selector{"a": "b"}, Candidate: Selector{"a": "c"}, Reduction: 65}}})
+	_, err = Build(nil, Options{Targets: []Target{{Name: "x", Metric: "wall", Baseline: scenarios.Selector{"a": "b"}, Candidate: scenarios.Selector{"a": "c"}, Reduction: 65}}})
 	assert.ErrorContains(t, err, "fraction")
 }
 
@@ -113,10 +114,10 @@ func TestExpectations(t *testing.T) {
 		{"only warmups", []history.Trial{mk("c=a", true, "", ok)}, nil, Unknown},
 		{"warmup failures do not count", []history.Trial{mk("c=a", true, "", lock), mk("c=a", false, "", ok)}, nil, Pass},
 		{"mismatch always fails", []history.Trial{mk("c=a", false, "mismatch", history.Outcome{Kind: history.Mismatch})}, nil, Fail},
-		{"explicit pass", []history.Trial{mk("c=a", false, "lock-conflict", lock)}, &Expectation{Cells: Selector{"c": "a"}, Outcome: "lock-conflict"}, Pass},
-		{"explicit fail", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: Selector{"c": "a"}, Outcome: "lock-conflict"}, Fail},
-		{"explicit no match", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: Selector{"c": "b"}, Outcome: "ok"}, Unknown},
-		{"explicit by key", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: Selector{"cell": "c=a"}}, Pass},
+		{"explicit pass", []history.Trial{mk("c=a", false, "lock-conflict", lock)}, &Expectation{Cells: scenarios.Selector{"c": "a"}, Outcome: "lock-conflict"}, Pass},
+		{"explicit fail", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: scenarios.Selector{"c": "a"}, Outcome: "lock-conflict"}, Fail},
+		{"explicit no match", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: scenarios.Selector{"c": "b"}, Outcome: "ok"}, Unknown},
+		{"explicit by key", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: scenarios.Selector{"cell": "c=a"}}, Pass},
 		{"either of two outcomes", []history.Trial{mk("c=a", false, "ok|lock-conflict", lock), mk("c=a", false, "ok|lock-conflict", ok)}, nil, Pass},
 		{"lock held by the injected competitor", []history.Trial{mk("c=a", false, "lock-conflict",
 			history.Outcome{Kind: history.LockConflict, HolderPID: 7, HolderRole: "competitor"})}, nil, Pass},
@@ -212,8 +213,8 @@ func TestLoadAndParseScenario(t *testing.T) {
 		"expectations": [{"cells": {"competitor": "holder-rw"}, "outcome": "lock-conflict"}]}`))
 	require.NoError(t, err)
 	require.Len(t, spec.Targets, 1)
-	assert.Equal(t, Target{Name: "overhead 65%", Metric: "overhead", Baseline: Selector{"mode": "process-per-model", "coordination": "off"},
-		Candidate: Selector{"mode": "threaded", "coordination": "on"}, Reduction: 0.65}, spec.Targets[0])
+	assert.Equal(t, Target{Name: "overhead 65%", Metric: "overhead", Baseline: scenarios.Selector{"mode": "process-per-model", "coordination": "off"},
+		Candidate: scenarios.Selector{"mode": "threaded", "coordination": "on"}, Reduction: 0.65}, spec.Targets[0])
 	assert.Equal(t, "lock-conflict", spec.Expectations[0].Outcome)
 	spec, err = ParseScenario(nil)
 	require.NoError(t, err)

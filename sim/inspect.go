@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -179,6 +180,28 @@ func UserTables(ctx context.Context, q execer) ([]string, error) {
 		}
 	}
 	return out, rows.Err()
+}
+
+// Fingerprint scopes: which tables FingerprintScope chose.
+const (
+	ScopeSimulation = "simulation tables"
+	ScopeAll        = "all tables"
+)
+
+// FingerprintScope returns the tables `lockbench fingerprint` digests in the database q: the
+// simulation's own tables (FingerprintedTables, scope ScopeSimulation) when the file has every
+// one of them and all is false, else every user table (UserTables, scope ScopeAll).
+func FingerprintScope(ctx context.Context, q execer, all bool) (tables []string, scope string, err error) {
+	tables, err = UserTables(ctx, q)
+	if err != nil {
+		return nil, "", err
+	}
+	if !all {
+		if owned, err := FingerprintedTables(); err == nil && !slices.ContainsFunc(owned, func(t string) bool { return !slices.Contains(tables, t) }) {
+			return owned, ScopeSimulation, nil
+		}
+	}
+	return tables, ScopeAll, nil
 }
 
 const perYearSQL = `

@@ -13,9 +13,9 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"lockbench/internal/proc"
 	"lockbench/sim/trace"
 )
 
@@ -75,9 +75,6 @@ func runProcesses(ctx context.Context, p *Plan, rec *trace.Recorder, width int, 
 		args := append(append([]string(nil), wc.Args...), WorkerFlag, string(b))
 		cmd := exec.CommandContext(ctx, wc.Path, args...)
 		cmd.Env = append(os.Environ(), wc.Env...)
-		// Workers stay in the parent's process group (a harness that kills the group kills
-		// them too) and die with their parent.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.StdoutPipe()
@@ -85,7 +82,9 @@ func runProcesses(ctx context.Context, p *Plan, rec *trace.Recorder, width int, 
 			return err
 		}
 		start := time.Now()
-		if err := cmd.Start(); err != nil {
+		// Workers stay in the parent's process group (a harness that kills the group kills
+		// them too) and die with their parent.
+		if err := proc.StartMember(cmd); err != nil {
 			rec.Add(trace.Spawn, n.Name, n.Year, w, start, err)
 			return fmt.Errorf("%s: start worker: %w", n.ID, err)
 		}

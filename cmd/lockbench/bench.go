@@ -214,30 +214,20 @@ func (f *benchFlags) checkSize(s *scenarios.Scenario) error {
 	return nil
 }
 
-// reportFiles names the file bench writes for each --format of `lockbench report`.
-var reportFiles = []struct{ name, format string }{
-	{"report.txt", "text"},
-	{"report.md", "md"},
-	{"report.json", "json"},
-	{"report.junit.xml", "junit"},
-	{"report.html", "html"},
-	{"report.bench.txt", "gobench"},
-}
-
 // writeRunReports builds the report of dirs, writes every format into outDir (when set) and
 // prints the text report. It returns the verdict's exit code.
 func writeRunReports(a *app, dirs []string, outDir, versus string) (exitcode.Code, error) {
-	r, err := buildReport(dirs, versus)
+	r, err := reports.LoadReport(dirs, versus)
 	if err != nil {
 		return 0, err
 	}
 	if outDir != "" {
-		for _, rf := range reportFiles {
+		for _, f := range reports.Formats {
 			var b bytes.Buffer
-			if err := formats[rf.format](&b, r); err != nil {
-				return 0, fmt.Errorf("%s: %w", rf.name, err)
+			if err := f.Write(&b, r); err != nil {
+				return 0, fmt.Errorf("%s: %w", f.File, err)
 			}
-			if err := history.WriteFileAtomic(filepath.Join(outDir, rf.name), b.Bytes()); err != nil {
+			if err := history.WriteFileAtomic(filepath.Join(outDir, f.File), b.Bytes()); err != nil {
 				return 0, err
 			}
 		}
@@ -249,35 +239,4 @@ func writeRunReports(a *app, dirs []string, outDir, versus string) (exitcode.Cod
 		fmt.Fprintf(a.stdout, "\nreports: %s/report.{txt,md,json,junit.xml,html,bench.txt}\n", outDir)
 	}
 	return r.ExitCode(), nil
-}
-
-// buildReport loads run directories and computes their report with the targets and
-// expectations of their scenario.
-func buildReport(dirs []string, versus string) (*reports.Report, error) {
-	runs, err := reports.Load(dirs...)
-	if err != nil {
-		return nil, usage(err)
-	}
-	var opts reports.Options
-	if len(runs) > 0 {
-		spec, err := reports.ParseScenario(runs[0].Manifest.Scenario)
-		if err != nil {
-			return nil, err
-		}
-		// Expectations are checked per cell, from each trial's expected outcome: the scenario
-		// already resolved its groups (the last matching group decides a cell).
-		opts.Targets = spec.Targets
-	}
-	if versus != "" {
-		k, v, ok := strings.Cut(versus, "=")
-		if !ok || k == "" || v == "" {
-			return nil, usageErr("--versus %q: write AXIS=VALUE, e.g. mode=sequential", versus)
-		}
-		opts.VersusAxis, opts.VersusBase = k, v
-	}
-	r, err := reports.Build(runs, opts)
-	if errors.Is(err, reports.ErrCorrupt) {
-		return nil, usage(err)
-	}
-	return r, err
 }

@@ -37,24 +37,18 @@ beyond the threshold. Cells present on one side only are listed as such. Exit 1 
 				return usage(err)
 			}
 			cmp := reports.Compare(base, next, th)
-			switch format {
-			case "text":
-				err = reports.WriteCompareText(a.stdout, cmp)
-			case "md":
-				err = reports.WriteCompareMarkdown(a.stdout, cmp)
-			case "json":
-				err = reports.WriteCompareJSON(a.stdout, cmp)
-			default:
-				return usageErr("--format %q: use text, md or json", format)
+			f, ok := reports.FindFormat(reports.CompareFormats, format)
+			if !ok {
+				return usageErr("--format %q: use %s", format, reports.FormatNames(reports.CompareFormats))
 			}
-			if err != nil {
+			if err := f.Write(a.stdout, cmp); err != nil {
 				return err
 			}
 			return withCode(cmp.Verdict.ExitCode())
 		},
 	}
 	c.Flags().StringVar(&threshold, "threshold", "5%", "smallest change that counts as a regression")
-	c.Flags().StringVar(&format, "format", "text", "text, md or json")
+	c.Flags().StringVar(&format, "format", "text", reports.FormatNames(reports.CompareFormats))
 	return c
 }
 

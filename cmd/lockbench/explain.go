@@ -5,32 +5,18 @@ import (
 	"fmt"
 	"strings"
 
+	"lockbench/harness"
 	"lockbench/harness/holders"
 	"lockbench/history"
 	"lockbench/internal/exitcode"
 	"lockbench/internal/outcome"
-	"lockbench/sim"
 )
-
-// classify returns the outcome of a run error (ok for nil), naming a lock holder from /proc.
-func classify(err error) history.Outcome {
-	if err == nil {
-		return history.Outcome{Kind: history.OK}
-	}
-	var dq *sim.DQError
-	if errors.As(err, &dq) {
-		return history.Outcome{Kind: history.Mismatch, Sub: "dq", Message: dq.Error()}
-	}
-	o := outcome.Classify(err)
-	holders.Enrich(&o)
-	return o
-}
 
 // explainRunError turns a failed run's error into a message that says what happened and what to
 // do next. Lock conflicts name the holder's PID, executable and command line (from DuckDB's
 // message and /proc), every other holder of the file, and a concrete next step.
 func explainRunError(err error, db string) error {
-	o := classify(err)
+	o := harness.ClassifyRun(err)
 	switch o.Kind {
 	case history.LockConflict:
 		var b strings.Builder

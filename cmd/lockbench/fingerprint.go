@@ -2,7 +2,6 @@ package main
 
 import (
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -56,15 +55,9 @@ and bench record); on any other file, or with --all, every table in the file.`,
 				return failErr(explainRunError(err, path))
 			}
 			defer db.Close()
-			tables, err := sim.UserTables(a.ctx, db)
+			tables, scope, err := sim.FingerprintScope(a.ctx, db, all)
 			if err != nil {
 				return err
-			}
-			scope := "all tables"
-			if !all {
-				if owned, err := sim.FingerprintedTables(); err == nil && containsAll(tables, owned) {
-					tables, scope = owned, "simulation tables"
-				}
 			}
 			fps, err := sim.FingerprintTables(a.ctx, db, tables, keepTimestamps)
 			if err != nil {
@@ -72,9 +65,7 @@ and bench record); on any other file, or with --all, every table in the file.`,
 			}
 			out := fingerprintJSON{DB: path, Fingerprint: sim.CombineFingerprints(fps), Scope: scope, Tables: fps}
 			if jsonOut {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
+				return writeJSON(a.stdout, out)
 			}
 			for _, f := range fps {
 				fmt.Fprintf(a.stdout, "%-32s %10d rows  %s\n", f.Table, f.Rows, f.Hash)
@@ -87,18 +78,4 @@ and bench record); on any other file, or with --all, every table in the file.`,
 	c.Flags().BoolVar(&all, "all", false, "cover every table, even in a file the simulation wrote")
 	c.Flags().BoolVar(&keepTimestamps, "keep-timestamps", false, "include timestamp columns")
 	return c
-}
-
-// containsAll reports whether every name in want is in have.
-func containsAll(have, want []string) bool {
-	set := map[string]bool{}
-	for _, h := range have {
-		set[h] = true
-	}
-	for _, w := range want {
-		if !set[w] {
-			return false
-		}
-	}
-	return true
 }

@@ -13,16 +13,6 @@ import (
 
 func init() { register(newReportCmd) }
 
-// formats maps --format values to the report writers.
-var formats = map[string]func(io.Writer, *reports.Report) error{
-	"text":    reports.WriteText,
-	"md":      reports.WriteMarkdown,
-	"json":    reports.WriteJSON,
-	"junit":   reports.WriteJUnit,
-	"html":    reports.WriteHTML,
-	"gobench": reports.WriteGoBench,
-}
-
 func newReportCmd(a *app) *cobra.Command {
 	var format, out, versus string
 	c := &cobra.Command{
@@ -36,33 +26,40 @@ into one report. The exit code is the verdict: 0 pass, 1 fail, 3 unknown.`,
   lockbench report --format html --out report.html shard-1 shard-2 shard-3`,
 		Args: positional(cobra.MinimumNArgs(1)),
 		RunE: func(c *cobra.Command, dirs []string) error {
-			write, ok := formats[format]
+			f, ok := reports.FindFormat(reports.Formats, format)
 			if !ok {
-				return usageErr("--format %q: use text, md, json, junit, html or gobench", format)
+				return usageErr("--format %q: use %s", format, reports.FormatNames(reports.Formats))
 			}
-			r, err := buildReport(dirs, versus)
+			r, err := reports.LoadReport(dirs, versus)
 			if err != nil {
 				return err
 			}
-			if out == "" {
-				if err := write(a.stdout, r); err != nil {
-					return err
-				}
-				return withCode(r.ExitCode())
-			}
-			var b bytes.Buffer
-			if err := write(&b, r); err != nil {
+			if err := writeOutput(a, out, r.Verdict, func(w io.Writer) error { return f.Write(w, r) }); err != nil {
 				return err
 			}
-			if err := history.WriteFileAtomic(out, b.Bytes()); err != nil {
-				return usageErr("--out: %v", err)
-			}
-			fmt.Fprintf(a.stderr, "wrote %s (verdict %s)\n", out, r.Verdict)
 			return withCode(r.ExitCode())
 		},
 	}
-	c.Flags().StringVar(&format, "format", "text", "text, md, json, junit, html or gobench")
+	c.Flags().StringVar(&format, "format", "text", reports.FormatNames(reports.Formats))
 	c.Flags().StringVar(&out, "out", "", "write to this file instead of stdout (atomically)")
 	c.Flags().StringVar(&versus, "versus", "", "compare every cell with its sibling at AXIS=VALUE, e.g. mode=sequential")
 	return c
+}
+
+// writeOutput writes what render renders to stdout or, when out is set, atomically to the file
+// out, telling stderr which verdict it holds.
+func writeOutput(a *app, out string, verdict reports.Verdict, render func(io.Writer) error) error {
+	var b bytes.Buffer
+	if err := render(&b); err != nil {
+		return err
+	}
+	if out == "" {
+		_, err := a.stdout.Write(b.Bytes())
+		return err
+	}
+	if err := history.WriteFileAtomic(out, b.Bytes()); err != nil {
+		return usageErr("--out: %v", err)
+	}
+	fmt.Fprintf(a.stderr, "wrote %s (verdict %s)\n", out, verdict)
+	return nil
 }

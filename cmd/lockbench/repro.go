@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -52,9 +51,7 @@ when interrupted.`,
 			}
 			if list {
 				if jsonOut {
-					enc := json.NewEncoder(a.stdout)
-					enc.SetIndent("", "  ")
-					return enc.Encode(cases)
+					return writeJSON(a.stdout, cases)
 				}
 				return repro.WriteList(a.stdout, cases)
 			}

@@ -2,15 +2,13 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"lockbench/harness"
 	"lockbench/history"
 	"lockbench/internal/exitcode"
 	"lockbench/internal/outcome"
@@ -231,7 +229,7 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 	}
 	if f.verbose && !f.jsonOut {
 		cfg.Log = a.stderr
-		fmt.Fprintln(a.stderr, describeOptimisations(cfg))
+		fmt.Fprintln(a.stderr, cfg.Optimisations())
 	}
 	if err := checkDBPath(cfg.DBPath, true); err != nil {
 		return err
@@ -248,7 +246,7 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 			return err
 		}
 	}
-	result := classify(runErr)
+	result := harness.ClassifyRun(runErr)
 	if f.jsonOut {
 		out := simulateJSON{
 			Mode: string(cfg.Mode), Threads: cfg.Threads, Coordination: cfg.Coordination, Years: cfg.Years,
@@ -260,9 +258,7 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 		if runErr != nil {
 			out.Error = runErr.Error()
 		}
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := writeJSON(a.stdout, out); err != nil {
 			return err
 		}
 		if runErr != nil {
@@ -277,91 +273,9 @@ func runSimulate(a *app, c *cobra.Command, f *simulateFlags) error {
 	if runErr != nil {
 		return failErr(explainRunError(runErr, cfg.DBPath))
 	}
-	printYears(a.stdout, res.PerYear)
-	fmt.Fprintln(a.stdout)
-	printTiming(a.stdout, cfg, res.Summary, res.Fingerprint)
-	printParallelism(a.stdout, res.Parallelism, res.Spans)
+	sim.WriteSummary(a.stdout, res)
 	if cfg.ProfileDir != "" {
-		return printProfile(a.stdout, cfg.ProfileDir, 15)
-	}
-	return nil
-}
-
-// describeOptimisations says which optimisations a run has on, for --verbose.
-func describeOptimisations(cfg sim.Config) string {
-	coord := "coordination on (set-up built once, one database handle, year N validated after year N, predicate delete+insert, a year-state row instead of table copies)"
-	if !cfg.Coordination {
-		coord = "coordination off (the legacy costs: set-up rebuilt every year, a handle per step, full-history validation, delete-by-join, table copies)"
-	}
-	keys := make([]string, 0, len(sim.Settings))
-	for k := range sim.Settings {
-		keys = append(keys, k+"="+sim.Settings[k])
-	}
-	sort.Strings(keys)
-	return fmt.Sprintf("optimisations: %s; DuckDB settings: %s", coord, strings.Join(keys, ", "))
-}
-
-// printParallelism prints the run's parallelism bound and the models on its critical path.
-func printParallelism(w io.Writer, p trace.Parallelism, spans []trace.Span) {
-	if p.CriticalPathS <= 0 {
-		return
-	}
-	fmt.Fprintf(w, "\nparallelism: work %.3f s, critical path %.3f s: running steps at once can gain at most %.2f×", p.WorkS, p.CriticalPathS, p.Ratio)
-	if p.Bound < p.Ratio {
-		fmt.Fprintf(w, ", %.2f× with %d connection(s)", p.Bound, p.Width)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  this run: %.2f× (%.0f%% of the bound)\n", p.Achieved, 100*p.Achieved/p.Bound)
-	// The critical path's time by model: the models worth speeding up.
-	byModel := map[string]float64{}
-	onPath := map[string]bool{}
-	for _, id := range p.Path {
-		onPath[id] = true
-	}
-	for _, s := range spans {
-		id := s.Name
-		if s.Year != 0 {
-			id = fmt.Sprintf("%s@%d", s.Name, s.Year)
-		}
-		switch s.Kind {
-		case trace.Model, trace.Recompute, trace.Validate, trace.Checkpoint:
-			if onPath[id] {
-				byModel[s.Name] += s.Duration()
-			}
-		}
-	}
-	names := make([]string, 0, len(byModel))
-	for n := range byModel {
-		names = append(names, n)
-	}
-	sort.Slice(names, func(i, j int) bool { return byModel[names[i]] > byModel[names[j]] })
-	var parts []string
-	for i, n := range names {
-		if i == 6 {
-			parts = append(parts, fmt.Sprintf("%d more", len(names)-i))
-			break
-		}
-		parts = append(parts, fmt.Sprintf("%s %.3f s", n, byModel[n]))
-	}
-	fmt.Fprintf(w, "  critical path (%d steps) by model: %s\n", len(p.Path), strings.Join(parts, ", "))
-}
-
-// printProfile prints the slowest operators of the run's DuckDB query profiles.
-func printProfile(w io.Writer, dir string, top int) error {
-	ops, err := sim.ReadProfiles(dir)
-	if err != nil {
-		return err
-	}
-	total := 0.0
-	for _, o := range ops {
-		total += o.Seconds
-	}
-	fmt.Fprintf(w, "\nslowest operators (DuckDB's profiles in %s; %.3f s in all operators):\n", dir, total)
-	for i, o := range ops {
-		if i == top {
-			break
-		}
-		fmt.Fprintf(w, "  %7.3f s  %-28s %-22s %10d rows  %s\n", o.Seconds, o.Step, o.Operator, o.Rows, o.Detail)
+		return sim.WriteSlowestOperators(a.stdout, cfg.ProfileDir, 15)
 	}
 	return nil
 }
@@ -375,29 +289,4 @@ func writeTrace(path string, spans []trace.Span) error {
 		return usageErr("--trace: %v", err)
 	}
 	return nil
-}
-
-func printTiming(w io.Writer, cfg sim.Config, s trace.Summary, fp string) {
-	coord := "on"
-	if !cfg.Coordination {
-		coord = "off"
-	}
-	fmt.Fprintf(w, "mode %s, threads %d, coordination %s, %d employees, seed %d\n", cfg.Mode, cfg.Threads, coord, cfg.Employees, cfg.Seed)
-	fmt.Fprintf(w, "wall      %8.3f s\nsql       %8.3f s\noverhead  %8.3f s (%.0f%% of wall)\n", s.Wall, s.SQL, s.Overhead, pct(s.Overhead, s.Wall))
-	kinds := make([]string, 0, len(s.ByKind))
-	for k := range s.ByKind {
-		kinds = append(kinds, string(k))
-	}
-	sort.Slice(kinds, func(i, j int) bool { return s.ByKind[trace.Kind(kinds[i])] > s.ByKind[trace.Kind(kinds[j])] })
-	for _, k := range kinds {
-		fmt.Fprintf(w, "  %-10s %8.3f s\n", k, s.ByKind[trace.Kind(k)])
-	}
-	fmt.Fprintf(w, "fingerprint %s\n", fp)
-}
-
-func pct(a, b float64) float64 {
-	if b == 0 {
-		return 0
-	}
-	return 100 * a / b
 }

@@ -1,28 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
-	"lockbench/history"
 	"lockbench/internal/exitcode"
 	"lockbench/reports"
 	"lockbench/reports/trend"
 )
 
 func init() { register(newTrendCmd) }
-
-// trendFormats maps --format values to the trend writers.
-var trendFormats = map[string]func(io.Writer, *trend.Trend) error{
-	"text": trend.WriteText,
-	"md":   trend.WriteMarkdown,
-	"json": trend.WriteJSON,
-	"html": trend.WriteHTML,
-}
 
 type trendFlags struct {
 	metric, filter, format, out, minChange string
@@ -68,16 +57,16 @@ slowdown (--fail-on-regression=false reports it and exits 0); 3 a series has few
 	fl.IntVar(&f.permutations, "permutations", trend.DefaultPermutations, "permutations per significance test")
 	fl.Uint64Var(&f.seed, "seed", trend.DefaultSeed, "seed of the permutations")
 	fl.IntVar(&f.minRuns, "min-runs", trend.DefaultMinRuns, "fewest runs since the workload last changed for a verdict")
-	fl.StringVar(&f.format, "format", "text", "text, md, json or html")
+	fl.StringVar(&f.format, "format", "text", reports.FormatNames(trend.Formats))
 	fl.StringVar(&f.out, "out", "", "write to this file instead of stdout (atomically)")
 	fl.BoolVar(&f.failOnRegression, "fail-on-regression", true, "exit 1 when the newest change point of a series is a slowdown")
 	return c
 }
 
 func runTrend(a *app, f *trendFlags, paths []string) error {
-	write, ok := trendFormats[f.format]
+	format, ok := reports.FindFormat(trend.Formats, f.format)
 	if !ok {
-		return usageErr("--format %q: use text, md, json or html", f.format)
+		return usageErr("--format %q: use %s", f.format, reports.FormatNames(trend.Formats))
 	}
 	minChange, err := parsePercent(f.minChange)
 	if err != nil {
@@ -94,19 +83,8 @@ func runTrend(a *app, f *trendFlags, paths []string) error {
 	if err != nil {
 		return trendErr(err)
 	}
-	var b bytes.Buffer
-	if err := write(&b, t); err != nil {
+	if err := writeOutput(a, f.out, t.Verdict, func(w io.Writer) error { return format.Write(w, t) }); err != nil {
 		return err
-	}
-	if f.out == "" {
-		if _, err := a.stdout.Write(b.Bytes()); err != nil {
-			return err
-		}
-	} else {
-		if err := history.WriteFileAtomic(f.out, b.Bytes()); err != nil {
-			return usageErr("--out: %v", err)
-		}
-		fmt.Fprintf(a.stderr, "wrote %s (verdict %s)\n", f.out, t.Verdict)
 	}
 	if t.Verdict == reports.Fail && !f.failOnRegression {
 		return withCode(exitcode.Pass)

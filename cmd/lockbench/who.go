@@ -1,12 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -52,13 +48,11 @@ The exit code is 0, or 3 when nothing is listed but F_GETLK could not check the 
 				if hs == nil {
 					hs = []holders.Holder{}
 				}
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(hs); err != nil {
+				if err := writeJSON(a.stdout, hs); err != nil {
 					return err
 				}
 			} else {
-				writeHolders(a.stdout, db, hs, err)
+				holders.Write(a.stdout, db, hs, err)
 			}
 			if err == nil {
 				return nil
@@ -73,28 +67,4 @@ The exit code is 0, or 3 when nothing is listed but F_GETLK could not check the 
 	}
 	c.Flags().BoolVar(&jsonOut, "json", false, "print the holders as JSON (a lock held outside this PID namespace has \"OutsideNamespace\": true and PID 0)")
 	return c
-}
-
-// writeHolders prints one line per holder, then, when some are outside this PID namespace,
-// how to name them. probeErr is Inspect's *holders.ProbeError, or nil.
-func writeHolders(w io.Writer, db string, hs []holders.Holder, probeErr error) {
-	if len(hs) == 0 {
-		if probeErr == nil {
-			fmt.Fprintf(w, "nobody holds a lock on %s\n", db)
-		} else {
-			fmt.Fprintf(w, "no lock on %s is listed in /proc/locks, and F_GETLK could not check it\n", db)
-		}
-		return
-	}
-	var ids []string
-	for _, h := range hs {
-		fmt.Fprintln(w, holders.Describe(h))
-		if id := h.Device + ":" + fmt.Sprint(h.Inode); h.OutsideNamespace && !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) > 0 {
-		fmt.Fprintf(w, "to name it, run `lockbench who %s` on the host or in the holder's container "+
-			"(the path may differ there; look for %s in the host's /proc/locks)\n", db, strings.Join(ids, " and "))
-	}
 }

@@ -233,14 +233,14 @@ type Running struct {
 	label string // spec.Kind
 
 	mu       sync.Mutex
-	procs    []*proc
+	procs    []*child
 	pids     []int
 	events   []Event
 	dropped  int
 	err      error
 	stopping bool
 	begun    bool
-	coop     []*proc   // the cooperating processes
+	coop     []*child  // the cooperating processes
 	attempts []Attempt // what they reported
 
 	ctx      context.Context // cancelled when Stop begins

@@ -17,6 +17,7 @@ import (
 	"lockbench/harness/holders"
 	"lockbench/history"
 	"lockbench/internal/outcome"
+	"lockbench/internal/proc"
 )
 
 func TestWriterProcess(t *testing.T) {
@@ -86,8 +87,7 @@ func TestStoppedHolder(t *testing.T) {
 	path := newDB(t)
 	r := start(t, competitor.Spec{Kind: competitor.StoppedHolder}, testEnv(path))
 	pid := r.PIDs()[0]
-	state, _ := procStat(pid)
-	assert.Equal(t, byte('T'), state, "the holder is stopped")
+	assert.Equal(t, byte('T'), proc.State(pid), "the holder is stopped")
 	// A frozen process keeps its lock.
 	requireLockConflict(t, openErr(path, false), r.PIDs(), false)
 	assert.Equal(t, 1, actions(r, competitor.ActionFrozen))
@@ -169,7 +169,7 @@ func TestExec(t *testing.T) {
 			assert.Equal(t, pids[0], hs[0].PID, "PIDs names the process that holds the lock")
 			requireLockConflict(t, openErr(path, false), pids, false)
 
-			_, pg := procStat(pids[0])
+			pg := group(pids[0])
 			require.NoError(t, r.Stop())
 			groupGone(t, pg)
 			assert.NoError(t, openErr(path, false))
@@ -248,8 +248,7 @@ func TestStopReapsEverything(t *testing.T) {
 				require.NotEmpty(t, pids)
 				var groups []int
 				for _, pid := range pids {
-					_, pg := procStat(pid)
-					groups = append(groups, pg)
+					groups = append(groups, group(pid))
 				}
 				if how == "Stop" {
 					require.NoError(t, r.Stop())

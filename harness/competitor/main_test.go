@@ -20,6 +20,7 @@ import (
 	"lockbench/harness/competitor"
 	"lockbench/history"
 	"lockbench/internal/outcome"
+	"lockbench/internal/proc"
 )
 
 // holdEnv makes the test binary act as `lockbench hold` instead of running tests.
@@ -150,49 +151,29 @@ func gone(t *testing.T, pid int) {
 // groupGone asserts that no process (not even a zombie) is left in process group pg.
 func groupGone(t *testing.T, pg int) {
 	t.Helper()
-	ents, err := os.ReadDir("/proc")
-	require.NoError(t, err)
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if _, g := procStat(pid); g == pg {
-			t.Errorf("pid %d of group %d is left: %s", pid, pg, procLine(pid))
-		}
+	for _, pid := range proc.Members(pg) {
+		t.Errorf("pid %d of group %d is left: %s", pid, pg, procLine(pid))
 	}
 }
 
+// procLine returns pid's /proc/PID/stat line, for messages.
 func procLine(pid int) string {
 	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	return strings.TrimSpace(string(b))
 }
 
-// procStat returns pid's state letter and process group.
-func procStat(pid int) (byte, int) {
-	s := procLine(pid)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, 0
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 3 {
-		return 0, 0
-	}
-	pg, _ := strconv.Atoi(f[2])
-	return f[0][0], pg
+// group returns pid's process group.
+func group(pid int) int {
+	st, _ := proc.ReadStat(pid)
+	return st.PGRP
 }
 
 // eventually polls cond until it holds, failing the test after a generous deadline (this is
 // synchronisation, not a timing assertion).
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !proc.WaitUntil(nil, 30*time.Second, 5*time.Millisecond, cond) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 

@@ -12,13 +12,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"lockbench/harness/holders"
 	"lockbench/history"
+	"lockbench/internal/proc"
 )
 
 // Process states, for naming how a process ended.
@@ -29,8 +29,8 @@ const (
 	stateTerminating
 )
 
-// proc is one competitor process, the leader of its own process group.
-type proc struct {
+// child is one competitor process, the leader of its own process group.
+type child struct {
 	cmd    *exec.Cmd
 	pid    int // the leader, and the process group's id
 	holder atomic.Int64
@@ -54,10 +54,9 @@ type proc struct {
 // when it is not nil; otherwise stdout is kept with stderr.
 // The process gets SIGKILL if this process dies (a trial killed at its timeout), so no holder
 // outlives the trial that started it.
-func (r *Running) spawn(cmd *exec.Cmd, readyLine bool, rest func(string)) (*proc, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+func (r *Running) spawn(cmd *exec.Cmd, readyLine bool, rest func(string)) (*child, error) {
 	cmd.WaitDelay = r.env.Grace
-	p := &proc{
+	p := &child{
 		cmd:       cmd,
 		stderr:    &tail{max: 16 << 10},
 		ready:     make(chan string, 1),
@@ -89,7 +88,7 @@ func (r *Running) spawn(cmd *exec.Cmd, readyLine bool, rest func(string)) (*proc
 		closePipes()
 		return nil, errStopping
 	}
-	if err := cmd.Start(); err != nil {
+	if err := proc.StartGroup(cmd); err != nil {
 		r.mu.Unlock()
 		closePipes()
 		return nil, fmt.Errorf("%s: start %s: %w", r.label, cmd.Path, err)
@@ -129,7 +128,7 @@ func (r *Running) spawn(cmd *exec.Cmd, readyLine bool, rest func(string)) (*proc
 var rePID = regexp.MustCompile(`\(pid (\d+)\)`)
 
 // launch runs a holder process with options o (on r's database) and waits for its ready line.
-func (r *Running) launch(o HoldOptions) (*proc, error) {
+func (r *Running) launch(o HoldOptions) (*child, error) {
 	o.DB = r.db
 	p, err := r.spawn(r.env.Launcher.Command(o), true, nil)
 	if err != nil {
@@ -148,7 +147,7 @@ func (r *Running) launch(o HoldOptions) (*proc, error) {
 
 // awaitReady waits for p's ready line, which must start with prefix and may name the PID that
 // really holds the file ("(pid N)"). On failure p is terminated and the error says why.
-func (r *Running) awaitReady(p *proc, prefix string) (string, error) {
+func (r *Running) awaitReady(p *child, prefix string) (string, error) {
 	timer := time.NewTimer(r.env.ReadyTimeout)
 	defer timer.Stop()
 	var line string
@@ -182,7 +181,7 @@ func (r *Running) awaitReady(p *proc, prefix string) (string, error) {
 }
 
 // held records that p holds its lock.
-func (r *Running) held(p *proc) {
+func (r *Running) held(p *child) {
 	pid := int(p.holder.Load())
 	r.mu.Lock()
 	r.pids = append(r.pids, pid)
@@ -191,13 +190,13 @@ func (r *Running) held(p *proc) {
 	r.record(pid, ActionHolds, "holds %s %s (pid %d)", r.base(), p.mode, pid)
 }
 
-func (r *Running) holderError(p *proc, err error) *HolderError {
+func (r *Running) holderError(p *child, err error) *HolderError {
 	s := p.stderr.String()
 	return &HolderError{Competitor: r.label, PID: p.pid, Stderr: s, Outcome: errorOutcome(s), Err: err}
 }
 
 // exited records how a process that held its lock ended.
-func (r *Running) exited(p *proc) {
+func (r *Running) exited(p *child) {
 	if !p.held.Load() {
 		return // launch reports failures before the lock was held
 	}
@@ -219,10 +218,10 @@ func (r *Running) exited(p *proc) {
 // terminate ends p's process group and reaps p: first the group's other members (so that their
 // parent, still alive, reaps them), then the whole group; SIGCONT before SIGTERM so a frozen
 // process can act on it; SIGKILL after the grace period. It is idempotent.
-func (r *Running) terminate(p *proc) error {
+func (r *Running) terminate(p *child) error {
 	p.termOnce.Do(func() {
 		pg := p.pid
-		defer func() { _ = unix.Kill(-pg, unix.SIGKILL) }() // stragglers; ESRCH when none
+		defer proc.KillGroup(pg) // stragglers
 		select {
 		case <-p.done:
 			return
@@ -231,15 +230,15 @@ func (r *Running) terminate(p *proc) error {
 		p.state.CompareAndSwap(stateRunning, stateTerminating)
 		p.state.CompareAndSwap(stateFrozen, stateTerminating)
 		grace := r.env.Grace
-		if others := pendingMembers(pg); len(others) > 0 {
+		if others := proc.PendingMembers(pg); len(others) > 0 {
 			for _, m := range others {
 				_ = unix.Kill(m, unix.SIGCONT)
 				_ = unix.Kill(m, unix.SIGTERM)
 			}
-			waitFor(grace, 5*time.Millisecond, func() bool { return len(pendingMembers(pg)) == 0 }, p.done)
+			proc.WaitUntil(p.done, grace, 5*time.Millisecond, func() bool { return len(proc.PendingMembers(pg)) == 0 })
 		}
-		_ = unix.Kill(-pg, unix.SIGCONT)
-		_ = unix.Kill(-pg, unix.SIGTERM)
+		_ = proc.SignalGroup(pg, unix.SIGCONT)
+		_ = proc.SignalGroup(pg, unix.SIGTERM)
 		t := time.NewTimer(grace)
 		defer t.Stop()
 		select {
@@ -247,7 +246,7 @@ func (r *Running) terminate(p *proc) error {
 			return
 		case <-t.C:
 		}
-		_ = unix.Kill(-pg, unix.SIGKILL)
+		proc.KillGroup(pg)
 		t2 := time.NewTimer(30 * time.Second)
 		defer t2.Stop()
 		select {
@@ -260,13 +259,13 @@ func (r *Running) terminate(p *proc) error {
 }
 
 // freeze stops p's process group with SIGSTOP and waits until the holder is stopped.
-func (r *Running) freeze(p *proc) error {
+func (r *Running) freeze(p *child) error {
 	p.state.Store(stateFrozen)
 	pid := int(p.holder.Load())
-	if err := unix.Kill(-p.pid, unix.SIGSTOP); err != nil {
+	if err := proc.SignalGroup(p.pid, unix.SIGSTOP); err != nil {
 		return fmt.Errorf("%s: SIGSTOP pid %d: %w", r.label, p.pid, err)
 	}
-	if !waitFor(r.env.ReadyTimeout, 2*time.Millisecond, func() bool { return procState(pid) == 'T' }, p.done) {
+	if !proc.WaitUntil(p.done, r.env.ReadyTimeout, 2*time.Millisecond, func() bool { return proc.State(pid) == 'T' }) {
 		return r.holderError(p, fmt.Errorf("pid %d did not stop", pid))
 	}
 	r.record(pid, ActionFrozen, "froze pid %d with SIGSTOP; it keeps its lock on %s", pid, r.base())
@@ -274,7 +273,7 @@ func (r *Running) freeze(p *proc) error {
 }
 
 // killLater kills p's process group with SIGKILL after d, unless Stop comes first.
-func (r *Running) killLater(p *proc, d time.Duration) {
+func (r *Running) killLater(p *child, d time.Duration) {
 	defer r.wg.Done()
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -286,14 +285,14 @@ func (r *Running) killLater(p *proc, d time.Duration) {
 	case <-t.C:
 	}
 	p.state.Store(stateKilling)
-	_ = unix.Kill(-p.pid, unix.SIGKILL)
+	proc.KillGroup(p.pid)
 	<-p.done
 }
 
 // flap relaunches a holder one period after the previous one released the file, until Stop.
 // A launch that finds the file locked (the workload has it) is part of the competition: it is
 // recorded and retried a period later.
-func (r *Running) flap(p *proc, o HoldOptions, period time.Duration) {
+func (r *Running) flap(p *child, o HoldOptions, period time.Duration) {
 	defer r.wg.Done()
 	for {
 		select {
@@ -338,36 +337,42 @@ func (r *Running) startExec() error {
 	if err != nil {
 		return err
 	}
-	deadline := time.Now().Add(r.env.ReadyTimeout)
-	for {
-		if h, ok := groupHolder(r.db, p.pid); ok {
-			p.holder.Store(int64(h.PID))
-			p.mode = "read-write"
-			if h.Mode == holders.ModeRead {
-				p.mode = "read-only"
-			}
-			r.held(p)
-			return nil
-		}
-		if time.Now().After(deadline) {
-			_ = r.terminate(p)
-			return r.holderError(p, fmt.Errorf("%q did not lock %s within %s", line, r.base(), r.env.ReadyTimeout))
-		}
-		t := time.NewTimer(5 * time.Millisecond)
+	var h holders.Holder
+	locked := func() bool {
+		var ok bool
+		h, ok = groupHolder(r.db, p.pid)
+		return ok
+	}
+	stop := make(chan struct{}) // the command ended, or Stop began
+	go func() {
 		select {
 		case <-p.done:
-			t.Stop()
-			if p.waitErr != nil {
-				return r.holderError(p, fmt.Errorf("%q exited before locking %s: %w", line, r.base(), p.waitErr))
-			}
-			r.record(p.pid, ActionReleased, "command %q finished before it locked %s (pid %d)", line, r.base(), p.pid)
-			return nil
 		case <-r.ctx.Done():
-			t.Stop()
-			_ = r.terminate(p)
-			return errStopping
-		case <-t.C:
 		}
+		close(stop)
+	}()
+	if proc.WaitUntil(stop, r.env.ReadyTimeout, 5*time.Millisecond, locked) {
+		p.holder.Store(int64(h.PID))
+		p.mode = "read-write"
+		if h.Mode == holders.ModeRead {
+			p.mode = "read-only"
+		}
+		r.held(p)
+		return nil
+	}
+	select {
+	case <-p.done:
+		if p.waitErr != nil {
+			return r.holderError(p, fmt.Errorf("%q exited before locking %s: %w", line, r.base(), p.waitErr))
+		}
+		r.record(p.pid, ActionReleased, "command %q finished before it locked %s (pid %d)", line, r.base(), p.pid)
+		return nil
+	case <-r.ctx.Done():
+		_ = r.terminate(p)
+		return errStopping
+	default:
+		_ = r.terminate(p)
+		return r.holderError(p, fmt.Errorf("%q did not lock %s within %s", line, r.base(), r.env.ReadyTimeout))
 	}
 }
 
@@ -378,91 +383,12 @@ func groupHolder(db string, pg int) (holders.Holder, bool) {
 		return holders.Holder{}, false
 	}
 	for _, h := range hs {
-		if h.PID > 0 && (h.PID == pg || procPgrp(h.PID) == pg) {
+		st, _ := proc.ReadStat(h.PID)
+		if h.PID > 0 && (h.PID == pg || st.PGRP == pg) {
 			return h, true
 		}
 	}
 	return holders.Holder{}, false
-}
-
-// waitFor polls cond every step until it holds (true), d passes or stop is closed (false, or
-// cond's last value).
-func waitFor(d, step time.Duration, cond func() bool, stop <-chan struct{}) bool {
-	deadline := time.Now().Add(d)
-	for {
-		if cond() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		t := time.NewTimer(step)
-		select {
-		case <-stop:
-			t.Stop()
-			return cond()
-		case <-t.C:
-		}
-	}
-}
-
-// procStat returns the state, parent and process group of pid from /proc/PID/stat.
-func procStat(pid int) (state byte, ppid, pgrp int, ok bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, 0, 0, false
-	}
-	// pid (comm) state ppid pgrp ...; comm may contain spaces and parentheses.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, 0, 0, false
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 3 || len(f[0]) == 0 {
-		return 0, 0, 0, false
-	}
-	pp, err1 := strconv.Atoi(f[1])
-	pg, err2 := strconv.Atoi(f[2])
-	if err1 != nil || err2 != nil {
-		return 0, 0, 0, false
-	}
-	return f[0][0], pp, pg, true
-}
-
-func procState(pid int) byte {
-	s, _, _, _ := procStat(pid)
-	return s
-}
-
-func procPgrp(pid int) int {
-	_, _, pg, _ := procStat(pid)
-	return pg
-}
-
-// pendingMembers lists the members of process group pg, other than its leader pg, that still
-// have to end: the live ones, and the exited ones that the leader has yet to reap. (A zombie
-// whose parent is gone belongs to init; nobody here can reap it.)
-func pendingMembers(pg int) []int {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var out []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == pg {
-			continue
-		}
-		s, pp, g, ok := procStat(pid)
-		if !ok || g != pg {
-			continue
-		}
-		if (s != 'Z' && s != 'X') || pp == pg {
-			out = append(out, pid)
-		}
-	}
-	return out
 }
 
 // ShellWord returns s as one word of a `sh -c` command line: unchanged when it holds only

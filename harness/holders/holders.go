@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"lockbench/history"
+	"lockbench/internal/proc"
 )
 
 // Lock modes of a Holder.
@@ -66,9 +68,6 @@ type Holder struct {
 	// Device:Inode ("fe:00:9980526").
 	Inode uint64
 }
-
-// procRoot is where the proc file system is mounted.
-const procRoot = "/proc"
 
 // target is a file whose locks Lookup reports.
 type target struct {
@@ -119,18 +118,18 @@ func statTargets(path string) (string, []target, error) {
 
 // lookup reads /proc/locks for targets.
 func lookup(abs string, targets []target) ([]Holder, error) {
-	f, err := os.Open(filepath.Join(procRoot, "locks"))
+	f, err := os.Open("/proc/locks")
 	if err != nil {
 		return nil, fmt.Errorf("lock holders of %s: %w", abs, err)
 	}
 	defer f.Close()
-	hs, err := parseLocks(f, targets, fdPointsAt)
+	hs, err := parseLocks(f, targets, proc.HasOpen)
 	if err != nil {
 		return nil, fmt.Errorf("lock holders of %s: %w", abs, err)
 	}
 	for i := range hs {
-		hs[i].Exe = Exe(hs[i].PID)
-		hs[i].Cmdline = Cmdline(hs[i].PID)
+		hs[i].Exe = proc.Exe(hs[i].PID)
+		hs[i].Cmdline = proc.Cmdline(hs[i].PID)
 	}
 	return hs, nil
 }
@@ -190,48 +189,6 @@ func parseLocks(r io.Reader, targets []target, confirm func(pid int, path string
 	return out, nil
 }
 
-// fdPointsAt reports whether one of pid's open descriptors is path. It only reads links in
-// /proc; it never opens the file.
-func fdPointsAt(pid int, path string) bool {
-	dir := filepath.Join(procRoot, strconv.Itoa(pid), "fd")
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	for _, e := range ents {
-		if l, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil && l == path {
-			return true
-		}
-	}
-	return false
-}
-
-// Exe returns the target of /proc/PID/exe (what DuckDB prints as the lock holder), or "" when
-// it cannot be read.
-func Exe(pid int) string {
-	if pid <= 0 {
-		return ""
-	}
-	l, err := os.Readlink(filepath.Join(procRoot, strconv.Itoa(pid), "exe"))
-	if err != nil {
-		return ""
-	}
-	return l
-}
-
-// Cmdline returns process pid's command line with its arguments joined by spaces, or "" when
-// it cannot be read (the process is gone, or is a zombie, or is in another PID namespace).
-func Cmdline(pid int) string {
-	if pid <= 0 {
-		return ""
-	}
-	b, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "cmdline"))
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
-}
-
 // Describe returns a one-line description of h, such as
 // `pid 4242 holds a write lock on /r/a.db (/usr/bin/lockbench hold /r/a.db)`.
 //
@@ -264,6 +221,31 @@ func Describe(h Holder) string {
 	return s
 }
 
+// Write writes what `lockbench who` prints: one line per holder of db (Describe), then, when
+// some are outside this PID namespace, how to name them; or that nobody holds a lock. probeErr
+// is Inspect's *ProbeError, or nil.
+func Write(w io.Writer, db string, hs []Holder, probeErr error) {
+	if len(hs) == 0 {
+		if probeErr == nil {
+			fmt.Fprintf(w, "nobody holds a lock on %s\n", db)
+		} else {
+			fmt.Fprintf(w, "no lock on %s is listed in /proc/locks, and F_GETLK could not check it\n", db)
+		}
+		return
+	}
+	var ids []string
+	for _, h := range hs {
+		fmt.Fprintln(w, Describe(h))
+		if id := h.Device + ":" + fmt.Sprint(h.Inode); h.OutsideNamespace && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > 0 {
+		fmt.Fprintf(w, "to name it, run `lockbench who %s` on the host or in the holder's container "+
+			"(the path may differ there; look for %s in the host's /proc/locks)\n", db, strings.Join(ids, " and "))
+	}
+}
+
 // Enrich fills o.HolderCmdline from /proc for o.HolderPID when o names a holder and the field is
 // still empty; it also fills o.HolderExe when DuckDB did not name one. It leaves o alone when the
 // process is gone or invisible (PID 0: another PID namespace or a remote lock).
@@ -272,9 +254,9 @@ func Enrich(o *history.Outcome) {
 		return
 	}
 	if o.HolderCmdline == "" {
-		o.HolderCmdline = Cmdline(o.HolderPID)
+		o.HolderCmdline = proc.Cmdline(o.HolderPID)
 	}
 	if o.HolderExe == "" {
-		o.HolderExe = Exe(o.HolderPID)
+		o.HolderExe = proc.Exe(o.HolderPID)
 	}
 }

@@ -146,7 +146,7 @@ func TestLookupWriter(t *testing.T) {
 	assert.Equal(t, ModeWrite, hs[0].Mode)
 	assert.Equal(t, "POSIX", hs[0].Type)
 	assert.Equal(t, path, hs[0].File)
-	assert.Equal(t, Exe(os.Getpid()), hs[0].Exe, "the holder is this test binary")
+	assert.Equal(t, selfExe(t), hs[0].Exe, "the holder is this test binary")
 	assert.Equal(t, fmt.Sprintf("%s hold %s", os.Args[0], path), hs[0].Cmdline)
 	assert.Equal(t, fmt.Sprintf("pid %d holds a write lock on %s (%s hold %s)", pid, path, os.Args[0], path), Describe(hs[0]))
 
@@ -331,6 +331,7 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestEnrich(t *testing.T) {
+	exe, cmdline := selfExe(t), strings.Join(os.Args, " ")
 	tests := []struct {
 		name string
 		in   history.Outcome
@@ -339,12 +340,12 @@ func TestEnrich(t *testing.T) {
 		{
 			name: "live process",
 			in:   history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid()},
-			want: history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid(), HolderExe: Exe(os.Getpid()), HolderCmdline: Cmdline(os.Getpid())},
+			want: history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid(), HolderExe: exe, HolderCmdline: cmdline},
 		},
 		{
 			name: "DuckDB's executable is kept",
 			in:   history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid(), HolderExe: "/named/by/duckdb"},
-			want: history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid(), HolderExe: "/named/by/duckdb", HolderCmdline: Cmdline(os.Getpid())},
+			want: history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid(), HolderExe: "/named/by/duckdb", HolderCmdline: cmdline},
 		},
 		{
 			name: "PID 0",
@@ -360,7 +361,17 @@ func TestEnrich(t *testing.T) {
 		})
 	}
 	Enrich(nil)
-	assert.NotEmpty(t, Cmdline(os.Getpid()))
+}
+
+// selfExe returns this test binary's executable with symbolic links resolved, as
+// /proc/PID/exe names it.
+func selfExe(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	exe, err = filepath.EvalSymlinks(exe)
+	require.NoError(t, err)
+	return exe
 }
 
 // TestLookupLostLock reproduces the lost main-file lock: Lookup sees only the .wal lock, a

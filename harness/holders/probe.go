@@ -6,6 +6,8 @@ import (
 	"os"
 	"slices"
 
+	"lockbench/internal/proc"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -127,6 +129,6 @@ func unlisted(hs []Holder, t target, c Conflict) (Holder, bool) {
 	if slices.ContainsFunc(hs, func(x Holder) bool { return x.File == t.path && x.PID == c.PID }) {
 		return Holder{}, false
 	}
-	h.Exe, h.Cmdline = Exe(c.PID), Cmdline(c.PID)
+	h.Exe, h.Cmdline = proc.Exe(c.PID), proc.Cmdline(c.PID)
 	return h, true
 }

@@ -11,6 +11,7 @@ import (
 	"lockbench/harness/holders"
 	"lockbench/history"
 	"lockbench/internal/outcome"
+	"lockbench/internal/proc"
 )
 
 // seeAlso ends every DuckDB 1.5.6 lock conflict message.
@@ -92,7 +93,7 @@ func (r *caseRun) holdInNamespace(ctx context.Context, db string) (*nsProc, erro
 	if err != nil {
 		return nil, err
 	}
-	r.step("a holder in a new PID namespace says %q; on the host it is pid %d (NSpid: %s)", line, p.pid, strings.Join(nsPIDs(p.pid), " "))
+	r.step("a holder in a new PID namespace says %q; on the host it is pid %d (NSpid: %s)", line, p.pid, strings.Join(proc.NSpid(p.pid), " "))
 	return p, nil
 }
 
@@ -129,10 +130,10 @@ func holderInChild(ctx context.Context, r *caseRun) (Observation, error) {
 	}
 	obs.Outcome = classify(err)
 	holders.Enrich(&obs.Outcome)
-	want := heldIn(db, holders.Exe(h.pid), h.pid)
+	want := heldIn(db, proc.Exe(h.pid), h.pid)
 	obs.check("DuckDB's message is exactly the visible-holder text, with the holder's executable and host PID", obs.Outcome.Message == want,
 		"got %q; want %q", obs.Outcome.Message, want)
-	ns := nsPIDs(h.pid)
+	ns := proc.NSpid(h.pid)
 	obs.check("the holder is pid 1 in its own namespace, and DuckDB names its host PID", len(ns) == 2 && ns[1] == "1" && ns[0] == fmt.Sprint(obs.Outcome.HolderPID),
 		"NSpid: %s; DuckDB named pid %d", strings.Join(ns, " "), obs.Outcome.HolderPID)
 	obs.check("the holder's role is not outside-namespace (the host sees it)", obs.Outcome.HolderRole == "", "role %q", obs.Outcome.HolderRole)

@@ -14,6 +14,7 @@ import (
 	"lockbench/harness/holders"
 	"lockbench/history"
 	"lockbench/internal/outcome"
+	"lockbench/internal/proc"
 )
 
 // fileSystem makes the directory a file-system case keeps its database in: dir on the default
@@ -154,14 +155,14 @@ func twoPaths(ctx context.Context, r *caseRun, fs fileSystem) (Observation, erro
 	}
 	obs.Outcome = classify(err)
 	holders.Enrich(&obs.Outcome)
-	want := heldIn(other, holders.Exe(pid), pid)
+	want := heldIn(other, proc.Exe(pid), pid)
 	obs.check("DuckDB's message through the bind path is exactly the visible-holder text", obs.Outcome.Message == want, "got %q; want %q", obs.Outcome.Message, want)
 	h, err = r.open(ctx, db, false)
 	if err == nil {
 		h.Close()
 	}
 	o2 := classify(err)
-	obs.check("the open through the holder's own path fails the same way", o2.Kind == history.LockConflict && o2.Message == heldIn(db, holders.Exe(pid), pid),
+	obs.check("the open through the holder's own path fails the same way", o2.Kind == history.LockConflict && o2.Message == heldIn(db, proc.Exe(pid), pid),
 		"%s: %s", o2.Kind, o2.Message)
 
 	for _, p := range []string{db, other} {

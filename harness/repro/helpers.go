@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -17,6 +16,7 @@ import (
 	"lockbench/harness/holders"
 	"lockbench/history"
 	"lockbench/internal/outcome"
+	"lockbench/internal/proc"
 )
 
 // open opens path read-write (or read-only) and runs a query, so that the instance (and its
@@ -177,23 +177,9 @@ func holderChecks(obs *Observation, db string, pids []int, mode string) {
 	got, err := fileLocks(db, mode)
 	obs.check(fmt.Sprintf("/proc/locks lists exactly the holders, each with a %s lock", mode), err == nil && sameSet(got, pids),
 		"/proc/locks: %v (err %v); holders: %v", got, err, pids)
-	exe := holders.Exe(o.HolderPID)
+	exe := proc.Exe(o.HolderPID)
 	obs.check("DuckDB names the holder's executable (/proc/PID/exe)", exe != "" && o.HolderExe == exe,
 		"DuckDB named %q; /proc/%d/exe is %q", o.HolderExe, o.HolderPID, exe)
-}
-
-// procState returns the state letter of pid from /proc/PID/stat (R, S, T, Z, ...), or 0.
-func procState(pid int) byte {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 || i+2 >= len(s) {
-		return 0
-	}
-	return s[i+2]
 }
 
 // hasAction reports whether events hold one with action.

@@ -18,6 +18,7 @@ import (
 
 	"lockbench/harness/competitor"
 	"lockbench/harness/holders"
+	"lockbench/internal/proc"
 )
 
 // unshareArgs run a program as PID 1 of a new PID namespace with its own /proc, as a container
@@ -72,8 +73,6 @@ func inNamespace(cmd *exec.Cmd) (*exec.Cmd, error) {
 	args = append(args, cmd.Args[1:]...)
 	ns := exec.Command(unshare, args...)
 	ns.Env = cmd.Env
-	// Its own process group, killed with this process (a case killed at its timeout).
-	ns.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	return ns, nil
 }
 
@@ -91,7 +90,8 @@ func (r *caseRun) startInNamespace(ctx context.Context, label string, cmd *exec.
 	if err != nil {
 		return nil, "", err
 	}
-	if err := ns.Start(); err != nil {
+	// Its own process group, killed with this process (a case killed at its timeout).
+	if err := proc.StartGroup(ns); err != nil {
 		return nil, "", fmt.Errorf("%s: start %s: %w", label, ns.Path, err)
 	}
 	r.later(p.stop)
@@ -120,7 +120,7 @@ func (r *caseRun) startInNamespace(ctx context.Context, label string, cmd *exec.
 	case <-ctx.Done():
 		return p, "", ctx.Err()
 	}
-	if !waitUntil(ctx, 5*time.Second, func() bool { p.pid = childOf(ns.Process.Pid); return p.pid > 0 }) {
+	if !proc.WaitUntil(ctx.Done(), 5*time.Second, 2*time.Millisecond, func() bool { p.pid = proc.FirstChild(ns.Process.Pid); return p.pid > 0 }) {
 		return p, line, fmt.Errorf("%s: no child of unshare (pid %d) found", label, ns.Process.Pid)
 	}
 	return p, line, nil
@@ -138,7 +138,7 @@ func (p *nsProc) stop() {
 			case <-time.After(10 * time.Second):
 			}
 		}
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		proc.KillGroup(p.cmd.Process.Pid)
 		<-p.done
 	})
 }
@@ -159,20 +159,10 @@ func runInNamespace(ctx context.Context, cmd *exec.Cmd) (stdout, stderr string, 
 func runCmd(ctx context.Context, cmd *exec.Cmd) (stdout, stderr string, err error) {
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
-	if cmd.SysProcAttr == nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	}
-	if err := cmd.Start(); err != nil {
+	if err := proc.StartGroup(cmd); err != nil {
 		return "", "", err
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		err = <-done
-	}
+	_, err = proc.Wait(ctx, cmd)
 	return o.String(), e.String(), err
 }
 
@@ -209,61 +199,6 @@ func (r *caseRun) who(ctx context.Context, db string, ns bool) ([]holders.Holder
 	}
 	r.step("`lockbench who %s` %s: %s", r.rel(db), where, strings.Join(lines, "; "))
 	return hs, nil
-}
-
-// childOf returns a child of pid (the program unshare forked), or 0.
-func childOf(pid int) int {
-	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid)); err == nil {
-		if f := strings.Fields(string(b)); len(f) > 0 {
-			n, _ := strconv.Atoi(f[0])
-			return n
-		}
-	}
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0
-	}
-	for _, e := range ents {
-		n, err := strconv.Atoi(e.Name())
-		if err == nil && procPPID(n) == pid {
-			return n
-		}
-	}
-	return 0
-}
-
-// procPPID returns the parent of pid from /proc/PID/stat, or 0.
-func procPPID(pid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 2 {
-		return 0
-	}
-	n, _ := strconv.Atoi(f[1])
-	return n
-}
-
-// nsPIDs returns the NSpid line of /proc/PID/status: pid as each PID namespace it belongs to
-// sees it, outermost first ("4242 1" for PID 1 of a child namespace).
-func nsPIDs(pid int) []string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return nil
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "NSpid:"); ok {
-			return strings.Fields(rest)
-		}
-	}
-	return nil
 }
 
 // procLocksIDs returns the dev:ino column ("fe:00:9980526") of every /proc/locks line that pid

@@ -15,6 +15,7 @@ import (
 	"lockbench/harness/holders"
 	"lockbench/history"
 	"lockbench/internal/outcome"
+	"lockbench/internal/proc"
 	"lockbench/sim"
 )
 
@@ -279,7 +280,7 @@ func stoppedHolder(ctx context.Context, r *caseRun) (Observation, error) {
 		return obs, err
 	}
 	pid := c.PIDs()[0]
-	st := procState(pid)
+	st := proc.State(pid)
 	r.step("/proc/%d/stat says state %c", pid, st)
 	h, err := r.open(ctx, path, false)
 	if err == nil {
@@ -302,7 +303,7 @@ func killedHolder(ctx context.Context, r *caseRun) (Observation, error) {
 		return obs, err
 	}
 	pid := c.PIDs()[0]
-	if !waitUntil(ctx, 30*time.Second, func() bool { return hasAction(c.Events(), competitor.ActionKilled) }) {
+	if !proc.WaitUntil(ctx.Done(), 30*time.Second, 2*time.Millisecond, func() bool { return hasAction(c.Events(), competitor.ActionKilled) }) {
 		return obs, fmt.Errorf("holder pid %d was not killed and reaped within 30s", pid)
 	}
 	// The kill event is recorded once the holder is reaped: its locks must be gone now.

@@ -453,25 +453,3 @@ func fmtOffset(d time.Duration) string {
 	}
 	return fmt.Sprintf("%.1fs", d.Seconds())
 }
-
-// waitUntil polls cond every few milliseconds until it holds or ctx ends or d passes. It only
-// waits for something the case itself caused (a reaped process, a written file), never in
-// place of synchronisation.
-func waitUntil(ctx context.Context, d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for {
-		if cond() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		t := time.NewTimer(2 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return cond()
-		case <-t.C:
-		}
-	}
-}

@@ -25,7 +25,7 @@ func Advice(o history.Outcome, db string) string {
 	case history.TxnConflict:
 		return "another connection in this process wrote the same tables; serialise those writers or retry the failed step."
 	case history.Mismatch:
-		if o.Sub == "dq" {
+		if o.Sub == SubDQ {
 			return fmt.Sprintf("look at the failed checks in %s: SELECT * FROM dq_results WHERE NOT passed", db)
 		}
 	}

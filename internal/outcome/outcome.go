@@ -62,6 +62,10 @@ const (
 	SubOther = "other"
 )
 
+// SubDQ is the Sub of a mismatch outcome in which the workload's own data-quality checks failed
+// (the data is wrong, whatever the timing).
+const SubDQ = "dq"
+
 // Sub values of crash and error outcomes.
 const (
 	// SubPanic is a Go panic or runtime fatal error reported on a child's stderr.

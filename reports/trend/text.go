@@ -16,6 +16,14 @@ import (
 // JSON and HTML have every point.
 const RecentPoints = 10
 
+// Formats are the formats of a trend (lockbench trend --format).
+var Formats = []reports.Format[*Trend]{
+	{Name: "text", Write: WriteText},
+	{Name: "md", Write: WriteMarkdown},
+	{Name: "json", Write: WriteJSON},
+	{Name: "html", Write: WriteHTML},
+}
+
 // WriteJSON writes the trend as indented JSON (see Trend for the fields).
 func WriteJSON(w io.Writer, t *Trend) error {
 	enc := json.NewEncoder(w)

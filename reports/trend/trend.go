@@ -380,7 +380,7 @@ func selectCells(runs []*Run, o Options) ([]string, error) {
 		for _, k := range keys {
 			params := reports.ParseCellKey(k)
 			for _, s := range sels {
-				if matches(params, s) {
+				if s.Matches(k, params) {
 					kept = append(kept, k)
 					break
 				}
@@ -404,27 +404,6 @@ func cellHint(keys []string) string {
 		hint += fmt.Sprintf(" and %d more", len(keys)-most)
 	}
 	return hint
-}
-
-// matches reports whether a cell with params has every value of the selector; a competitor
-// given as a bare kind matches that kind with any options, as in bench --filter.
-func matches(params map[string]string, sel scenarios.Selector) bool {
-	for axis, want := range sel {
-		have, ok := params[axis]
-		if !ok {
-			return false
-		}
-		if have == want {
-			continue
-		}
-		if axis == "competitor" && !strings.Contains(want, "(") {
-			if kind, _, _ := strings.Cut(have, "("); kind == want {
-				continue
-			}
-		}
-		return false
-	}
-	return true
 }
 
 // seriesRand returns the generator of one part of one series: seeded from the options' seed,

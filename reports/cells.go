@@ -1,0 +1,352 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"lockbench/history"
+	"lockbench/scenarios"
+	"lockbench/sim/trace"
+)
+
+// OutcomeCount is how many trials had an outcome kind.
+type OutcomeCount struct {
+	// Kind is the outcome kind.
+	Kind string `json:"kind"`
+	// Count is the number of trials.
+	Count int `json:"count"`
+}
+
+// KindMedian is the median, over a cell's ok trials, of the overhead attributed to one span
+// kind (0 for trials without that kind). Medians per kind need not sum to the median overhead.
+type KindMedian struct {
+	// Kind is the span kind (or idle).
+	Kind string `json:"kind"`
+	// Median is the median overhead of that kind in seconds.
+	Median float64 `json:"median"`
+}
+
+// TrialValues are the raw figures of one trial, in seconds.
+type TrialValues struct {
+	// Run is the run ID (or directory) and Trial the trial number within the cell.
+	Run       string             `json:"run"`
+	Trial     int                `json:"trial"`
+	Warmup    bool               `json:"warmup"`
+	Outcome   string             `json:"outcome"`
+	Sub       string             `json:"sub,omitempty"`
+	Expected  string             `json:"expected"`
+	Wall      float64            `json:"wall"`
+	SQL       float64            `json:"sql"`
+	Overhead  float64            `json:"overhead"`
+	ByKind    map[string]float64 `json:"overhead_by_kind,omitempty"`
+	HolderPID int                `json:"holder_pid,omitempty"`
+	// HolderRole is who the harness found the holder to be: competitor, worker or other.
+	HolderRole string `json:"holder_role,omitempty"`
+	Message    string `json:"message,omitempty"`
+}
+
+// Cell is the statistics of one cell, pooled over every run.
+type Cell struct {
+	// Key is the cell key (mode=threaded/threads=4/...).
+	Key string `json:"key"`
+	// Label is the key reduced to the axes that vary between the report's cells.
+	Label string `json:"label"`
+	// Params are the cell's axis values.
+	Params map[string]string `json:"params"`
+	// Trials counts non-warmup trials, Warmups warmups, OK the non-warmup trials that were ok.
+	Trials  int `json:"trials"`
+	Warmups int `json:"warmups"`
+	OK      int `json:"ok"`
+	// Outcomes counts non-warmup trials by outcome kind.
+	Outcomes []OutcomeCount `json:"outcomes"`
+	// Expected is the outcome the cell's trials expect (ok unless they say otherwise).
+	Expected string `json:"expected"`
+	// Wall, Overhead and SQL summarize the ok non-warmup trials; nil when there are none.
+	Wall     *Summary `json:"wall,omitempty"`
+	Overhead *Summary `json:"overhead,omitempty"`
+	SQL      *Summary `json:"sql,omitempty"`
+	// OverheadByKind is the median overhead per span kind.
+	OverheadByKind []KindMedian `json:"overhead_by_kind,omitempty"`
+	// Warnings are the cell's warnings.
+	Warnings []Warning `json:"warnings,omitempty"`
+	// Values are every trial of the cell, warmups included, in run and trial order.
+	Values []TrialValues `json:"values"`
+
+	samples     map[string][]sample // ok non-warmup values per metric
+	parallelism []trace.Parallelism // the parallelism bounds of the ok non-warmup trials
+	timeline    *history.Trial      // the trial shown in the HTML timeline
+}
+
+// Metric returns the summary of metric ("wall", "overhead" or "sql"), or nil.
+func (c *Cell) Metric(metric string) *Summary {
+	switch metric {
+	case MetricWall:
+		return c.Wall
+	case MetricOverhead:
+		return c.Overhead
+	case MetricSQL:
+		return c.SQL
+	}
+	return nil
+}
+
+// outcomeOrder lists outcome kinds in the order reports show them.
+var outcomeOrder = []string{history.OK, history.LockConflict, history.TxnConflict, history.Constraint,
+	history.LostWrite, history.Mismatch, history.Timeout, history.Crash, history.Error}
+
+func countOutcomes(counts map[string]int) []OutcomeCount {
+	var out []OutcomeCount
+	for _, k := range outcomeOrder {
+		if n := counts[k]; n > 0 {
+			out = append(out, OutcomeCount{Kind: k, Count: n})
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
+		if !slices.Contains(outcomeOrder, k) && counts[k] > 0 {
+			out = append(out, OutcomeCount{Kind: k, Count: counts[k]})
+		}
+	}
+	return out
+}
+
+// kindOrder lists overhead span kinds in the order reports show them.
+var kindOrder = []trace.Kind{trace.LockWait, trace.Spawn, trace.Open, trace.Close, trace.Recompute,
+	trace.Validate, trace.Checkpoint, trace.Idle}
+
+func trialParams(t history.Trial) map[string]string {
+	if len(t.Params) > 0 {
+		return maps.Clone(t.Params)
+	}
+	return ParseCellKey(t.Cell)
+}
+
+func expectedOf(t history.Trial) string {
+	if t.Expected == "" {
+		return history.OK
+	}
+	return t.Expected
+}
+
+// buildCells pools the trials of runs (in canonical order) by cell key. Cells come in matrix
+// order, then in the order their first trial appears. It returns the cells and the axis=value
+// pairs they all share.
+func buildCells(runs []Run, opts Options) ([]*Cell, string) {
+	var cells []*Cell
+	byKey := map[string]*Cell{}
+	kindVals := map[*Cell]map[string][]float64{}
+	var okTrials = map[*Cell][]history.Trial{}
+	for _, run := range runs {
+		id := run.Manifest.ID
+		if id == "" {
+			id = run.Dir
+		}
+		for _, t := range run.Trials {
+			c := byKey[t.Cell]
+			if c == nil {
+				c = &Cell{Key: t.Cell, Params: trialParams(t), Expected: expectedOf(t), samples: map[string][]sample{}}
+				byKey[t.Cell] = c
+				cells = append(cells, c)
+				kindVals[c] = map[string][]float64{}
+			}
+			tv := TrialValues{Run: id, Trial: t.Trial, Warmup: t.Warmup, Outcome: t.Outcome.Kind, Sub: t.Outcome.Sub,
+				Expected: expectedOf(t), Wall: t.WallS, SQL: t.SQLS, Overhead: t.OverheadS,
+				HolderPID: t.Outcome.HolderPID, HolderRole: t.Outcome.HolderRole, Message: t.Outcome.Message}
+			if len(t.OverheadByKind) > 0 {
+				tv.ByKind = map[string]float64{}
+				for k, v := range t.OverheadByKind {
+					tv.ByKind[string(k)] = v
+				}
+			}
+			c.Values = append(c.Values, tv)
+			if t.Warmup {
+				c.Warmups++
+				continue
+			}
+			c.Trials++
+			if t.Outcome.Kind != history.OK {
+				continue
+			}
+			c.OK++
+			okTrials[c] = append(okTrials[c], t)
+			if t.Parallelism != nil {
+				c.parallelism = append(c.parallelism, *t.Parallelism)
+			}
+			for _, m := range []struct {
+				name string
+				v    float64
+			}{{MetricWall, t.WallS}, {MetricOverhead, t.OverheadS}, {MetricSQL, t.SQLS}} {
+				c.samples[m.name] = append(c.samples[m.name], sample{run: id, trial: t.Trial, value: m.v})
+			}
+			for k := range t.OverheadByKind {
+				if _, ok := kindVals[c][string(k)]; !ok {
+					kindVals[c][string(k)] = nil
+				}
+			}
+		}
+	}
+	if rank := matrixOrder(runs); len(rank) > 0 {
+		slices.SortStableFunc(cells, func(a, b *Cell) int {
+			ra, oka := rank[a.Key]
+			rb, okb := rank[b.Key]
+			switch {
+			case oka && okb:
+				return cmp.Compare(ra, rb)
+			case oka:
+				return -1
+			case okb:
+				return 1
+			}
+			return 0
+		})
+	}
+	keys := make([]string, len(cells))
+	for i, c := range cells {
+		keys[i] = c.Key
+	}
+	labels, constant := scenarios.Labels(keys)
+	for _, c := range cells {
+		c.Label = labels[c.Key]
+		counts := map[string]int{}
+		for _, v := range c.Values {
+			if !v.Warmup {
+				counts[v.Outcome]++
+			}
+		}
+		c.Outcomes = countOutcomes(counts)
+		c.Wall = summarize(c.samples[MetricWall], opts.Confidence)
+		c.Overhead = summarize(c.samples[MetricOverhead], opts.Confidence)
+		c.SQL = summarize(c.samples[MetricSQL], opts.Confidence)
+		c.OverheadByKind = kindMedians(okTrials[c], kindVals[c])
+		c.timeline = pickTimeline(c, runs)
+		c.Warnings = cellWarnings(c, opts)
+	}
+	return cells, constant
+}
+
+// kindMedians returns the median per overhead kind over trials, kinds in kindOrder then by name.
+func kindMedians(trials []history.Trial, seen map[string][]float64) []KindMedian {
+	if len(trials) == 0 || len(seen) == 0 {
+		return nil
+	}
+	names := slices.Collect(maps.Keys(seen))
+	rank := func(k string) int {
+		if i := slices.Index(kindOrder, trace.Kind(k)); i >= 0 {
+			return i
+		}
+		return len(kindOrder)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(a, b))
+	})
+	var out []KindMedian
+	for _, k := range names {
+		xs := make([]float64, len(trials))
+		for i, t := range trials {
+			xs[i] = t.OverheadByKind[trace.Kind(k)]
+		}
+		sort.Float64s(xs)
+		out = append(out, KindMedian{Kind: k, Median: median(xs)})
+	}
+	return out
+}
+
+// pickTimeline returns the ok non-warmup trial with spans whose wall time is closest to the
+// cell's median (the first such trial on ties); failing that, the first non-warmup trial with
+// spans.
+func pickTimeline(c *Cell, runs []Run) *history.Trial {
+	var best *history.Trial
+	bestD := math.Inf(1)
+	var fallback *history.Trial
+	for ri := range runs {
+		for ti := range runs[ri].Trials {
+			t := &runs[ri].Trials[ti]
+			if t.Cell != c.Key || t.Warmup || len(t.Spans) == 0 {
+				continue
+			}
+			if fallback == nil {
+				fallback = t
+			}
+			if t.Outcome.Kind != history.OK || c.Wall == nil {
+				continue
+			}
+			if d := math.Abs(t.WallS - c.Wall.Median); d < bestD {
+				best, bestD = t, d
+			}
+		}
+	}
+	if best != nil {
+		return best
+	}
+	return fallback
+}
+
+func cellWarnings(c *Cell, opts Options) []Warning {
+	var ws []Warning
+	add := func(code, format string, args ...any) {
+		ws = append(ws, Warning{Cell: c.Key, Code: code, Message: fmt.Sprintf(format, args...)})
+	}
+	if failed := c.Trials - c.OK; failed > 0 && c.Expected == history.OK {
+		add("failed-trials", "%d of %d trials were not ok and are left out of the timing statistics", failed, c.Trials)
+	}
+	if c.OK == 0 {
+		if c.Trials > 0 && c.Expected == history.OK {
+			add("no-ok-trials", "no ok trials: no timing statistics")
+		}
+		return ws
+	}
+	if c.OK < MinTrialsForCI {
+		add("no-interval", "no confidence interval for the medians: need >= %d ok trials at level %.2f, have %d (run %d more)",
+			MinTrialsForCI, opts.Confidence, c.OK, MinTrialsForCI-c.OK)
+	} else if c.OK < opts.MinTrials {
+		add("few-trials", "%d ok trials: targets need >= %d per side", c.OK, opts.MinTrials)
+	}
+	// hyperfine's slow first run: the first timed trial is a high outlier of the wall time.
+	if first := firstTimed(c); first != nil {
+		for _, o := range c.Wall.Outliers {
+			if o.Trial == first.trial && o.Run == first.run && o.Side == "high" {
+				hint := "consider warmup trials"
+				if c.Warmups > 0 {
+					hint = "consider more warmup trials"
+				}
+				add("slow-first-trial", "the first trial took %s, much longer than the median %s; caches may have been cold (%s)",
+					secs(o.Value), secs(c.Wall.Median), hint)
+			}
+		}
+	}
+	for _, m := range []string{MetricWall, MetricOverhead} {
+		s := c.Metric(m)
+		if s.Bimodal {
+			add("bimodal", "%s timings look bimodal (bimodality coefficient %.2f > 0.555 and a clear gap): the cell may mix two behaviours", m, s.BimodalityCoefficient)
+		}
+		if len(s.Outliers) > 0 {
+			var ts []string
+			for _, o := range s.Outliers {
+				ts = append(ts, fmt.Sprintf("#%d %s (%s)", o.Trial, secs(o.Value), strings.Join(o.Rules, ",")))
+			}
+			add("outliers", "%s: %d outlier(s), kept: %s", m, len(s.Outliers), strings.Join(ts, "; "))
+		}
+	}
+	return ws
+}
+
+func firstTimed(c *Cell) *sample {
+	ss := c.samples[MetricWall]
+	if len(ss) == 0 {
+		return nil
+	}
+	// The first trial recorded for the cell that was not a warmup.
+	for _, v := range c.Values {
+		if !v.Warmup {
+			if v.Outcome != history.OK {
+				return nil
+			}
+			return &sample{run: v.Run, trial: v.Trial}
+		}
+	}
+	return nil
+}
