@@ -6,6 +6,10 @@ import (
 	"strings"
 )
 
+// Secs formats a duration in seconds with three significant digits and an adaptive unit, as
+// every report prints durations.
+func Secs(v float64) string { return secs(v) }
+
 // secs formats a duration in seconds with three significant digits and an adaptive unit.
 func secs(v float64) string {
 	a := math.Abs(v)

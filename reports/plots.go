@@ -68,8 +68,10 @@ var (
 	svgFamilies = []byte(`font-family:'Liberation Sans',Arial,Helvetica,sans-serif;`)
 )
 
-// renderSVG draws p on an SVG canvas of the given size and returns the <svg> element alone
-// (without the XML declaration), ready to inline in HTML.
+// RenderSVG draws p on an SVG canvas of the given size and returns the <svg> element alone
+// (without the XML declaration, in the reports' sans-serif type), ready to inline in HTML.
+func RenderSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) { return renderSVG(p, w, h) }
+
 func renderSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 	c := vgsvg.New(w, h)
 	p.Draw(draw.New(c))

@@ -1,7 +1,6 @@
 package trend
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
 	"image/color"
@@ -12,8 +11,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
+
+	"lockbench/reports"
 )
 
 var (
@@ -33,7 +32,7 @@ func chartSVG(s *Series) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return renderSVG(p, 9*vg.Inch, 3.6*vg.Inch)
+	return reports.RenderSVG(p, 9*vg.Inch, 3.6*vg.Inch)
 }
 
 func chartPlot(s *Series) (*plot.Plot, error) {
@@ -169,20 +168,6 @@ func commitTicks(s *Series) plot.Ticker {
 	})
 }
 
-// renderSVG draws p on an SVG canvas and returns the <svg> element alone, to inline in HTML.
-func renderSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
-	c := vgsvg.New(w, h)
-	p.Draw(draw.New(c))
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("render svg: %w", err)
-	}
-	b := buf.Bytes()
-	if i := bytes.Index(b, []byte("<svg")); i >= 0 {
-		b = b[i:]
-	}
-	return b, nil
-}
 
 type htmlSeries struct {
 	*Series

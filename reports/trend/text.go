@@ -197,25 +197,5 @@ func stamp(t time.Time) string {
 
 func pct(v float64) string { return fmt.Sprintf("%g%%", math.Round(1000*v)/10) }
 
-// secs formats seconds with three significant digits and an adaptive unit.
-func secs(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case v == 0:
-		return "0s"
-	case math.IsNaN(v) || math.IsInf(v, 0):
-		return fmt.Sprint(v)
-	case a >= 100:
-		return fmt.Sprintf("%.0fs", v)
-	case a >= 10:
-		return fmt.Sprintf("%.1fs", v)
-	case a >= 1:
-		return fmt.Sprintf("%.2fs", v)
-	case a >= 0.1:
-		return fmt.Sprintf("%.0fms", v*1e3)
-	case a >= 1e-3:
-		return fmt.Sprintf("%.3gms", v*1e3)
-	default:
-		return fmt.Sprintf("%.3gµs", v*1e6)
-	}
-}
+// secs formats seconds as every report does.
+func secs(v float64) string { return reports.Secs(v) }
