@@ -6,6 +6,10 @@ import (
 	"testing"
 )
 
+// BenchmarkInspectSmall measures a trial's data check on a small finished database: the full
+// inspection (fingerprint and per-year figures), the harness's fingerprint on a fresh read-only
+// handle, a bare open and close, and building the plan (which lists the tables to digest).
+// Run with: go test ./sim -run '^$' -bench BenchmarkInspectSmall -benchtime 20x
 func BenchmarkInspectSmall(b *testing.B) {
 	cfg := smallConfig(b, Sequential, true)
 	cfg.Employees, cfg.Years = 100, []int{2025}
