@@ -87,6 +87,10 @@ type Config struct {
 	// BeforeYear, when non-nil, is called once per simulation year just before the first step
 	// of that year starts (competitors that start at a year boundary).
 	BeforeYear func(year int)
+
+	// validated is set by a successful Validate, so that Run does not read the parameter
+	// directory and scan the census file a second time for a configuration the caller checked.
+	validated bool
 }
 
 // WorkerCommand is how to start a worker process: Path with Args, then the worker's own

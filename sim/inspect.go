@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // TableFingerprint is the order-insensitive digest of one table: its row count and the sum
@@ -127,6 +128,13 @@ func CombineFingerprints(fps []TableFingerprint) string {
 // owns except the uncoordinated orchestration's checkpoint copies (orchestration state, not
 // simulation data).
 func FingerprintedTables() ([]string, error) {
+	tables, err := fingerprintedTables()
+	return slices.Clone(tables), err
+}
+
+// fingerprintedTables lists the tables once per process: they come from the embedded models
+// alone, and every trial's data check asks for them.
+var fingerprintedTables = sync.OnceValues(func() ([]string, error) {
 	models, err := LoadModels()
 	if err != nil {
 		return nil, err
@@ -142,7 +150,7 @@ func FingerprintedTables() ([]string, error) {
 		}
 	}
 	return out, nil
-}
+})
 
 // Fingerprint returns the order-insensitive fingerprint of every table the simulation owns
 // (FingerprintedTables), timestamps excluded, computed in SQL.

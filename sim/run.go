@@ -18,6 +18,9 @@ import (
 
 // Validate checks a configuration and fills defaults, returning an error that says what to fix.
 func (c *Config) Validate() error {
+	if c.validated {
+		return nil
+	}
 	if err := c.validateStrategy(); err != nil {
 		return err
 	}
@@ -80,6 +83,7 @@ func (c *Config) Validate() error {
 			return err
 		}
 	}
+	c.validated = true
 	return nil
 }
 

@@ -168,7 +168,6 @@ func commitTicks(s *Series) plot.Ticker {
 	})
 }
 
-
 type htmlSeries struct {
 	*Series
 	Newest string
