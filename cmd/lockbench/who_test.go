@@ -139,7 +139,7 @@ to name it, run `+"`lockbench who %[1]s`"+` on the host or in the holder's conta
 	var ee *exec.ExitError
 	require.ErrorAs(t, err, &ee)
 	assert.Equal(t, int(exitcode.Fail), ee.ExitCode())
-	assert.Contains(t, stderr.String(), `DuckDB said: IO Error: Could not set lock on file "`+db+`": Conflicting lock is held in PID 0. See also https://duckdb.org/docs/stable/connect/concurrency`)
+	assert.Contains(t, stderr.String(), `DuckDB said: IO Error: Could not set lock on file "`+db+`": Conflicting lock is held in PID 0.`)
 	assert.Contains(t, stderr.String(), "next: the holder is in another container or PID namespace")
 	assert.Contains(t, stderr.String(), "`lockbench who "+db+"` on the host names it.")
 

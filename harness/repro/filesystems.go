@@ -103,7 +103,7 @@ func fileSystemCases() []Case {
 			Setup: "A writer-process holds data/a.db in " + fs.setup + "; data/ is bind-mounted at bind/; this process opens bind/a.db, then data/a.db, " +
 				"read-write; `lockbench who` runs on both paths.",
 			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: lockMsg,
-				Also: []string{"the two paths are the same file (same device and inode)", "DuckDB's message through the bind path is exactly the visible-holder text naming it, the holder's executable and PID",
+				Also: []string{"the two paths are the same file (same device and inode)", "DuckDB names the bind path, the holder's executable and its PID",
 					"the open through the holder's own path fails the same way",
 					"`who` on either path lists the holder with write locks on a.db and a.db.wal, with the device:inode /proc/locks shows and the device /proc/self/mountinfo gives the mount"}},
 			run: func(ctx context.Context, r *caseRun) (Observation, error) { return twoPaths(ctx, r, fs) },
@@ -155,15 +155,16 @@ func twoPaths(ctx context.Context, r *caseRun, fs fileSystem) (Observation, erro
 	}
 	obs.Outcome = classify(err)
 	holders.Enrich(&obs.Outcome)
-	want := heldIn(other, proc.Exe(pid), pid)
-	obs.check("DuckDB's message through the bind path is exactly the visible-holder text", obs.Outcome.Message == want, "got %q; want %q", obs.Outcome.Message, want)
+	want := lockFacts{Path: other, Exe: proc.Exe(pid), PID: pid}
+	obs.check("DuckDB names the bind path, the holder's executable and its PID", isLockConflictWith(obs.Outcome, want),
+		"got %+v; want %+v", factsOf(obs.Outcome), want)
 	h, err = r.open(ctx, db, false)
 	if err == nil {
 		h.Close()
 	}
 	o2 := classify(err)
-	obs.check("the open through the holder's own path fails the same way", o2.Kind == history.LockConflict && o2.Message == heldIn(db, proc.Exe(pid), pid),
-		"%s: %s", o2.Kind, o2.Message)
+	obs.check("the open through the holder's own path fails the same way", isLockConflictWith(o2, lockFacts{Path: db, Exe: proc.Exe(pid), PID: pid}),
+		"%s: %+v", o2.Kind, factsOf(o2))
 
 	for _, p := range []string{db, other} {
 		hs, err := r.who(ctx, p, false)
