@@ -7,15 +7,17 @@
 // verdict has probability at most α/2: a pass when the true reduction is at or below the target,
 // and a fail when it is at or above it. The α/2 of each direction is shared among the looks by the
 // spending function (Lan and DeMets): look k may spend S(t_k) − S(t_{k−1}), where t_k is the
-// fraction of the planned trials run by look k. Because every look's test is an exact-level test
-// on its own and the shares add up to α/2, the union (Bonferroni) inequality bounds the overall
-// error, whatever the correlation between looks. This is conservative, never anti-conservative;
+// fraction of the planned trials run by look k. Because every look's test keeps its own level
+// and the shares add up to α/2, the union (Bonferroni) inequality bounds the overall error,
+// whatever the correlation between looks. This is conservative, never anti-conservative;
 // a fixed-level interval recomputed after every trial is not valid and is not offered.
 //
 // A target compares a baseline and a candidate on a positive metric (seconds). The method works
 // on the logarithm of each value: the estimate of the log ratio of medians is the difference of
 // the mean logs (for lognormal data the geometric mean is the median), its interval is Welch's t
-// interval at the look's adjusted level, and the reduction is 1 − exp(log ratio). A target passes
+// interval at the look's adjusted level with min(n_baseline, n_candidate) − 1 degrees of freedom
+// (which keeps the level whatever the two variances; the Welch–Satterthwaite degrees of freedom
+// do not, with 3 trials a side), and the reduction is 1 − exp(log ratio). A target passes
 // at a look when the lower bound of the reduction is at or above the target, and fails when the
 // upper bound is below it. Look k uses the first Looks[k] values of each side, in the order the
 // trials ran, so a run that holds more trials than a look needs (a resumed run, or a merged set of
