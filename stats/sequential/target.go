@@ -104,19 +104,19 @@ func (d Design) decideTarget(r rule, baseline, candidate []float64, target float
 	for k := 0; k < reached; k++ {
 		n := d.Looks[k]
 		dec.Look, dec.TrialsBaseline, dec.TrialsCandidate = k+1, n, n
-		if reason := appendLogs(&lb, baseline[len(lb):n], "baseline", len(lb)); reason != "" {
-			dec.Reason, dec.Next, dec.Level = reason, 0, 0
-			return dec
+		// The fields of the interval describe this look only.
+		dec.Estimate, dec.Lower, dec.Upper, dec.Level, dec.Alpha = 0, 0, 0, 0, 0
+		reason := appendLogs(&lb, baseline[len(lb):n], "baseline", len(lb))
+		if reason == "" {
+			reason = appendLogs(&lc, candidate[len(lc):n], "candidate", len(lc))
 		}
-		if reason := appendLogs(&lc, candidate[len(lc):n], "candidate", len(lc)); reason != "" {
-			dec.Reason, dec.Next, dec.Level = reason, 0, 0
+		if reason != "" {
+			dec.Reason = reason // no later look can use these values either
 			return dec
 		}
 		est, half, ok := welch(lb, lc, alphas[k], r.welchDF)
 		dec.Alpha = alphas[k]
 		if !ok {
-			dec.Level = 0
-			dec.Estimate, dec.Lower, dec.Upper = 0, 0, 0
 			dec.Reason = fmt.Sprintf("the first %d values of each side are all equal: no interval", n)
 			continue
 		}
