@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/history"
+	"lockbench/release"
 	"lockbench/sim/trace"
 )
 
@@ -348,4 +349,55 @@ func TestExecShellPipelineData(t *testing.T) {
 			assert.GreaterOrEqual(t, s.Start, spans[i-1].End, "the steps run one after another")
 		}
 	}
+}
+
+// TestExecShellPipelineOnDuckDB15 runs the shipped exec-shell pipeline with its DuckDB client
+// built against DuckDB 1.5.6, as a team that has not upgraded yet has it, next to lockbench's
+// own competitors (which run the DuckDB lockbench links). The file lockbench creates for the
+// pipeline must be one 1.5.6 reads: alone the pipeline passes, and next to a competitor it
+// meets a lock conflict, not a storage-format error.
+func TestExecShellPipelineOnDuckDB15(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a DuckDB 1.5.6 client: skipped by -short")
+	}
+	old, err := release.Lookup("1.5.6")
+	require.NoError(t, err)
+	client := filepath.Join(t.TempDir(), "duckdb-sql-1.5.6")
+	bins := &release.Binaries{Source: repo}
+	if err := bins.GoBuild(context.Background(), old, "./examples/exec-shell/duckdb-sql", client); err != nil {
+		var be *release.BuildError
+		if errors.As(err, &be) && strings.Contains(be.Reason, "Go toolchain") {
+			t.Skip(err)
+		}
+		require.NoError(t, err)
+	}
+	dir := userDir(t)
+	t.Setenv("DUCKDB", client)
+	code, out, stderr := lockbench(t, dir, "bench", "-m", "examples/exec-shell/pipeline.yaml", "--trials", "2", "--warmup", "0", "--quiet")
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
+	trials := latestTrials(t, filepath.Join(dir, "runs"))
+	require.Len(t, trials, 6)
+	for _, tr := range trials {
+		assert.Equal(t, release.MinStorage, tr.StorageVersion, "%s: the trial's file is in the format every 1.x release reads", tr.Cell)
+		switch tr.Params["competitor"] {
+		case "none":
+			checkOK(t, tr)
+		case "reader-process":
+			checkConflict(t, tr, true)
+		case "writer-process":
+			checkConflict(t, tr, false)
+		}
+	}
+	// The client really was 1.5.6: it reads a file of 1.5's format and not one of 2.0's.
+	v2 := filepath.Join(t.TempDir(), "v2.duckdb")
+	db, err := sql.Open("duckdb", v2)
+	require.NoError(t, err)
+	_, err = db.Exec("CREATE TABLE t AS SELECT 1 AS a")
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	cmd := exec.Command(client, v2)
+	cmd.Stdin = strings.NewReader("SELECT count(*) FROM t;")
+	msg, err := cmd.CombinedOutput()
+	require.Error(t, err, "%s", msg)
+	assert.Contains(t, string(msg), "version number 69", "a 1.5.6 client cannot read DuckDB 2.0.0's format")
 }

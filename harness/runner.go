@@ -20,6 +20,7 @@ import (
 	"lockbench/history"
 	"lockbench/internal/outcome"
 	"lockbench/internal/proc"
+	"lockbench/release"
 	"lockbench/scenarios"
 )
 
@@ -69,15 +70,45 @@ type Result struct {
 	Skipped     int // trials already recorded before this session (resume)
 	Ran         int // trials run and recorded now
 	Interrupted bool
-	emptyDB     string // the run's empty database file, copied by every trial
+	empties     map[string]string // the run's empty database files by storage version, copied by trials
 
 	// HarnessCost is the mean time per trial spent outside the workload (process start,
 	// set-up, competitors, data check, tear-down, recording).
 	HarnessCost time.Duration
 }
 
-// emptyDBName is the run's empty database template inside its directory.
+// emptyDBName is the run's empty database template inside its directory, for DuckDB's default
+// storage version; a template of another format is named ".empty-<version>.duckdb".
 const emptyDBName = ".empty.duckdb"
+
+// ExecStorageVersion is the storage version of the file lockbench creates for an exec workload
+// (a pipeline it does not own) when the cell does not name one: the format every DuckDB since
+// 1.0 reads, so that a user's 1.x pipeline and viewers can open it whatever DuckDB lockbench
+// links.
+const ExecStorageVersion = "v1.0.0"
+
+// emptyFor returns the run's empty database file of a storage version ("" for DuckDB's own
+// default), creating it the first time.
+func (r *Result) emptyFor(storage string) (string, error) {
+	if p, ok := r.empties[storage]; ok {
+		return p, nil
+	}
+	name := emptyDBName
+	if storage != "" {
+		name = ".empty-" + storage + ".duckdb"
+	}
+	p := filepath.Join(r.Dir, name)
+	if _, err := os.Stat(p); err != nil {
+		if err := newEmptyDB(p, storage); err != nil {
+			return "", fmt.Errorf("create %s: %w", p, err)
+		}
+	}
+	if r.empties == nil {
+		r.empties = map[string]string{}
+	}
+	r.empties[storage] = p
+	return p, nil
+}
 
 // ErrInterrupted is returned (wrapped) when the run was stopped before its schedule finished.
 var ErrInterrupted = errors.New("run interrupted")
@@ -106,14 +137,6 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 		done[slotID(t.Cell, t.Trial, t.Warmup)] = true
 		check.observe(t)
 	}
-	// One empty database per run, which every trial copies as its starting file.
-	empty := filepath.Join(r.Dir, emptyDBName)
-	if _, err := os.Stat(empty); err != nil {
-		if err := newEmptyDB(empty); err != nil {
-			return r, fmt.Errorf("create %s: %w", empty, err)
-		}
-	}
-	r.emptyDB = empty
 	slots := scenarios.Schedule(r.Cells, r.Scenario.Trials, r.Scenario.Warmup, r.Manifest.RootSeed)
 	r.Planned = len(slots)
 	prog := newProgress(o.Progress, o.Live, len(slots), r.Cells)
@@ -327,6 +350,11 @@ func trialSpec(s *scenarios.Scenario, sl scenarios.Slot, dir string) TrialSpec {
 		Competitor: competitorSpec(c.Competitor, filepath.Join(dir, DBName)),
 	}
 	spec.Competitor.Strategy = c.Strategy
+	if c.StorageVersion != scenarios.DefaultValue {
+		spec.StorageVersion = c.StorageVersion
+	} else if s.Workload.Kind == scenarios.WorkloadExec {
+		spec.StorageVersion = ExecStorageVersion
+	}
 	if s.Workload.Kind == scenarios.WorkloadExec {
 		// dir is absolute (prepare made the run directory so): {db} names the same file from
 		// any working directory.
@@ -370,12 +398,21 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 	}
 	defer os.RemoveAll(dir)
 	spec := trialSpec(r.Scenario, sl, dir)
-	spec.EmptyDB = r.emptyDB
+	// One empty database per run and storage version, which trials copy as their starting file.
+	if spec.EmptyDB, err = r.emptyFor(spec.StorageVersion); err != nil {
+		t.Outcome = outcome.Classify(err)
+		return t, false
+	}
 	res, rss, failure, interrupted := startTrial(ctx, o.Trial, spec, r.Scenario.Timeout)
 	if interrupted {
 		return t, true
 	}
 	t.PeakRSSBytes = rss
+	// The trial process and its competitors are gone, and this process never opens trial
+	// files with DuckDB: a plain read of the headers is safe.
+	if v, err := release.ReadStorageVersion(filepath.Join(dir, DBName)); err == nil {
+		t.StorageVersion = v.Number
+	}
 	if failure != nil {
 		t.Outcome = *failure
 		return t, false

@@ -26,6 +26,7 @@ import (
 	"lockbench/harness/competitor"
 	"lockbench/harness/holders"
 	"lockbench/history"
+	"lockbench/internal/buildinfo"
 	"lockbench/internal/outcome"
 	"lockbench/internal/proc"
 	"lockbench/sim"
@@ -54,6 +55,10 @@ type TrialSpec struct {
 	// EmptyDB is an empty database file the runner made once for the run: a trial copies it
 	// instead of opening and closing DuckDB to create its file (10 ms less per trial).
 	EmptyDB string `json:"empty_db,omitempty"`
+	// StorageVersion is the storage_compatibility_version the trial's file is created with
+	// ("v1.5.0"); empty for DuckDB's default. The simulation also opens the file with it, so
+	// that files it creates itself (published copies, part files) share the format.
+	StorageVersion string `json:"storage_version,omitempty"`
 }
 
 // TrialResult is what a trial process reports on stdout.
@@ -116,7 +121,10 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		cfg.LockRetry = &r
 	}
 	// The file exists before any competitor arrives, as a pipeline's database does.
-	if err := createEmpty(db, spec.EmptyDB); err != nil {
+	if spec.StorageVersion != "" {
+		cfg.Options = map[string]string{sim.StorageOption: spec.StorageVersion}
+	}
+	if err := createEmpty(db, spec.EmptyDB, spec.StorageVersion); err != nil {
 		return fail(err)
 	}
 	env := competitor.Env{DB: db, Launcher: roles.Holder, Cooperator: roles.Cooperator}
@@ -125,7 +133,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		// A second connection of the workload's own process: in the in-process modes it
 		// shares the workload's DuckDB instance; in the process modes it is one more process
 		// holding the file.
-		if inproc, err = sql.Open("duckdb", sim.DSN(db, cfg.DuckDBThreads, false)); err != nil {
+		if inproc, err = sql.Open("duckdb", cfg.DSN()); err != nil {
 			return fail(err)
 		}
 		defer inproc.Close()
@@ -220,7 +228,8 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 // data-quality check is a mismatch (sub-kind dq): the workload ran to the end of a year but its
 // data is wrong, whatever the timing. Any other error is classified by internal/outcome, and the
 // lock holder it names gets its executable and command line from /proc, which works only while
-// the holder lives.
+// the holder lives; a lock conflict or a storage-format error also gets the file's storage
+// version and this binary's DuckDB release (the opener).
 func ClassifyRun(err error) history.Outcome {
 	if err == nil {
 		return history.Outcome{Kind: history.OK}
@@ -231,6 +240,8 @@ func ClassifyRun(err error) history.Outcome {
 	}
 	o := outcome.Classify(err)
 	holders.Enrich(&o)
+	opener, _ := buildinfo.Release()
+	outcome.EnrichStorage(&o, opener)
 	return o
 }
 
@@ -252,20 +263,26 @@ func holderRole(pid int, spec competitor.Spec, competitors, workers []int) strin
 
 // createEmpty makes sure a database file exists at path: a copy of template when there is one
 // (this process does not hold either file, so copying bytes cannot drop anybody's lock), else
-// a database DuckDB creates and closes at once.
-func createEmpty(path, template string) error {
+// a database DuckDB creates, in the storage format storage names ("" for DuckDB's default),
+// and closes at once.
+func createEmpty(path, template, storage string) error {
 	if template != "" {
 		b, err := os.ReadFile(template)
 		if err == nil {
 			return os.WriteFile(path, b, 0o644)
 		}
 	}
-	return newEmptyDB(path)
+	return newEmptyDB(path, storage)
 }
 
-// newEmptyDB creates an empty DuckDB database at path.
-func newEmptyDB(path string) error {
-	db, err := sql.Open("duckdb", path)
+// newEmptyDB creates an empty DuckDB database at path in the storage format storage names (""
+// for DuckDB's default).
+func newEmptyDB(path, storage string) error {
+	dsn := path
+	if storage != "" {
+		dsn += "?" + sim.StorageOption + "=" + storage
+	}
+	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,9 @@ const (
 	Timeout      = "timeout"
 	Crash        = "crash"
 	Error        = "error"
+	// StorageFormat is an open that failed because the file's storage format is one the
+	// opener's DuckDB release cannot read (a file made by a newer release).
+	StorageFormat = "storage-format"
 )
 
 // Outcome is the classified result of a trial.
@@ -71,8 +74,20 @@ type Outcome struct {
 	// ReadOnlyWouldWork is true when DuckDB said the file could be opened read-only (every
 	// holder is a reader).
 	ReadOnlyWouldWork bool `json:"read_only_would_work,omitempty"`
-	// Path is the file DuckDB could not lock.
+	// Path is the file DuckDB could not lock (or open).
 	Path string `json:"path,omitempty"`
+	// StorageVersion is the storage version of the file (lock conflicts and storage-format
+	// outcomes): from DuckDB's message, or read from the file's headers.
+	StorageVersion int `json:"storage_version,omitempty"`
+	// ReaderMaxStorage is the newest storage version the opener's DuckDB reads, when known
+	// (DuckDB says it in a storage-format error; a lock conflict gets it from the opener's
+	// release).
+	ReaderMaxStorage int `json:"reader_max_storage,omitempty"`
+	// OpenerDuckDB is the DuckDB release of the process whose open failed: exact ("1.5.6")
+	// when the harness knows it, a release line ("1.5.x") when only DuckDB's message tells.
+	OpenerDuckDB string `json:"opener_duckdb,omitempty"`
+	// ReadableBy lists the DuckDB releases lockbench knows that can open the file.
+	ReadableBy []string `json:"readable_by,omitempty"`
 }
 
 // Trial is one line of history.ndjson.
@@ -88,10 +103,13 @@ type Trial struct {
 	OverheadByKind map[trace.Kind]float64 `json:"overhead_by_kind"`
 	Fingerprint    string                 `json:"fingerprint,omitempty"`
 	PeakRSSBytes   int64                  `json:"peak_rss_bytes"`
-	StartedAt      time.Time              `json:"started_at"`
-	Seed           int64                  `json:"seed,omitempty"`
-	Params         map[string]string      `json:"params,omitempty"`
-	Spans          []trace.Span           `json:"spans,omitempty"`
+	// StorageVersion is the storage version of the trial's database file at its end, read
+	// from its headers (0 when the file could not be read).
+	StorageVersion int               `json:"storage_version,omitempty"`
+	StartedAt      time.Time         `json:"started_at"`
+	Seed           int64             `json:"seed,omitempty"`
+	Params         map[string]string `json:"params,omitempty"`
+	Spans          []trace.Span      `json:"spans,omitempty"`
 	// Parallelism is the trial's parallelism bound (simulation workloads).
 	Parallelism *trace.Parallelism `json:"parallelism,omitempty"`
 	Note        string             `json:"note,omitempty"`

@@ -9,12 +9,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"lockbench/release"
 )
 
 // Axes lists the matrix axes in key order: every cell key names all of them, in this order,
-// except strategy, which a key names only when it is not none (so the keys of cells without a
-// strategy stay what they were before the axis existed).
-var Axes = []string{"mode", "threads", "coordination", "lock-retry", "strategy", "employees", "years", "competitor", "seed"}
+// except strategy, duckdb and storage-version, which a key names only when they are not their
+// default (none, default, default), so the keys of cells that do not use them stay what they
+// were before these axes existed.
+var Axes = []string{"mode", "threads", "coordination", "lock-retry", "strategy", "employees", "years", "competitor", "seed", "duckdb", "storage-version"}
+
+// DefaultValue is the value of the duckdb and storage-version axes that a cell gets when it
+// does not name one: the release lockbench links, and the format its workload's DuckDB creates
+// by default (for an exec workload, a format every release lockbench runs can read).
+const DefaultValue = "default"
 
 // Modes lists the valid values of the mode axis (DESIGN.md).
 var Modes = []string{"sequential", "threaded", "process-per-model", "parallel-processes"}
@@ -41,7 +49,7 @@ var Competitors = []string{
 // Outcomes lists the valid outcomes an expectation may name.
 var Outcomes = []string{
 	"ok", "lock-conflict", "txn-conflict", "constraint", "lost-write", "mismatch",
-	"timeout", "crash", "error",
+	"timeout", "crash", "error", "storage-format",
 }
 
 // Metrics lists the metrics a target may gate on (DESIGN.md).
@@ -76,6 +84,8 @@ const (
 	axYears
 	axCompetitor
 	axSeed
+	axDuckDB
+	axStorageVersion
 	numAxes
 )
 
@@ -88,15 +98,17 @@ func axisByName(name string) (axis, bool) {
 
 // builtinDefaults are the axis values a scenario starts from before its own defaults.
 var builtinDefaults = map[axis]string{
-	axMode:         "threaded",
-	axThreads:      "4",
-	axCoordination: "on",
-	axLockRetry:    "off",
-	axStrategy:     "none",
-	axEmployees:    "1000",
-	axYears:        "2025-2027",
-	axCompetitor:   "none",
-	axSeed:         "1",
+	axMode:           "threaded",
+	axThreads:        "4",
+	axCoordination:   "on",
+	axLockRetry:      "off",
+	axStrategy:       "none",
+	axEmployees:      "1000",
+	axYears:          "2025-2027",
+	axCompetitor:     "none",
+	axSeed:           "1",
+	axDuckDB:         DefaultValue,
+	axStorageVersion: DefaultValue,
 }
 
 // allowedFor describes the values an axis accepts, for error messages.
@@ -118,6 +130,10 @@ func allowedFor(a axis) string {
 		return strings.Join(Competitors, ", ") + " (or a mapping {kind, count, period, start, command})"
 	case axSeed:
 		return "an integer ≥ 0 (a data-set label; the trial seed derives from the root seed)"
+	case axDuckDB:
+		return "default (the release lockbench links) or a DuckDB release: " + strings.Join(release.Names(), ", ")
+	case axStorageVersion:
+		return "default or the DuckDB version whose format to create: v1.0.0, v1.2.0, v1.3.0, v1.4.0, v1.5.0, v2.0.0"
 	}
 	return ""
 }
@@ -182,6 +198,24 @@ func parseScalar(a axis, s string) (value, *valueError) {
 			return value{}, verr
 		}
 		return yearsValue(years)
+	case axDuckDB:
+		if s == DefaultValue {
+			return value{canon: s, v: s}, nil
+		}
+		r, err := release.Lookup(s)
+		if err != nil {
+			return value{}, badValue(a, "unknown DuckDB release %q", s)
+		}
+		return value{canon: r.Name, v: r.Name}, nil
+	case axStorageVersion:
+		if s == DefaultValue {
+			return value{canon: s, v: s}, nil
+		}
+		name, _, err := release.ParseCompat(s)
+		if err != nil {
+			return value{}, badValue(a, "unknown storage version %q", s)
+		}
+		return value{canon: name, v: name}, nil
 	case axCompetitor:
 		if !slices.Contains(Competitors, s) {
 			return value{}, badValue(a, "unknown competitor %q", s)

@@ -32,6 +32,12 @@ type Cell struct {
 	Competitor CompetitorSpec `json:"competitor"`
 	// SeedLabel is the value of the seed axis: a label naming one generated data set.
 	SeedLabel int `json:"seed_label"`
+	// DuckDB is the DuckDB release the cell runs (a release.Known name), or DefaultValue for
+	// the release lockbench links.
+	DuckDB string `json:"duckdb,omitempty"`
+	// StorageVersion is the storage_compatibility_version the cell's database file is created
+	// with ("v1.5.0"), or DefaultValue.
+	StorageVersion string `json:"storage_version,omitempty"`
 	// Seed is the workload's data seed, DeriveSeed(root, DataKey()): cells that differ only in
 	// how they run (mode, threads, coordination, lock-retry, competitor) get the same data, so
 	// their fingerprints must agree.
@@ -67,18 +73,20 @@ func (s *Scenario) Cells() []Cell {
 
 func (ic icell) cell(root int64) Cell {
 	c := Cell{
-		Key:          ic.key,
-		Mode:         ic.vals[axMode].v.(string),
-		Threads:      ic.vals[axThreads].v.(int),
-		Coordination: ic.vals[axCoordination].v.(bool),
-		LockRetry:    ic.vals[axLockRetry].v.(bool),
-		Strategy:     ic.vals[axStrategy].v.(string),
-		Employees:    ic.vals[axEmployees].v.(int),
-		Years:        slices.Clone(ic.vals[axYears].v.([]int)),
-		Competitor:   ic.vals[axCompetitor].v.(CompetitorSpec),
-		SeedLabel:    ic.vals[axSeed].v.(int),
-		Expect:       ic.expect,
-		Values:       make(map[string]string, numAxes),
+		Key:            ic.key,
+		Mode:           ic.vals[axMode].v.(string),
+		Threads:        ic.vals[axThreads].v.(int),
+		Coordination:   ic.vals[axCoordination].v.(bool),
+		LockRetry:      ic.vals[axLockRetry].v.(bool),
+		Strategy:       ic.vals[axStrategy].v.(string),
+		Employees:      ic.vals[axEmployees].v.(int),
+		Years:          slices.Clone(ic.vals[axYears].v.([]int)),
+		Competitor:     ic.vals[axCompetitor].v.(CompetitorSpec),
+		SeedLabel:      ic.vals[axSeed].v.(int),
+		DuckDB:         ic.vals[axDuckDB].v.(string),
+		StorageVersion: ic.vals[axStorageVersion].v.(string),
+		Expect:         ic.expect,
+		Values:         make(map[string]string, numAxes),
 	}
 	for a := range numAxes {
 		c.Values[Axes[a]] = ic.vals[a].canon

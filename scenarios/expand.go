@@ -22,7 +22,7 @@ type icell struct {
 func (c *icell) computeKey() {
 	parts := make([]string, 0, numAxes)
 	for a := range numAxes {
-		if a == axStrategy && c.vals[a].canon == "none" {
+		if (a == axStrategy && c.vals[a].canon == "none") || ((a == axDuckDB || a == axStorageVersion) && c.vals[a].canon == DefaultValue) {
 			continue
 		}
 		parts = append(parts, Axes[a]+"="+c.vals[a].canon)

@@ -15,19 +15,21 @@ import (
 // by hand, with their positions.
 
 type rawAxes struct {
-	Mode         ast.Node `yaml:"mode"`
-	Threads      ast.Node `yaml:"threads"`
-	Coordination ast.Node `yaml:"coordination"`
-	LockRetry    ast.Node `yaml:"lock-retry"`
-	Strategy     ast.Node `yaml:"strategy"`
-	Employees    ast.Node `yaml:"employees"`
-	Years        ast.Node `yaml:"years"`
-	Competitor   ast.Node `yaml:"competitor"`
-	Seed         ast.Node `yaml:"seed"`
+	Mode           ast.Node `yaml:"mode"`
+	Threads        ast.Node `yaml:"threads"`
+	Coordination   ast.Node `yaml:"coordination"`
+	LockRetry      ast.Node `yaml:"lock-retry"`
+	Strategy       ast.Node `yaml:"strategy"`
+	Employees      ast.Node `yaml:"employees"`
+	Years          ast.Node `yaml:"years"`
+	Competitor     ast.Node `yaml:"competitor"`
+	Seed           ast.Node `yaml:"seed"`
+	DuckDB         ast.Node `yaml:"duckdb"`
+	StorageVersion ast.Node `yaml:"storage-version"`
 }
 
 func (r *rawAxes) nodes() [numAxes]ast.Node {
-	return [numAxes]ast.Node{r.Mode, r.Threads, r.Coordination, r.LockRetry, r.Strategy, r.Employees, r.Years, r.Competitor, r.Seed}
+	return [numAxes]ast.Node{r.Mode, r.Threads, r.Coordination, r.LockRetry, r.Strategy, r.Employees, r.Years, r.Competitor, r.Seed, r.DuckDB, r.StorageVersion}
 }
 
 type rawExpect struct {

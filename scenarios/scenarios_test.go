@@ -438,7 +438,7 @@ matrix:
 		assert.Len(t, got, tt.n, tt.expr)
 	}
 	for expr, msg := range map[string]string{
-		"colour=red":    `--filter: unknown axis "colour"; allowed: mode, threads, coordination, lock-retry, strategy, employees, years, competitor, seed`,
+		"colour=red":    `--filter: unknown axis "colour"; allowed: mode, threads, coordination, lock-retry, strategy, employees, years, competitor, seed, duckdb, storage-version`,
 		"mode=fast":     `--filter: unknown mode "fast"; allowed: sequential, threaded, process-per-model, parallel-processes`,
 		"mode":          `--filter: bad term "mode" in "mode"; allowed: axis=value terms joined with "/", alternatives joined with ",", e.g. mode=threaded,sequential/coordination=on`,
 		"threads=0":     `--filter: threads must be from 1 to 1024, not 0; allowed: an integer from 1 to 1024`,

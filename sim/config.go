@@ -74,6 +74,10 @@ type Config struct {
 	Strategy Strategy
 	// DuckDBThreads sets DuckDB's own thread count per instance (0: DuckDB's default).
 	DuckDBThreads int
+	// Options are DuckDB options for every read-write open of the database, given after the
+	// path (`sim.duckdb?storage_compatibility_version=v1.5.0`) or by a flag such as
+	// --storage-version (StorageOption); they win over Settings. See ParseDB.
+	Options map[string]string
 	// Worker launches `lockbench worker` processes for the process modes. Nil means the
 	// running executable with the argument "worker".
 	Worker *WorkerCommand

@@ -154,7 +154,7 @@ func openRetrying(ctx context.Context, cfg *Config, rec *trace.Recorder, worker 
 	for {
 		start := time.Now()
 		unlock := lockInstance(cfg.DBPath)
-		db, err := sql.Open("duckdb", DSN(cfg.DBPath, cfg.DuckDBThreads, false))
+		db, err := sql.Open("duckdb", cfg.DSN())
 		if err == nil {
 			// Make sure a connection really exists (the driver opens the instance in Open).
 			err = db.PingContext(ctx)

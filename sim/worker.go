@@ -22,21 +22,22 @@ import (
 // workerSpec is what the parent tells a worker process: the run's configuration, which node to
 // run, and the parent's trace origin so the worker's spans land on the parent's timeline.
 type workerSpec struct {
-	DB            string       `json:"db"`
-	Coordination  bool         `json:"coordination"`
-	Employees     int          `json:"employees"`
-	Years         []int        `json:"years"`
-	Seed          int64        `json:"seed"`
-	ParamsDir     string       `json:"params_dir,omitempty"`
-	Scenario      string       `json:"scenario,omitempty"`
-	CensusPath    string       `json:"census_path,omitempty"`
-	ProfileDir    string       `json:"profile_dir,omitempty"`
-	LockRetry     *RetryPolicy `json:"lock_retry,omitempty"`
-	Strategy      Strategy     `json:"strategy,omitempty"`
-	DuckDBThreads int          `json:"duckdb_threads,omitempty"`
-	Node          string       `json:"node"`
-	Worker        int          `json:"worker"`
-	OriginUnixNs  int64        `json:"origin_unix_ns"`
+	DB            string            `json:"db"`
+	Coordination  bool              `json:"coordination"`
+	Employees     int               `json:"employees"`
+	Years         []int             `json:"years"`
+	Seed          int64             `json:"seed"`
+	ParamsDir     string            `json:"params_dir,omitempty"`
+	Scenario      string            `json:"scenario,omitempty"`
+	CensusPath    string            `json:"census_path,omitempty"`
+	ProfileDir    string            `json:"profile_dir,omitempty"`
+	LockRetry     *RetryPolicy      `json:"lock_retry,omitempty"`
+	Strategy      Strategy          `json:"strategy,omitempty"`
+	DuckDBThreads int               `json:"duckdb_threads,omitempty"`
+	Options       map[string]string `json:"options,omitempty"`
+	Node          string            `json:"node"`
+	Worker        int               `json:"worker"`
+	OriginUnixNs  int64             `json:"origin_unix_ns"`
 }
 
 // workerMessage is one line a worker writes on stdout: a span, or its final error.
@@ -65,7 +66,7 @@ func runProcesses(ctx context.Context, p *Plan, rec *trace.Recorder, width int, 
 	return schedule(ctx, p, width, func(ctx context.Context, w int, n *Node) error {
 		spec := workerSpec{
 			DB: cfg.DBPath, Coordination: cfg.Coordination, Employees: cfg.Employees, Years: cfg.Years,
-			Seed: cfg.Seed, ParamsDir: cfg.ParamsDir, Scenario: cfg.Scenario, CensusPath: cfg.CensusPath, ProfileDir: cfg.ProfileDir, LockRetry: cfg.LockRetry, Strategy: cfg.Strategy, DuckDBThreads: cfg.DuckDBThreads, Node: n.ID, Worker: w,
+			Seed: cfg.Seed, ParamsDir: cfg.ParamsDir, Scenario: cfg.Scenario, CensusPath: cfg.CensusPath, ProfileDir: cfg.ProfileDir, LockRetry: cfg.LockRetry, Strategy: cfg.Strategy, DuckDBThreads: cfg.DuckDBThreads, Options: cfg.Options, Node: n.ID, Worker: w,
 			OriginUnixNs: rec.Origin().UnixNano(),
 		}
 		b, err := json.Marshal(spec)
@@ -156,7 +157,7 @@ func WorkerMain(ctx context.Context, args []string, stdout io.Writer) int {
 	}
 	cfg := Config{DBPath: spec.DB, Coordination: spec.Coordination, Employees: spec.Employees, Years: spec.Years,
 		Seed: spec.Seed, ParamsDir: spec.ParamsDir, Scenario: spec.Scenario, CensusPath: spec.CensusPath, ProfileDir: spec.ProfileDir,
-		LockRetry: spec.LockRetry, Strategy: spec.Strategy, DuckDBThreads: spec.DuckDBThreads}
+		LockRetry: spec.LockRetry, Strategy: spec.Strategy, DuckDBThreads: spec.DuckDBThreads, Options: spec.Options}
 	models, err := LoadModels()
 	if err != nil {
 		return fail(err)

@@ -10,6 +10,7 @@ import (
 	"lockbench/history"
 	"lockbench/internal/exitcode"
 	"lockbench/internal/outcome"
+	"lockbench/release"
 )
 
 // explainRunError turns a failed run's error into a message that says what happened and what to
@@ -38,9 +39,32 @@ func explainRunError(err error, db string) error {
 				}
 			}
 		}
+		writeFormat(&b, o)
 		return exitcode.WithHint(errors.New(strings.TrimSuffix(b.String(), "\n")), outcome.Advice(o, db))
+	case history.StorageFormat:
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s is in a storage format this DuckDB cannot read.\n  DuckDB said: %s\n", db, strings.ReplaceAll(o.Message, "\n", " "))
+		writeFormat(&b, o)
+		return exitcode.WithCode(exitcode.WithHint(errors.New(strings.TrimSuffix(b.String(), "\n")), outcome.Advice(o, db)), exitcode.Usage)
 	case history.TxnConflict:
 		return exitcode.WithHint(fmt.Errorf("a transaction conflict (%s) stopped the run: %w", o.Sub, err), outcome.Advice(o, db))
 	}
 	return err
+}
+
+// writeFormat adds the file's storage version and the opener's release to an explanation.
+func writeFormat(b *strings.Builder, o history.Outcome) {
+	if o.StorageVersion > 0 {
+		fmt.Fprintf(b, "  file: storage version %d", o.StorageVersion)
+		if c := release.CompatName(o.StorageVersion); c != "" {
+			fmt.Fprintf(b, " (%s format)", c)
+		}
+		if len(o.ReadableBy) > 0 {
+			fmt.Fprintf(b, ", readable by DuckDB %s", strings.Join(o.ReadableBy, ", "))
+		}
+		b.WriteString("\n")
+	}
+	if o.OpenerDuckDB != "" && o.ReaderMaxStorage > 0 {
+		fmt.Fprintf(b, "  this lockbench: DuckDB %s, reads storage versions %d to %d\n", o.OpenerDuckDB, release.MinStorage, o.ReaderMaxStorage)
+	}
 }

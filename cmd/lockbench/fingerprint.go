@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"lockbench/release"
 	"lockbench/sim"
 )
 
@@ -18,6 +19,9 @@ type fingerprintJSON struct {
 	Fingerprint string                 `json:"fingerprint"`
 	Scope       string                 `json:"scope"`
 	Tables      []sim.TableFingerprint `json:"tables"`
+	// StorageVersion is the file's storage format, read from its headers before DuckDB opened
+	// it.
+	StorageVersion *release.StorageVersion `json:"storage_version,omitempty"`
 }
 
 func newFingerprintCmd(a *app) *cobra.Command {
@@ -35,7 +39,8 @@ changed row does. Timestamp columns are left out (they differ from run to run) u
 --keep-timestamps. Two runs of the same pipeline on the same inputs should print the same line.
 
 On a file the simulation wrote, it covers the simulation's own tables (the fingerprint simulate
-and bench record); on any other file, or with --all, every table in the file.`,
+and bench record); on any other file, or with --all, every table in the file. It also prints the
+file's storage version (read from its headers) and which DuckDB releases can open it.`,
 		Example: `  lockbench fingerprint simulation.duckdb
   lockbench fingerprint --json runs/latest/trial-*/trial.duckdb
   lockbench fingerprint --all my_pipeline.duckdb`,
@@ -46,6 +51,11 @@ and bench record); on any other file, or with --all, every table in the file.`,
 				return usageErr("%s: %v; give the path of an existing DuckDB file", path, err)
 			} else if st.IsDir() {
 				return usageErr("%s is a directory; give the path of a DuckDB file", path)
+			}
+			// Read before DuckDB opens the file: this process holds nothing on it yet.
+			var sv *release.StorageVersion
+			if v, err := release.ReadStorageVersion(path); err == nil {
+				sv = &v
 			}
 			db, err := sql.Open("duckdb", sim.DSN(path, 0, true))
 			if err == nil {
@@ -63,7 +73,7 @@ and bench record); on any other file, or with --all, every table in the file.`,
 			if err != nil {
 				return err
 			}
-			out := fingerprintJSON{DB: path, Fingerprint: sim.CombineFingerprints(fps), Scope: scope, Tables: fps}
+			out := fingerprintJSON{DB: path, Fingerprint: sim.CombineFingerprints(fps), Scope: scope, Tables: fps, StorageVersion: sv}
 			if jsonOut {
 				return writeJSON(a.stdout, out)
 			}
@@ -71,6 +81,9 @@ and bench record); on any other file, or with --all, every table in the file.`,
 				fmt.Fprintf(a.stdout, "%-32s %10d rows  %s\n", f.Table, f.Rows, f.Hash)
 			}
 			fmt.Fprintf(a.stdout, "fingerprint %s (%s, %d tables)\n", out.Fingerprint, scope, len(fps))
+			if sv != nil {
+				fmt.Fprintf(a.stdout, "storage version %s\n", sv)
+			}
 			return nil
 		},
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -9,12 +10,27 @@ import (
 	"lockbench/harness/competitor"
 	"lockbench/harness/repro"
 	"lockbench/internal/exitcode"
+	"lockbench/release"
 )
 
 func init() { register(newReproCmd) }
 
+// releaseFunc gives repro cases the lockbench binary of a release.
+func releaseFunc(b *release.Binaries) func(context.Context, string) (string, error) {
+	return func(ctx context.Context, name string) (string, error) {
+		r, err := release.Lookup(name)
+		if err != nil {
+			return "", err
+		}
+		return b.Path(ctx, r)
+	}
+}
+
 func newReproCmd(a *app) *cobra.Command {
-	var list, jsonOut bool
+	var (
+		list, jsonOut bool
+		binaries      []string
+	)
 	c := &cobra.Command{
 		Use:   "repro [NAME...]",
 		Short: "Reproduce DuckDB's lock and conflict behaviours and check each is exactly as expected",
@@ -59,7 +75,11 @@ when interrupted.`,
 			if err != nil {
 				return err
 			}
-			results, runErr := repro.Run(a.ctx, args, repro.Env{Launcher: launcher})
+			bins, err := newBinaries(a.stderr, binaries)
+			if err != nil {
+				return err
+			}
+			results, runErr := repro.Run(a.ctx, args, repro.Env{Launcher: launcher, Release: releaseFunc(bins)})
 			if runErr != nil && results == nil {
 				if errors.Is(runErr, repro.ErrUnknownCase) {
 					return usageErr("%v", runErr)
@@ -87,5 +107,6 @@ when interrupted.`,
 	}
 	c.Flags().BoolVar(&list, "list", false, "list the cases (name, title, reference) without running them")
 	c.Flags().BoolVar(&jsonOut, "json", false, "print the results (or with --list the cases) as JSON")
+	c.Flags().StringArrayVar(&binaries, "duckdb-binary", nil, "use this lockbench binary for a DuckDB release in the upgrade cases: RELEASE=PATH (repeatable; default: built from source once)")
 	return c
 }

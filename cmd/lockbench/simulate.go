@@ -12,6 +12,7 @@ import (
 	"lockbench/history"
 	"lockbench/internal/exitcode"
 	"lockbench/internal/outcome"
+	"lockbench/release"
 	"lockbench/scenarios"
 	"lockbench/sim"
 	"lockbench/sim/trace"
@@ -29,6 +30,7 @@ type simulateFlags struct {
 	employees       int
 	seed            int64
 	db              string
+	storageVersion  string
 	verbose         bool
 	traceFile       string
 	jsonOut         bool
@@ -76,7 +78,8 @@ Your own parameters and census:
 	fl.BoolVar(&f.noCoordination, "no-coordination", false, "turn the coordination optimisations off (the legacy costs)")
 	fl.IntVar(&f.employees, "employees", 5000, "census size")
 	fl.Int64Var(&f.seed, "seed", 42, "seed of the census and of every draw")
-	fl.StringVar(&f.db, "db", "simulation.duckdb", "database file")
+	fl.StringVar(&f.db, "db", "simulation.duckdb", "database file, optionally with DuckDB options: 'sim.duckdb?storage_compatibility_version=v1.5.0'")
+	fl.StringVar(&f.storageVersion, "storage-version", "", "create the database in the format of this DuckDB version, e.g. v1.5.0 so that DuckDB 1.5 can open it (default: the linked DuckDB's own format)")
 	fl.BoolVar(&f.verbose, "verbose", false, "print a line per model with its time")
 	fl.StringVar(&f.traceFile, "trace", "", "write the spans as NDJSON to this file")
 	fl.BoolVar(&f.jsonOut, "json", false, "print one JSON object instead of tables")
@@ -186,8 +189,28 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 	if err := checkYears(f.years); err != nil {
 		return sim.Config{}, err
 	}
+	path, opts, err := sim.ParseDB(f.db)
+	if err != nil {
+		return sim.Config{}, usageErr("--db: %v", err)
+	}
+	if f.storageVersion != "" {
+		name, _, err := release.ParseCompat(f.storageVersion)
+		if err != nil {
+			return sim.Config{}, usageErr("--storage-version: %v", err)
+		}
+		if v, ok := opts[sim.StorageOption]; ok && v != name {
+			return sim.Config{}, usageErr("--storage-version %s conflicts with %s=%s in --db: give it once", f.storageVersion, sim.StorageOption, v)
+		}
+		if opts == nil {
+			opts = map[string]string{}
+		}
+		opts[sim.StorageOption] = name
+	}
+	if err := sim.ValidateOptions(opts); err != nil {
+		return sim.Config{}, usageErr("--db: %v", err)
+	}
 	cfg := sim.Config{
-		DBPath: f.db, Mode: m, Threads: f.threads, Coordination: f.coordination && !f.noCoordination,
+		DBPath: path, Options: opts, Mode: m, Threads: f.threads, Coordination: f.coordination && !f.noCoordination,
 		Employees: f.employees, Years: f.years, Seed: f.seed, DuckDBThreads: f.duckdbThreads,
 		ParamsDir: f.params, Scenario: f.scenario, CensusPath: f.census, ProfileDir: f.profile, Strategy: st,
 	}

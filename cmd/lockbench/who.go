@@ -8,9 +8,22 @@ import (
 
 	"lockbench/harness/holders"
 	"lockbench/internal/exitcode"
+	"lockbench/release"
 )
 
 func init() { register(newWhoCmd) }
+
+// whoJSON is who's --json output.
+type whoJSON struct {
+	// DB is the path as given.
+	DB string `json:"db"`
+	// StorageVersion is the file's storage format, read from its headers; nil when they could
+	// not be read (StorageVersionError says why).
+	StorageVersion      *release.StorageVersion `json:"storage_version"`
+	StorageVersionError string                  `json:"storage_version_error,omitempty"`
+	// Holders lists every lock on DB and DB.wal.
+	Holders []holders.Holder `json:"holders"`
+}
 
 func newWhoCmd(a *app) *cobra.Command {
 	var jsonOut bool
@@ -25,7 +38,9 @@ Inside a container or another PID namespace, /proc/locks hides locks whose owner
 there, and DuckDB then names "PID 0". who also asks the kernel with fcntl(F_GETLK), as DuckDB
 does (it takes no lock), and lists such a lock as held by a process outside this PID namespace,
 with the file's device and inode: run who on the host or in the holder's container to name it.
-who says nobody holds a lock only when no lock on either file exists at all.
+who says nobody holds a lock only when no lock on either file exists at all. It also prints the
+file's storage version, read from its headers (no DuckDB, no lock), and which DuckDB releases
+can open it: a DuckDB 1.x process cannot open a file in 2.0's format, read-only or not.
 
 who opens DB to probe it: run it as its own process, never from a program that has DB open.
 A path that cannot be a DuckDB database (a directory, a pipe, a file without DuckDB's header) is
@@ -44,15 +59,26 @@ The exit code is 0, or 3 when nothing is listed but F_GETLK could not check the 
 			if err != nil && !errors.As(err, &perr) {
 				return usage(err)
 			}
+			// who holds no DuckDB handle, so a plain read of the headers is safe.
+			sv, svErr := release.ReadStorageVersion(db)
 			if jsonOut {
-				if hs == nil {
-					hs = []holders.Holder{}
+				out := whoJSON{DB: db, Holders: hs}
+				if out.Holders == nil {
+					out.Holders = []holders.Holder{}
 				}
-				if err := writeJSON(a.stdout, hs); err != nil {
+				if svErr == nil {
+					out.StorageVersion = &sv
+				} else {
+					out.StorageVersionError = svErr.Error()
+				}
+				if err := writeJSON(a.stdout, out); err != nil {
 					return err
 				}
 			} else {
 				holders.Write(a.stdout, db, hs, err)
+				if svErr == nil {
+					fmt.Fprintf(a.stdout, "storage version %s\n", sv)
+				}
 			}
 			if err == nil {
 				return nil
@@ -65,6 +91,6 @@ The exit code is 0, or 3 when nothing is listed but F_GETLK could not check the 
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&jsonOut, "json", false, "print the holders as JSON (a lock held outside this PID namespace has \"OutsideNamespace\": true and PID 0)")
+	c.Flags().BoolVar(&jsonOut, "json", false, "print the storage version and the holders as JSON (a lock held outside this PID namespace has \"OutsideNamespace\": true and PID 0)")
 	return c
 }

@@ -109,13 +109,20 @@ func TestWhoOutsideThePIDNamespace(t *testing.T) {
 a process outside this PID namespace holds a write lock on %[1]s.wal (device %[4]s, inode %[5]s; F_GETLK says PID 0, /proc/locks here does not list it)
 to name it, run `+"`lockbench who %[1]s`"+` on the host or in the holder's container (the path may differ there; look for %[6]s and %[7]s in the host's /proc/locks)
 `, db, dbDev, dbIno, walDev, walIno, dbID, walID)
-	assert.Equal(t, want, out)
+	listed, storage := cutStorageLine(t, out)
+	assert.Equal(t, want, listed)
+	assert.True(t, strings.HasPrefix(storage, "storage version "), storage)
 
 	code, out = whoInNamespace(t, unshare, "--json", db)
 	assert.Equal(t, 0, code)
-	var hs []map[string]any
-	require.NoError(t, json.Unmarshal([]byte(out), &hs), out)
+	var whoOut struct {
+		Holders        []map[string]any `json:"holders"`
+		StorageVersion map[string]any   `json:"storage_version"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &whoOut), out)
+	hs := whoOut.Holders
 	require.Len(t, hs, 2)
+	assert.NotNil(t, whoOut.StorageVersion, "the headers are read through the namespace too")
 	for i, file := range []string{db, db + ".wal"} {
 		assert.Equal(t, file, hs[i]["File"])
 		assert.Equal(t, true, hs[i]["OutsideNamespace"], "--json marks the entry")
@@ -147,7 +154,17 @@ to name it, run `+"`lockbench who %[1]s`"+` on the host or in the holder's conta
 	stop()
 	code, out = whoInNamespace(t, unshare, db)
 	assert.Equal(t, 0, code)
-	assert.Equal(t, "nobody holds a lock on "+db+"\n", out)
+	listed, _ = cutStorageLine(t, out)
+	assert.Equal(t, "nobody holds a lock on "+db+"\n", listed)
+}
+
+// cutStorageLine splits who's output into the holders and its last line, the storage version.
+func cutStorageLine(t *testing.T, out string) (listed, storage string) {
+	t.Helper()
+	trimmed := strings.TrimSuffix(out, "\n")
+	i := strings.LastIndexByte(trimmed, '\n')
+	require.Greater(t, i, 0, "who prints the holders, then the storage version: %q", out)
+	return trimmed[:i+1], trimmed[i+1:]
 }
 
 // TestWhoCannotProbe checks that who does not claim that nobody holds a file it could not probe:
@@ -178,7 +195,7 @@ func TestWhoCannotProbe(t *testing.T) {
 
 	code, out, _ = who("who", "--json", db)
 	assert.Equal(t, int(exitcode.Unknown), code)
-	assert.Equal(t, "[]\n", out)
+	assert.Contains(t, out, `"holders": []`)
 
 	sockDir, err := os.MkdirTemp("", "who") // a short path: socket paths are limited to 108 bytes
 	require.NoError(t, err)

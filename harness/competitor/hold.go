@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	// The DuckDB driver, registered as "duckdb".
@@ -38,6 +39,10 @@ type HoldOptions struct {
 	// WriteEvery, when positive, inserts a row into HolderTable this often (read-write only).
 	// The first row is written before the ready line, so the holder also holds the .wal lock.
 	WriteEvery time.Duration
+	// Rows, when positive, inserts this many rows into HolderTable, each its own committed
+	// transaction, before the ready line (read-write only): a holder killed after its ready
+	// line leaves exactly Rows committed rows, most of them in the .wal.
+	Rows int
 	// Ready receives exactly one line, starting with ReadyPrefix, once the lock is held. It may
 	// be nil.
 	Ready io.Writer
@@ -51,7 +56,7 @@ func Hold(ctx context.Context, o HoldOptions) (err error) {
 	if o.DB == "" {
 		return errors.New("hold: no database file given")
 	}
-	if o.ReadOnly && o.WriteEvery > 0 {
+	if o.ReadOnly && (o.WriteEvery > 0 || o.Rows > 0) {
 		return errors.New("hold: a read-only holder cannot write")
 	}
 	abs, err := filepath.Abs(o.DB)
@@ -79,7 +84,7 @@ func Hold(ctx context.Context, o HoldOptions) (err error) {
 		}
 	}()
 	db.SetMaxOpenConns(1)
-	if !o.ReadOnly && (missing || o.WriteEvery > 0) {
+	if !o.ReadOnly && (missing || o.WriteEvery > 0 || o.Rows > 0) {
 		if _, err := db.ExecContext(ctx, createTable); err != nil {
 			return fmt.Errorf("hold %s: %w", abs, err)
 		}
@@ -91,6 +96,11 @@ func Hold(ctx context.Context, o HoldOptions) (err error) {
 			return fmt.Errorf("hold %s: write %d: %w", abs, seq, err)
 		}
 		return nil
+	}
+	for range o.Rows {
+		if err := write(); err != nil {
+			return err
+		}
 	}
 	if o.WriteEvery > 0 {
 		if err := write(); err != nil {
@@ -171,6 +181,9 @@ func HoldArgs(o HoldOptions) []string {
 	if o.WriteEvery > 0 {
 		args = append(args, "--write-every="+o.WriteEvery.String())
 	}
+	if o.Rows > 0 {
+		args = append(args, "--rows="+strconv.Itoa(o.Rows))
+	}
 	return append(args, o.DB)
 }
 
@@ -184,6 +197,7 @@ func ParseHoldArgs(args []string) (HoldOptions, error) {
 	fs.BoolVar(&o.Create, "create", false, "create a missing file first")
 	fs.DurationVar(&o.For, "for", 0, "release after this long")
 	fs.DurationVar(&o.WriteEvery, "write-every", 0, "insert a row this often")
+	fs.IntVar(&o.Rows, "rows", 0, "insert this many rows before the ready line")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("hold: %w", err)
 	}

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"testing"
 
 	"lockbench/harness/competitor"
 	"lockbench/harness/holders"
+	"lockbench/release"
 	"lockbench/sim"
 )
 
@@ -57,22 +59,36 @@ func whoMain(path string) int {
 	if hs == nil {
 		hs = []holders.Holder{}
 	}
-	if err := json.NewEncoder(os.Stdout).Encode(hs); err != nil {
+	if err := json.NewEncoder(os.Stdout).Encode(map[string]any{"db": path, "holders": hs}); err != nil {
 		return 1
 	}
 	return 0
 }
 
-// testEnv runs holders, workers and who as this test binary.
+// testEnv runs holders, workers and who as this test binary, and the upgrade cases with
+// lockbench binaries of each release built from this source tree (once per source version, in
+// lockbench's cache).
 func testEnv(t testing.TB) Env {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bins := &release.Binaries{Source: root}
 	return Env{
 		Dir:      t.TempDir(),
 		Launcher: competitor.Launcher{Path: exe, Args: []string{"hold"}, Env: []string{roleEnv + "=hold"}},
 		Worker:   &sim.WorkerCommand{Path: exe, Env: []string{roleEnv + "=worker"}},
 		Who:      &Command{Path: exe, Env: []string{roleEnv + "=who"}},
+		Release: func(ctx context.Context, name string) (string, error) {
+			r, err := release.Lookup(name)
+			if err != nil {
+				return "", err
+			}
+			return bins.Path(ctx, r)
+		},
 	}
 }

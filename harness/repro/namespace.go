@@ -186,10 +186,13 @@ func (r *caseRun) who(ctx context.Context, db string, ns bool) ([]holders.Holder
 	if err != nil {
 		return nil, fmt.Errorf("lockbench who %s %s: %v: %s", db, where, err, strings.TrimSpace(errOut))
 	}
-	var hs []holders.Holder
-	if err := json.Unmarshal([]byte(out), &hs); err != nil {
+	var listed struct {
+		Holders []holders.Holder `json:"holders"`
+	}
+	if err := json.Unmarshal([]byte(out), &listed); err != nil {
 		return nil, fmt.Errorf("lockbench who --json %s %s: %w: %q", db, where, err, out)
 	}
+	hs := listed.Holders
 	var lines []string
 	for _, h := range hs {
 		lines = append(lines, holders.Describe(h))

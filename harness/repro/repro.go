@@ -103,6 +103,10 @@ type Case struct {
 	Note string `json:"note,omitempty"`
 	// Expect is what the case must observe.
 	Expect Expectation `json:"expect"`
+	// Releases, when set, are the DuckDB releases the case runs side by side (an upgrade
+	// case): it runs binaries of exactly these, whatever release the running lockbench links.
+	// Other cases run on the running binary's release.
+	Releases []string `json:"releases,omitempty"`
 
 	run func(ctx context.Context, r *caseRun) (Observation, error)
 }
@@ -175,6 +179,9 @@ type Env struct {
 	// Who runs `lockbench who` (the cases add --json and a database path), on the host or in
 	// a PID namespace; nil means the running executable with the argument "who".
 	Who *Command
+	// Release returns a lockbench binary that links a DuckDB release (release.Binaries.Path);
+	// nil means the upgrade cases are skipped.
+	Release func(ctx context.Context, name string) (string, error)
 }
 
 // Command is a program with leading arguments and extra environment.
@@ -202,6 +209,7 @@ func Catalog() []Case {
 	cs = append(cs, inProcessCases()...)
 	cs = append(cs, raceCases()...)
 	cs = append(cs, containerCases()...)
+	cs = append(cs, upgradeCases()...)
 	return cs
 }
 

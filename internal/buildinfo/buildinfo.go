@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"lockbench/history"
+	"lockbench/release"
 )
 
 // Version is lockbench's own version.
@@ -36,6 +37,12 @@ var duckdbVersion = sync.OnceValue(func() string {
 	}
 	return v
 })
+
+// Release returns the DuckDB release this binary links, as lockbench knows it; false when the
+// linked DuckDB is not one of release.Known.
+func Release() (release.Release, bool) {
+	return release.ByVersion(duckdbVersion())
+}
 
 // Get returns the versions of this binary. The DuckDB version comes from an in-memory instance,
 // which never touches any database file. lockbench's own commit comes, in this order, from the
@@ -104,25 +111,47 @@ var sourceCommit = sync.OnceValue(func() string {
 	return ""
 })
 
-// SourceCommit returns the HEAD commit (12 digits, "-dirty" when tracked files have
-// uncommitted changes) of the lockbench module that contains dir: the nearest directory at or
-// above dir whose go.mod declares module lockbench. It returns "" when there is none or it is
-// not in a git checkout.
-func SourceCommit(dir string) string {
-	root := dir
-	for {
-		mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-		if err == nil {
-			if !strings.HasPrefix(string(mod), "module lockbench\n") {
-				return ""
+// SourceDir returns the root of the lockbench source tree this binary was compiled from (the
+// directory of its go.mod, as the compiler recorded this file's path), else of a lockbench
+// checkout at or above the working directory; "" when neither exists on this machine.
+func SourceDir() string {
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		if root := moduleRoot(filepath.Dir(file)); root != "" {
+			return root
+		}
+	}
+	if wd, err := os.Getwd(); err == nil {
+		return moduleRoot(wd)
+	}
+	return ""
+}
+
+// moduleRoot returns the nearest directory at or above dir whose go.mod declares module
+// lockbench, or "".
+func moduleRoot(dir string) string {
+	for root := dir; ; {
+		if mod, err := os.ReadFile(filepath.Join(root, "go.mod")); err == nil {
+			if strings.HasPrefix(string(mod), "module lockbench\n") {
+				return root
 			}
-			break
+			return ""
 		}
 		parent := filepath.Dir(root)
 		if parent == root {
 			return ""
 		}
 		root = parent
+	}
+}
+
+// SourceCommit returns the HEAD commit (12 digits, "-dirty" when tracked files have
+// uncommitted changes) of the lockbench module that contains dir: the nearest directory at or
+// above dir whose go.mod declares module lockbench. It returns "" when there is none or it is
+// not in a git checkout.
+func SourceCommit(dir string) string {
+	root := moduleRoot(dir)
+	if root == "" {
+		return ""
 	}
 	return gitHead(root)
 }

@@ -2,14 +2,21 @@ package outcome
 
 import (
 	"fmt"
+	"strconv"
 
 	"lockbench/history"
 )
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // Advice says what to do next about an outcome on database file db, in one sentence, or "" when
 // there is nothing specific to say. It sits next to the classification so that every place that
 // reports an outcome (simulate, hold, bench, repro) gives the same advice.
 func Advice(o history.Outcome, db string) string {
+	if CannotRead(o) {
+		// Never suggest closing the holder or a read-only open: both fail with the format.
+		return formatAdvice(o)
+	}
 	switch o.Kind {
 	case history.LockConflict:
 		switch {

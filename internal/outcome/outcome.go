@@ -1,9 +1,16 @@
-// Package outcome classifies the errors of a trial into the outcomes of DESIGN.md: ok,
-// lock-conflict, txn-conflict, constraint, timeout, crash and error (with Sub bad-path when the
-// database path cannot be a DuckDB database, see BadDatabasePath). It reads the DuckDB Go
-// driver's error type first and the message text second, and it parses everything DuckDB says
-// about a lock holder (path, executable, PID, user, the read-only hint, the .wal lock, the
-// Windows wording) into a history.Outcome.
+// Package outcome classifies the errors of a trial into lockbench's outcomes: ok,
+// lock-conflict, txn-conflict, constraint, storage-format, timeout, crash and error (with Sub
+// bad-path when the database path cannot be a DuckDB database, see BadDatabasePath). It parses
+// everything DuckDB says about a lock holder (path, executable, PID, user, the read-only hint,
+// the .wal lock, the Windows wording) and about a file's format into a history.Outcome.
+//
+// Classification does not depend on one release's wording. It reads DuckDB's error type (the
+// "IO", "TransactionContext", "Resource In Use" ... that leads every DuckDB message, which is
+// also where the duckdb-go driver takes its ErrorType from) and the facts in the message
+// (path, PID, storage versions), never a whole sentence or the docs URL DuckDB appends. The
+// messages of each release it relies on are kept, labelled with their release, in
+// testdata/messages, and the tests check that every release's message of one event
+// classifies the same.
 //
 // ClassifyText does the same for text only, such as the stderr of a child process.
 package outcome
@@ -18,10 +25,10 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/duckdb/duckdb-go/v2"
 	"golang.org/x/sys/unix"
 
 	"lockbench/history"
+	"lockbench/release"
 )
 
 // Sub values of a lock-conflict outcome.
@@ -78,8 +85,18 @@ const (
 	// SubHandleConflict is DuckDB's "Unique file handle conflict": one process opened a file
 	// that its own DuckDB instance cache still has attached, typically an open that lands while
 	// another goroutine of the same process closes the last handle on that file. No other
-	// process is involved, so it is an error of the program, not a lock conflict.
+	// process is involved, so it is an error of the program, not a lock conflict. DuckDB 1.5
+	// calls it a Binder Error, 2.0 a Resource In Use Error.
 	SubHandleConflict = "handle-conflict"
+)
+
+// Sub values of a storage-format outcome.
+const (
+	// SubTooNew is a file whose storage version is newer than the opener's DuckDB reads: it
+	// was created by a later release (DuckDB 2.0's default format opened by 1.5.6).
+	SubTooNew = "too-new"
+	// SubTooOld is a file older than the oldest storage version the opener reads.
+	SubTooOld = "too-old"
 )
 
 // DriverPrefix is the text the duckdb-go driver puts before DuckDB's own message when sql.Open
@@ -106,22 +123,49 @@ var (
 	reAltered       = regexp.MustCompile(`has been altered by a different transaction|another transaction has altered this table|cannot update a table that has been altered`)
 	reCheckpoint    = regexp.MustCompile(`Cannot CHECKPOINT: `)
 	reAborted       = regexp.MustCompile(`Current transaction is aborted \(please ROLLBACK\)`)
-	reTxnContext    = regexp.MustCompile(`TransactionContext Error: `)
 	reDeadline      = regexp.MustCompile(`context deadline exceeded`)
 	reCanceled      = regexp.MustCompile(`context canceled`)
 	reHandle        = regexp.MustCompile(`Unique file handle conflict: .*?the database file "(.*?)"`)
 	reHandleAny     = regexp.MustCompile(`Unique file handle conflict`)
 	reJSONString    = regexp.MustCompile(`"(?:[^"\\\n]|\\.)*"`)
-	reDuckFatal     = regexp.MustCompile(`(?:FATAL|INTERNAL) Error: `)
+	reStorage       = regexp.MustCompile(`Trying to read a database file with version number (\d+), but we can only read versions between (\d+) and (\d+)`)
+	reErrorType     = regexp.MustCompile(`(?:^|[\s:"'(])(` + strings.Join(errorTypes, "|") + `) Error: `)
 	reGoPanic       = regexp.MustCompile(`(?m)^(?:panic: |fatal error: )`)
 	reExitSignal    = regexp.MustCompile(`(?m)^signal: ([a-z ]+)$`)
 	signalByMessage = buildSignalNames()
 )
 
+// errorTypes are the names of DuckDB's error types, as they lead its messages ("IO Error: ...").
+// "Resource In Use" is new in 2.0.0 (duckdb-go v2.20000.0 has no constant for it and reports
+// type 0).
+var errorTypes = []string{
+	"Invalid", "Out of Range", "Conversion", "Unknown Type", "Decimal", "Mismatch Type",
+	"Divide by Zero", "Object Size", "Invalid type", "Serialization", "TransactionContext",
+	"Not implemented", "Expression", "Catalog", "Parser", "Planner", "Scheduler", "Executor",
+	"Constraint", "Index", "Stat", "Connection", "Syntax", "Settings", "Binder", "Network",
+	"Optimizer", "NullPointer", "IO", "INTERRUPT", "FATAL", "INTERNAL", "Invalid Input",
+	"Out of Memory", "Permission", "Parameter Not Resolved", "Parameter Not Allowed",
+	"Dependency", "HTTP", "Missing Extension", "Extension Autoloading", "Sequence",
+	"Invalid Configuration", "Resource In Use",
+}
+
+// ErrorType returns DuckDB's error type as the first DuckDB message in msg names it ("IO",
+// "TransactionContext", "Resource In Use", ...), and where that message starts; "" and -1
+// when msg holds no DuckDB error. It is the type the duckdb-go driver derives from the same
+// text, but it also knows types a driver release does not, and works on a child's stderr.
+func ErrorType(msg string) (string, int) {
+	m := reErrorType.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return "", -1
+	}
+	return msg[m[2]:m[3]], m[2]
+}
+
 // Classify classifies err, the error a trial (or one of its statements) returned. A nil error is
-// ok. It looks at the driver's *duckdb.Error and its Type first and at the message text second;
-// a context.DeadlineExceeded anywhere in the chain is a timeout, and an *exec.ExitError for a
-// process killed by a signal is a crash whose Sub is the signal's name (SIGKILL, ...).
+// ok. A context.DeadlineExceeded anywhere in the chain is a timeout, an *exec.ExitError for a
+// process killed by a signal is a crash whose Sub is the signal's name (SIGKILL, ...), a
+// *BadPathError is a bad-path error; everything else is classified by its text (ClassifyText),
+// which carries DuckDB's error type.
 func Classify(err error) history.Outcome {
 	if err == nil {
 		return history.Outcome{Kind: history.OK}
@@ -130,62 +174,24 @@ func Classify(err error) history.Outcome {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return history.Outcome{Kind: history.Timeout, Message: clean(msg)}
 	}
-	var de *duckdb.Error
-	if errors.As(err, &de) {
-		if o, ok := classifyDuckDB(de); ok {
-			return o
-		}
-	}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return history.Outcome{Kind: history.Crash, Sub: unix.SignalName(ws.Signal()), Message: clean(msg)}
+	if _, at := ErrorType(msg); at < 0 {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				return history.Outcome{Kind: history.Crash, Sub: unix.SignalName(ws.Signal()), Message: clean(msg)}
+			}
 		}
 	}
 	if errors.Is(err, context.Canceled) {
-		return history.Outcome{Kind: history.Error, Sub: SubCanceled, Message: clean(msg)}
+		if typ, _ := ErrorType(msg); typ == "" || typ == "INTERRUPT" {
+			return history.Outcome{Kind: history.Error, Sub: SubCanceled, Message: clean(msg)}
+		}
 	}
 	var bp *BadPathError
 	if errors.As(err, &bp) {
 		return history.Outcome{Kind: history.Error, Sub: SubBadPath, Message: bp.Error(), Path: bp.Path}
 	}
 	return ClassifyText(msg)
-}
-
-// classifyDuckDB classifies by the driver's error type. It reports false when the type alone
-// does not decide, so that the text rules apply.
-func classifyDuckDB(de *duckdb.Error) (history.Outcome, bool) {
-	full := de.Msg
-	switch de.Type {
-	case duckdb.ErrorTypeIO:
-		// File lock errors. Other IO errors fall through to the text rules, which call
-		// them errors.
-		if o, ok := lockConflict(full); ok {
-			return o, true
-		}
-	case duckdb.ErrorTypeTransaction:
-		// A .wal lock conflict at commit time is typed as a transaction error.
-		if o, ok := lockConflict(full); ok {
-			return o, true
-		}
-		if reConstraint.MatchString(full) {
-			return history.Outcome{Kind: history.Constraint, Message: clean(full)}, true
-		}
-		sub := txnSub(full)
-		if sub == "" {
-			sub = SubOther
-		}
-		return txnOutcome(sub, clean(full)), true
-	case duckdb.ErrorTypeConstraint:
-		return history.Outcome{Kind: history.Constraint, Message: clean(full)}, true
-	case duckdb.ErrorTypeBinder:
-		if o, ok := handleConflict(full); ok {
-			return o, true
-		}
-	case duckdb.ErrorTypeFatal, duckdb.ErrorTypeInternal:
-		return history.Outcome{Kind: history.Crash, Sub: SubFatal, Message: clean(full)}, true
-	}
-	return history.Outcome{}, false
 }
 
 // ClassifyText classifies an error message given as text only, such as a child process's
@@ -203,20 +209,27 @@ func ClassifyText(msg string) history.Outcome {
 	if o, ok := lockConflict(msg); ok {
 		return o
 	}
+	if o, ok := storageFormat(msg); ok {
+		return o
+	}
 	if o, ok := handleConflict(msg); ok {
 		return o
 	}
+	typ, at := ErrorType(msg)
 	if loc := reConstraint.FindStringIndex(msg); loc != nil {
 		return history.Outcome{Kind: history.Constraint, Message: from(msg, loc[0])}
 	}
 	if sub, at := txnSubAt(msg); sub != "" {
 		return txnOutcome(sub, from(msg, at))
 	}
+	switch typ {
+	case "Constraint":
+		return history.Outcome{Kind: history.Constraint, Message: from(msg, at)}
+	case "FATAL", "INTERNAL":
+		return history.Outcome{Kind: history.Crash, Sub: SubFatal, Message: from(msg, at)}
+	}
 	if loc := reDeadline.FindStringIndex(msg); loc != nil {
 		return history.Outcome{Kind: history.Timeout, Message: from(msg, loc[0])}
-	}
-	if loc := reDuckFatal.FindStringIndex(msg); loc != nil {
-		return history.Outcome{Kind: history.Crash, Sub: SubFatal, Message: from(msg, loc[0])}
 	}
 	if loc := reGoPanic.FindStringIndex(msg); loc != nil {
 		return history.Outcome{Kind: history.Crash, Sub: SubPanic, Message: from(msg, loc[0])}
@@ -226,8 +239,8 @@ func ClassifyText(msg string) history.Outcome {
 			return history.Outcome{Kind: history.Crash, Sub: name, Message: from(msg, m[0])}
 		}
 	}
-	if loc := reTxnContext.FindStringIndex(msg); loc != nil {
-		return history.Outcome{Kind: history.TxnConflict, Sub: SubOther, Message: from(msg, loc[0])}
+	if typ == "TransactionContext" {
+		return history.Outcome{Kind: history.TxnConflict, Sub: SubOther, Message: from(msg, at)}
 	}
 	if loc := reCanceled.FindStringIndex(msg); loc != nil {
 		return history.Outcome{Kind: history.Error, Sub: SubCanceled, Message: from(msg, loc[0])}
@@ -266,8 +279,8 @@ func classifyJSONStrings(msg string) (history.Outcome, bool) {
 	return history.Outcome{}, false
 }
 
-// handleConflict recognises DuckDB's "Unique file handle conflict" (a Binder Error in 1.5.6),
-// with the path of the file when DuckDB names it.
+// handleConflict recognises DuckDB's "Unique file handle conflict" (a Binder Error in 1.5.6, a
+// Resource In Use Error in 2.0.0), with the path of the file when DuckDB names it.
 func handleConflict(msg string) (history.Outcome, bool) {
 	loc := reHandleAny.FindStringIndex(msg)
 	if loc == nil {
@@ -277,11 +290,43 @@ func handleConflict(msg string) (history.Outcome, bool) {
 	if m := reHandle.FindStringSubmatch(msg); m != nil {
 		o.Path = m[1]
 	}
-	// DuckDB's message is one line; keep it from its "Binder Error: " lead-in on.
+	// DuckDB's message is one line; keep it from its "<Type> Error: " lead-in on.
 	o.Message, _, _ = strings.Cut(from(msg, loc[0]), "\n")
-	if i := strings.Index(o.Message, "Binder Error: "); i > 0 {
-		o.Message = o.Message[i:]
+	if _, at := ErrorType(o.Message); at > 0 {
+		o.Message = o.Message[at:]
 	}
+	return o, true
+}
+
+// storageFormat recognises DuckDB's refusal of a file whose storage version it cannot read
+// ("Trying to read a database file with version number 69, but we can only read versions
+// between 64 and 68"), for a read-write or read-only open alike. The outcome records the file's
+// version, the newest the opener reads, the opener's release line as far as the numbers tell,
+// and the releases lockbench knows that read the file.
+func storageFormat(msg string) (history.Outcome, bool) {
+	m := reStorage.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return history.Outcome{}, false
+	}
+	num := func(i int) int { n, _ := strconv.Atoi(msg[m[2*i]:m[2*i+1]]); return n }
+	file, lo, hi := num(1), num(2), num(3)
+	o := history.Outcome{Kind: history.StorageFormat, Sub: SubTooNew, StorageVersion: file, ReaderMaxStorage: hi,
+		ReadableBy: release.ReadableBy(file)}
+	if file < lo {
+		o.Sub = SubTooOld
+	}
+	if r, ok := release.OldestReading(hi); ok {
+		o.OpenerDuckDB = release.Line(r.Name) + ".x"
+	}
+	o.Message = from(msg, m[0])
+	if _, at := ErrorType(o.Message); at > 0 {
+		o.Message = o.Message[at:]
+	}
+	// Keep DuckDB's first sentence and its explanation, not the pointer to its docs.
+	if i := strings.Index(o.Message, "\nSee the storage page"); i > 0 {
+		o.Message = o.Message[:i]
+	}
+	o.Message = strings.TrimSpace(o.Message)
 	return o, true
 }
 
@@ -367,11 +412,13 @@ func lockConflict(msg string) (history.Outcome, bool) {
 }
 
 // txnOutcome builds a txn-conflict outcome. DuckDB separates the parts of a catalog entry's
-// name with NUL bytes, which DuckDB 1.5.6 renders as the two characters `\0` in the message
-// (older builds passed raw NULs, which clean already replaced); both become '.'.
+// name with NUL bytes, which DuckDB 1.5.6 and 2.0.0 render as the two characters `\0` in the
+// message (older builds passed raw NULs, which clean already replaced); both become '.'. DuckDB
+// 2.0.0 quotes such names twice (`""t""`), which becomes one pair of quotes.
 func txnOutcome(sub, msg string) history.Outcome {
-	if sub == SubCatalog {
-		msg = strings.ReplaceAll(msg, `\0`, ".")
+	msg = strings.ReplaceAll(msg, `\0`, ".")
+	if sub == SubCatalog || sub == SubDropped || sub == SubAltered {
+		msg = strings.ReplaceAll(msg, `""`, `"`)
 	}
 	return history.Outcome{Kind: history.TxnConflict, Sub: sub, Message: msg}
 }
