@@ -5,7 +5,7 @@ BIN ?= bin/lockbench
 .PHONY: build test bench lint quick clean
 
 build:
-	$(GO) build -ldflags "-X lockbench/internal/buildinfo.Commit=$$(git rev-parse --short=12 HEAD 2>/dev/null)" -o $(BIN) ./cmd/lockbench
+	$(GO) build -ldflags "-X lockbench/buildinfo.Commit=$$(git rev-parse --short=12 HEAD 2>/dev/null)" -o $(BIN) ./cmd/lockbench
 
 test:
 	$(GO) test ./...

@@ -26,7 +26,8 @@ import (
 
 	"lockbench/history"
 	"lockbench/release"
-	"lockbench/sim/trace"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // repo is the repository's root; bin holds the binaries TestMain builds.
@@ -119,7 +120,7 @@ func competitorPIDs(tr history.Trial) []int {
 // trial's wall time).
 func checkOK(t *testing.T, tr history.Trial) {
 	t.Helper()
-	require.Equal(t, history.OK, tr.Outcome.Kind, "%s: %s", tr.Cell, tr.Outcome.Message)
+	require.Equal(t, vocab.OK, tr.Outcome.Kind, "%s: %s", tr.Cell, tr.Outcome.Message)
 	var models []trace.Span
 	for _, s := range tr.Spans {
 		if s.Kind == trace.Model {
@@ -161,11 +162,11 @@ func union(spans []trace.Span) float64 {
 func checkConflict(t *testing.T, tr history.Trial, readOnlyHint bool) {
 	t.Helper()
 	o := tr.Outcome
-	require.Equal(t, history.LockConflict, o.Kind, "%s: %s", tr.Cell, o.Message)
+	require.Equal(t, vocab.LockConflict, o.Kind, "%s: %s", tr.Cell, o.Message)
 	pids := competitorPIDs(tr)
 	require.Len(t, pids, 1, "%s: one competitor process", tr.Cell)
 	assert.Equal(t, pids[0], o.HolderPID, "%s: DuckDB names the competitor's PID", tr.Cell)
-	assert.Equal(t, "competitor", o.HolderRole, tr.Cell)
+	assert.Equal(t, vocab.RoleCompetitor, o.HolderRole, tr.Cell)
 	assert.Equal(t, filepath.Join(bin, "lockbench"), o.HolderExe, "%s: the holder is `lockbench hold`", tr.Cell)
 	assert.Equal(t, "$TRIAL_DIR/trial.duckdb", o.Path, tr.Cell)
 	assert.Equal(t, readOnlyHint, o.ReadOnlyWouldWork, tr.Cell)

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"lockbench/vocab"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"lockbench/history"
 )
 
 // TestStrategiesMatrix runs part of the built-in strategies matrix with the README's command,
@@ -28,7 +28,7 @@ func TestStrategiesMatrix(t *testing.T) {
 	ref := ""
 	for _, tr := range trials {
 		if tr.Params["strategy"] == "none" {
-			require.Equal(t, history.OK, tr.Outcome.Kind, tr.Outcome.Message)
+			require.Equal(t, vocab.OK, tr.Outcome.Kind, tr.Outcome.Message)
 			ref = tr.Fingerprint
 		}
 	}
@@ -37,7 +37,7 @@ func TestStrategiesMatrix(t *testing.T) {
 		st, comp := tr.Params["strategy"], tr.Params["competitor"]
 		switch {
 		case st == "publish":
-			require.Equal(t, history.OK, tr.Outcome.Kind, "%s: %s", tr.Cell, tr.Outcome.Message)
+			require.Equal(t, vocab.OK, tr.Outcome.Kind, "%s: %s", tr.Cell, tr.Outcome.Message)
 			assert.Equal(t, ref, tr.Fingerprint, "%s: the published data is the sequential run's", tr.Cell)
 			if comp == "viewers" {
 				v := tr.Cooperation.Viewers
@@ -48,7 +48,7 @@ func TestStrategiesMatrix(t *testing.T) {
 		case st == "read-only-attach" && comp == "viewers":
 			v := tr.Cooperation.Viewers
 			require.NotNil(t, v, tr.Cell)
-			if tr.Outcome.Kind == history.OK {
+			if tr.Outcome.Kind == vocab.OK {
 				// The pipeline got the file: an ATTACH (READ_ONLY) while it held the file was
 				// refused. Only attempts at the run's edges (before its open, after its close)
 				// can have worked.
@@ -58,8 +58,8 @@ func TestStrategiesMatrix(t *testing.T) {
 				assert.Contains(t, v.FirstError, "Conflicting lock is held")
 			} else {
 				// A viewer's read lock was there first.
-				require.Equal(t, history.LockConflict, tr.Outcome.Kind, tr.Outcome.Message)
-				assert.Equal(t, "competitor", tr.Outcome.HolderRole)
+				require.Equal(t, vocab.LockConflict, tr.Outcome.Kind, tr.Outcome.Message)
+				assert.Equal(t, vocab.RoleCompetitor, tr.Outcome.HolderRole)
 				assert.Equal(t, filepath.Join(bin, "lockbench"), tr.Outcome.HolderExe, "the holder is `lockbench cooperate`")
 			}
 		}

@@ -7,9 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"lockbench/history"
-	"lockbench/internal/outcome"
 	"lockbench/sim"
+	"lockbench/vocab"
 )
 
 func TestClassifyRun(t *testing.T) {
@@ -17,12 +16,12 @@ func TestClassifyRun(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
-		kind string
-		sub  string
+		kind vocab.Kind
+		sub  vocab.Sub
 	}{
-		{"no error", nil, history.OK, ""},
-		{"a failed data-quality check, wrapped", fmt.Errorf("year 2026: %w", dq), history.Mismatch, outcome.SubDQ},
-		{"a DuckDB transaction conflict", errors.New("TransactionContext Error: Failed to commit: Conflict on tuple deletion!"), history.TxnConflict, outcome.SubDelete},
+		{"no error", nil, vocab.OK, ""},
+		{"a failed data-quality check, wrapped", fmt.Errorf("year 2026: %w", dq), vocab.Mismatch, vocab.SubDQ},
+		{"a DuckDB transaction conflict", errors.New("TransactionContext Error: Failed to commit: Conflict on tuple deletion!"), vocab.TxnConflict, vocab.SubDelete},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,14 +10,9 @@ import (
 
 	"lockbench/harness/competitor"
 	"lockbench/history"
-	"lockbench/sim"
-	"lockbench/sim/trace"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
-
-// cooperating reports whether the competitor kind follows the cell's strategy.
-func cooperating(kind string) bool {
-	return kind == competitor.Viewers || kind == competitor.SecondWriter
-}
 
 // yearsFinished returns, for every simulation year of the spans, the offset in seconds at which
 // its essential work ended (the end of its last model span).
@@ -46,7 +41,7 @@ func newestFinished(finished map[int]float64, at float64, none int) int {
 // history.Cooperation. Only attempts that began while the workload ran, between origin and
 // origin+wall, count; finished gives the offset at which each year's work ended, firstYear the
 // first simulated year.
-func summarizeCooperation(strategy string, kind string, processes int, attempts []competitor.Attempt, origin time.Time, wall float64, finished map[int]float64, firstYear int) *history.Cooperation {
+func summarizeCooperation(strategy vocab.Strategy, kind vocab.CompetitorKind, processes int, attempts []competitor.Attempt, origin time.Time, wall float64, finished map[int]float64, firstYear int) *history.Cooperation {
 	p := &history.Participants{Processes: processes, WaitMS: []float64{}}
 	none := firstYear - 1
 	sorted := slices.Clone(attempts)
@@ -64,7 +59,7 @@ func summarizeCooperation(strategy string, kind string, processes int, attempts 
 		switch {
 		case a.OK:
 			p.Successes++
-		case a.Outcome == history.LockConflict:
+		case a.Outcome == vocab.LockConflict:
 			p.LockConflicts++
 		default:
 			p.OtherErrors++
@@ -88,7 +83,7 @@ func summarizeCooperation(strategy string, kind string, processes int, attempts 
 		p.StalenessYears = append(p.StalenessYears, newest-seen)
 	}
 	c := &history.Cooperation{Strategy: strategy}
-	if kind == competitor.Viewers {
+	if kind == vocab.Viewers {
 		c.Viewers = p
 	} else {
 		c.Writer = p
@@ -145,9 +140,9 @@ func cooperationOf(ctx context.Context, spec TrialSpec, comp *competitor.Running
 }
 
 // strategyName is the strategy as trials record it.
-func strategyName(s string) string {
+func strategyName(s vocab.Strategy) vocab.Strategy {
 	if s == "" {
-		return string(sim.NoStrategy)
+		return vocab.NoStrategy
 	}
 	return s
 }

@@ -12,8 +12,7 @@ import (
 
 	"lockbench/harness/competitor"
 	"lockbench/harness/repro"
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/vocab"
 )
 
 // TestTrialWithAHolderOutsideThePIDNamespace runs a trial whose workload runs in a new PID
@@ -30,12 +29,12 @@ func TestTrialWithAHolderOutsideThePIDNamespace(t *testing.T) {
 		Cell: "competitor=writer-process", Dir: dir, Workload: "exec", Mode: "threaded", Threads: 1,
 		// The workload: a read-write open of the file from a new PID namespace.
 		Command:    fmt.Sprintf("exec %s --pid --fork --mount-proc --kill-child env %s=hold %s --for=1ms '%s'", unshare, roleEnv, self(), db),
-		Competitor: competitor.Spec{Kind: competitor.WriterProcess, Period: time.Hour},
+		Competitor: competitor.Spec{Kind: vocab.WriterProcess, Period: time.Hour},
 	}
 	res := RunTrial(context.Background(), spec, testRoles())
-	require.Equal(t, history.LockConflict, res.Outcome.Kind, "%+v", res.Outcome)
-	assert.Equal(t, outcome.SubDatabase, res.Outcome.Sub)
+	require.Equal(t, vocab.LockConflict, res.Outcome.Kind, "%+v", res.Outcome)
+	assert.Equal(t, vocab.SubDatabase, res.Outcome.Sub)
 	assert.Equal(t, db, res.Outcome.Path)
 	assert.Equal(t, 0, res.Outcome.HolderPID)
-	assert.Equal(t, outcome.RoleOutsideNamespace, res.Outcome.HolderRole)
+	assert.Equal(t, vocab.RoleOutsideNamespace, res.Outcome.HolderRole)
 }

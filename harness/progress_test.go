@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/history"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // TestProgressLabelsCellsByVaryingAxes checks that progress lines name a cell by the axes that
@@ -18,7 +20,7 @@ func TestProgressLabelsCellsByVaryingAxes(t *testing.T) {
 	require.Len(t, cells, 3)
 	var b bytes.Buffer
 	p := newProgress(&b, false, 9, cells)
-	p.trial(history.Trial{Cell: cells[1].Key, Trial: 1, Outcome: history.Outcome{Kind: history.OK}, WallS: 1.5})
+	p.trial(history.Trial{Cell: cells[1].Key, Trial: 1, Outcome: outcome.Outcome{Kind: vocab.OK}, WallS: 1.5})
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	require.Len(t, lines, 2)
 	assert.Equal(t, "9 trials of 3 cells; every cell has coordination=on lock-retry=off employees=200 years=2025-2026 competitor=none seed=1", lines[0])

@@ -16,10 +16,13 @@ import (
 	"syscall"
 	"time"
 
+	"lockbench/internal/fsutil"
+	"lockbench/vocab"
+
 	"lockbench/harness/competitor"
 	"lockbench/history"
-	"lockbench/internal/outcome"
 	"lockbench/internal/proc"
+	"lockbench/outcome"
 	"lockbench/release"
 	"lockbench/scenarios"
 )
@@ -312,7 +315,7 @@ func create(o Options, r *Result) error {
 		Versions: o.Versions, Host: o.Host,
 		Commit: o.Commit, CommitSource: o.CommitSource, Group: o.Group, Workload: work,
 	}
-	if err := history.WriteFileAtomic(filepath.Join(r.Dir, history.ScenarioFile), o.ScenarioYAML); err != nil {
+	if err := fsutil.WriteFileAtomic(filepath.Join(r.Dir, history.ScenarioFile), o.ScenarioYAML); err != nil {
 		return err
 	}
 	if err := history.WriteManifest(r.Dir, r.Manifest); err != nil {
@@ -367,7 +370,7 @@ func trialSpec(s *scenarios.Scenario, sl scenarios.Slot, dir string) TrialSpec {
 func competitorSpec(c scenarios.CompetitorSpec, db string) competitor.Spec {
 	spec := competitor.Spec{Kind: c.Kind, Count: c.Count, Command: c.Command}
 	switch c.Kind {
-	case competitor.FlappingProcess:
+	case vocab.FlappingProcess:
 		// The scenario's period is one open/close cycle; the competitor's is each half.
 		spec.Period = c.Period / 2
 	default:
@@ -393,7 +396,7 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 	}
 	dir, err := os.MkdirTemp(r.Dir, "trial-")
 	if err != nil {
-		t.Outcome = history.Outcome{Kind: history.Error, Message: "create trial directory: " + err.Error()}
+		t.Outcome = outcome.Outcome{Kind: vocab.Error, Message: "create trial directory: " + err.Error()}
 		return t, false
 	}
 	defer os.RemoveAll(dir)
@@ -438,12 +441,12 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 // startTrial runs `lockbench trial` in its own process group and decodes its result. A trial
 // that passes timeout is killed with its whole group (failure has kind timeout); one that dies
 // without a result is a crash. When ctx ends the group is killed and interrupted is true.
-func startTrial(ctx context.Context, tc TrialCommand, spec TrialSpec, timeout time.Duration) (res TrialResult, rss int64, failure *history.Outcome, interrupted bool) {
+func startTrial(ctx context.Context, tc TrialCommand, spec TrialSpec, timeout time.Duration) (res TrialResult, rss int64, failure *outcome.Outcome, interrupted bool) {
 	path, args := tc.Path, tc.Args
 	if path == "" {
 		exe, err := os.Executable()
 		if err != nil {
-			return res, 0, &history.Outcome{Kind: history.Error, Message: err.Error()}, false
+			return res, 0, &outcome.Outcome{Kind: vocab.Error, Message: err.Error()}, false
 		}
 		path, args = exe, []string{"trial"}
 	}
@@ -454,7 +457,7 @@ func startTrial(ctx context.Context, tc TrialCommand, spec TrialSpec, timeout ti
 	cmd.Stdout = &stdout
 	cmd.Stderr = &limited{w: &stderr, n: 64 << 10}
 	if err := proc.StartGroup(cmd); err != nil {
-		return res, 0, &history.Outcome{Kind: history.Error, Message: "start trial: " + err.Error()}, false
+		return res, 0, &outcome.Outcome{Kind: vocab.Error, Message: "start trial: " + err.Error()}, false
 	}
 	// Killing the trial's group kills its workers and exec command; its competitors die with
 	// it (they have a parent-death signal).
@@ -472,13 +475,13 @@ func startTrial(ctx context.Context, tc TrialCommand, spec TrialSpec, timeout ti
 		rss = ru.Maxrss * 1024
 	}
 	if timedOut {
-		return res, rss, &history.Outcome{Kind: history.Timeout, Message: fmt.Sprintf("the trial ran past its timeout of %s and was killed with its process group", timeout)}, false
+		return res, rss, &outcome.Outcome{Kind: vocab.Timeout, Message: fmt.Sprintf("the trial ran past its timeout of %s and was killed with its process group", timeout)}, false
 	}
 	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &res); err != nil {
 		msg := strings.TrimSpace(lastLines(stderr.String(), 8))
-		o := &history.Outcome{Kind: history.Crash, Message: fmt.Sprintf("the trial process ended without a result (%v): %s", werr, msg)}
+		o := &outcome.Outcome{Kind: vocab.Crash, Message: fmt.Sprintf("the trial process ended without a result (%v): %s", werr, msg)}
 		// The classifier names a killing signal (SIGKILL), as everywhere else.
-		if c := outcome.Classify(werr); c.Kind == history.Crash {
+		if c := outcome.Classify(werr); c.Kind == vocab.Crash {
 			o.Sub = c.Sub
 		}
 		return res, rss, o, false
@@ -511,7 +514,7 @@ func dataKey(t history.Trial) string {
 
 // observe records an already checked trial's fingerprint as a reference.
 func (f *fingerprintCheck) observe(t history.Trial) {
-	if t.Fingerprint == "" || t.Outcome.Kind != history.OK {
+	if t.Fingerprint == "" || t.Outcome.Kind != vocab.OK {
 		return
 	}
 	r := ref{t.Fingerprint, t.Cell, t.Trial}
@@ -525,12 +528,12 @@ func (f *fingerprintCheck) observe(t history.Trial) {
 
 // apply turns an ok trial whose data differs from its references into a mismatch.
 func (f *fingerprintCheck) apply(t *history.Trial) {
-	if t.Fingerprint == "" || t.Outcome.Kind != history.OK {
+	if t.Fingerprint == "" || t.Outcome.Kind != vocab.OK {
 		return
 	}
 	for _, r := range []ref{f.byCell[t.Cell], f.byData[dataKey(*t)]} {
 		if r.fp != "" && r.fp != t.Fingerprint {
-			t.Outcome = history.Outcome{Kind: history.Mismatch, Message: fmt.Sprintf(
+			t.Outcome = outcome.Outcome{Kind: vocab.Mismatch, Message: fmt.Sprintf(
 				"data fingerprint %s differs from %s of %s trial %d", t.Fingerprint, r.fp, r.cell, r.trial)}
 			return
 		}

@@ -15,10 +15,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/harness/holders"
 	"lockbench/history"
+	"lockbench/holders"
 	"lockbench/internal/proc"
+	"lockbench/outcome"
 	"lockbench/scenarios"
+	"lockbench/vocab"
 )
 
 // tinyScenario is a small matrix whose trials take well under a second each.
@@ -56,7 +58,7 @@ func TestRunRecordsEveryTrialAndChecksData(t *testing.T) {
 	require.Equal(t, 9, len(trials), "3 cells × (1 warmup + 2 trials)")
 	fps := map[string]bool{}
 	for _, tr := range trials {
-		assert.Equal(t, history.OK, tr.Outcome.Kind, "%s #%d: %s", tr.Cell, tr.Trial, tr.Outcome.Message)
+		assert.Equal(t, vocab.OK, tr.Outcome.Kind, "%s #%d: %s", tr.Cell, tr.Trial, tr.Outcome.Message)
 		assert.Positive(t, tr.WallS)
 		assert.Positive(t, tr.PeakRSSBytes)
 		assert.NotEmpty(t, tr.Spans)
@@ -86,16 +88,16 @@ func TestRunRecordsEveryTrialAndChecksData(t *testing.T) {
 func TestFingerprintMismatchIsReported(t *testing.T) {
 	check := newFingerprintCheck()
 	params := map[string]string{"employees": "200", "years": "2025-2026"}
-	a := history.Trial{Cell: "mode=sequential", Trial: 1, Seed: 9, Params: params, Fingerprint: "A", Outcome: history.Outcome{Kind: history.OK}}
-	b := history.Trial{Cell: "mode=threaded", Trial: 1, Seed: 9, Params: params, Fingerprint: "B", Outcome: history.Outcome{Kind: history.OK}}
-	c := history.Trial{Cell: "mode=sequential", Trial: 2, Seed: 10, Params: params, Fingerprint: "C", Outcome: history.Outcome{Kind: history.OK}}
+	a := history.Trial{Cell: "mode=sequential", Trial: 1, Seed: 9, Params: params, Fingerprint: "A", Outcome: outcome.Outcome{Kind: vocab.OK}}
+	b := history.Trial{Cell: "mode=threaded", Trial: 1, Seed: 9, Params: params, Fingerprint: "B", Outcome: outcome.Outcome{Kind: vocab.OK}}
+	c := history.Trial{Cell: "mode=sequential", Trial: 2, Seed: 10, Params: params, Fingerprint: "C", Outcome: outcome.Outcome{Kind: vocab.OK}}
 	check.apply(&a)
 	check.apply(&b)
 	check.apply(&c)
-	assert.Equal(t, history.OK, a.Outcome.Kind)
-	assert.Equal(t, history.Mismatch, b.Outcome.Kind, "another mode of the same data differs")
+	assert.Equal(t, vocab.OK, a.Outcome.Kind)
+	assert.Equal(t, vocab.Mismatch, b.Outcome.Kind, "another mode of the same data differs")
 	assert.Contains(t, b.Outcome.Message, "mode=sequential trial 1")
-	assert.Equal(t, history.Mismatch, c.Outcome.Kind, "a cell's later trial differs from its first")
+	assert.Equal(t, vocab.Mismatch, c.Outcome.Kind, "a cell's later trial differs from its first")
 }
 
 // benchRole runs the tiny scenario as a whole bench process, for the kill-and-resume test.
@@ -163,7 +165,7 @@ func TestTimedOutTrialLeavesNoProcess(t *testing.T) {
 	trials, err := history.ReadTrials(res.Dir)
 	require.NoError(t, err)
 	require.Len(t, trials, 1)
-	assert.Equal(t, history.Timeout, trials[0].Outcome.Kind, trials[0].Outcome.Message)
+	assert.Equal(t, vocab.Timeout, trials[0].Outcome.Kind, trials[0].Outcome.Message)
 	assertNoProcessMentions(t, res.Dir)
 }
 
@@ -291,10 +293,10 @@ expect:
 	for _, tr := range trials {
 		switch tr.Params["threads"] {
 		case "2":
-			assert.Equal(t, history.OK, tr.Outcome.Kind, tr.Outcome.Message)
+			assert.Equal(t, vocab.OK, tr.Outcome.Kind, tr.Outcome.Message)
 			assert.Positive(t, tr.SQLS, "the command's spans were read from $LOCKBENCH_TRACE")
 		case "3":
-			assert.Equal(t, history.LockConflict, tr.Outcome.Kind)
+			assert.Equal(t, vocab.LockConflict, tr.Outcome.Kind)
 			assert.Equal(t, 4242, tr.Outcome.HolderPID)
 			assert.Equal(t, "/usr/bin/duckdb", tr.Outcome.HolderExe)
 		}
@@ -375,7 +377,7 @@ func assertAllOK(t *testing.T, dir string, n int) {
 	require.NoError(t, err)
 	require.Len(t, trials, n)
 	for _, tr := range trials {
-		assert.Equal(t, history.OK, tr.Outcome.Kind, tr.Outcome.Message)
+		assert.Equal(t, vocab.OK, tr.Outcome.Kind, tr.Outcome.Message)
 		assert.Positive(t, tr.SQLS, "the command's span was read from $LOCKBENCH_TRACE")
 	}
 }

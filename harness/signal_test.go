@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"lockbench/vocab"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"lockbench/history"
 )
 
 // TestCrashNamesTheSignalOneWay kills a real trial process and a real exec workload with
@@ -19,11 +19,11 @@ func TestCrashNamesTheSignalOneWay(t *testing.T) {
 		TrialCommand{Path: "/bin/sh", Args: []string{"-c", "kill -KILL $$", "sh"}}, TrialSpec{}, time.Minute)
 	require.False(t, interrupted)
 	require.NotNil(t, failure)
-	assert.Equal(t, history.Crash, failure.Kind)
-	assert.Equal(t, "SIGKILL", failure.Sub)
+	assert.Equal(t, vocab.Crash, failure.Kind)
+	assert.Equal(t, vocab.Sub("SIGKILL"), failure.Sub)
 
 	// An exec workload killed by a signal.
 	res := runExecTrial(context.Background(), TrialSpec{Dir: t.TempDir(), Command: "kill -KILL $$"}, "")
-	assert.Equal(t, history.Crash, res.Outcome.Kind)
-	assert.Equal(t, "SIGKILL", res.Outcome.Sub)
+	assert.Equal(t, vocab.Crash, res.Outcome.Kind)
+	assert.Equal(t, vocab.Sub("SIGKILL"), res.Outcome.Sub)
 }

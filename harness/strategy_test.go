@@ -10,6 +10,7 @@ import (
 
 	"lockbench/harness/competitor"
 	"lockbench/history"
+	"lockbench/vocab"
 )
 
 // strategyScenario runs the cooperating competitors next to small pipelines.
@@ -48,18 +49,18 @@ func TestStrategyTrialsRecordWhatTheCooperatorsSaw(t *testing.T) {
 		byCell[tr.Params["strategy"]+"/"+competitorKind(tr.Params["competitor"])] = tr
 	}
 	ref := byCell["none/none"]
-	require.Equal(t, history.OK, ref.Outcome.Kind, ref.Outcome.Message)
+	require.Equal(t, vocab.OK, ref.Outcome.Kind, ref.Outcome.Message)
 	assert.Nil(t, ref.Cooperation, "no cooperating competitor")
 
 	// Publish: the pipeline never opens the shared path, so viewers are never refused, and the
 	// published data is the sequential run's.
 	pv := byCell["publish/viewers"]
-	require.Equal(t, history.OK, pv.Outcome.Kind, pv.Outcome.Message)
+	require.Equal(t, vocab.OK, pv.Outcome.Kind, pv.Outcome.Message)
 	assert.Equal(t, ref.Fingerprint, pv.Fingerprint)
 	require.NotNil(t, pv.Cooperation)
 	require.NotNil(t, pv.Cooperation.Viewers)
 	v := pv.Cooperation.Viewers
-	assert.Equal(t, "publish", pv.Cooperation.Strategy)
+	assert.Equal(t, vocab.Publish, pv.Cooperation.Strategy)
 	assert.Equal(t, 2, v.Processes)
 	require.Positive(t, v.Attempts)
 	assert.Equal(t, v.Attempts, v.Successes, "first error: %s", v.FirstError)
@@ -74,7 +75,7 @@ func TestStrategyTrialsRecordWhatTheCooperatorsSaw(t *testing.T) {
 	// Publish with a second writer: the writer writes the published path, and each publish
 	// replaces that file: rows written before the last publish are gone.
 	pw := byCell["publish/second-writer"]
-	require.Equal(t, history.OK, pw.Outcome.Kind, pw.Outcome.Message)
+	require.Equal(t, vocab.OK, pw.Outcome.Kind, pw.Outcome.Message)
 	w := pw.Cooperation.Writer
 	require.NotNil(t, w)
 	require.Positive(t, w.RowsWritten)
@@ -85,12 +86,12 @@ func TestStrategyTrialsRecordWhatTheCooperatorsSaw(t *testing.T) {
 	sw := byCell["single-process/second-writer"]
 	require.NotNil(t, sw.Cooperation)
 	require.NotNil(t, sw.Cooperation.Writer)
-	if sw.Outcome.Kind == history.OK {
+	if sw.Outcome.Kind == vocab.OK {
 		assert.Equal(t, ref.Fingerprint, sw.Fingerprint)
 		assert.Equal(t, sw.Cooperation.Writer.RowsWritten, sw.Cooperation.Writer.RowsKept)
 	} else {
-		assert.Equal(t, history.LockConflict, sw.Outcome.Kind, sw.Outcome.Message)
-		assert.Equal(t, "competitor", sw.Outcome.HolderRole, "the writer held the file when the pipeline opened it")
+		assert.Equal(t, vocab.LockConflict, sw.Outcome.Kind, sw.Outcome.Message)
+		assert.Equal(t, vocab.RoleCompetitor, sw.Outcome.HolderRole, "the writer held the file when the pipeline opened it")
 	}
 	sv := byCell["single-process/viewers"].Cooperation.Viewers
 	require.NotNil(t, sv)
@@ -118,11 +119,11 @@ func TestSummarizeCooperation(t *testing.T) {
 		{Role: competitor.RoleViewer, Start: at(2.5), OK: true, WaitS: 0.25}, // nothing, 2025 finished: 1 behind
 		{Role: competitor.RoleViewer, Start: at(3), OK: true, Year: 2025},    // current
 		{Role: competitor.RoleViewer, Start: at(3.5), OK: true, Year: 2026},  // 2026 not finished: partial
-		{Role: competitor.RoleViewer, Start: at(4.5), Outcome: history.LockConflict, Error: "IO Error: Could not set lock"},
-		{Role: competitor.RoleViewer, Start: at(4.6), Outcome: history.Error, Error: "boom"},
+		{Role: competitor.RoleViewer, Start: at(4.5), Outcome: vocab.LockConflict, Error: "IO Error: Could not set lock"},
+		{Role: competitor.RoleViewer, Start: at(4.6), Outcome: vocab.Error, Error: "boom"},
 		{Role: competitor.RoleViewer, Start: at(5.5), OK: true, Year: 2026}, // after the run: not counted
 	}
-	c := summarizeCooperation("queue", competitor.Viewers, 3, as, origin, 5, finished, 2025)
+	c := summarizeCooperation("queue", vocab.Viewers, 3, as, origin, 5, finished, 2025)
 	require.NotNil(t, c.Viewers)
 	assert.Nil(t, c.Writer)
 	v := c.Viewers
@@ -136,10 +137,10 @@ func TestSummarizeCooperation(t *testing.T) {
 	assert.Equal(t, []int{0, 1, 0, 0}, v.StalenessYears)
 	assert.Equal(t, 1, v.Partial)
 
-	w := summarizeCooperation("publish", competitor.SecondWriter, 1, []competitor.Attempt{
+	w := summarizeCooperation("publish", vocab.SecondWriter, 1, []competitor.Attempt{
 		{Role: competitor.RoleWriter, Start: at(-1), OK: true},
 		{Role: competitor.RoleWriter, Start: at(1), OK: true},
-		{Role: competitor.RoleWriter, Start: at(2), Outcome: history.LockConflict},
+		{Role: competitor.RoleWriter, Start: at(2), Outcome: vocab.LockConflict},
 	}, origin, 5, finished, 2025).Writer
 	require.NotNil(t, w)
 	assert.Equal(t, 2, w.Attempts)

@@ -17,40 +17,41 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
 
+	"lockbench/access"
+	"lockbench/buildinfo"
 	"lockbench/harness/competitor"
-	"lockbench/harness/holders"
 	"lockbench/history"
-	"lockbench/internal/buildinfo"
-	"lockbench/internal/outcome"
 	"lockbench/internal/proc"
+	"lockbench/outcome"
+	"lockbench/scenarios"
 	"lockbench/sim"
-	"lockbench/sim/trace"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // TrialSpec is everything one trial process needs. The runner writes it as JSON on the command
 // line of `lockbench trial`.
 type TrialSpec struct {
-	Cell         string `json:"cell"`
-	Trial        int    `json:"trial"`
-	Warmup       bool   `json:"warmup"`
-	Dir          string `json:"dir"`
-	Workload     string `json:"workload"`
-	Command      string `json:"command,omitempty"`
-	Mode         string `json:"mode"`
-	Threads      int    `json:"threads"`
-	Coordination bool   `json:"coordination"`
-	LockRetry    bool   `json:"lock_retry"`
-	Employees    int    `json:"employees"`
-	Years        []int  `json:"years"`
-	Seed         int64  `json:"seed"`
-	// Strategy is how the workload shares the file (sim.Strategy; empty for none).
-	Strategy   string          `json:"strategy,omitempty"`
+	Cell         string     `json:"cell"`
+	Trial        int        `json:"trial"`
+	Warmup       bool       `json:"warmup"`
+	Dir          string     `json:"dir"`
+	Workload     string     `json:"workload"`
+	Command      string     `json:"command,omitempty"`
+	Mode         vocab.Mode `json:"mode"`
+	Threads      int        `json:"threads"`
+	Coordination bool       `json:"coordination"`
+	LockRetry    bool       `json:"lock_retry"`
+	Employees    int        `json:"employees"`
+	Years        []int      `json:"years"`
+	Seed         int64      `json:"seed"`
+	// Strategy is how the workload shares the file (vocab.Strategy; empty for none).
+	Strategy   vocab.Strategy  `json:"strategy,omitempty"`
 	Competitor competitor.Spec `json:"competitor"`
 	// EmptyDB is an empty database file the runner made once for the run: a trial copies it
 	// instead of opening and closing DuckDB to create its file (10 ms less per trial).
@@ -63,7 +64,7 @@ type TrialSpec struct {
 
 // TrialResult is what a trial process reports on stdout.
 type TrialResult struct {
-	Outcome     history.Outcome    `json:"outcome"`
+	Outcome     outcome.Outcome    `json:"outcome"`
 	Summary     trace.Summary      `json:"summary"`
 	Fingerprint string             `json:"fingerprint,omitempty"`
 	Spans       []trace.Span       `json:"spans,omitempty"`
@@ -95,29 +96,29 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 	if abs, err := filepath.Abs(spec.Dir); err == nil {
 		spec.Dir = abs
 	} else {
-		res.Outcome = history.Outcome{Kind: history.Error, Message: "trial directory: " + err.Error()}
+		res.Outcome = outcome.Outcome{Kind: vocab.Error, Message: "trial directory: " + err.Error()}
 		return res
 	}
 	db := filepath.Join(spec.Dir, DBName)
 	fail := func(err error) TrialResult {
 		res.Outcome = outcome.Classify(err)
-		if res.Outcome.Kind == history.OK {
-			res.Outcome = history.Outcome{Kind: history.Error, Message: err.Error()}
+		if res.Outcome.Kind == vocab.OK {
+			res.Outcome = outcome.Outcome{Kind: vocab.Error, Message: err.Error()}
 		}
 		return res
 	}
-	mode, err := sim.ParseMode(spec.Mode)
+	mode, err := vocab.ParseMode(string(spec.Mode))
 	if err != nil {
 		return fail(err)
 	}
 	cfg := sim.Config{
 		DBPath: db, Mode: mode, Threads: spec.Threads, Coordination: spec.Coordination,
 		Employees: spec.Employees, Years: spec.Years, Seed: spec.Seed, Worker: roles.Worker, SkipInspect: true,
-		Strategy: sim.Strategy(spec.Strategy),
+		Strategy: spec.Strategy,
 	}
-	if spec.LockRetry && strategyName(spec.Strategy) == string(sim.NoStrategy) {
+	if spec.LockRetry && strategyName(spec.Strategy) == vocab.NoStrategy {
 		// A strategy brings its own retry policy (the retry strategy's has jitter).
-		r := sim.DefaultRetry
+		r := access.DefaultRetry
 		cfg.LockRetry = &r
 	}
 	// The file exists before any competitor arrives, as a pipeline's database does.
@@ -129,7 +130,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 	}
 	env := competitor.Env{DB: db, Launcher: roles.Holder, Cooperator: roles.Cooperator}
 	var inproc *sql.DB
-	if spec.Competitor.Kind == competitor.InProcessWriter {
+	if spec.Competitor.Kind == vocab.InProcessWriter {
 		// A second connection of the workload's own process: in the in-process modes it
 		// shares the workload's DuckDB instance; in the process modes it is one more process
 		// holding the file.
@@ -143,22 +144,22 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 	start := time.Now()
 	comp, err := competitor.Start(ctx, spec.Competitor, env)
 	if err != nil {
-		res.Outcome = history.Outcome{Kind: history.Error, Message: "competitor did not start: " + err.Error()}
+		res.Outcome = outcome.Outcome{Kind: vocab.Error, Message: "competitor did not start: " + err.Error()}
 		return res
 	}
 	defer comp.Stop()
-	if spec.Workload == "exec" {
+	if spec.Workload == scenarios.WorkloadExec {
 		if spec.Competitor.AtYear > 0 {
 			_ = comp.YearStarted(spec.Competitor.AtYear)
 		}
 		res = runExecTrial(ctx, spec, db)
-		if res.Outcome.Kind != history.OK {
-			holders.Enrich(&res.Outcome)
-			res.Outcome.HolderRole = cmp.Or(holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), nil), res.Outcome.HolderRole)
+		if res.Outcome.Kind != vocab.OK {
+			outcome.Enrich(&res.Outcome, buildinfo.LinkedRelease())
+			res.Outcome.HolderRole = cmp.Or(outcome.RoleOf(res.Outcome.HolderPID, comp.PIDs(), nil, spec.Competitor.Kind == vocab.InProcessWriter), res.Outcome.HolderRole)
 		}
 		_ = comp.Stop()
 		res.Events = comp.Events()
-		if cooperating(spec.Competitor.Kind) {
+		if spec.Competitor.Kind.Cooperates() {
 			res.Cooperation = cooperationOf(ctx, spec, comp, start, res.Summary.Wall, res.Spans, db, &res.Note)
 		}
 		res.Spans = append(res.Spans, competitorSpans(res.Events, start, res.Summary.Wall)...)
@@ -180,7 +181,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		if run != nil {
 			workers = run.WorkerPIDs
 		}
-		res.Outcome.HolderRole = cmp.Or(holderRole(res.Outcome.HolderPID, spec.Competitor, comp.PIDs(), workers), res.Outcome.HolderRole)
+		res.Outcome.HolderRole = cmp.Or(outcome.RoleOf(res.Outcome.HolderPID, comp.PIDs(), workers, spec.Competitor.Kind == vocab.InProcessWriter), res.Outcome.HolderRole)
 	}
 	stopErr := comp.Stop()
 	res.Events = comp.Events()
@@ -194,7 +195,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 			res.Parallelism = &p
 		}
 	}
-	if cooperating(spec.Competitor.Kind) {
+	if spec.Competitor.Kind.Cooperates() {
 		res.Cooperation = cooperationOf(ctx, spec, comp, origin, res.Summary.Wall, res.Spans, db, &res.Note)
 	}
 	res.Spans = append(res.Spans, competitorSpans(res.Events, origin, res.Summary.Wall)...)
@@ -220,7 +221,7 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 		return res
 	}
 	res.Fingerprint = fp
-	res.Outcome = history.Outcome{Kind: history.OK}
+	res.Outcome = outcome.Outcome{Kind: vocab.OK}
 	return res
 }
 
@@ -230,35 +231,19 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 // lock holder it names gets its executable and command line from /proc, which works only while
 // the holder lives; a lock conflict or a storage-format error also gets the file's storage
 // version and this binary's DuckDB release (the opener).
-func ClassifyRun(err error) history.Outcome {
+func ClassifyRun(err error) outcome.Outcome {
 	if err == nil {
-		return history.Outcome{Kind: history.OK}
+		return outcome.Outcome{Kind: vocab.OK}
 	}
 	var dq *sim.DQError
 	if errors.As(err, &dq) {
-		return history.Outcome{Kind: history.Mismatch, Sub: outcome.SubDQ, Message: dq.Error()}
+		return outcome.Outcome{Kind: vocab.Mismatch, Sub: vocab.SubDQ, Message: dq.Error()}
 	}
 	o := outcome.Classify(err)
-	holders.Enrich(&o)
+	outcome.Enrich(&o, buildinfo.LinkedRelease())
 	opener, _ := buildinfo.Release()
 	outcome.EnrichStorage(&o, opener)
 	return o
-}
-
-// holderRole says whether the PID DuckDB named is a competitor this trial injected, one of this
-// trial's own worker processes, or somebody else. It is empty for PID 0, where the classifier's
-// role (outcome.RoleOutsideNamespace) stands. The in-process writer's connection lives in
-// this process, so this process counts as the competitor when it is the injected one.
-func holderRole(pid int, spec competitor.Spec, competitors, workers []int) string {
-	switch {
-	case pid <= 0:
-		return ""
-	case slices.Contains(competitors, pid), pid == os.Getpid() && spec.Kind == competitor.InProcessWriter:
-		return "competitor"
-	case slices.Contains(workers, pid):
-		return "worker"
-	}
-	return "other"
 }
 
 // createEmpty makes sure a database file exists at path: a copy of template when there is one
@@ -360,7 +345,7 @@ func runExecTrial(ctx context.Context, spec TrialSpec, db string) TrialResult {
 	cmd.Stderr = cmd.Stdout
 	start := time.Now()
 	if err := proc.StartGroup(cmd); err != nil {
-		res.Outcome = history.Outcome{Kind: history.Error, Message: "start command: " + err.Error()}
+		res.Outcome = outcome.Outcome{Kind: vocab.Error, Message: "start command: " + err.Error()}
 		return res
 	}
 	_, err := proc.Wait(ctx, cmd)
@@ -370,16 +355,16 @@ func runExecTrial(ctx context.Context, spec TrialSpec, db string) TrialResult {
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
-		res.Outcome = history.Outcome{Kind: history.OK}
+		res.Outcome = outcome.Outcome{Kind: vocab.OK}
 	case ctx.Err() != nil:
-		res.Outcome = history.Outcome{Kind: history.Timeout, Message: "the command was stopped: " + ctx.Err().Error()}
+		res.Outcome = outcome.Outcome{Kind: vocab.Timeout, Message: "the command was stopped: " + ctx.Err().Error()}
 	case errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled():
 		// The classifier names the signal (SIGKILL), as everywhere else.
-		res.Outcome = history.Outcome{Kind: history.Crash, Sub: outcome.Classify(err).Sub, Message: lastLines(out.String(), 5)}
+		res.Outcome = outcome.Outcome{Kind: vocab.Crash, Sub: outcome.Classify(err).Sub, Message: lastLines(out.String(), 5)}
 	default:
 		res.Outcome = outcome.ClassifyText(out.String())
-		if res.Outcome.Kind == history.OK {
-			res.Outcome = history.Outcome{Kind: history.Error, Message: fmt.Sprintf("%v: %s", err, lastLines(out.String(), 5))}
+		if res.Outcome.Kind == vocab.OK {
+			res.Outcome = outcome.Outcome{Kind: vocab.Error, Message: fmt.Sprintf("%v: %s", err, lastLines(out.String(), 5))}
 		}
 	}
 	return res

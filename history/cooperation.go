@@ -1,10 +1,12 @@
 package history
 
+import "lockbench/vocab"
+
 // Cooperation is what a trial's cooperating competitors (viewers, a second writer) measured
 // while the workload ran, under the cell's strategy.
 type Cooperation struct {
 	// Strategy is the cell's strategy ("none" when the cell has none).
-	Strategy string `json:"strategy"`
+	Strategy vocab.Strategy `json:"strategy"`
 	// Viewers sums up the viewers' polls; Writer the second writer's writes. Either is nil
 	// when the trial had no such competitor.
 	Viewers *Participants `json:"viewers,omitempty"`

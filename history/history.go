@@ -17,7 +17,10 @@ import (
 	"sync"
 	"time"
 
-	"lockbench/sim/trace"
+	"lockbench/internal/fsutil"
+	"lockbench/outcome"
+
+	"lockbench/trace"
 )
 
 // File names inside a run directory.
@@ -33,69 +36,12 @@ const (
 // them, still load (with those fields empty).
 const SchemaVersion = 2
 
-// Outcome kinds of DESIGN.md.
-const (
-	OK           = "ok"
-	LockConflict = "lock-conflict"
-	TxnConflict  = "txn-conflict"
-	Constraint   = "constraint"
-	LostWrite    = "lost-write"
-	Mismatch     = "mismatch"
-	Timeout      = "timeout"
-	Crash        = "crash"
-	Error        = "error"
-	// StorageFormat is an open that failed because the file's storage format is one the
-	// opener's DuckDB release cannot read (a file made by a newer release).
-	StorageFormat = "storage-format"
-)
-
-// Outcome is the classified result of a trial.
-type Outcome struct {
-	// Kind is one of the outcome constants (ok, lock-conflict, ...).
-	Kind string `json:"kind"`
-	// Sub refines the kind: for txn-conflict one of update, delete, catalog, dropped, altered,
-	// checkpoint, aborted; for lock-conflict "database" or "wal"; for crash the signal.
-	Sub string `json:"sub,omitempty"`
-	// Message is DuckDB's (or the command's) error text, verbatim.
-	Message string `json:"message,omitempty"`
-	// HolderPID is the PID DuckDB named in a lock conflict (0 when it could not see one).
-	HolderPID int `json:"holder_pid,omitempty"`
-	// HolderExe is the executable DuckDB named in a lock conflict.
-	HolderExe string `json:"holder_exe,omitempty"`
-	// HolderUser is the user DuckDB named, when it did.
-	HolderUser string `json:"holder_user,omitempty"`
-	// HolderCmdline is the holder's command line, looked up in /proc when the harness could.
-	HolderCmdline string `json:"holder_cmdline,omitempty"`
-	// HolderRole says who the holder DuckDB named is, as the harness sees it: "competitor" (a
-	// process it injected), "worker" (another worker of the same trial, in parallel-processes),
-	// "other" (nobody the harness started), or "outside-namespace" (DuckDB named PID 0: a
-	// process in another container or PID namespace, which this one cannot see).
-	HolderRole string `json:"holder_role,omitempty"`
-	// ReadOnlyWouldWork is true when DuckDB said the file could be opened read-only (every
-	// holder is a reader).
-	ReadOnlyWouldWork bool `json:"read_only_would_work,omitempty"`
-	// Path is the file DuckDB could not lock (or open).
-	Path string `json:"path,omitempty"`
-	// StorageVersion is the storage version of the file (lock conflicts and storage-format
-	// outcomes): from DuckDB's message, or read from the file's headers.
-	StorageVersion int `json:"storage_version,omitempty"`
-	// ReaderMaxStorage is the newest storage version the opener's DuckDB reads, when known
-	// (DuckDB says it in a storage-format error; a lock conflict gets it from the opener's
-	// release).
-	ReaderMaxStorage int `json:"reader_max_storage,omitempty"`
-	// OpenerDuckDB is the DuckDB release of the process whose open failed: exact ("1.5.6")
-	// when the harness knows it, a release line ("1.5.x") when only DuckDB's message tells.
-	OpenerDuckDB string `json:"opener_duckdb,omitempty"`
-	// ReadableBy lists the DuckDB releases lockbench knows that can open the file.
-	ReadableBy []string `json:"readable_by,omitempty"`
-}
-
 // Trial is one line of history.ndjson.
 type Trial struct {
 	Cell           string                 `json:"cell"`
 	Trial          int                    `json:"trial"`
 	Warmup         bool                   `json:"warmup"`
-	Outcome        Outcome                `json:"outcome"`
+	Outcome        outcome.Outcome        `json:"outcome"`
 	Expected       string                 `json:"expected,omitempty"`
 	WallS          float64                `json:"wall_s"`
 	SQLS           float64                `json:"sql_s"`
@@ -176,54 +122,13 @@ type WorkloadIdentity struct {
 	Cells map[string]string `json:"cells"`
 }
 
-// WriteFileAtomic writes data to path through a temporary file in the same directory, synced and
-// renamed over path, so readers see either the old or the new content, never a torn file.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("rename %s: %w", path, err)
-	}
-	return SyncDir(dir)
-}
-
-// SyncDir makes the creation, renaming and removal of entries in dir durable (fsync of the
-// directory), so a rename survives a crash.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
-}
-
 // WriteManifest writes m as dir/manifest.json atomically.
 func WriteManifest(dir string, m Manifest) error {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(dir, ManifestFile), append(b, '\n'))
+	return fsutil.WriteFileAtomic(filepath.Join(dir, ManifestFile), append(b, '\n'))
 }
 
 // ReadManifest reads dir/manifest.json.

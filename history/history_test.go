@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"lockbench/outcome"
+	"lockbench/vocab"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -13,7 +16,7 @@ func TestAppendAndReadSurvivesTornLine(t *testing.T) {
 	dir := t.TempDir()
 	a, err := OpenAppender(dir)
 	require.NoError(t, err)
-	require.NoError(t, a.Append(Trial{Cell: "mode=sequential", Trial: 1, Outcome: Outcome{Kind: OK}, WallS: 1.5}))
+	require.NoError(t, a.Append(Trial{Cell: "mode=sequential", Trial: 1, Outcome: outcome.Outcome{Kind: vocab.OK}, WallS: 1.5}))
 	require.NoError(t, a.Close())
 
 	// Simulate a crash in the middle of writing the second line.
@@ -30,7 +33,7 @@ func TestAppendAndReadSurvivesTornLine(t *testing.T) {
 	// Reopening cuts the torn line so the next append starts on a fresh line.
 	a, err = OpenAppender(dir)
 	require.NoError(t, err)
-	require.NoError(t, a.Append(Trial{Cell: "mode=threaded", Trial: 1, Outcome: Outcome{Kind: OK}}))
+	require.NoError(t, a.Append(Trial{Cell: "mode=threaded", Trial: 1, Outcome: outcome.Outcome{Kind: vocab.OK}}))
 	require.NoError(t, a.Close())
 	trials, err = ReadTrials(dir)
 	require.NoError(t, err)

@@ -11,13 +11,14 @@ import (
 
 	"lockbench/history"
 	"lockbench/scenarios"
-	"lockbench/sim/trace"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // OutcomeCount is how many trials had an outcome kind.
 type OutcomeCount struct {
 	// Kind is the outcome kind.
-	Kind string `json:"kind"`
+	Kind vocab.Kind `json:"kind"`
 	// Count is the number of trials.
 	Count int `json:"count"`
 }
@@ -37,8 +38,8 @@ type TrialValues struct {
 	Run       string             `json:"run"`
 	Trial     int                `json:"trial"`
 	Warmup    bool               `json:"warmup"`
-	Outcome   string             `json:"outcome"`
-	Sub       string             `json:"sub,omitempty"`
+	Outcome   vocab.Kind         `json:"outcome"`
+	Sub       vocab.Sub          `json:"sub,omitempty"`
 	Expected  string             `json:"expected"`
 	Wall      float64            `json:"wall"`
 	SQL       float64            `json:"sql"`
@@ -46,8 +47,8 @@ type TrialValues struct {
 	ByKind    map[string]float64 `json:"overhead_by_kind,omitempty"`
 	HolderPID int                `json:"holder_pid,omitempty"`
 	// HolderRole is who the harness found the holder to be: competitor, worker or other.
-	HolderRole string `json:"holder_role,omitempty"`
-	Message    string `json:"message,omitempty"`
+	HolderRole vocab.Role `json:"holder_role,omitempty"`
+	Message    string     `json:"message,omitempty"`
 }
 
 // Cell is the statistics of one cell, pooled over every run.
@@ -95,19 +96,15 @@ func (c *Cell) Metric(metric string) *Summary {
 	return nil
 }
 
-// outcomeOrder lists outcome kinds in the order reports show them.
-var outcomeOrder = []string{history.OK, history.LockConflict, history.TxnConflict, history.Constraint,
-	history.LostWrite, history.Mismatch, history.Timeout, history.Crash, history.Error}
-
-func countOutcomes(counts map[string]int) []OutcomeCount {
+func countOutcomes(counts map[vocab.Kind]int) []OutcomeCount {
 	var out []OutcomeCount
-	for _, k := range outcomeOrder {
+	for _, k := range vocab.Kinds {
 		if n := counts[k]; n > 0 {
 			out = append(out, OutcomeCount{Kind: k, Count: n})
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(counts)) {
-		if !slices.Contains(outcomeOrder, k) && counts[k] > 0 {
+		if !slices.Contains(vocab.Kinds, k) && counts[k] > 0 {
 			out = append(out, OutcomeCount{Kind: k, Count: counts[k]})
 		}
 	}
@@ -127,7 +124,7 @@ func trialParams(t history.Trial) map[string]string {
 
 func expectedOf(t history.Trial) string {
 	if t.Expected == "" {
-		return history.OK
+		return string(vocab.OK)
 	}
 	return t.Expected
 }
@@ -168,7 +165,7 @@ func buildCells(runs []Run, opts Options) ([]*Cell, string) {
 				continue
 			}
 			c.Trials++
-			if t.Outcome.Kind != history.OK {
+			if t.Outcome.Kind != vocab.OK {
 				continue
 			}
 			c.OK++
@@ -211,7 +208,7 @@ func buildCells(runs []Run, opts Options) ([]*Cell, string) {
 	labels, constant := scenarios.Labels(keys)
 	for _, c := range cells {
 		c.Label = labels[c.Key]
-		counts := map[string]int{}
+		counts := map[vocab.Kind]int{}
 		for _, v := range c.Values {
 			if !v.Warmup {
 				counts[v.Outcome]++
@@ -271,7 +268,7 @@ func pickTimeline(c *Cell, runs []Run) *history.Trial {
 			if fallback == nil {
 				fallback = t
 			}
-			if t.Outcome.Kind != history.OK || c.Wall == nil {
+			if t.Outcome.Kind != vocab.OK || c.Wall == nil {
 				continue
 			}
 			if d := math.Abs(t.WallS - c.Wall.Median); d < bestD {
@@ -290,11 +287,11 @@ func cellWarnings(c *Cell, opts Options) []Warning {
 	add := func(code, format string, args ...any) {
 		ws = append(ws, Warning{Cell: c.Key, Code: code, Message: fmt.Sprintf(format, args...)})
 	}
-	if failed := c.Trials - c.OK; failed > 0 && c.Expected == history.OK {
+	if failed := c.Trials - c.OK; failed > 0 && c.Expected == string(vocab.OK) {
 		add("failed-trials", "%d of %d trials were not ok and are left out of the timing statistics", failed, c.Trials)
 	}
 	if c.OK == 0 {
-		if c.Trials > 0 && c.Expected == history.OK {
+		if c.Trials > 0 && c.Expected == string(vocab.OK) {
 			add("no-ok-trials", "no ok trials: no timing statistics")
 		}
 		return ws
@@ -342,7 +339,7 @@ func firstTimed(c *Cell) *sample {
 	// The first trial recorded for the cell that was not a warmup.
 	for _, v := range c.Values {
 		if !v.Warmup {
-			if v.Outcome != history.OK {
+			if v.Outcome != vocab.OK {
 				return nil
 			}
 			return &sample{run: v.Run, trial: v.Trial}

@@ -19,6 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/history"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // TestShardOrderDoesNotMatter merges the golden shards in both orders, and with each shard's
@@ -103,7 +105,7 @@ func TestZeroBaselineCanRegress(t *testing.T) {
 		var ts []history.Trial
 		for i := range 12 {
 			v := overhead * (1 + 0.02*float64(i%5))
-			ts = append(ts, history.Trial{Cell: "mode=threaded", Trial: i + 1, Outcome: history.Outcome{Kind: history.OK},
+			ts = append(ts, history.Trial{Cell: "mode=threaded", Trial: i + 1, Outcome: outcome.Outcome{Kind: vocab.OK},
 				WallS: 1 + v, SQLS: 1, OverheadS: v, Params: map[string]string{"mode": "threaded"}})
 		}
 		return []Run{{Manifest: history.Manifest{ID: id}, Trials: ts}}
@@ -229,16 +231,16 @@ func TestRepeatedMessagesFold(t *testing.T) {
 	var trials []history.Trial
 	key := "mode=parallel-processes/threads=4/employees=1000"
 	for i := range 4 {
-		oc := history.Outcome{Kind: history.Timeout, Message: "trial exceeded 30s"}
+		oc := outcome.Outcome{Kind: vocab.Timeout, Message: "trial exceeded 30s"}
 		if i == 3 {
-			oc = history.Outcome{Kind: history.LockConflict, HolderPID: 100 + i,
+			oc = outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 100 + i,
 				Message: fmt.Sprintf(`IO Error: Could not set lock on file "a.db": Conflicting lock is held in /bin/x (PID %d)`, 100+i)}
 		}
-		trials = append(trials, history.Trial{Cell: key, Trial: i + 1, Expected: history.LockConflict, Outcome: oc, Params: ParseCellKey(key)})
+		trials = append(trials, history.Trial{Cell: key, Trial: i + 1, Expected: string(vocab.LockConflict), Outcome: oc, Params: ParseCellKey(key)})
 	}
 	for i := range 3 {
-		trials = append(trials, history.Trial{Cell: "mode=threaded/threads=4/employees=1000", Trial: i + 1, Expected: history.LockConflict,
-			Outcome: history.Outcome{Kind: history.LockConflict, HolderPID: 200 + i,
+		trials = append(trials, history.Trial{Cell: "mode=threaded/threads=4/employees=1000", Trial: i + 1, Expected: string(vocab.LockConflict),
+			Outcome: outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 200 + i,
 				Message: fmt.Sprintf(`IO Error: Could not set lock on file "a.db": Conflicting lock is held in /bin/x (PID %d)`, 200+i)},
 			Params: ParseCellKey("mode=threaded/threads=4/employees=1000")})
 	}
@@ -279,7 +281,7 @@ func TestIdenticalExpectationsFold(t *testing.T) {
 	var trials []history.Trial
 	for i := range 7 {
 		key := fmt.Sprintf("mode=threaded/seed=%d", i)
-		trials = append(trials, history.Trial{Cell: key, Trial: 1, Warmup: true, Outcome: history.Outcome{Kind: history.OK}, Params: ParseCellKey(key)})
+		trials = append(trials, history.Trial{Cell: key, Trial: 1, Warmup: true, Outcome: outcome.Outcome{Kind: vocab.OK}, Params: ParseCellKey(key)})
 	}
 	r, err := Build([]Run{{Manifest: history.Manifest{ID: "r"}, Trials: trials}}, Options{})
 	require.NoError(t, err)

@@ -4,8 +4,10 @@ import (
 	"fmt"
 
 	"lockbench/history"
+	"lockbench/outcome"
 	"lockbench/reports"
 	"lockbench/scenarios"
+	"lockbench/vocab"
 )
 
 // Example judges the S031-04 target on a small in-memory run: twelve process-per-model trials
@@ -15,9 +17,9 @@ func Example() {
 	for i := range 12 {
 		jitter := float64(i%4) * 0.1
 		trials = append(trials,
-			history.Trial{Cell: "mode=process-per-model", Trial: i + 1, Outcome: history.Outcome{Kind: history.OK},
+			history.Trial{Cell: "mode=process-per-model", Trial: i + 1, Outcome: outcome.Outcome{Kind: vocab.OK},
 				WallS: 18 + jitter, SQLS: 8, OverheadS: 10 + jitter},
-			history.Trial{Cell: "mode=threaded", Trial: i + 1, Outcome: history.Outcome{Kind: history.OK},
+			history.Trial{Cell: "mode=threaded", Trial: i + 1, Outcome: outcome.Outcome{Kind: vocab.OK},
 				WallS: 9 + jitter/3, SQLS: 6, OverheadS: 3 + jitter/3})
 	}
 	r, err := reports.Build([]reports.Run{{Trials: trials}}, reports.Options{Targets: []reports.Target{{

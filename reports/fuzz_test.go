@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"lockbench/history"
+	"lockbench/outcome"
 	"lockbench/scenarios"
+	"lockbench/vocab"
 )
 
 // FuzzBuildRenders builds reports from trials with arbitrary timings: Build either refuses
@@ -26,7 +28,7 @@ func FuzzBuildRenders(f *testing.F) {
 				key, p = "mode=threaded", "threaded"
 			}
 			w, o := vals[i%5], vals[(i+2)%5]
-			ts = append(ts, history.Trial{Cell: key, Trial: i + 1, Outcome: history.Outcome{Kind: history.OK},
+			ts = append(ts, history.Trial{Cell: key, Trial: i + 1, Outcome: outcome.Outcome{Kind: vocab.OK},
 				WallS: w, SQLS: vals[(i+1)%5], OverheadS: o, Params: map[string]string{"mode": p}})
 		}
 		runs := []Run{{Manifest: history.Manifest{ID: "f"}, Trials: ts}}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"lockbench/history"
+	"lockbench/vocab"
 )
 
 // goarch is the architecture written in the Go benchmark header (the manifest does not record
@@ -84,7 +85,7 @@ func WriteGoBench(w io.Writer, r *Report) error {
 	ew.printf("goos: %s\ngoarch: %s\npkg: lockbench\ncpu: %s\n", headerValue(host.OS, runtime.GOOS), goarch, cpu)
 	for _, c := range r.Cells {
 		for _, v := range c.Values {
-			if v.Warmup || v.Outcome != history.OK {
+			if v.Warmup || v.Outcome != vocab.OK {
 				continue
 			}
 			ew.printf("%s\t1\t%.0f ns/op\t%.0f overhead-ns/op\t%.0f sql-ns/op\n",

@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"lockbench/history"
+	"lockbench/outcome"
 	"lockbench/scenarios"
-	"lockbench/sim/trace"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // step is one span a synthetic worker runs.
@@ -26,7 +28,7 @@ type cellSpec struct {
 	trials     int
 	warmups    int
 	expected   string
-	outcome    func(i int) history.Outcome // nil: ok
+	outcome    func(i int) outcome.Outcome // nil: ok
 	competitor bool
 	slowFirst  float64 // factor applied to the first timed trial (0: none)
 	errorSpan  bool    // mark the last span of worker 0 as failed in non-ok trials
@@ -71,11 +73,11 @@ func synthTrials(spec cellSpec, seed uint64) []history.Trial {
 			end = max(end, t)
 		}
 		wall := round(end+0.05*factor, 1e-3)
-		oc := history.Outcome{Kind: history.OK}
+		oc := outcome.Outcome{Kind: vocab.OK}
 		if spec.outcome != nil && !warm {
 			oc = spec.outcome(i - spec.warmups)
 		}
-		if oc.Kind != history.OK && spec.errorSpan {
+		if oc.Kind != vocab.OK && spec.errorSpan {
 			for j := len(spans) - 1; j >= 0; j-- {
 				if spans[j].Worker == 0 {
 					spans[j].Error = oc.Message
@@ -147,12 +149,12 @@ var (
 		params:   cellParams("parallel-processes", "4", "off", "none"),
 		workers:  [][]step{{{trace.Spawn, 0.4}, {trace.Open, 0.3}}, {{trace.Spawn, 0.4}, {trace.Open, 0.2}}},
 		trials:   6,
-		expected: history.LockConflict,
-		outcome: func(i int) history.Outcome {
+		expected: string(vocab.LockConflict),
+		outcome: func(i int) outcome.Outcome {
 			if i == 4 {
-				return history.Outcome{Kind: history.Timeout, Message: "trial exceeded 30s"}
+				return outcome.Outcome{Kind: vocab.Timeout, Message: "trial exceeded 30s"}
 			}
-			return history.Outcome{Kind: history.LockConflict, Sub: "database", HolderPID: 4242, HolderExe: "/usr/bin/lockbench",
+			return outcome.Outcome{Kind: vocab.LockConflict, Sub: "database", HolderPID: 4242, HolderExe: "/usr/bin/lockbench",
 				Message: `IO Error: Could not set lock on file "sim.duckdb": Conflicting lock is held in /usr/bin/lockbench (PID 4242)`}
 		},
 		errorSpan: true,
@@ -203,8 +205,8 @@ func goldenOptions() Options {
 				Candidate: scenarios.Selector{"competitor": "holder-ro"}, Reduction: 0.5},
 		},
 		Expectations: []Expectation{
-			{Name: "a read-only holder does not block", Cells: scenarios.Selector{"competitor": "holder-ro"}, Outcome: history.OK},
-			{Cells: scenarios.Selector{"mode": "sequential"}, Outcome: history.OK},
+			{Name: "a read-only holder does not block", Cells: scenarios.Selector{"competitor": "holder-ro"}, Outcome: string(vocab.OK)},
+			{Cells: scenarios.Selector{"mode": "sequential"}, Outcome: string(vocab.OK)},
 		},
 		VersusAxis: "coordination",
 		VersusBase: "off",

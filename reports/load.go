@@ -15,6 +15,7 @@ import (
 	"lockbench/history"
 	"lockbench/internal/exitcode"
 	"lockbench/scenarios"
+	"lockbench/vocab"
 )
 
 // Run is one run directory as read from disk: its manifest and its trials in file order.
@@ -93,7 +94,7 @@ type timingLine struct {
 	Cell    string `json:"cell"`
 	Trial   int    `json:"trial"`
 	Outcome struct {
-		Kind string `json:"kind"`
+		Kind vocab.Kind `json:"kind"`
 	} `json:"outcome"`
 	WallS     *float64            `json:"wall_s"`
 	SQLS      *float64            `json:"sql_s"`
@@ -131,7 +132,7 @@ func checkTimings(path string) error {
 		}{{"wall_s", tl.WallS}, {"sql_s", tl.SQLS}, {"overhead_s", tl.OverheadS}}
 		for _, f := range fields {
 			if f.v == nil {
-				if tl.Outcome.Kind == history.OK {
+				if tl.Outcome.Kind == vocab.OK {
 					return corrupt("an ok trial without %s (missing or null), which the timing statistics need", f.name)
 				}
 				continue
@@ -187,9 +188,9 @@ func checkTrial(run string, t history.Trial) error {
 
 // Metrics a target or comparison can use.
 const (
-	MetricWall     = "wall"
-	MetricOverhead = "overhead"
-	MetricSQL      = "sql"
+	MetricWall     = string(vocab.Wall)
+	MetricOverhead = string(vocab.Overhead)
+	MetricSQL      = string(vocab.SQL)
 )
 
 // Target is a gate on a reduction, such as "threaded execution with coordination cuts

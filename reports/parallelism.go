@@ -6,7 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"lockbench/sim/trace"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // ParallelismRow compares a cell that runs steps at once (threaded, parallel-processes) with its
@@ -36,7 +37,7 @@ type ParallelismRow struct {
 }
 
 // parallelModes are the modes that run steps at once.
-var parallelModes = []string{"threaded", "parallel-processes"}
+var parallelModes = []string{string(vocab.Threaded), string(vocab.ParallelProcesses)}
 
 // buildParallelism builds a row for every cell in a parallel mode with ok trials that recorded
 // their parallelism.
@@ -88,7 +89,7 @@ func buildParallelism(cells []*Cell, opts Options) []ParallelismRow {
 func sequentialSibling(cells []*Cell, c *Cell) *Cell {
 	for _, ignore := range [][]string{{"mode", "threads"}, {"mode", "threads", "strategy", "lock-retry"}} {
 		for _, s := range cells {
-			if s.Params["mode"] == "sequential" && sameExcept(s.Params, c.Params, ignore) {
+			if s.Params["mode"] == string(vocab.Sequential) && sameExcept(s.Params, c.Params, ignore) {
 				return s
 			}
 		}

@@ -8,7 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/history"
-	"lockbench/sim/trace"
+	"lockbench/outcome"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // parallelRun is a run with a sequential cell (wall 10 s), a threaded cell (wall 8 s) and a
@@ -20,7 +22,7 @@ func parallelRun() Run {
 		for i := range 10 {
 			w := wall * (1 + 0.01*float64(i-5))
 			pp := p
-			trials = append(trials, history.Trial{Cell: cell, Trial: i, Params: params, Outcome: history.Outcome{Kind: history.OK},
+			trials = append(trials, history.Trial{Cell: cell, Trial: i, Params: params, Outcome: outcome.Outcome{Kind: vocab.OK},
 				WallS: w, SQLS: w * 0.9, OverheadS: w * 0.1, Parallelism: &pp})
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"lockbench/history"
-	"lockbench/sim/trace"
+	"lockbench/trace"
 )
 
 // kindColors gives every span kind a fixed colour, so plots are stable across reports.

@@ -11,7 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/history"
+	"lockbench/outcome"
 	"lockbench/scenarios"
+	"lockbench/vocab"
 )
 
 // simpleTrials returns n ok trials of cell key with the given overhead values drawn around
@@ -21,7 +23,7 @@ func simpleTrials(key string, params map[string]string, n int, center, spread fl
 	var out []history.Trial
 	for i := range n {
 		v := center * (1 + spread*(2*rng.Float64()-1))
-		out = append(out, history.Trial{Cell: key, Trial: i + 1, Outcome: history.Outcome{Kind: history.OK},
+		out = append(out, history.Trial{Cell: key, Trial: i + 1, Outcome: outcome.Outcome{Kind: vocab.OK},
 			WallS: v + 1, SQLS: 1, OverheadS: v, Params: params})
 	}
 	return out
@@ -97,9 +99,9 @@ func TestBuildRejectsBadTarget(t *testing.T) {
 }
 
 func TestExpectations(t *testing.T) {
-	lock := history.Outcome{Kind: history.LockConflict, HolderPID: 7}
-	ok := history.Outcome{Kind: history.OK}
-	mk := func(cell string, warm bool, expected string, oc history.Outcome) history.Trial {
+	lock := outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 7}
+	ok := outcome.Outcome{Kind: vocab.OK}
+	mk := func(cell string, warm bool, expected string, oc outcome.Outcome) history.Trial {
 		return history.Trial{Cell: cell, Warmup: warm, Expected: expected, Outcome: oc, Params: ParseCellKey(cell)}
 	}
 	tests := []struct {
@@ -113,16 +115,16 @@ func TestExpectations(t *testing.T) {
 		{"implicit differs", []history.Trial{mk("c=a", false, "lock-conflict", ok)}, nil, Fail},
 		{"only warmups", []history.Trial{mk("c=a", true, "", ok)}, nil, Unknown},
 		{"warmup failures do not count", []history.Trial{mk("c=a", true, "", lock), mk("c=a", false, "", ok)}, nil, Pass},
-		{"mismatch always fails", []history.Trial{mk("c=a", false, "mismatch", history.Outcome{Kind: history.Mismatch})}, nil, Fail},
+		{"mismatch always fails", []history.Trial{mk("c=a", false, "mismatch", outcome.Outcome{Kind: vocab.Mismatch})}, nil, Fail},
 		{"explicit pass", []history.Trial{mk("c=a", false, "lock-conflict", lock)}, &Expectation{Cells: scenarios.Selector{"c": "a"}, Outcome: "lock-conflict"}, Pass},
 		{"explicit fail", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: scenarios.Selector{"c": "a"}, Outcome: "lock-conflict"}, Fail},
 		{"explicit no match", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: scenarios.Selector{"c": "b"}, Outcome: "ok"}, Unknown},
 		{"explicit by key", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: scenarios.Selector{"cell": "c=a"}}, Pass},
 		{"either of two outcomes", []history.Trial{mk("c=a", false, "ok|lock-conflict", lock), mk("c=a", false, "ok|lock-conflict", ok)}, nil, Pass},
 		{"lock held by the injected competitor", []history.Trial{mk("c=a", false, "lock-conflict",
-			history.Outcome{Kind: history.LockConflict, HolderPID: 7, HolderRole: "competitor"})}, nil, Pass},
+			outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 7, HolderRole: "competitor"})}, nil, Pass},
 		{"lock held by a stray process", []history.Trial{mk("c=a", false, "lock-conflict",
-			history.Outcome{Kind: history.LockConflict, HolderPID: 7, HolderRole: "other"})}, nil, Fail},
+			outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 7, HolderRole: "other"})}, nil, Fail},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,13 +12,14 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"lockbench/history"
+	"lockbench/vocab"
 )
 
 // Situations of the strategies section: who else uses the file while the pipeline runs. They
 // come from the competitor of a cell with a strategy.
 const (
 	SituationAlone   = "alone"
-	SituationViewers = "viewers"
+	SituationViewers = string(vocab.Viewers)
 	SituationWriter  = "second writer"
 )
 
@@ -112,22 +113,25 @@ type Recommendation struct {
 	Line string `json:"line"`
 }
 
+// none is the value of the strategy and competitor axes of a cell without them.
+const none = string(vocab.NoStrategy)
+
 // situationOf maps a cell's competitor onto a situation.
 func situationOf(competitor string) string {
 	kind, _, _ := strings.Cut(competitor, "(")
-	switch kind {
-	case "", "none":
+	switch vocab.CompetitorKind(kind) {
+	case "", vocab.NoCompetitor:
 		return SituationAlone
-	case "viewers":
+	case vocab.Viewers:
 		return SituationViewers
-	case "second-writer":
+	case vocab.SecondWriter:
 		return SituationWriter
 	}
 	return competitor
 }
 
-// strategyOrder is the order rows are shown in (sim.Strategies); unknown names sort last.
-var strategyOrder = []string{"parallel", "single-process", "retry", "queue", "publish", "per-worker-files", "read-only-attach"}
+// strategyOrder is the order rows are shown in (vocab.Strategies); unknown names sort last.
+var strategyOrder = vocab.Strings(vocab.Strategies)
 
 func orderOf(list []string, s string) int {
 	if i := slices.Index(list, s); i >= 0 {
@@ -154,7 +158,7 @@ func buildStrategies(cells []*Cell, runs []Run, conf float64) *Strategies {
 	refCell := map[string]string{}
 	for _, c := range cells {
 		p := c.Params
-		if cmp.Or(p["strategy"], "none") != "none" || p["mode"] != "sequential" || cmp.Or(p["competitor"], "none") != "none" {
+		if cmp.Or(p["strategy"], none) != none || p["mode"] != string(vocab.Sequential) || cmp.Or(p["competitor"], none) != none {
 			continue
 		}
 		if fp := commonFingerprint(trials[c.Key]); fp != "" {
@@ -164,8 +168,8 @@ func buildStrategies(cells []*Cell, runs []Run, conf float64) *Strategies {
 		}
 	}
 	for _, c := range cells {
-		st := cmp.Or(c.Params["strategy"], "none")
-		if st == "none" {
+		st := cmp.Or(c.Params["strategy"], none)
+		if st == none {
 			continue
 		}
 		ref, hasRef := refs[dataSet(c.Params)]
@@ -200,7 +204,7 @@ func dataSet(p map[string]string) string {
 func commonFingerprint(ts []history.Trial) string {
 	n := map[string]int{}
 	for _, t := range ts {
-		if t.Outcome.Kind == history.OK && t.Fingerprint != "" {
+		if t.Outcome.Kind == vocab.OK && t.Fingerprint != "" {
 			n[t.Fingerprint]++
 		}
 	}
@@ -214,18 +218,18 @@ func commonFingerprint(ts []history.Trial) string {
 }
 
 func strategyRow(c *Cell, st string, ts []history.Trial, ref string, hasRef bool, conf float64) StrategyRow {
-	row := StrategyRow{Strategy: st, Situation: situationOf(c.Params["competitor"]), Competitor: cmp.Or(c.Params["competitor"], "none"),
+	row := StrategyRow{Strategy: st, Situation: situationOf(c.Params["competitor"]), Competitor: cmp.Or(c.Params["competitor"], none),
 		Cell: c.Key, Outcomes: c.Outcomes, DataIdentical: "n/a"}
 	var walls []float64
 	var viewers, writers []*history.Participants
 	completed := 0
 	for _, t := range ts {
-		if t.Outcome.Kind == history.OK {
+		if t.Outcome.Kind == vocab.OK {
 			walls = append(walls, t.WallS)
 		}
-		if t.Outcome.Kind == history.OK || t.Outcome.Kind == history.Mismatch {
+		if t.Outcome.Kind == vocab.OK || t.Outcome.Kind == vocab.Mismatch {
 			completed++
-			if t.Outcome.Kind == history.Mismatch || (hasRef && t.Fingerprint != "" && t.Fingerprint != ref) {
+			if t.Outcome.Kind == vocab.Mismatch || (hasRef && t.Fingerprint != "" && t.Fingerprint != ref) {
 				row.Mismatches++
 			}
 		}

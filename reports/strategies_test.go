@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/history"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 func TestWilsonInterval(t *testing.T) {
@@ -46,7 +48,7 @@ func TestMedianIntervalLevels(t *testing.T) {
 // coopCell is a synthetic cell of the strategies matrix.
 type coopCell struct {
 	strategy, competitor string
-	outcomes             []string // one per trial
+	outcomes             []vocab.Kind // one per trial
 	walls                []float64
 	fingerprint          string
 	viewers, writer      *history.Participants
@@ -70,13 +72,13 @@ func coopRuns(cells []coopCell) []Run {
 	run := Run{Manifest: history.Manifest{ID: "strat1", CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}
 	for _, c := range cells {
 		for i, o := range c.outcomes {
-			tr := history.Trial{Cell: c.key(), Trial: i, Params: c.params(), Outcome: history.Outcome{Kind: o}, Expected: "ok|lock-conflict|mismatch"}
-			if o == history.OK {
+			tr := history.Trial{Cell: c.key(), Trial: i, Params: c.params(), Outcome: outcome.Outcome{Kind: o}, Expected: "ok|lock-conflict|mismatch"}
+			if o == vocab.OK {
 				tr.WallS, tr.SQLS, tr.OverheadS = c.walls[i], c.walls[i]/2, c.walls[i]/2
 				tr.Fingerprint = c.fingerprint
 			}
 			if c.viewers != nil || c.writer != nil {
-				tr.Cooperation = &history.Cooperation{Strategy: c.strategy, Viewers: c.viewers, Writer: c.writer}
+				tr.Cooperation = &history.Cooperation{Strategy: vocab.Strategy(c.strategy), Viewers: c.viewers, Writer: c.writer}
 			}
 			run.Trials = append(run.Trials, tr)
 		}
@@ -90,16 +92,16 @@ func viewersWith(attempts, ok, conflicts int, waits []float64, stale []int, part
 }
 
 func strategyCells() []coopCell {
-	ok3 := []string{history.OK, history.OK, history.OK}
+	ok3 := []vocab.Kind{vocab.OK, vocab.OK, vocab.OK}
 	return []coopCell{
 		{strategy: "none", competitor: "none", outcomes: ok3, walls: []float64{1, 1.1, 1.2}, fingerprint: "F"},
-		{strategy: "parallel", competitor: "none", outcomes: []string{history.LockConflict, history.LockConflict, history.LockConflict}},
+		{strategy: "parallel", competitor: "none", outcomes: []vocab.Kind{vocab.LockConflict, vocab.LockConflict, vocab.LockConflict}},
 		{strategy: "single-process", competitor: "none", outcomes: ok3, walls: []float64{1.0, 1.1, 1.3}, fingerprint: "F"},
 		{strategy: "read-only-attach", competitor: "none", outcomes: ok3, walls: []float64{0.9, 1.05, 1.2}, fingerprint: "F"},
 		{strategy: "queue", competitor: "none", outcomes: ok3, walls: []float64{5, 5.5, 6}, fingerprint: "F"},
 		// Fast, but its data is wrong: never recommended.
 		{strategy: "per-worker-files", competitor: "none", outcomes: ok3, walls: []float64{0.5, 0.6, 0.7}, fingerprint: "G"},
-		{strategy: "single-process", competitor: "viewers", outcomes: []string{history.LockConflict, history.OK, history.OK},
+		{strategy: "single-process", competitor: "viewers", outcomes: []vocab.Kind{vocab.LockConflict, vocab.OK, vocab.OK},
 			walls: []float64{0, 1.1, 1.2}, fingerprint: "F", viewers: viewersWith(10, 0, 10, make([]float64, 10), nil, 0)},
 		{strategy: "queue", competitor: "viewers", outcomes: ok3, walls: []float64{6, 6.5, 7}, fingerprint: "F",
 			viewers: viewersWith(10, 10, 0, []float64{0, 0, 0, 0, 0, 10, 20, 30, 200, 300}, []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 2)},

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"lockbench/history"
 	"lockbench/scenarios"
+	"lockbench/vocab"
 )
 
 // TargetResult is the verdict on one target, with its evidence.
@@ -163,7 +163,7 @@ func judgeExpectation(cells []*Cell, e Expectation, implicit bool) ExpectationRe
 	if er.Name == "" {
 		er.Name = "expect " + cmp.Or(e.Outcome, "expected outcome") + " in " + e.Cells.String()
 	}
-	counts := map[string]int{}
+	counts := map[vocab.Kind]int{}
 	expectSet := map[string]bool{}
 	msgs := newMessageFolder()
 	for _, c := range cells {
@@ -184,8 +184,8 @@ func judgeExpectation(cells []*Cell, e Expectation, implicit bool) ExpectationRe
 			expectSet[want] = true
 			m := mismatch{cell: c.Key, run: v.Run, trial: v.Trial, got: outcomeText(v), want: want}
 			switch {
-			case !accepts(want, v.Outcome) || v.Outcome == history.Mismatch:
-			case v.Outcome == history.LockConflict && v.HolderRole == "other":
+			case !accepts(want, v.Outcome) || v.Outcome == vocab.Mismatch:
+			case v.Outcome == vocab.LockConflict && v.HolderRole == vocab.RoleOther:
 				// An expected lock conflict must come from a process the harness started
 				// (a competitor or a sibling worker), not from a stray holder.
 				m.strayOwner = true
@@ -273,9 +273,9 @@ func (f *messageFolder) lines(n int) []string {
 }
 
 func outcomeText(v TrialValues) string {
-	s := v.Outcome
+	s := string(v.Outcome)
 	if v.Sub != "" {
-		s += "/" + v.Sub
+		s += "/" + string(v.Sub)
 	}
 	if v.HolderPID != 0 {
 		s += fmt.Sprintf(" (holder pid %d)", v.HolderPID)
@@ -285,9 +285,9 @@ func outcomeText(v TrialValues) string {
 
 // accepts reports whether an expectation (one outcome, or several joined with "|") allows
 // outcome.
-func accepts(want, outcome string) bool {
+func accepts(want string, outcome vocab.Kind) bool {
 	for w := range strings.SplitSeq(want, "|") {
-		if strings.TrimSpace(w) == outcome {
+		if strings.TrimSpace(w) == string(outcome) {
 			return true
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"lockbench/release"
+	"lockbench/vocab"
 )
 
 // Axes lists the matrix axes in key order: every cell key names all of them, in this order,
@@ -23,54 +24,6 @@ var Axes = []string{"mode", "threads", "coordination", "lock-retry", "strategy",
 // does not name one: the release lockbench links, and the format its workload's DuckDB creates
 // by default (for an exec workload, a format every release lockbench runs can read).
 const DefaultValue = "default"
-
-// Modes lists the valid values of the mode axis (DESIGN.md).
-var Modes = []string{"sequential", "threaded", "process-per-model", "parallel-processes"}
-
-// Strategies lists the valid values of the strategy axis (DESIGN.md; sim.Strategies and none).
-// A strategy decides the cell's mode (StrategyModes) and its lock-retry setting (on for retry
-// only).
-var Strategies = []string{"none", "parallel", "single-process", "retry", "queue", "publish", "per-worker-files", "read-only-attach"}
-
-// StrategyModes is the mode each strategy's pipeline runs in.
-var StrategyModes = map[string]string{
-	"parallel": "parallel-processes", "single-process": "threaded", "retry": "parallel-processes",
-	"queue": "parallel-processes", "publish": "threaded", "per-worker-files": "parallel-processes",
-	"read-only-attach": "threaded",
-}
-
-// Competitors lists the valid competitor kinds. viewers and second-writer cooperate: they follow
-// the cell's strategy.
-var Competitors = []string{
-	"none", "reader-process", "writer-process", "readers", "flapping-process", "viewers", "second-writer",
-	"stopped-holder", "killed-holder", "in-process-writer", "exec",
-}
-
-// Outcomes lists the valid outcomes an expectation may name.
-var Outcomes = []string{
-	"ok", "lock-conflict", "txn-conflict", "constraint", "lost-write", "mismatch",
-	"timeout", "crash", "error", "storage-format",
-}
-
-// Metrics lists the metrics a target may gate on (DESIGN.md).
-var Metrics = []string{"overhead", "wall", "sql"}
-
-// Limits on axis values.
-const (
-	MinEmployees = 10
-	MaxEmployees = 10_000_000
-	MinYear      = 2000
-	MaxYear      = 2100
-	MaxThreads   = 1024
-)
-
-// Competitor option defaults.
-const (
-	DefaultReaders    = 2                      // readers: how many read-only processes hold the file
-	DefaultPeriod     = time.Second            // flapping-process: one open/close cycle
-	DefaultViewers    = 3                      // viewers: how many processes poll the file
-	DefaultPollPeriod = 200 * time.Millisecond // viewers and second-writer: time between attempts
-)
 
 type axis int
 
@@ -98,14 +51,14 @@ func axisByName(name string) (axis, bool) {
 
 // builtinDefaults are the axis values a scenario starts from before its own defaults.
 var builtinDefaults = map[axis]string{
-	axMode:           "threaded",
+	axMode:           string(vocab.Threaded),
 	axThreads:        "4",
 	axCoordination:   "on",
 	axLockRetry:      "off",
-	axStrategy:       "none",
+	axStrategy:       string(vocab.NoStrategy),
 	axEmployees:      "1000",
 	axYears:          "2025-2027",
-	axCompetitor:     "none",
+	axCompetitor:     string(vocab.NoCompetitor),
 	axSeed:           "1",
 	axDuckDB:         DefaultValue,
 	axStorageVersion: DefaultValue,
@@ -115,19 +68,19 @@ var builtinDefaults = map[axis]string{
 func allowedFor(a axis) string {
 	switch a {
 	case axMode:
-		return strings.Join(Modes, ", ")
+		return vocab.Join(vocab.Modes)
 	case axThreads:
-		return fmt.Sprintf("an integer from 1 to %d", MaxThreads)
+		return fmt.Sprintf("an integer from 1 to %d", vocab.MaxThreads)
 	case axCoordination, axLockRetry:
 		return "on, off (or true, false)"
 	case axStrategy:
-		return strings.Join(Strategies, ", ")
+		return "none, " + vocab.Join(vocab.Strategies)
 	case axEmployees:
-		return fmt.Sprintf("an integer from %d to %d", MinEmployees, MaxEmployees)
+		return fmt.Sprintf("an integer from %d to %d", vocab.MinEmployees, vocab.MaxEmployees)
 	case axYears:
-		return fmt.Sprintf("years from %d to %d, strictly increasing: a list [2025, 2026], a range \"2025-2027\", a \"+\"-joined set \"2025+2027\" or one year", MinYear, MaxYear)
+		return fmt.Sprintf("years from %d to %d, strictly increasing: a list [2025, 2026], a range \"2025-2027\", a \"+\"-joined set \"2025+2027\" or one year", vocab.MinYear, vocab.MaxYear)
 	case axCompetitor:
-		return strings.Join(Competitors, ", ") + " (or a mapping {kind, count, period, start, command})"
+		return "none, " + vocab.Join(vocab.CompetitorKinds) + " (or a mapping {kind, count, period, start, command})"
 	case axSeed:
 		return "an integer ≥ 0 (a data-set label; the trial seed derives from the root seed)"
 	case axDuckDB:
@@ -161,12 +114,12 @@ func parseScalar(a axis, s string) (value, *valueError) {
 	s = strings.TrimSpace(s)
 	switch a {
 	case axMode:
-		if !slices.Contains(Modes, s) {
+		if _, err := vocab.ParseMode(s); err != nil {
 			return value{}, badValue(a, "unknown mode %q", s)
 		}
 		return value{canon: s, v: s}, nil
 	case axStrategy:
-		if !slices.Contains(Strategies, s) {
+		if _, err := vocab.ParseStrategy(s); err != nil || s == "" {
 			return value{}, badValue(a, "unknown strategy %q", s)
 		}
 		return value{canon: s, v: s}, nil
@@ -176,10 +129,10 @@ func parseScalar(a axis, s string) (value, *valueError) {
 			return value{}, badValue(a, "%s must be an integer, not %q", a, s)
 		}
 		switch {
-		case a == axThreads && (n < 1 || n > MaxThreads):
-			return value{}, badValue(a, "threads must be from 1 to %d, not %d", MaxThreads, n)
-		case a == axEmployees && (n < MinEmployees || n > MaxEmployees):
-			return value{}, badValue(a, "employees must be from %d to %d, not %d", MinEmployees, MaxEmployees, n)
+		case a == axThreads && (n < 1 || n > vocab.MaxThreads):
+			return value{}, badValue(a, "threads must be from 1 to %d, not %d", vocab.MaxThreads, n)
+		case a == axEmployees && (n < vocab.MinEmployees || n > vocab.MaxEmployees):
+			return value{}, badValue(a, "employees must be from %d to %d, not %d", vocab.MinEmployees, vocab.MaxEmployees, n)
 		case a == axSeed && n < 0:
 			return value{}, badValue(a, "seed must be ≥ 0, not %d", n)
 		}
@@ -217,10 +170,11 @@ func parseScalar(a axis, s string) (value, *valueError) {
 		}
 		return value{canon: name, v: name}, nil
 	case axCompetitor:
-		if !slices.Contains(Competitors, s) {
+		k, err := vocab.ParseCompetitorKind(s)
+		if err != nil {
 			return value{}, badValue(a, "unknown competitor %q", s)
 		}
-		c := CompetitorSpec{Kind: s}.withDefaults()
+		c := CompetitorSpec{Kind: k}.withDefaults()
 		if err := c.check(); err != nil {
 			return value{}, err
 		}
@@ -242,7 +196,7 @@ func parseYearsText(s string) ([]int, *valueError) {
 			return nil, badValue(axYears, "years range %q is not increasing", s)
 		}
 		var years []int
-		for y := a; y <= b && y <= MaxYear+1; y++ {
+		for y := a; y <= b && y <= vocab.MaxYear+1; y++ {
 			years = append(years, y)
 		}
 		return years, nil
@@ -264,8 +218,8 @@ func yearsValue(years []int) (value, *valueError) {
 		return value{}, badValue(axYears, "years is empty")
 	}
 	for i, y := range years {
-		if y < MinYear || y > MaxYear {
-			return value{}, badValue(axYears, "year %d is outside %d-%d", y, MinYear, MaxYear)
+		if y < vocab.MinYear || y > vocab.MaxYear {
+			return value{}, badValue(axYears, "year %d is outside %d-%d", y, vocab.MinYear, vocab.MaxYear)
 		}
 		if i > 0 && y <= years[i-1] {
 			return value{}, badValue(axYears, "years are not strictly increasing: %d follows %d", y, years[i-1])
@@ -345,8 +299,8 @@ func ParseStart(s string) (Start, error) {
 		return Start{Kind: StartDelay, Delay: d}, nil
 	case len(f) == 2 && f[0] == StartYear:
 		y, err := strconv.Atoi(f[1])
-		if err != nil || y < MinYear || y > MaxYear {
-			return Start{}, fmt.Errorf("bad year %q: want a year from %d to %d", f[1], MinYear, MaxYear)
+		if err != nil || y < vocab.MinYear || y > vocab.MaxYear {
+			return Start{}, fmt.Errorf("bad year %q: want a year from %d to %d", f[1], vocab.MinYear, vocab.MaxYear)
 		}
 		return Start{Kind: StartYear, Year: y}, nil
 	}
@@ -360,15 +314,15 @@ const startAllowed = `"before", "delay DURATION" (e.g. "delay 2s") or "year YYYY
 // ("reader-process") or a mapping:
 //
 //	competitor:
-//	  kind: readers          # one of Competitors
+//	  kind: readers          # one of vocab.CompetitorKinds
 //	  count: 3               # readers (default 2) and viewers (default 3): how many processes
 //	  period: 500ms          # flapping-process: one open/close cycle (default 1s); viewers and
 //	                         # second-writer: time between attempts (default 200ms)
 //	  start: delay 2s        # before (default) | delay DURATION | year YYYY
 //	  command: viewer {db}   # exec only (required): a command that opens the file; {db} is replaced
 type CompetitorSpec struct {
-	// Kind is one of Competitors.
-	Kind string
+	// Kind is the competitor's kind.
+	Kind vocab.CompetitorKind
 	// Count is the number of read-only processes, for readers (default 2) and viewers (default
 	// 3); 0 otherwise.
 	Count int
@@ -388,33 +342,33 @@ type CompetitorSpec struct {
 // of the SHA-256 of its command ("exec(cmd=1a2b3c4d)"), since commands may contain slashes.
 func (c CompetitorSpec) String() string {
 	var opts []string
-	if (c.Kind == "readers" && c.Count != DefaultReaders) || (c.Kind == "viewers" && c.Count != DefaultViewers) {
+	if (c.Kind == vocab.Readers && c.Count != vocab.DefaultReaders) || (c.Kind == vocab.Viewers && c.Count != vocab.DefaultViewers) {
 		opts = append(opts, "count="+strconv.Itoa(c.Count))
 	}
-	if (c.Kind == "flapping-process" && c.Period != DefaultPeriod) || (cooperates(c.Kind) && c.Period != DefaultPollPeriod) {
+	if (c.Kind == vocab.FlappingProcess && c.Period != vocab.DefaultFlapCycle) || (c.Kind.Cooperates() && c.Period != vocab.DefaultPollPeriod) {
 		opts = append(opts, "period="+c.Period.String())
 	}
 	if c.Start.Kind != "" && c.Start.Kind != StartBefore {
 		opts = append(opts, "start="+c.Start.keyForm())
 	}
-	if c.Kind == "exec" {
+	if c.Kind == vocab.ExecCompetitor {
 		sum := sha256.Sum256([]byte(c.Command))
 		opts = append(opts, "cmd="+hex.EncodeToString(sum[:4]))
 	}
 	if len(opts) == 0 {
-		return c.Kind
+		return string(c.Kind)
 	}
-	return c.Kind + "(" + strings.Join(opts, ";") + ")"
+	return string(c.Kind) + "(" + strings.Join(opts, ";") + ")"
 }
 
 // MarshalJSON writes the competitor with readable durations.
 func (c CompetitorSpec) MarshalJSON() ([]byte, error) {
 	type view struct {
-		Kind    string `json:"kind"`
-		Count   int    `json:"count,omitempty"`
-		Period  string `json:"period,omitempty"`
-		Start   string `json:"start"`
-		Command string `json:"command,omitempty"`
+		Kind    vocab.CompetitorKind `json:"kind"`
+		Count   int                  `json:"count,omitempty"`
+		Period  string               `json:"period,omitempty"`
+		Start   string               `json:"start"`
+		Command string               `json:"command,omitempty"`
 	}
 	v := view{Kind: c.Kind, Count: c.Count, Start: c.Start.String(), Command: c.Command}
 	if c.Period > 0 {
@@ -428,31 +382,28 @@ func (c CompetitorSpec) withDefaults() CompetitorSpec {
 	if c.Start.Kind == "" {
 		c.Start.Kind = StartBefore
 	}
-	if c.Kind == "readers" && c.Count == 0 {
-		c.Count = DefaultReaders
+	if c.Kind == vocab.Readers && c.Count == 0 {
+		c.Count = vocab.DefaultReaders
 	}
-	if c.Kind == "flapping-process" && c.Period == 0 {
-		c.Period = DefaultPeriod
+	if c.Kind == vocab.FlappingProcess && c.Period == 0 {
+		c.Period = vocab.DefaultFlapCycle
 	}
-	if c.Kind == "viewers" && c.Count == 0 {
-		c.Count = DefaultViewers
+	if c.Kind == vocab.Viewers && c.Count == 0 {
+		c.Count = vocab.DefaultViewers
 	}
-	if cooperates(c.Kind) && c.Period == 0 {
-		c.Period = DefaultPollPeriod
+	if c.Kind.Cooperates() && c.Period == 0 {
+		c.Period = vocab.DefaultPollPeriod
 	}
 	return c
 }
 
 // check validates a competitor with defaults applied.
 func (c CompetitorSpec) check() *valueError {
-	if c.Kind == "exec" && strings.TrimSpace(c.Command) == "" {
+	if c.Kind == vocab.ExecCompetitor && strings.TrimSpace(c.Command) == "" {
 		return &valueError{msg: "competitor exec needs a command", allowed: "competitor: {kind: exec, command: \"your-viewer {db}\"}"}
 	}
-	if c.Kind == "none" && c.Start.Kind != StartBefore {
+	if c.Kind == vocab.NoCompetitor && c.Start.Kind != StartBefore {
 		return &valueError{msg: "competitor none takes no start", allowed: "competitor: none"}
 	}
 	return nil
 }
-
-// cooperates reports whether a competitor kind follows the cell's strategy.
-func cooperates(kind string) bool { return kind == "viewers" || kind == "second-writer" }

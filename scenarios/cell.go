@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"lockbench/vocab"
 )
 
 // Cell is one combination of matrix values.
@@ -12,8 +14,8 @@ type Cell struct {
 	// e.g. mode=threaded/threads=4/coordination=on/lock-retry=off/employees=5000/years=2025-2027/competitor=none/seed=1.
 	// Keys are stable: they depend only on the cell's own values.
 	Key string `json:"key"`
-	// Mode is one of Modes.
-	Mode string `json:"mode"`
+	// Mode is how the workload runs.
+	Mode vocab.Mode `json:"mode"`
 	// Threads is the number of connections (threaded) or concurrent workers
 	// (parallel-processes); it is always 1 for sequential and process-per-model.
 	Threads int `json:"threads"`
@@ -21,9 +23,9 @@ type Cell struct {
 	Coordination bool `json:"coordination"`
 	// LockRetry is whether opens that hit a lock conflict are retried with backoff.
 	LockRetry bool `json:"lock_retry"`
-	// Strategy is how the pipeline shares the file with its other users (one of Strategies); it
-	// decides Mode and LockRetry.
-	Strategy string `json:"strategy"`
+	// Strategy is how the pipeline shares the file with its other users; it decides Mode and
+	// LockRetry.
+	Strategy vocab.Strategy `json:"strategy"`
 	// Employees is the census size.
 	Employees int `json:"employees"`
 	// Years are the simulated years, strictly increasing.
@@ -42,7 +44,7 @@ type Cell struct {
 	// how they run (mode, threads, coordination, lock-retry, competitor) get the same data, so
 	// their fingerprints must agree.
 	Seed int64 `json:"seed"`
-	// Expect is the outcome the cell must show: one of Outcomes, or several joined with "|"
+	// Expect is the outcome the cell must show: an outcome kind, or several joined with "|"
 	// when any of them is acceptable (see Accepts). It is "ok" unless an expectation group says
 	// otherwise.
 	Expect string `json:"expect"`
@@ -74,11 +76,11 @@ func (s *Scenario) Cells() []Cell {
 func (ic icell) cell(root int64) Cell {
 	c := Cell{
 		Key:            ic.key,
-		Mode:           ic.vals[axMode].v.(string),
+		Mode:           vocab.Mode(ic.vals[axMode].v.(string)),
 		Threads:        ic.vals[axThreads].v.(int),
 		Coordination:   ic.vals[axCoordination].v.(bool),
 		LockRetry:      ic.vals[axLockRetry].v.(bool),
-		Strategy:       ic.vals[axStrategy].v.(string),
+		Strategy:       vocab.Strategy(ic.vals[axStrategy].v.(string)),
 		Employees:      ic.vals[axEmployees].v.(int),
 		Years:          slices.Clone(ic.vals[axYears].v.([]int)),
 		Competitor:     ic.vals[axCompetitor].v.(CompetitorSpec),

@@ -3,6 +3,8 @@ package scenarios
 import (
 	"fmt"
 
+	"lockbench/vocab"
+
 	"github.com/goccy/go-yaml"
 )
 
@@ -61,9 +63,9 @@ type CheckOptions struct {
 // CheckTarget is the S031-04 target that check judges: threaded with coordination cuts overhead
 // by at least 65% against the legacy process-per-model orchestration without it.
 var CheckTarget = FileTarget{
-	Name: "S031-04", Metric: "overhead", Reduction: 0.65,
-	Baseline:  map[string]any{"mode": "process-per-model", "coordination": "off"},
-	Candidate: map[string]any{"mode": "threaded", "coordination": "on"},
+	Name: "S031-04", Metric: string(vocab.Overhead), Reduction: 0.65,
+	Baseline:  map[string]any{"mode": string(vocab.ProcessPerModel), "coordination": "off"},
+	Candidate: map[string]any{"mode": string(vocab.Threaded), "coordination": "on"},
 }
 
 // Check is the pre-merge gate of the S031-04 locking fix as a scenario: sequential and threaded
@@ -80,27 +82,27 @@ func Check(o CheckOptions) File {
 	for i, y := range o.Years {
 		years[i] = y
 	}
-	modes := []any{"sequential"}
+	modes := []any{string(vocab.Sequential)}
 	if !o.ForceSequential {
-		modes = append(modes, "threaded")
+		modes = append(modes, string(vocab.Threaded))
 	}
 	f := File{
 		Name: "check",
 		Description: "The pre-merge gate of the S031-04 locking fix: sequential and threaded runs without lock errors " +
 			"and with identical data, the negative control (parallel processes on one file must hit the lock), and the " +
 			"S031-04 overhead target against the legacy process-per-model baseline.",
-		Workload: "sim", Trials: trials, Warmup: warmup, Timeout: "5m",
+		Workload: WorkloadSim, Trials: trials, Warmup: warmup, Timeout: "5m",
 		Defaults: map[string]any{"employees": o.Employees, "years": years, "threads": o.Threads, "coordination": "on"},
 		Matrix:   map[string][]any{"mode": modes, "lock-retry": {"off"}},
 		Expect: []FileExpect{{
-			Cells: map[string]any{"mode": "parallel-processes"}, Outcome: "lock-conflict",
+			Cells: map[string]any{"mode": string(vocab.ParallelProcesses)}, Outcome: string(vocab.LockConflict),
 			Note: `the negative control; parallel processes on one file must reproduce "Conflicting lock is held"`,
 		}},
 	}
 	if timed {
-		f.Include = append(f.Include, map[string]any{"mode": "process-per-model", "coordination": "off"})
+		f.Include = append(f.Include, map[string]any{"mode": string(vocab.ProcessPerModel), "coordination": "off"})
 	}
-	f.Include = append(f.Include, map[string]any{"mode": "parallel-processes", "lock-retry": "off"})
+	f.Include = append(f.Include, map[string]any{"mode": string(vocab.ParallelProcesses), "lock-retry": "off"})
 	if timed {
 		f.Targets = []FileTarget{CheckTarget}
 	}

@@ -30,7 +30,7 @@ func TestCheckScenarioParsesBack(t *testing.T) {
 			require.NoError(t, err, "%s", src)
 			var modes []string
 			for _, c := range s.Cells() {
-				modes = append(modes, c.Mode)
+				modes = append(modes, string(c.Mode))
 				assert.Equal(t, tc.opts.Employees, c.Employees)
 				assert.Equal(t, tc.opts.Years, c.Years)
 				if c.Mode == "parallel-processes" {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"lockbench/vocab"
+
 	"github.com/goccy/go-yaml/ast"
 )
 
@@ -22,7 +24,7 @@ type icell struct {
 func (c *icell) computeKey() {
 	parts := make([]string, 0, numAxes)
 	for a := range numAxes {
-		if (a == axStrategy && c.vals[a].canon == "none") || ((a == axDuckDB || a == axStorageVersion) && c.vals[a].canon == DefaultValue) {
+		if (a == axStrategy && c.vals[a].canon == string(vocab.NoStrategy)) || ((a == axDuckDB || a == axStorageVersion) && c.vals[a].canon == DefaultValue) {
 			continue
 		}
 		parts = append(parts, Axes[a]+"="+c.vals[a].canon)
@@ -246,12 +248,12 @@ func (p *parser) normalise(all []icell) ([]icell, *Error) {
 	var cells []icell
 	seen := map[string]bool{}
 	for _, c := range all {
-		if st := c.vals[axStrategy].canon; st != "none" {
+		if st := c.vals[axStrategy].canon; st != string(vocab.NoStrategy) {
 			// The strategy decides how the pipeline runs.
-			c.vals[axMode], _ = parseScalar(axMode, StrategyModes[st])
-			c.vals[axLockRetry], _ = parseScalar(axLockRetry, strconv.FormatBool(st == "retry"))
+			c.vals[axMode], _ = parseScalar(axMode, string(vocab.Strategy(st).Mode()))
+			c.vals[axLockRetry], _ = parseScalar(axLockRetry, strconv.FormatBool(vocab.Strategy(st).LockRetry()))
 		}
-		if m := c.vals[axMode].canon; m == "sequential" || m == "process-per-model" {
+		if vocab.Mode(c.vals[axMode].canon).OneAtATime() {
 			c.vals[axThreads] = one
 		}
 		c.computeKey()

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"lockbench/vocab"
 )
 
 // ParseFilter parses a filter expression: axis=value terms joined with "/" (the syntax of a
@@ -37,7 +39,7 @@ func ParseFilter(expr string) ([]Selector, error) {
 			alt = strings.TrimSpace(alt)
 			if kind, _, opts := strings.Cut(alt, "("); a == axCompetitor && opts {
 				// A competitor with options is matched by its canonical text; its kind must exist.
-				if !slices.Contains(Competitors, strings.TrimSpace(kind)) {
+				if _, err := vocab.ParseCompetitorKind(strings.TrimSpace(kind)); err != nil {
 					return nil, &Error{File: "--filter", Msg: fmt.Sprintf("unknown competitor %q in %q", strings.TrimSpace(kind), alt), Allowed: allowedFor(a)}
 				}
 			} else {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lockbench/vocab"
 )
 
 // oneLine fails t when err is not a configuration error of one line, as every bad input must
@@ -99,7 +101,7 @@ func FuzzYears(f *testing.F) {
 			t.Fatalf("%q: no years", s)
 		}
 		for i, y := range years {
-			if y < MinYear || y > MaxYear || (i > 0 && y <= years[i-1]) {
+			if y < vocab.MinYear || y > vocab.MaxYear || (i > 0 && y <= years[i-1]) {
 				t.Fatalf("%q: bad years %v", s, years)
 			}
 		}

@@ -3,10 +3,11 @@ package scenarios
 import (
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"lockbench/vocab"
 
 	"github.com/goccy/go-yaml/ast"
 )
@@ -155,7 +156,7 @@ func (p *parser) build(raw *rawScenario) (*Scenario, *Error) {
 	}
 	if s.Workload.Kind == WorkloadExec {
 		for _, c := range s.cells {
-			if st := c.vals[axStrategy]; st.canon != "none" {
+			if st := c.vals[axStrategy]; st.canon != string(vocab.NoStrategy) {
 				return nil, p.errAt(c.origin[axStrategy], "strategy: none with an exec workload",
 					"cell %s: strategy %s applies to the sim workload; an exec command shares the file its own way", c.key, st.canon)
 			}
@@ -255,8 +256,8 @@ func (p *parser) value(a axis, n ast.Node, path string) (value, *Error) {
 				return value{}, p.errAt(el, allowedFor(a), "%s[%d]: wrong type: got %s", path, i, describe(el))
 			}
 			y, err := strconv.Atoi(in.GetToken().Value)
-			if err != nil || y < MinYear || y > MaxYear {
-				return value{}, p.errAt(el, allowedFor(a), "%s[%d]: year %s is outside %d-%d", path, i, in.GetToken().Value, MinYear, MaxYear)
+			if err != nil || y < vocab.MinYear || y > vocab.MaxYear {
+				return value{}, p.errAt(el, allowedFor(a), "%s[%d]: year %s is outside %d-%d", path, i, in.GetToken().Value, vocab.MinYear, vocab.MaxYear)
 			}
 			if i > 0 && y <= years[i-1] {
 				return value{}, p.errAt(el, allowedFor(a), "%s: years are not strictly increasing: %d follows %d", path, y, years[i-1])
@@ -299,15 +300,16 @@ func (p *parser) competitor(n ast.Node, path string) (value, *Error) {
 		}
 		return n
 	}
-	if !slices.Contains(Competitors, rc.Kind) {
+	kind, kerr := vocab.ParseCompetitorKind(rc.Kind)
+	if kerr != nil {
 		if rc.Kind == "" {
 			return value{}, p.errAt(n, allowedFor(axCompetitor), "%s: the competitor mapping needs a kind", path)
 		}
 		return value{}, p.errAt(at("kind"), allowedFor(axCompetitor), "%s: unknown competitor %q", path, rc.Kind)
 	}
-	c := CompetitorSpec{Kind: rc.Kind, Command: rc.Command}
+	c := CompetitorSpec{Kind: kind, Command: rc.Command}
 	if rc.Count != nil {
-		if rc.Kind != "readers" && rc.Kind != "viewers" {
+		if kind != vocab.Readers && kind != vocab.Viewers {
 			return value{}, p.errAt(at("count"), "count with kind readers or viewers", "%s: count applies only to readers and viewers, not %s", path, rc.Kind)
 		}
 		if *rc.Count < 1 {
@@ -316,7 +318,7 @@ func (p *parser) competitor(n ast.Node, path string) (value, *Error) {
 		c.Count = *rc.Count
 	}
 	if rc.Period != "" {
-		if rc.Kind != "flapping-process" && !cooperates(rc.Kind) {
+		if kind != vocab.FlappingProcess && !kind.Cooperates() {
 			return value{}, p.errAt(at("period"), "period with kind flapping-process, viewers or second-writer", "%s: period applies only to flapping-process, viewers and second-writer, not %s", path, rc.Kind)
 		}
 		d, err := ParseDuration(rc.Period)
@@ -336,7 +338,7 @@ func (p *parser) competitor(n ast.Node, path string) (value, *Error) {
 		c.Start = st
 	}
 	if rc.Command != "" {
-		if rc.Kind != "exec" {
+		if kind != vocab.ExecCompetitor {
 			return value{}, p.errAt(at("command"), "command with kind exec", "%s: command applies only to exec, not %s", path, rc.Kind)
 		}
 		if bad, ok := checkTemplate(rc.Command, competitorPlaceholders); !ok {
@@ -386,7 +388,7 @@ func (p *parser) selector(r *rawAxes, path string) (Selector, map[axis]value, *E
 }
 
 func (p *parser) outcome(n ast.Node, path string) (string, *Error) {
-	allowed := strings.Join(Outcomes, ", ") + " (or a list of them)"
+	allowed := vocab.Join(vocab.Kinds) + " (or a list of them)"
 	n = unwrap(n)
 	var items []ast.Node
 	switch t := n.(type) {
@@ -407,15 +409,15 @@ func (p *parser) outcome(n ast.Node, path string) (string, *Error) {
 		if !ok {
 			return "", p.errAt(it, allowed, "%s: wrong type: got %s", path, describe(it))
 		}
-		if !slices.Contains(Outcomes, s.Value) {
+		if _, err := vocab.ParseKind(s.Value); err != nil {
 			return "", p.errAt(it, allowed, "%s: unknown outcome %q", path, s.Value)
 		}
 		got[s.Value] = true
 	}
 	var out []string
-	for _, o := range Outcomes {
-		if got[o] {
-			out = append(out, o)
+	for _, o := range vocab.Kinds {
+		if got[string(o)] {
+			out = append(out, string(o))
 		}
 	}
 	return strings.Join(out, "|"), nil
@@ -447,7 +449,7 @@ func (p *parser) expectations(raw []rawExpect, cells []icell) ([]Expectation, *E
 	}
 	for j := range cells {
 		if cells[j].expect == "" {
-			cells[j].expect = "ok"
+			cells[j].expect = string(vocab.OK)
 		}
 	}
 	return out, nil
@@ -465,11 +467,11 @@ func (p *parser) targets(raw []rawTarget, cells []icell) ([]Target, *Error) {
 			return nil, p.errPath(path+".name", "a unique name", "%s: duplicate target name %q", path, rt.Name)
 		}
 		seen[rt.Name] = true
-		if !slices.Contains(Metrics, rt.Metric) {
+		if _, err := vocab.ParseMetric(rt.Metric); err != nil {
 			if rt.Metric == "" {
-				return nil, p.errPath(path, strings.Join(Metrics, ", "), "%s needs a metric", path)
+				return nil, p.errPath(path, vocab.Join(vocab.Metrics), "%s needs a metric", path)
 			}
-			return nil, p.errPath(path+".metric", strings.Join(Metrics, ", "), "%s: unknown metric %q", path, rt.Metric)
+			return nil, p.errPath(path+".metric", vocab.Join(vocab.Metrics), "%s: unknown metric %q", path, rt.Metric)
 		}
 		if rt.Reduction == nil {
 			return nil, p.errPath(path, "a number below 1, e.g. reduction: 0.65", "%s needs a reduction", path)
@@ -498,7 +500,7 @@ func (p *parser) targets(raw []rawTarget, cells []icell) ([]Target, *Error) {
 					continue
 				}
 				n++
-				if cells[j].expect != "ok" {
+				if cells[j].expect != string(vocab.OK) {
 					return nil, p.errKey(sp, "selectors of cells that expect ok (add e.g. competitor: none)", "%s selects cell %s, which expects %s", sp, cells[j].key, cells[j].expect)
 				}
 			}

@@ -176,7 +176,7 @@ func Expand(template string, c Cell, db string) string {
 		years[i] = strconv.Itoa(y)
 	}
 	vals := map[string]string{
-		"mode":         c.Mode,
+		"mode":         string(c.Mode),
 		"threads":      strconv.Itoa(c.Threads),
 		"years":        strings.Join(years, " "),
 		"db":           db,

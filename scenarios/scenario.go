@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"lockbench/vocab"
 )
 
 //go:embed builtin/*.yaml
@@ -29,10 +31,10 @@ const (
 	DefaultMatrix = "quick"
 )
 
-// Workload kinds.
+// Workload kinds (vocab.WorkloadSim and vocab.WorkloadExec, as plain strings).
 const (
-	WorkloadSim  = "sim"  // the built-in workforce simulation
-	WorkloadExec = "exec" // a user's command, run with matrix values substituted
+	WorkloadSim  = string(vocab.WorkloadSim)
+	WorkloadExec = string(vocab.WorkloadExec)
 )
 
 // Workload is what a trial runs.

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"lockbench/vocab"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"lockbench/sim"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -75,7 +75,7 @@ func TestBuiltinsParse(t *testing.T) {
 			assert.False(t, keys[c.Key], "duplicate key %s", c.Key)
 			keys[c.Key] = true
 			for _, o := range strings.Split(c.Expect, "|") {
-				assert.Contains(t, Outcomes, o)
+				assert.Contains(t, vocab.Kinds, vocab.Kind(o))
 			}
 		}
 		for _, tg := range s.Targets {
@@ -120,9 +120,10 @@ func TestBuiltinContents(t *testing.T) {
 	require.NoError(t, err)
 	cells := locks.Cells()
 	assert.Len(t, cells, 38)
-	for _, m := range Modes {
-		for _, comp := range Competitors {
-			if comp == "exec" || cooperates(comp) {
+	for _, m := range vocab.Strings(vocab.Modes) {
+		for _, k := range append([]vocab.CompetitorKind{vocab.NoCompetitor}, vocab.CompetitorKinds...) {
+			comp := string(k)
+			if k == vocab.ExecCompetitor || k.Cooperates() {
 				continue // a user's command; the strategies matrix has the cooperating ones
 			}
 			got, err := Filter(cells, "mode="+m+"/competitor="+comp+"/lock-retry=off")
@@ -271,13 +272,13 @@ matrix:
 	cells := s.Cells()
 	require.Len(t, cells, 1)
 	c := cells[0]
-	assert.Equal(t, "threaded", c.Mode)
+	assert.Equal(t, vocab.Threaded, c.Mode)
 	assert.Equal(t, 3, c.Threads)
 	assert.False(t, c.Coordination)
 	assert.True(t, c.LockRetry)
 	assert.Equal(t, 250, c.Employees)
 	assert.Equal(t, []int{2030, 2031}, c.Years)
-	assert.Equal(t, "exec", c.Competitor.Kind)
+	assert.Equal(t, vocab.ExecCompetitor, c.Competitor.Kind)
 	assert.Equal(t, Start{Kind: StartYear, Year: 2031}, c.Competitor.Start)
 	assert.Equal(t, 7, c.SeedLabel)
 	assert.Equal(t, DeriveSeed(42, "employees=250/years=2030-2031/seed=7"), c.Seed)
@@ -473,7 +474,7 @@ expect:
 	require.NoError(t, err)
 	got := map[string]string{}
 	for _, c := range s.Cells() {
-		got[c.Mode+"/"+c.Competitor.Kind] = c.Expect
+		got[string(c.Mode)+"/"+string(c.Competitor.Kind)] = c.Expect
 	}
 	assert.Equal(t, map[string]string{
 		"threaded/none":                       "ok",
@@ -569,20 +570,20 @@ func TestStrategiesMatrix(t *testing.T) {
 	s, err := Load("strategies")
 	require.NoError(t, err)
 	cells := s.Cells()
-	require.Len(t, cells, (len(Strategies)-1)*3+1, "every strategy × 3 competitor sets, and the sequential reference")
+	require.Len(t, cells, len(vocab.Strategies)*3+1, "every strategy × 3 competitor sets, and the sequential reference")
 	seen := map[string]int{}
 	for _, c := range cells {
-		seen[c.Strategy+" × "+c.Competitor.Kind]++
-		assert.Equal(t, c.Strategy != "none", strings.Contains(c.Key, "/strategy="+c.Strategy+"/"), c.Key)
+		seen[string(c.Strategy)+" × "+string(c.Competitor.Kind)]++
+		assert.Equal(t, c.Strategy != "none", strings.Contains(c.Key, "/strategy="+string(c.Strategy)+"/"), c.Key)
 		if c.Strategy == "none" {
-			assert.Equal(t, "sequential", c.Mode)
-			assert.Equal(t, "none", c.Competitor.Kind)
+			assert.Equal(t, vocab.Sequential, c.Mode)
+			assert.Equal(t, vocab.NoCompetitor, c.Competitor.Kind)
 			assert.Equal(t, "ok", c.Expect)
 			continue
 		}
-		st, err := sim.ParseStrategy(c.Strategy)
+		st, err := vocab.ParseStrategy(string(c.Strategy))
 		require.NoError(t, err)
-		assert.Equal(t, string(st.Mode()), c.Mode, "the strategy decides the mode of %s", c.Key)
+		assert.Equal(t, st.Mode(), c.Mode, "the strategy decides the mode of %s", c.Key)
 		assert.Equal(t, c.Strategy == "retry", c.LockRetry, c.Key)
 		assert.Equal(t, 2, c.Threads)
 		want := "ok"
@@ -598,7 +599,7 @@ func TestStrategiesMatrix(t *testing.T) {
 			assert.Equal(t, 200*time.Millisecond, c.Competitor.Period)
 		}
 	}
-	for _, st := range sim.Strategies {
+	for _, st := range vocab.Strategies {
 		for _, comp := range []string{"none", "viewers", "second-writer"} {
 			assert.Equal(t, 1, seen[string(st)+" × "+comp], "%s × %s", st, comp)
 		}
@@ -608,15 +609,6 @@ func TestStrategiesMatrix(t *testing.T) {
 	for _, c := range cells {
 		assert.Equal(t, cells[0].Seed, c.Seed, c.Key)
 	}
-}
-
-func TestStrategyAxisAgreesWithSim(t *testing.T) {
-	names := []string{"none"}
-	for _, st := range sim.Strategies {
-		names = append(names, string(st))
-		assert.Equal(t, string(st.Mode()), StrategyModes[string(st)], "mode of %s", st)
-	}
-	assert.Equal(t, names, Strategies)
 }
 
 func TestStrategyKeysAndErrors(t *testing.T) {
@@ -712,7 +704,7 @@ func TestLabels(t *testing.T) {
 
 func TestMatrixSizeCap(t *testing.T) {
 	// 1024 threads × 1000 seeds would be a million cells: refused before any is built.
-	threads := make([]string, MaxThreads)
+	threads := make([]string, vocab.MaxThreads)
 	for i := range threads {
 		threads[i] = fmt.Sprint(i + 1)
 	}

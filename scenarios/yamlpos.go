@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"lockbench/vocab"
+
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	yamlparser "github.com/goccy/go-yaml/parser"
@@ -167,7 +169,7 @@ var typeWanted = map[string]string{
 	"targets":             "a list of mappings {name, metric, baseline, candidate, reduction}",
 	"targets[]":           "a mapping {name, metric, baseline, candidate, reduction}",
 	"targets[].name":      "a string",
-	"targets[].metric":    strings.Join(Metrics, ", "),
+	"targets[].metric":    vocab.Join(vocab.Metrics),
 	"targets[].baseline":  "a mapping of axis: value",
 	"targets[].candidate": "a mapping of axis: value",
 	"targets[].reduction": "a number below 1 (0.65 means the candidate is at least 65% lower)",

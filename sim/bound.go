@@ -3,7 +3,7 @@ package sim
 import (
 	"fmt"
 
-	"lockbench/sim/trace"
+	"lockbench/trace"
 )
 
 // ParallelismBound measures the plan's DAG with a run's spans: each step weighs the time of its

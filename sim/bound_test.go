@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"lockbench/sim/trace"
+	"lockbench/trace"
 )
 
 // TestParallelismBoundByHand checks work, critical path and bound on a diamond DAG whose

@@ -1,55 +1,18 @@
 package sim
 
 import (
-	"fmt"
 	"io"
 	"time"
 
-	"lockbench/sim/trace"
+	"lockbench/access"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
-
-// Mode is how the model DAG executes.
-type Mode string
-
-// The execution modes of DESIGN.md.
-const (
-	Sequential        Mode = "sequential"
-	Threaded          Mode = "threaded"
-	ProcessPerModel   Mode = "process-per-model"
-	ParallelProcesses Mode = "parallel-processes"
-)
-
-// Modes lists every mode in a stable order.
-var Modes = []Mode{Sequential, Threaded, ProcessPerModel, ParallelProcesses}
-
-// ParseMode returns the mode named s, or an error listing the valid modes.
-func ParseMode(s string) (Mode, error) {
-	for _, m := range Modes {
-		if string(m) == s {
-			return m, nil
-		}
-	}
-	return "", fmt.Errorf("unknown mode %q: use one of sequential, threaded, process-per-model, parallel-processes", s)
-}
-
-// RetryPolicy is a bounded exponential backoff applied when opening the database fails with
-// DuckDB's "Conflicting lock is held" error.
-type RetryPolicy struct {
-	Initial  time.Duration // first wait
-	Max      time.Duration // cap on one wait
-	Deadline time.Duration // give up once this much time has been spent waiting in total
-	// Jitter makes each wait a random time in [wait/2, wait), so that processes that collided
-	// do not retry in step (the retry strategy).
-	Jitter bool `json:",omitempty"`
-}
-
-// DefaultRetry is the policy used by --lock-retry.
-var DefaultRetry = RetryPolicy{Initial: 5 * time.Millisecond, Max: 320 * time.Millisecond, Deadline: 2 * time.Minute}
 
 // Config is one run of the workload.
 type Config struct {
 	DBPath       string // the database file
-	Mode         Mode
+	Mode         vocab.Mode
 	Threads      int   // connections (threaded) or concurrent workers (parallel-processes)
 	Coordination bool  // the cross-year optimisations (DESIGN.md)
 	Employees    int   // census size
@@ -68,10 +31,10 @@ type Config struct {
 	// one file per step (model.year.json); see ReadProfiles.
 	ProfileDir string
 	// LockRetry, when set, retries opens that fail with a lock conflict (worker processes).
-	LockRetry *RetryPolicy
+	LockRetry *access.RetryPolicy
 	// Strategy is how the pipeline shares the file with its other users (strategy.go); it fixes
 	// the mode. Empty means NoStrategy.
-	Strategy Strategy
+	Strategy vocab.Strategy
 	// DuckDBThreads sets DuckDB's own thread count per instance (0: DuckDB's default).
 	DuckDBThreads int
 	// Options are DuckDB options for every read-write open of the database, given after the

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"testing"
+
+	"lockbench/vocab"
 )
 
 // BenchmarkInspectSmall measures a trial's data check on a small finished database: the full
@@ -11,7 +13,7 @@ import (
 // handle, a bare open and close, and building the plan (which lists the tables to digest).
 // Run with: go test ./sim -run '^$' -bench BenchmarkInspectSmall -benchtime 20x
 func BenchmarkInspectSmall(b *testing.B) {
-	cfg := smallConfig(b, Sequential, true)
+	cfg := smallConfig(b, vocab.Sequential, true)
 	cfg.Employees, cfg.Years = 100, []int{2025}
 	if _, err := Run(context.Background(), cfg); err != nil {
 		b.Fatal(err)

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"lockbench/internal/outcome"
-	"lockbench/sim/trace"
+	"lockbench/outcome"
+	"lockbench/trace"
 )
 
 // schedule runs every node once its dependencies are done, on at most width workers. Worker
@@ -172,7 +172,7 @@ func openRetrying(ctx context.Context, cfg *Config, rec *trace.Recorder, worker 
 			return nil, fmt.Errorf("open %s: %w", cfg.DBPath, err)
 		}
 		ws := time.Now()
-		d := cfg.LockRetry.delay(backoff)
+		d := cfg.LockRetry.Delay(backoff)
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"lockbench/sim/trace"
+	"lockbench/trace"
 )
 
 // logSpan writes one line per finished span (simulate --verbose).

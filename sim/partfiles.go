@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"lockbench/sim/trace"
+	"lockbench/access"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // The per-worker-files strategy runs every step of the plan in a worker process that writes a
@@ -261,7 +263,7 @@ func (ix *partIndex) setupPart(ctx context.Context, conn *sql.Conn, n *Node) err
 func runPart(ctx context.Context, p *Plan, rec *trace.Recorder, worker int, n *Node) error {
 	ix := newPartIndex(p)
 	cfg := p.cfg
-	cfg.DBPath, cfg.Strategy, cfg.LockRetry = partPath(p.cfg.DBPath, n), NoStrategy, nil
+	cfg.DBPath, cfg.Strategy, cfg.LockRetry = partPath(p.cfg.DBPath, n), vocab.NoStrategy, nil
 	for _, f := range []string{cfg.DBPath, cfg.DBPath + ".wal"} {
 		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
 			return err
@@ -310,8 +312,8 @@ func runPerWorkerFiles(ctx context.Context, p *Plan, rec *trace.Recorder, width 
 func mergeParts(ctx context.Context, p *Plan, rec *trace.Recorder) error {
 	ix := newPartIndex(p)
 	cfg := p.cfg
-	r := StrategyRetry
-	cfg.Strategy, cfg.LockRetry = NoStrategy, &r
+	r := access.StrategyRetry
+	cfg.Strategy, cfg.LockRetry = vocab.NoStrategy, &r
 	db, err := openDB(ctx, &cfg, rec, 0, "merge", 0)
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"lockbench/sim/trace"
+	"lockbench/trace"
 )
 
 // Node is one step of a run: a model built for a year (or once), or one of the built-in steps

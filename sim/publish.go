@@ -8,12 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 
-	"lockbench/history"
-	"lockbench/sim/trace"
+	"lockbench/internal/fsutil"
+	"lockbench/vocab"
+
+	"lockbench/trace"
 )
 
 // stepPublish is the publish strategy's step after each year.
-const stepPublish = "publish"
+const stepPublish = string(vocab.Publish)
 
 // publishAlias is the catalog name of the copy being written.
 const publishAlias = "lockbench_publish"
@@ -97,5 +99,5 @@ func publish(ctx context.Context, conn *sql.Conn, published string, year int) er
 	if err := os.Rename(tmp, published); err != nil {
 		return fmt.Errorf("publish %d: %w", year, err)
 	}
-	return history.SyncDir(filepath.Dir(published))
+	return fsutil.SyncDir(filepath.Dir(published))
 }

@@ -13,7 +13,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"lockbench/sim/trace"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // Validate checks a configuration and fills defaults, returning an error that says what to fix.
@@ -25,9 +26,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if c.Mode == "" {
-		c.Mode = Threaded
+		c.Mode = vocab.Threaded
 	}
-	if _, err := ParseMode(string(c.Mode)); err != nil {
+	if _, err := vocab.ParseMode(string(c.Mode)); err != nil {
 		return err
 	}
 	if c.Threads < 1 {
@@ -90,7 +91,7 @@ func (c *Config) Validate() error {
 // width is how many nodes run at once in the configured mode.
 func (c *Config) width() int {
 	switch c.Mode {
-	case Threaded, ParallelProcesses:
+	case vocab.Threaded, vocab.ParallelProcesses:
 		return c.Threads
 	}
 	return 1
@@ -127,9 +128,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	var workers pidList
 	switch {
-	case cfg.Strategy == PerWorkerFiles:
+	case cfg.Strategy == vocab.PerWorkerFiles:
 		err = runPerWorkerFiles(ctx, p, rec, cfg.width(), &workers)
-	case cfg.Mode == Sequential, cfg.Mode == Threaded:
+	case cfg.Mode == vocab.Sequential, cfg.Mode == vocab.Threaded:
 		err = runInProcess(ctx, p, rec, cfg.width())
 	default:
 		err = runProcesses(ctx, p, rec, cfg.width(), &workers)

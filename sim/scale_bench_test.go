@@ -4,10 +4,12 @@ import (
 	"context"
 	"syscall"
 	"testing"
+
+	"lockbench/vocab"
 )
 
 // largeConfig is 100,000 employees (or n) × 5 years, as the speed goals of the workload are set.
-func largeConfig(b *testing.B, mode Mode, n int) Config {
+func largeConfig(b *testing.B, mode vocab.Mode, n int) Config {
 	cfg := smallConfig(b, mode, true)
 	cfg.Employees, cfg.Threads, cfg.Years = n, 4, []int{2025, 2026, 2027, 2028, 2029}
 	return cfg
@@ -17,7 +19,7 @@ func largeConfig(b *testing.B, mode Mode, n int) Config {
 // run on its own, and reports the wall, sql and overhead seconds.
 // Run with: go test ./sim -run '^$' -bench 'BenchmarkLarge' -benchtime 3x
 func BenchmarkLarge(b *testing.B) {
-	for _, mode := range []Mode{Threaded, Sequential} {
+	for _, mode := range []vocab.Mode{vocab.Threaded, vocab.Sequential} {
 		b.Run("mode="+string(mode), func(b *testing.B) {
 			var wall, sqlS float64
 			for b.Loop() {
@@ -42,11 +44,11 @@ func BenchmarkLarge(b *testing.B) {
 func BenchmarkParallelismAchieved(b *testing.B) {
 	var seqS, thrS, bound float64
 	for b.Loop() {
-		seq, err := Run(context.Background(), largeConfig(b, Sequential, 100000))
+		seq, err := Run(context.Background(), largeConfig(b, vocab.Sequential, 100000))
 		if err != nil {
 			b.Fatal(err)
 		}
-		cfg := largeConfig(b, Threaded, 100000)
+		cfg := largeConfig(b, vocab.Threaded, 100000)
 		thr, err := Run(context.Background(), cfg)
 		if err != nil {
 			b.Fatal(err)
@@ -75,7 +77,7 @@ func BenchmarkParallelismAchieved(b *testing.B) {
 func BenchmarkMillion(b *testing.B) {
 	var wall float64
 	for b.Loop() {
-		res, err := Run(context.Background(), largeConfig(b, Threaded, 1000000))
+		res, err := Run(context.Background(), largeConfig(b, vocab.Threaded, 1000000))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -11,7 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/internal/outcome"
+	"lockbench/access"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // workerEnv makes the test binary act as `lockbench worker` when it re-executes itself.
@@ -31,7 +33,7 @@ func testWorker(t testing.TB) *WorkerCommand {
 	return &WorkerCommand{Path: exe, Env: []string{workerEnv + "=1"}}
 }
 
-func smallConfig(t testing.TB, mode Mode, coordination bool) Config {
+func smallConfig(t testing.TB, mode vocab.Mode, coordination bool) Config {
 	return Config{
 		DBPath:       filepath.Join(t.TempDir(), "sim.duckdb"),
 		Mode:         mode,
@@ -50,14 +52,14 @@ func TestEveryModeProducesIdenticalData(t *testing.T) {
 	}
 	ctx := context.Background()
 	var want string
-	for _, mode := range Modes {
+	for _, mode := range vocab.Modes {
 		for _, coord := range []bool{true, false} {
 			name := fmt.Sprintf("%s/coordination=%v", mode, coord)
 			t.Run(name, func(t *testing.T) {
 				cfg := smallConfig(t, mode, coord)
 				cfg.Employees, cfg.Years = 400, []int{2025, 2026} // the cross-year edge, kept cheap
-				if mode == ParallelProcesses {
-					r := DefaultRetry
+				if mode == vocab.ParallelProcesses {
+					r := access.DefaultRetry
 					cfg.LockRetry = &r
 				}
 				res, err := Run(ctx, cfg)
@@ -75,7 +77,7 @@ func TestEveryModeProducesIdenticalData(t *testing.T) {
 }
 
 func TestParallelProcessesWithoutRetryHitsTheLock(t *testing.T) {
-	cfg := smallConfig(t, ParallelProcesses, true)
+	cfg := smallConfig(t, vocab.ParallelProcesses, true)
 	cfg.Threads = 4
 	_, err := Run(context.Background(), cfg)
 	require.Error(t, err)
@@ -84,7 +86,7 @@ func TestParallelProcessesWithoutRetryHitsTheLock(t *testing.T) {
 }
 
 func TestForeignTableSurvives(t *testing.T) {
-	cfg := smallConfig(t, Sequential, true)
+	cfg := smallConfig(t, vocab.Sequential, true)
 	db, err := sql.Open("duckdb", cfg.DBPath)
 	require.NoError(t, err)
 	_, err = db.Exec("CREATE TABLE my_notes AS SELECT 'keep me' AS note; CREATE TABLE int_hazard_termination_backup AS SELECT 1 AS x")
@@ -221,7 +223,7 @@ func BenchmarkCensus100k(b *testing.B) {
 // BenchmarkSim runs 5,000 employees × 3 years in each mode, coordination on and off.
 // Run with: go test ./sim -run '^$' -bench BenchmarkSim -benchtime 3x
 func BenchmarkSim(b *testing.B) {
-	for _, mode := range Modes {
+	for _, mode := range vocab.Modes {
 		for _, coord := range []bool{true, false} {
 			b.Run(fmt.Sprintf("mode=%s/coordination=%v", mode, coord), func(b *testing.B) {
 				var overhead, sqlS float64
@@ -229,8 +231,8 @@ func BenchmarkSim(b *testing.B) {
 					cfg := smallConfig(b, mode, coord)
 					cfg.Employees = 5000
 					cfg.Threads = 4
-					if mode == ParallelProcesses {
-						r := DefaultRetry
+					if mode == vocab.ParallelProcesses {
+						r := access.DefaultRetry
 						cfg.LockRetry = &r
 					}
 					res, err := Run(context.Background(), cfg)
@@ -256,7 +258,7 @@ func BenchmarkSim(b *testing.B) {
 func BenchmarkThreadedUncoordinatedStability(b *testing.B) {
 	failures := 0
 	for b.Loop() {
-		cfg := smallConfig(b, Threaded, false)
+		cfg := smallConfig(b, vocab.Threaded, false)
 		cfg.Employees, cfg.Threads = 500, 3
 		if _, err := Run(context.Background(), cfg); err != nil {
 			failures++
@@ -272,9 +274,9 @@ func BenchmarkThreadedUncoordinatedStability(b *testing.B) {
 func TestThreadedModesAgree(t *testing.T) {
 	fp := map[string]string{}
 	for _, c := range []struct {
-		mode  Mode
+		mode  vocab.Mode
 		coord bool
-	}{{Sequential, true}, {Threaded, true}, {Threaded, false}} {
+	}{{vocab.Sequential, true}, {vocab.Threaded, true}, {vocab.Threaded, false}} {
 		cfg := smallConfig(t, c.mode, c.coord)
 		cfg.Employees, cfg.Years = 150, []int{2025, 2026}
 		res, err := Run(context.Background(), cfg)

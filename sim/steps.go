@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"lockbench/sim/trace"
+	"lockbench/trace"
 )
 
 // stepEnv is what running one node needs: the plan, the recorder and the worker's identity.

@@ -16,13 +16,15 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
-	"lockbench/internal/outcome"
-	"lockbench/sim/trace"
+	"lockbench/access"
+	"lockbench/outcome"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // tinyStrategyConfig is the smallest run: one year of 100 employees. Tests that need later
 // years to read earlier years' slices of the accumulating tables add years.
-func tinyStrategyConfig(t testing.TB, s Strategy) Config {
+func tinyStrategyConfig(t testing.TB, s vocab.Strategy) Config {
 	return Config{
 		DBPath: filepath.Join(t.TempDir(), "shared.duckdb"), Strategy: s, Threads: 2, Coordination: true,
 		Employees: 100, Years: []int{2025}, Seed: 11, Worker: testWorker(t),
@@ -32,7 +34,7 @@ func tinyStrategyConfig(t testing.TB, s Strategy) Config {
 // sequentialFingerprint is the reference: the same data made by one connection in one process.
 func sequentialFingerprint(t *testing.T, cfg Config) string {
 	t.Helper()
-	cfg.Strategy, cfg.Mode, cfg.LockRetry = NoStrategy, Sequential, nil
+	cfg.Strategy, cfg.Mode, cfg.LockRetry = vocab.NoStrategy, vocab.Sequential, nil
 	cfg.DBPath = filepath.Join(t.TempDir(), "sequential.duckdb")
 	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
@@ -40,12 +42,12 @@ func sequentialFingerprint(t *testing.T, cfg Config) string {
 }
 
 func TestEveryStrategyThatCompletesMakesTheSequentialData(t *testing.T) {
-	want := sequentialFingerprint(t, tinyStrategyConfig(t, NoStrategy))
-	for _, s := range Strategies {
+	want := sequentialFingerprint(t, tinyStrategyConfig(t, vocab.NoStrategy))
+	for _, s := range vocab.Strategies {
 		t.Run(string(s), func(t *testing.T) {
 			cfg := tinyStrategyConfig(t, s)
 			res, err := Run(context.Background(), cfg)
-			if s == Parallel {
+			if s == vocab.Parallel {
 				require.Error(t, err, "unprotected parallel workers must collide")
 				assert.True(t, outcome.IsLockConflict(err), "want DuckDB's lock error, got %v", err)
 				return
@@ -54,11 +56,11 @@ func TestEveryStrategyThatCompletesMakesTheSequentialData(t *testing.T) {
 			assert.Equal(t, s.Mode(), res.Config.Mode)
 			assert.Equal(t, want, res.Fingerprint, "strategy %s changed the data", s)
 			switch s {
-			case PerWorkerFiles:
+			case vocab.PerWorkerFiles:
 				_, err := os.Stat(PartsDir(cfg.DBPath))
 				assert.True(t, os.IsNotExist(err), "the part files are removed after the merge")
 				assert.NotEmpty(t, spansNamed(res.Spans, trace.Checkpoint, "merge"))
-			case Publish:
+			case vocab.Publish:
 				assert.Len(t, spansNamed(res.Spans, trace.Checkpoint, stepPublish), len(cfg.Years), "one publish per year")
 				_, err := os.Stat(PrivatePath(cfg.DBPath))
 				assert.NoError(t, err, "the pipeline works on its private file")
@@ -71,7 +73,7 @@ func TestPerWorkerFilesWithoutCoordinationMakesTheSequentialData(t *testing.T) {
 	// Uncoordinated, steps are rebuilt every year and the checkpoint copies whole tables; the
 	// second year reads the first year's slices and copies them into its own accumulating
 	// tables. The parts must still merge into the same data.
-	cfg := tinyStrategyConfig(t, PerWorkerFiles)
+	cfg := tinyStrategyConfig(t, vocab.PerWorkerFiles)
 	cfg.Coordination = false
 	cfg.Years = []int{2025, 2026}
 	want := sequentialFingerprint(t, cfg)
@@ -93,7 +95,7 @@ func spansNamed(spans []trace.Span, k trace.Kind, name string) []trace.Span {
 func TestPartInputsFollowTheDAG(t *testing.T) {
 	models, err := LoadModels()
 	require.NoError(t, err)
-	cfg := Config{DBPath: "/x/shared.duckdb", Strategy: PerWorkerFiles, Mode: ParallelProcesses, Threads: 2, Coordination: true,
+	cfg := Config{DBPath: "/x/shared.duckdb", Strategy: vocab.PerWorkerFiles, Mode: vocab.ParallelProcesses, Threads: 2, Coordination: true,
 		Employees: 100, Years: []int{2025, 2026, 2027}, Seed: 1}
 	p, err := BuildPlan(cfg, models)
 	require.NoError(t, err)
@@ -153,7 +155,7 @@ func dependsOn(n, d *Node) bool {
 func TestPublishedCopiesAreWholeYears(t *testing.T) {
 	// A reader polls the published path while the pipeline runs. Whatever year it finds, the
 	// copy holds that year completely: the same rows as the final data for that year.
-	cfg := tinyStrategyConfig(t, Publish)
+	cfg := tinyStrategyConfig(t, vocab.Publish)
 	cfg.Years = []int{2025, 2026, 2027}
 	// The reader lives in this process: the data check below waits until it stopped (one
 	// process cannot hold a file read-only and read-write at once).
@@ -167,7 +169,7 @@ func TestPublishedCopiesAreWholeYears(t *testing.T) {
 	)
 	wg.Go(func() {
 		for ctx.Err() == nil {
-			o, err := Publish.ViewerAccess(cfg.DBPath).Open(ctx)
+			o, err := access.ViewerAccess(vocab.Publish, cfg.DBPath).Open(ctx)
 			if err != nil {
 				continue // the file does not exist yet
 			}
@@ -206,8 +208,8 @@ func TestPublishedCopiesAreWholeYears(t *testing.T) {
 }
 
 func TestQueueWaitsForTheSidecarHolder(t *testing.T) {
-	cfg := tinyStrategyConfig(t, Queue)
-	leave, waited, err := EnterQueue(context.Background(), cfg.DBPath, true)
+	cfg := tinyStrategyConfig(t, vocab.Queue)
+	leave, waited, err := access.EnterQueue(context.Background(), cfg.DBPath, true)
 	require.NoError(t, err)
 	assert.Zero(t, waited)
 	type result struct {
@@ -243,7 +245,7 @@ func TestQueueWaitsForTheSidecarHolder(t *testing.T) {
 // /proc/locks on its inode).
 func queueWaiters(t *testing.T, db string) int {
 	var st unix.Stat_t
-	if unix.Stat(QueuePath(db), &st) != nil {
+	if unix.Stat(access.QueuePath(db), &st) != nil {
 		return 0
 	}
 	b, err := os.ReadFile("/proc/locks")
@@ -265,18 +267,18 @@ func queueWaiters(t *testing.T, db string) int {
 func TestEnterQueue(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "q.duckdb")
 	ctx := context.Background()
-	r1, _, err := EnterQueue(ctx, db, false)
+	r1, _, err := access.EnterQueue(ctx, db, false)
 	require.NoError(t, err)
-	r2, waited, err := EnterQueue(ctx, db, false)
+	r2, waited, err := access.EnterQueue(ctx, db, false)
 	require.NoError(t, err, "readers share the queue")
 	assert.Zero(t, waited)
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
-	_, _, err = EnterQueue(short, db, true)
+	_, _, err = access.EnterQueue(short, db, true)
 	assert.ErrorIs(t, err, context.DeadlineExceeded, "a writer waits while readers hold the queue")
 	r1()
 	r2()
-	w, _, err := EnterQueue(ctx, db, true)
+	w, _, err := access.EnterQueue(ctx, db, true)
 	require.NoError(t, err)
 	w()
 	_, err = os.Stat(db)
@@ -284,13 +286,13 @@ func TestEnterQueue(t *testing.T) {
 }
 
 func TestRetryJitter(t *testing.T) {
-	r := RetryPolicy{Jitter: true}
+	r := access.RetryPolicy{Jitter: true}
 	for range 1000 {
-		d := r.delay(100 * time.Millisecond)
+		d := r.Delay(100 * time.Millisecond)
 		require.GreaterOrEqual(t, d, 50*time.Millisecond)
 		require.Less(t, d, 100*time.Millisecond)
 	}
-	assert.Equal(t, 100*time.Millisecond, RetryPolicy{}.delay(100*time.Millisecond))
+	assert.Equal(t, 100*time.Millisecond, access.RetryPolicy{}.Delay(100*time.Millisecond))
 }
 
 func TestStrategyConfigErrors(t *testing.T) {
@@ -300,20 +302,20 @@ func TestStrategyConfigErrors(t *testing.T) {
 		want   string
 	}{
 		{"unknown", func(c *Config) { c.Strategy = "copy" }, `unknown strategy "copy"`},
-		{"mode", func(c *Config) { c.Strategy, c.Mode = Publish, Sequential }, "strategy publish runs in mode threaded, not sequential"},
-		{"lock-retry", func(c *Config) { c.Strategy, c.LockRetry = Queue, &DefaultRetry }, "does not retry lock errors"},
+		{"mode", func(c *Config) { c.Strategy, c.Mode = vocab.Publish, vocab.Sequential }, "strategy publish runs in mode threaded, not sequential"},
+		{"lock-retry", func(c *Config) { c.Strategy, c.LockRetry = vocab.Queue, &access.DefaultRetry }, "does not retry lock errors"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := tinyStrategyConfig(t, NoStrategy)
+			cfg := tinyStrategyConfig(t, vocab.NoStrategy)
 			tc.change(&cfg)
 			err := cfg.Validate()
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
-	cfg := tinyStrategyConfig(t, Retry)
+	cfg := tinyStrategyConfig(t, vocab.Retry)
 	require.NoError(t, cfg.Validate())
-	assert.Equal(t, ParallelProcesses, cfg.Mode, "the strategy sets the mode")
+	assert.Equal(t, vocab.ParallelProcesses, cfg.Mode, "the strategy sets the mode")
 	require.NotNil(t, cfg.LockRetry)
 	assert.True(t, cfg.LockRetry.Jitter)
 }
@@ -322,7 +324,7 @@ func TestPublishCopiesTheWholeEndOfEachYear(t *testing.T) {
 	models, err := LoadModels()
 	require.NoError(t, err)
 	for _, coord := range []bool{true, false} {
-		cfg := Config{DBPath: "/x/shared.duckdb", Strategy: Publish, Mode: Threaded, Threads: 2, Coordination: coord,
+		cfg := Config{DBPath: "/x/shared.duckdb", Strategy: vocab.Publish, Mode: vocab.Threaded, Threads: 2, Coordination: coord,
 			Employees: 100, Years: []int{2025, 2026, 2027}, Seed: 1}
 		p, err := BuildPlan(cfg, models)
 		require.NoError(t, err)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 
-	"lockbench/sim/trace"
+	"lockbench/trace"
 )
 
 // WriteSummary writes what simulate prints after a run that succeeded: the per-year table, the

@@ -6,12 +6,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"lockbench/sim/trace"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 func TestWriteSummary(t *testing.T) {
 	res := &Result{
-		Config:      Config{Mode: Threaded, Threads: 4, Coordination: false, Employees: 300, Seed: 7},
+		Config:      Config{Mode: vocab.Threaded, Threads: 4, Coordination: false, Employees: 300, Seed: 7},
 		PerYear:     []YearStats{{Year: 2025, ActiveStart: 300, ActiveEnd: 309, Hires: 40, Growth: 0.03, TargetGrowth: 0.03, TotalCompensation: 21.5e6}},
 		Summary:     trace.Summary{Wall: 2, SQL: 1.5, Overhead: 0.5, ByKind: map[trace.Kind]float64{trace.Open: 0.1, trace.Idle: 0.4}},
 		Fingerprint: "abc",

@@ -15,29 +15,31 @@ import (
 	"sync"
 	"time"
 
+	"lockbench/access"
 	"lockbench/internal/proc"
-	"lockbench/sim/trace"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // workerSpec is what the parent tells a worker process: the run's configuration, which node to
 // run, and the parent's trace origin so the worker's spans land on the parent's timeline.
 type workerSpec struct {
-	DB            string            `json:"db"`
-	Coordination  bool              `json:"coordination"`
-	Employees     int               `json:"employees"`
-	Years         []int             `json:"years"`
-	Seed          int64             `json:"seed"`
-	ParamsDir     string            `json:"params_dir,omitempty"`
-	Scenario      string            `json:"scenario,omitempty"`
-	CensusPath    string            `json:"census_path,omitempty"`
-	ProfileDir    string            `json:"profile_dir,omitempty"`
-	LockRetry     *RetryPolicy      `json:"lock_retry,omitempty"`
-	Strategy      Strategy          `json:"strategy,omitempty"`
-	DuckDBThreads int               `json:"duckdb_threads,omitempty"`
-	Options       map[string]string `json:"options,omitempty"`
-	Node          string            `json:"node"`
-	Worker        int               `json:"worker"`
-	OriginUnixNs  int64             `json:"origin_unix_ns"`
+	DB            string              `json:"db"`
+	Coordination  bool                `json:"coordination"`
+	Employees     int                 `json:"employees"`
+	Years         []int               `json:"years"`
+	Seed          int64               `json:"seed"`
+	ParamsDir     string              `json:"params_dir,omitempty"`
+	Scenario      string              `json:"scenario,omitempty"`
+	CensusPath    string              `json:"census_path,omitempty"`
+	ProfileDir    string              `json:"profile_dir,omitempty"`
+	LockRetry     *access.RetryPolicy `json:"lock_retry,omitempty"`
+	Strategy      vocab.Strategy      `json:"strategy,omitempty"`
+	DuckDBThreads int                 `json:"duckdb_threads,omitempty"`
+	Options       map[string]string   `json:"options,omitempty"`
+	Node          string              `json:"node"`
+	Worker        int                 `json:"worker"`
+	OriginUnixNs  int64               `json:"origin_unix_ns"`
 }
 
 // workerMessage is one line a worker writes on stdout: a span, or its final error.
@@ -172,7 +174,7 @@ func WorkerMain(ctx context.Context, args []string, stdout io.Writer) int {
 	}
 	rec := trace.NewRecorder(time.Unix(0, spec.OriginUnixNs))
 	rec.OnSpan(func(s trace.Span) { _ = enc.Encode(workerMessage{Span: &s}) })
-	if p.cfg.Strategy == PerWorkerFiles {
+	if p.cfg.Strategy == vocab.PerWorkerFiles {
 		if err := runPart(ctx, p, rec, spec.Worker, n); err != nil {
 			return fail(err)
 		}

@@ -21,7 +21,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/sim/trace"
+	"lockbench/access"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // fixtureYears include a leap year (2028) and start after the levers' first year, so that a year
@@ -45,7 +47,7 @@ func fixture(t *testing.T) *sql.DB {
 			return
 		}
 		fixturePath = filepath.Join(dir, "sim.duckdb")
-		_, fixtureErr = Run(context.Background(), Config{DBPath: fixturePath, Mode: Sequential, Threads: 1,
+		_, fixtureErr = Run(context.Background(), Config{DBPath: fixturePath, Mode: vocab.Sequential, Threads: 1,
 			Coordination: true, Employees: 2500, Years: fixtureYears, Seed: 11})
 	})
 	require.NoError(t, fixtureErr)
@@ -58,7 +60,7 @@ func fixture(t *testing.T) *sql.DB {
 // runSmall runs a small sequential simulation with the given changes and returns its database.
 func runSmall(t *testing.T, change func(*Config)) (*sql.DB, *Result) {
 	t.Helper()
-	cfg := Config{DBPath: filepath.Join(t.TempDir(), "sim.duckdb"), Mode: Sequential, Threads: 1, Coordination: true,
+	cfg := Config{DBPath: filepath.Join(t.TempDir(), "sim.duckdb"), Mode: vocab.Sequential, Threads: 1, Coordination: true,
 		Employees: 1500, Years: []int{2025, 2026}, Seed: 5}
 	if change != nil {
 		change(&cfg)
@@ -174,7 +176,7 @@ func TestScenarioIsAppliedAndRecorded(t *testing.T) {
 	assert.InDelta(t, 0.04-0.0377, meanRaise(t, scen, 2026, 1)-meanRaise(t, base, 2026, 1), 0.001)
 	assert.InDelta(t, 0, meanRaise(t, scen, 2025, 1)-meanRaise(t, base, 2025, 1), 1e-9, "2025 has no baseline override")
 
-	cfg := Config{DBPath: filepath.Join(t.TempDir(), "x.duckdb"), Mode: Sequential, Threads: 1, Employees: 100, Years: []int{2025}, Scenario: "nope"}
+	cfg := Config{DBPath: filepath.Join(t.TempDir(), "x.duckdb"), Mode: vocab.Sequential, Threads: 1, Employees: 100, Years: []int{2025}, Scenario: "nope"}
 	err := cfg.Validate()
 	require.Error(t, err)
 	assert.True(t, IsInputError(err))
@@ -505,16 +507,16 @@ func TestBrokenCheckFailsTheRunInEveryMode(t *testing.T) {
 		t.Skip("slow (several full runs): skipped by -short, run by CI")
 	}
 	params := writeParams(t, map[string]string{"seed_simulation_config.csv": "target_growth_rate,total_termination_rate,new_hire_termination_rate,max_raise_pct,max_raise_amount,new_hire_salary_adjustment_default,growth_tolerance\n0.03,0.12,0.25,0.50,250000,1.149,-1\n"})
-	for _, mode := range Modes {
+	for _, mode := range vocab.Modes {
 		for _, coord := range []bool{true, false} {
-			if !coord && (mode == ParallelProcesses || mode == ProcessPerModel) && testing.Short() {
+			if !coord && (mode == vocab.ParallelProcesses || mode == vocab.ProcessPerModel) && testing.Short() {
 				continue
 			}
 			t.Run(fmt.Sprintf("%s/coordination=%v", mode, coord), func(t *testing.T) {
 				cfg := smallConfig(t, mode, coord)
 				cfg.Employees, cfg.Years, cfg.ParamsDir = 200, []int{2025}, params
-				if mode == ParallelProcesses {
-					r := DefaultRetry
+				if mode == vocab.ParallelProcesses {
+					r := access.DefaultRetry
 					cfg.LockRetry = &r
 				}
 				_, err := Run(context.Background(), cfg)
@@ -539,7 +541,7 @@ func TestEssentialWorkIsTheSameInBothCoordinationSettings(t *testing.T) {
 		t.Skip("slow (several full runs): skipped by -short, run by CI")
 	}
 	essential := func(coord bool) map[string]int {
-		cfg := smallConfig(t, Sequential, coord)
+		cfg := smallConfig(t, vocab.Sequential, coord)
 		cfg.Employees = 200
 		res, err := Run(context.Background(), cfg)
 		require.NoError(t, err)

@@ -9,12 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 
+	"lockbench/internal/fsutil"
+
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"lockbench/buildinfo"
 	"lockbench/harness"
-	"lockbench/history"
-	"lockbench/internal/buildinfo"
 	"lockbench/internal/exitcode"
 	"lockbench/reports"
 	"lockbench/scenarios"
@@ -227,7 +228,7 @@ func writeRunReports(a *app, dirs []string, outDir, versus string) (exitcode.Cod
 			if err := f.Write(&b, r); err != nil {
 				return 0, fmt.Errorf("%s: %w", f.File, err)
 			}
-			if err := history.WriteFileAtomic(filepath.Join(outDir, f.File), b.Bytes()); err != nil {
+			if err := fsutil.WriteFileAtomic(filepath.Join(outDir, f.File), b.Bytes()); err != nil {
 				return 0, err
 			}
 		}

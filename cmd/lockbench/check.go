@@ -6,9 +6,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"lockbench/buildinfo"
 	"lockbench/harness"
-	"lockbench/internal/buildinfo"
 	"lockbench/scenarios"
+	"lockbench/vocab"
 )
 
 func init() { register(newCheckCmd) }
@@ -62,9 +63,9 @@ func runCheck(a *app, f *checkFlags) error {
 		flag      string
 		v, lo, hi int
 	}{
-		{"threads", f.threads, 1, scenarios.MaxThreads},
+		{"threads", f.threads, 1, vocab.MaxThreads},
 		{"trials", f.trials, 1, maxTrials},
-		{"employees", f.employees, scenarios.MinEmployees, scenarios.MaxEmployees},
+		{"employees", f.employees, vocab.MinEmployees, vocab.MaxEmployees},
 	} {
 		if err := checkRange(r.flag, r.v, r.lo, r.hi); err != nil {
 			return err

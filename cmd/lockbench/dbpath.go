@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
 )
 
 // badInput marks err as bad input (exit 2) without rewording it.

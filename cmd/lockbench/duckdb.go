@@ -11,7 +11,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
-	"lockbench/internal/buildinfo"
+	"lockbench/buildinfo"
 	"lockbench/release"
 )
 

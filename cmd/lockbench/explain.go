@@ -6,11 +6,11 @@ import (
 	"strings"
 
 	"lockbench/harness"
-	"lockbench/harness/holders"
-	"lockbench/history"
+	"lockbench/holders"
 	"lockbench/internal/exitcode"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
 	"lockbench/release"
+	"lockbench/vocab"
 )
 
 // explainRunError turns a failed run's error into a message that says what happened and what to
@@ -19,7 +19,7 @@ import (
 func explainRunError(err error, db string) error {
 	o := harness.ClassifyRun(err)
 	switch o.Kind {
-	case history.LockConflict:
+	case vocab.LockConflict:
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s is locked by another process.\n  DuckDB said: %s\n", db, o.Message)
 		if o.HolderPID > 0 {
@@ -41,19 +41,19 @@ func explainRunError(err error, db string) error {
 		}
 		writeFormat(&b, o)
 		return exitcode.WithHint(errors.New(strings.TrimSuffix(b.String(), "\n")), outcome.Advice(o, db))
-	case history.StorageFormat:
+	case vocab.StorageFormat:
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s is in a storage format this DuckDB cannot read.\n  DuckDB said: %s\n", db, strings.ReplaceAll(o.Message, "\n", " "))
 		writeFormat(&b, o)
 		return exitcode.WithCode(exitcode.WithHint(errors.New(strings.TrimSuffix(b.String(), "\n")), outcome.Advice(o, db)), exitcode.Usage)
-	case history.TxnConflict:
+	case vocab.TxnConflict:
 		return exitcode.WithHint(fmt.Errorf("a transaction conflict (%s) stopped the run: %w", o.Sub, err), outcome.Advice(o, db))
 	}
 	return err
 }
 
 // writeFormat adds the file's storage version and the opener's release to an explanation.
-func writeFormat(b *strings.Builder, o history.Outcome) {
+func writeFormat(b *strings.Builder, o outcome.Outcome) {
 	if o.StorageVersion > 0 {
 		fmt.Fprintf(b, "  file: storage version %d", o.StorageVersion)
 		if c := release.CompatName(o.StorageVersion); c != "" {

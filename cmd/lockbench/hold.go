@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"lockbench/harness/competitor"
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 func init() { register(newHoldCmd) }
@@ -54,7 +54,7 @@ it inserts N rows (each its own commit) before it prints its line. A file this D
 				if bad := asBadPath(err); bad != nil {
 					return bad
 				}
-				if k := outcome.Classify(err).Kind; k == history.LockConflict || k == history.StorageFormat {
+				if k := outcome.Classify(err).Kind; k == vocab.LockConflict || k == vocab.StorageFormat {
 					return failErr(explainRunError(err, o.DB))
 				}
 				return failErr(err)

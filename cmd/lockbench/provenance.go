@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 
+	"lockbench/buildinfo"
 	"lockbench/harness"
-	"lockbench/internal/buildinfo"
 	"lockbench/scenarios"
 )
 

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"io"
 
+	"lockbench/internal/fsutil"
+
 	"github.com/spf13/cobra"
 
-	"lockbench/history"
 	"lockbench/reports"
 )
 
@@ -57,7 +58,7 @@ func writeOutput(a *app, out string, verdict reports.Verdict, render func(io.Wri
 		_, err := a.stdout.Write(b.Bytes())
 		return err
 	}
-	if err := history.WriteFileAtomic(out, b.Bytes()); err != nil {
+	if err := fsutil.WriteFileAtomic(out, b.Bytes()); err != nil {
 		return usageErr("--out: %v", err)
 	}
 	fmt.Fprintf(a.stderr, "wrote %s (verdict %s)\n", out, verdict)

@@ -6,16 +6,18 @@ import (
 	"fmt"
 	"strings"
 
+	"lockbench/access"
+	"lockbench/internal/fsutil"
+	"lockbench/vocab"
+
 	"github.com/spf13/cobra"
 
 	"lockbench/harness"
-	"lockbench/history"
 	"lockbench/internal/exitcode"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
 	"lockbench/release"
-	"lockbench/scenarios"
 	"lockbench/sim"
-	"lockbench/sim/trace"
+	"lockbench/trace"
 )
 
 func init() { register(newSimulateCmd) }
@@ -73,7 +75,7 @@ Your own parameters and census:
 	fl.IntSliceVar(&f.years, "years", []int{2025, 2026, 2027}, "simulation years, increasing (e.g. --years 2025 2026 2027 or --years 2025,2026)")
 	fl.IntVar(&f.threads, "threads", 4, "connections (threaded) or concurrent workers (parallel-processes)")
 	fl.BoolVar(&f.forceSequential, "force-sequential", false, "same as --mode sequential")
-	fl.StringVar(&f.mode, "mode", "threaded", "sequential, threaded, process-per-model or parallel-processes")
+	fl.StringVar(&f.mode, "mode", string(vocab.Threaded), vocab.Join(vocab.Modes))
 	fl.BoolVar(&f.coordination, "enable-coordination", true, "build invariants once, hold one handle, validate year N only")
 	fl.BoolVar(&f.noCoordination, "no-coordination", false, "turn the coordination optimisations off (the legacy costs)")
 	fl.IntVar(&f.employees, "employees", 5000, "census size")
@@ -90,14 +92,14 @@ Your own parameters and census:
 	fl.StringVar(&f.census, "census", "", "census file (CSV or Parquet) to use instead of the generated census")
 	fl.BoolVar(&f.allOpts, "enable-all-optimizations", false, "every optimisation the simulation has: coordination and the workload's DuckDB settings (--verbose lists them)")
 	fl.StringVar(&f.profile, "profile", "", "write DuckDB's JSON query profile of every model to DIR and print the slowest operators")
-	fl.StringVar(&f.strategy, "strategy", "none", "how to share the file with other users: "+strategyNames()+" (sets the mode)")
+	fl.StringVar(&f.strategy, "strategy", string(vocab.NoStrategy), "how to share the file with other users: "+strategyNames()+" (sets the mode)")
 	return c
 }
 
 // strategyNames lists the strategies for --help.
 func strategyNames() string {
-	names := make([]string, len(sim.Strategies))
-	for i, s := range sim.Strategies {
+	names := make([]string, len(vocab.Strategies))
+	for i, s := range vocab.Strategies {
 		names[i] = string(s)
 	}
 	return strings.Join(names, ", ")
@@ -152,19 +154,19 @@ func isYear(s string) bool {
 func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 	mode := f.mode
 	if f.forceSequential {
-		if c.Flags().Changed("mode") && f.mode != string(sim.Sequential) {
+		if c.Flags().Changed("mode") && f.mode != string(vocab.Sequential) {
 			return sim.Config{}, usageErr("--force-sequential conflicts with --mode %s: use one of them", f.mode)
 		}
-		mode = string(sim.Sequential)
+		mode = string(vocab.Sequential)
 	}
-	st, err := sim.ParseStrategy(f.strategy)
+	st, err := vocab.ParseStrategy(f.strategy)
 	if err != nil {
 		return sim.Config{}, usageErr("--strategy: %v", err)
 	}
-	if st != sim.NoStrategy && !c.Flags().Changed("mode") && !f.forceSequential {
+	if st != vocab.NoStrategy && !c.Flags().Changed("mode") && !f.forceSequential {
 		mode = string(st.Mode())
 	}
-	m, err := sim.ParseMode(mode)
+	m, err := vocab.ParseMode(mode)
 	if err != nil {
 		return sim.Config{}, usageErr("--mode: %v", err)
 	}
@@ -178,9 +180,9 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 		flag      string
 		v, lo, hi int
 	}{
-		{"threads", f.threads, 1, scenarios.MaxThreads},
-		{"employees", f.employees, scenarios.MinEmployees, scenarios.MaxEmployees},
-		{"duckdb-threads", f.duckdbThreads, 0, scenarios.MaxThreads},
+		{"threads", f.threads, 1, vocab.MaxThreads},
+		{"employees", f.employees, vocab.MinEmployees, vocab.MaxEmployees},
+		{"duckdb-threads", f.duckdbThreads, 0, vocab.MaxThreads},
 	} {
 		if err := checkRange(r.flag, r.v, r.lo, r.hi); err != nil {
 			return sim.Config{}, err
@@ -215,7 +217,7 @@ func (f *simulateFlags) config(c *cobra.Command) (sim.Config, error) {
 		ParamsDir: f.params, Scenario: f.scenario, CensusPath: f.census, ProfileDir: f.profile, Strategy: st,
 	}
 	if f.lockRetry {
-		r := sim.DefaultRetry
+		r := access.DefaultRetry
 		cfg.LockRetry = &r
 	}
 	if err := cfg.Validate(); err != nil {
@@ -308,7 +310,7 @@ func writeTrace(path string, spans []trace.Span) error {
 	if err := trace.WriteNDJSON(&b, spans); err != nil {
 		return err
 	}
-	if err := history.WriteFileAtomic(path, b.Bytes()); err != nil {
+	if err := fsutil.WriteFileAtomic(path, b.Bytes()); err != nil {
 		return usageErr("--trace: %v", err)
 	}
 	return nil

@@ -15,6 +15,8 @@ import (
 
 	"lockbench/history"
 	"lockbench/internal/exitcode"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // writeSeries writes one run directory per level under a new folder, with ten ok trials of one
@@ -38,7 +40,7 @@ func writeSeries(t *testing.T, levels []float64) string {
 		var b bytes.Buffer
 		for k := range 10 {
 			x := lv * (1 + 0.02*rng.NormFloat64())
-			line, err := json.Marshal(history.Trial{Cell: cell, Trial: k, Outcome: history.Outcome{Kind: history.OK}, WallS: x + 1, SQLS: 1, OverheadS: x})
+			line, err := json.Marshal(history.Trial{Cell: cell, Trial: k, Outcome: outcome.Outcome{Kind: vocab.OK}, WallS: x + 1, SQLS: 1, OverheadS: x})
 			require.NoError(t, err)
 			b.Write(append(line, '\n'))
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"lockbench/scenarios"
+	"lockbench/vocab"
 )
 
 // Limits of the counts flags take. The scenario limits apply to the same values given on the
@@ -28,8 +29,8 @@ func checkYears(years []int) error {
 		return usageErr("--years: give at least one year, e.g. --years 2025 2026 2027")
 	}
 	for i, y := range years {
-		if y < scenarios.MinYear || y > scenarios.MaxYear {
-			return usageErr("--years: year %d is outside %d–%d", y, scenarios.MinYear, scenarios.MaxYear)
+		if y < vocab.MinYear || y > vocab.MaxYear {
+			return usageErr("--years: year %d is outside %d–%d", y, vocab.MinYear, vocab.MaxYear)
 		}
 		if i > 0 && y <= years[i-1] {
 			return usageErr("--years: years must increase: %d comes after %d", y, years[i-1])

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"lockbench/internal/buildinfo"
+	"lockbench/buildinfo"
 )
 
 func init() { register(newVersionCmd) }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"lockbench/harness/holders"
+	"lockbench/holders"
 	"lockbench/internal/exitcode"
 	"lockbench/release"
 )

@@ -21,54 +21,15 @@ import (
 	"sync"
 	"time"
 
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
-
-// Competitor kinds.
-const (
-	// None is the absence of a competitor; Start returns a Running that does nothing.
-	None = "none"
-	// ReaderProcess is one other process holding the file read-only.
-	ReaderProcess = "reader-process"
-	// WriterProcess is one other process holding the file read-write and writing a row into
-	// HolderTable every Period (default DefaultWritePeriod).
-	WriterProcess = "writer-process"
-	// Readers is Count (default 2) other processes holding the file read-only.
-	Readers = "readers"
-	// FlappingProcess is a process that holds the file for Period, releases it for Period, and
-	// so on (default DefaultFlapPeriod), read-write unless ReadOnly.
-	FlappingProcess = "flapping-process"
-	// StoppedHolder is a process that takes the lock (read-write unless ReadOnly) and is then
-	// frozen with SIGSTOP: it keeps the lock.
-	StoppedHolder = "stopped-holder"
-	// KilledHolder is a read-write holder that writes a row every few milliseconds and is
-	// killed with SIGKILL Period (default DefaultKillAfter) after it took the lock.
-	KilledHolder = "killed-holder"
-	// InProcessWriter is a second connection in the workload's own process (Env.InProcess) that
-	// updates the workload's tables (Env.Tables) in transactions held open for Period (default
-	// DefaultWritePeriod) each: it causes transaction conflicts, never lock conflicts.
-	InProcessWriter = "in-process-writer"
-	// Exec is the user's own command (Spec.Command, with {db} replaced by the absolute database
-	// path as one shell word, see ShellWord), run with `sh -c` in its own process group.
-	Exec = "exec"
-)
-
-// Kinds lists every competitor kind Start accepts besides None.
-var Kinds = []string{ReaderProcess, WriterProcess, Readers, FlappingProcess, StoppedHolder, KilledHolder, InProcessWriter, Exec, Viewers, SecondWriter}
 
 // Defaults of a Spec and an Env.
 const (
-	// DefaultWritePeriod is the write interval of WriterProcess and the transaction length of
-	// InProcessWriter when Spec.Period is zero.
-	DefaultWritePeriod = 100 * time.Millisecond
 	// DefaultFlapPeriod is the hold (and release) time of FlappingProcess when Spec.Period is
-	// zero.
-	DefaultFlapPeriod = 200 * time.Millisecond
-	// DefaultKillAfter is how long KilledHolder holds before SIGKILL when Spec.Period is zero.
-	DefaultKillAfter = time.Second
-	// DefaultReaders is the number of Readers when Spec.Count is zero.
-	DefaultReaders = 2
+	// zero: half of a scenario's default cycle.
+	DefaultFlapPeriod = vocab.DefaultFlapCycle / 2
 	// DefaultReadyTimeout is Env.ReadyTimeout when it is zero.
 	DefaultReadyTimeout = 30 * time.Second
 	// DefaultGrace is Env.Grace when it is zero.
@@ -81,7 +42,7 @@ const (
 // Spec describes one competitor of a scenario cell.
 type Spec struct {
 	// Kind is one of Kinds, or None.
-	Kind string `json:"kind"`
+	Kind vocab.CompetitorKind `json:"kind"`
 	// Count is the number of read-only holders of Readers (default 2).
 	Count int `json:"count,omitempty"`
 	// Period is the write interval of WriterProcess, the hold and release time of
@@ -99,8 +60,8 @@ type Spec struct {
 	// ReadOnly makes FlappingProcess and StoppedHolder hold the file read-only.
 	ReadOnly bool `json:"read_only,omitempty"`
 	// Strategy is the cell's strategy, whose rules Viewers and SecondWriter follow (see
-	// sim.Strategy); empty means plain opens.
-	Strategy string `json:"strategy,omitempty"`
+	// vocab.Strategy); empty means plain opens.
+	Strategy vocab.Strategy `json:"strategy,omitempty"`
 }
 
 // Launcher says how to run a holder process: Path with Args, then HoldArgs. The default
@@ -203,7 +164,7 @@ type HolderError struct {
 	// Stderr is the end of the process's stderr.
 	Stderr string
 	// Outcome classifies Stderr (a lock-conflict when the file was held by someone else).
-	Outcome history.Outcome
+	Outcome outcome.Outcome
 	// Err is what went wrong on the harness side (early exit, timeout, ...).
 	Err error
 }
@@ -267,7 +228,7 @@ func Start(ctx context.Context, spec Spec, env Env) (*Running, error) {
 		}
 		env.Launcher = l
 	}
-	if env.Cooperator.Path == "" && (spec.Kind == Viewers || spec.Kind == SecondWriter) {
+	if env.Cooperator.Path == "" && (spec.Kind == vocab.Viewers || spec.Kind == vocab.SecondWriter) {
 		l, err := DefaultCooperator()
 		if err != nil {
 			return nil, err
@@ -284,7 +245,7 @@ func Start(ctx context.Context, spec Spec, env Env) (*Running, error) {
 	if err != nil {
 		return nil, fmt.Errorf("competitor %s: %w", spec.Kind, err)
 	}
-	r := &Running{spec: spec, env: env, db: abs, label: spec.Kind, done: make(chan struct{})}
+	r := &Running{spec: spec, env: env, db: abs, label: string(spec.Kind), done: make(chan struct{})}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	go func() {
 		select {
@@ -293,7 +254,7 @@ func Start(ctx context.Context, spec Spec, env Env) (*Running, error) {
 		case <-r.ctx.Done():
 		}
 	}()
-	if spec.Kind == None || spec.Kind == "" || spec.AtYear > 0 {
+	if spec.Kind == vocab.NoCompetitor || spec.Kind == "" || spec.AtYear > 0 {
 		return r, nil
 	}
 	if err := r.trigger(); err != nil {
@@ -304,20 +265,20 @@ func Start(ctx context.Context, spec Spec, env Env) (*Running, error) {
 }
 
 func validate(spec Spec, env Env) error {
-	if spec.Kind == None || spec.Kind == "" {
+	if spec.Kind == vocab.NoCompetitor || spec.Kind == "" {
 		return nil
 	}
-	if !slices.Contains(Kinds, spec.Kind) {
-		return fmt.Errorf("competitor: unknown kind %q (want one of %s, or none)", spec.Kind, strings.Join(Kinds, ", "))
+	if _, err := vocab.ParseCompetitorKind(string(spec.Kind)); err != nil {
+		return fmt.Errorf("competitor: %w", err)
 	}
 	switch {
-	case env.DB == "" && spec.Kind != InProcessWriter:
+	case env.DB == "" && spec.Kind != vocab.InProcessWriter:
 		return fmt.Errorf("competitor %s: no database file", spec.Kind)
 	case spec.Count < 0 || spec.Period < 0 || spec.Delay < 0 || spec.AtYear < 0:
 		return fmt.Errorf("competitor %s: count, period, delay and year must not be negative", spec.Kind)
-	case spec.Kind == Exec && strings.TrimSpace(spec.Command) == "":
+	case spec.Kind == vocab.ExecCompetitor && strings.TrimSpace(spec.Command) == "":
 		return fmt.Errorf("competitor %s: no command", spec.Kind)
-	case spec.Kind == InProcessWriter && (env.InProcess == nil || env.Tables == nil):
+	case spec.Kind == vocab.InProcessWriter && (env.InProcess == nil || env.Tables == nil):
 		return fmt.Errorf("competitor %s: needs the workload's *sql.DB and its tables", spec.Kind)
 	}
 	return nil
@@ -369,35 +330,35 @@ func (r *Running) trigger() error {
 func (r *Running) begin() error {
 	s := r.spec
 	switch s.Kind {
-	case WriterProcess:
-		_, err := r.launch(HoldOptions{WriteEvery: or(s.Period, DefaultWritePeriod)})
+	case vocab.WriterProcess:
+		_, err := r.launch(HoldOptions{WriteEvery: or(s.Period, vocab.DefaultWritePeriod)})
 		return err
-	case ReaderProcess:
+	case vocab.ReaderProcess:
 		_, err := r.launch(HoldOptions{ReadOnly: true, Create: true})
 		return err
-	case Readers:
+	case vocab.Readers:
 		// One after the other, so that only the first one may need to create the file.
-		for range or(s.Count, DefaultReaders) {
+		for range or(s.Count, vocab.DefaultReaders) {
 			if _, err := r.launch(HoldOptions{ReadOnly: true, Create: true}); err != nil {
 				return err
 			}
 		}
 		return nil
-	case StoppedHolder:
+	case vocab.StoppedHolder:
 		p, err := r.launch(HoldOptions{ReadOnly: s.ReadOnly, Create: true})
 		if err != nil {
 			return err
 		}
 		return r.freeze(p)
-	case KilledHolder:
+	case vocab.KilledHolder:
 		p, err := r.launch(HoldOptions{WriteEvery: killedWriteEvery})
 		if err != nil {
 			return err
 		}
 		r.wg.Add(1)
-		go r.killLater(p, or(s.Period, DefaultKillAfter))
+		go r.killLater(p, or(s.Period, vocab.DefaultKillAfter))
 		return nil
-	case FlappingProcess:
+	case vocab.FlappingProcess:
 		period := or(s.Period, DefaultFlapPeriod)
 		o := HoldOptions{ReadOnly: s.ReadOnly, Create: true, For: period}
 		p, err := r.launch(o)
@@ -407,13 +368,13 @@ func (r *Running) begin() error {
 		r.wg.Add(1)
 		go r.flap(p, o, period)
 		return nil
-	case Exec:
+	case vocab.ExecCompetitor:
 		return r.startExec()
-	case InProcessWriter:
+	case vocab.InProcessWriter:
 		r.wg.Add(1)
-		go r.writeInProcess(or(s.Period, DefaultWritePeriod))
+		go r.writeInProcess(or(s.Period, vocab.DefaultWritePeriod))
 		return nil
-	case Viewers, SecondWriter:
+	case vocab.Viewers, vocab.SecondWriter:
 		return r.beginCooperating()
 	}
 	return fmt.Errorf("competitor: unknown kind %q", s.Kind)
@@ -517,10 +478,10 @@ func lastLine(s string) string {
 }
 
 // errorOutcome is a helper for HolderError: it classifies a holder's stderr.
-func errorOutcome(stderr string) history.Outcome {
+func errorOutcome(stderr string) outcome.Outcome {
 	o := outcome.ClassifyText(stderr)
-	if o.Kind == history.OK {
-		return history.Outcome{}
+	if o.Kind == vocab.OK {
+		return outcome.Outcome{}
 	}
 	return o
 }

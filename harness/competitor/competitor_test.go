@@ -14,15 +14,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/harness/competitor"
-	"lockbench/harness/holders"
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/holders"
 	"lockbench/internal/proc"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 func TestWriterProcess(t *testing.T) {
 	path := newDB(t)
-	r := start(t, competitor.Spec{Kind: competitor.WriterProcess, Period: 10 * time.Millisecond}, testEnv(path))
+	r := start(t, competitor.Spec{Kind: vocab.WriterProcess, Period: 10 * time.Millisecond}, testEnv(path))
 	pids := r.PIDs()
 	require.Len(t, pids, 1)
 	pid := pids[0]
@@ -57,7 +57,7 @@ func TestWriterProcess(t *testing.T) {
 
 func TestReaderProcess(t *testing.T) {
 	path := newDB(t)
-	r := start(t, competitor.Spec{Kind: competitor.ReaderProcess}, testEnv(path))
+	r := start(t, competitor.Spec{Kind: vocab.ReaderProcess}, testEnv(path))
 	require.Len(t, r.PIDs(), 1)
 	requireLockConflict(t, openErr(path, false), r.PIDs(), true)
 	// Readers coexist.
@@ -67,7 +67,7 @@ func TestReaderProcess(t *testing.T) {
 func TestReaders(t *testing.T) {
 	// A missing file: the first reader creates it.
 	path := filepath.Join(t.TempDir(), "new.db")
-	r := start(t, competitor.Spec{Kind: competitor.Readers, Count: 3}, testEnv(path))
+	r := start(t, competitor.Spec{Kind: vocab.Readers, Count: 3}, testEnv(path))
 	pids := r.PIDs()
 	require.Len(t, distinct(pids), 3)
 
@@ -85,7 +85,7 @@ func TestReaders(t *testing.T) {
 
 func TestStoppedHolder(t *testing.T) {
 	path := newDB(t)
-	r := start(t, competitor.Spec{Kind: competitor.StoppedHolder}, testEnv(path))
+	r := start(t, competitor.Spec{Kind: vocab.StoppedHolder}, testEnv(path))
 	pid := r.PIDs()[0]
 	assert.Equal(t, byte('T'), proc.State(pid), "the holder is stopped")
 	// A frozen process keeps its lock.
@@ -99,7 +99,7 @@ func TestStoppedHolder(t *testing.T) {
 
 func TestKilledHolder(t *testing.T) {
 	path := newDB(t)
-	r := start(t, competitor.Spec{Kind: competitor.KilledHolder, Period: 50 * time.Millisecond}, testEnv(path))
+	r := start(t, competitor.Spec{Kind: vocab.KilledHolder, Period: 50 * time.Millisecond}, testEnv(path))
 	pid := r.PIDs()[0]
 	eventually(t, "the kill", func() bool { return actions(r, competitor.ActionKilled) == 1 })
 	gone(t, pid)
@@ -112,7 +112,7 @@ func TestKilledHolder(t *testing.T) {
 
 func TestFlappingProcess(t *testing.T) {
 	path := newDB(t)
-	r := start(t, competitor.Spec{Kind: competitor.FlappingProcess, Period: 20 * time.Millisecond}, testEnv(path))
+	r := start(t, competitor.Spec{Kind: vocab.FlappingProcess, Period: 20 * time.Millisecond}, testEnv(path))
 	eventually(t, "two holds and a release", func() bool {
 		return actions(r, competitor.ActionHolds) >= 2 && actions(r, competitor.ActionReleased) >= 1
 	})
@@ -129,7 +129,7 @@ func TestFlappingProcess(t *testing.T) {
 // without failing the competitor.
 func TestFlappingBlocked(t *testing.T) {
 	path := newDB(t)
-	r := start(t, competitor.Spec{Kind: competitor.FlappingProcess, Period: 20 * time.Millisecond}, testEnv(path))
+	r := start(t, competitor.Spec{Kind: vocab.FlappingProcess, Period: 20 * time.Millisecond}, testEnv(path))
 	eventually(t, "a release", func() bool { return actions(r, competitor.ActionReleased) >= 1 })
 	// Take the file while the flapper is away (retrying while its next cycle holds it).
 	var db *sql.DB
@@ -160,7 +160,7 @@ func TestExec(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := newDB(t)
-			r := start(t, competitor.Spec{Kind: competitor.Exec, Command: tt.command}, testEnv(path))
+			r := start(t, competitor.Spec{Kind: vocab.ExecCompetitor, Command: tt.command}, testEnv(path))
 			pids := r.PIDs()
 			require.Len(t, pids, 1)
 			hs, err := holders.Lookup(path)
@@ -179,11 +179,11 @@ func TestExec(t *testing.T) {
 
 func TestExecWithoutLock(t *testing.T) {
 	path := newDB(t)
-	r := start(t, competitor.Spec{Kind: competitor.Exec, Command: "test -f {db}"}, testEnv(path))
+	r := start(t, competitor.Spec{Kind: vocab.ExecCompetitor, Command: "test -f {db}"}, testEnv(path))
 	assert.Empty(t, r.PIDs())
 	assert.Equal(t, 1, actions(r, competitor.ActionReleased))
 
-	_, err := competitor.Start(context.Background(), competitor.Spec{Kind: competitor.Exec, Command: "echo no >&2; exit 3"}, testEnv(path))
+	_, err := competitor.Start(context.Background(), competitor.Spec{Kind: vocab.ExecCompetitor, Command: "echo no >&2; exit 3"}, testEnv(path))
 	var he *competitor.HolderError
 	require.ErrorAs(t, err, &he)
 	assert.Contains(t, he.Stderr, "no")
@@ -196,7 +196,7 @@ func TestInProcessWriter(t *testing.T) {
 	require.NoError(t, err)
 	defer db.Close()
 	env := competitor.Env{InProcess: db, Tables: func() []string { return []string{"not_yet", "t"} }}
-	r := start(t, competitor.Spec{Kind: competitor.InProcessWriter, Period: 20 * time.Millisecond}, env)
+	r := start(t, competitor.Spec{Kind: vocab.InProcessWriter, Period: 20 * time.Millisecond}, env)
 	assert.Empty(t, r.PIDs())
 
 	// The workload's own update conflicts with the writer's open transaction.
@@ -209,8 +209,8 @@ func TestInProcessWriter(t *testing.T) {
 		return err != nil
 	})
 	o := outcome.Classify(conflict)
-	assert.Equal(t, history.TxnConflict, o.Kind)
-	assert.Equal(t, "update", o.Sub)
+	assert.Equal(t, vocab.TxnConflict, o.Kind)
+	assert.Equal(t, vocab.SubUpdate, o.Sub)
 
 	require.NoError(t, r.Stop())
 	assert.Equal(t, 1, actions(r, competitor.ActionWrites))
@@ -227,14 +227,14 @@ func TestInProcessWriter(t *testing.T) {
 func TestStopReapsEverything(t *testing.T) {
 	hold := fmt.Sprintf("%s=1 %s hold", holdEnv, os.Args[0])
 	specs := []competitor.Spec{
-		{Kind: competitor.WriterProcess},
-		{Kind: competitor.ReaderProcess},
-		{Kind: competitor.Readers, Count: 2},
-		{Kind: competitor.StoppedHolder},
-		{Kind: competitor.StoppedHolder, ReadOnly: true},
-		{Kind: competitor.KilledHolder, Period: time.Hour},
-		{Kind: competitor.FlappingProcess, Period: time.Hour},
-		{Kind: competitor.Exec, Command: hold + " {db} | cat"},
+		{Kind: vocab.WriterProcess},
+		{Kind: vocab.ReaderProcess},
+		{Kind: vocab.Readers, Count: 2},
+		{Kind: vocab.StoppedHolder},
+		{Kind: vocab.StoppedHolder, ReadOnly: true},
+		{Kind: vocab.KilledHolder, Period: time.Hour},
+		{Kind: vocab.FlappingProcess, Period: time.Hour},
+		{Kind: vocab.ExecCompetitor, Command: hold + " {db} | cat"},
 	}
 	for _, how := range []string{"Stop", "cancel"} {
 		for _, spec := range specs {
@@ -271,7 +271,7 @@ func TestStopReapsEverything(t *testing.T) {
 func TestDeferred(t *testing.T) {
 	t.Run("at a year boundary", func(t *testing.T) {
 		path := newDB(t)
-		r := start(t, competitor.Spec{Kind: competitor.WriterProcess, AtYear: 3}, testEnv(path))
+		r := start(t, competitor.Spec{Kind: vocab.WriterProcess, AtYear: 3}, testEnv(path))
 		for _, y := range []int{1, 2} {
 			require.NoError(t, r.YearStarted(y))
 			assert.Empty(t, r.PIDs(), "year %d", y)
@@ -285,25 +285,25 @@ func TestDeferred(t *testing.T) {
 	})
 	t.Run("after a delay", func(t *testing.T) {
 		path := newDB(t)
-		r := start(t, competitor.Spec{Kind: competitor.ReaderProcess, Delay: 10 * time.Millisecond}, testEnv(path))
+		r := start(t, competitor.Spec{Kind: vocab.ReaderProcess, Delay: 10 * time.Millisecond}, testEnv(path))
 		eventually(t, "the delayed start", func() bool { return len(r.PIDs()) == 1 })
 		requireLockConflict(t, openErr(path, false), r.PIDs(), true)
 	})
 	t.Run("stopped before its delay", func(t *testing.T) {
 		path := newDB(t)
-		r := start(t, competitor.Spec{Kind: competitor.WriterProcess, Delay: time.Hour}, testEnv(path))
+		r := start(t, competitor.Spec{Kind: vocab.WriterProcess, Delay: time.Hour}, testEnv(path))
 		require.NoError(t, r.Stop())
 		assert.Empty(t, r.PIDs())
 		assert.Empty(t, r.Events())
 	})
 	t.Run("delayed start that finds the file locked", func(t *testing.T) {
 		path := newDB(t)
-		first := start(t, competitor.Spec{Kind: competitor.WriterProcess}, testEnv(path))
-		r := start(t, competitor.Spec{Kind: competitor.WriterProcess, Delay: time.Millisecond}, testEnv(path))
+		first := start(t, competitor.Spec{Kind: vocab.WriterProcess}, testEnv(path))
+		r := start(t, competitor.Spec{Kind: vocab.WriterProcess, Delay: time.Millisecond}, testEnv(path))
 		eventually(t, "the failure", func() bool { return r.Err() != nil })
 		var he *competitor.HolderError
 		require.ErrorAs(t, r.Err(), &he)
-		assert.Equal(t, history.LockConflict, he.Outcome.Kind)
+		assert.Equal(t, vocab.LockConflict, he.Outcome.Kind)
 		assert.Equal(t, first.PIDs()[0], he.Outcome.HolderPID)
 		assert.Equal(t, 1, actions(r, competitor.ActionFailed))
 	})
@@ -317,11 +317,11 @@ func TestStartErrors(t *testing.T) {
 		env  competitor.Env
 	}{
 		{"unknown kind", competitor.Spec{Kind: "gremlin"}, testEnv(path)},
-		{"no database", competitor.Spec{Kind: competitor.WriterProcess}, competitor.Env{Launcher: launcher}},
-		{"exec without command", competitor.Spec{Kind: competitor.Exec}, testEnv(path)},
-		{"in-process without handle", competitor.Spec{Kind: competitor.InProcessWriter}, testEnv(path)},
-		{"negative count", competitor.Spec{Kind: competitor.Readers, Count: -1}, testEnv(path)},
-		{"launcher that does not hold", competitor.Spec{Kind: competitor.WriterProcess}, competitor.Env{DB: path, Launcher: competitor.Launcher{Path: "/bin/true"}}},
+		{"no database", competitor.Spec{Kind: vocab.WriterProcess}, competitor.Env{Launcher: launcher}},
+		{"exec without command", competitor.Spec{Kind: vocab.ExecCompetitor}, testEnv(path)},
+		{"in-process without handle", competitor.Spec{Kind: vocab.InProcessWriter}, testEnv(path)},
+		{"negative count", competitor.Spec{Kind: vocab.Readers, Count: -1}, testEnv(path)},
+		{"launcher that does not hold", competitor.Spec{Kind: vocab.WriterProcess}, competitor.Env{DB: path, Launcher: competitor.Launcher{Path: "/bin/true"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -332,24 +332,24 @@ func TestStartErrors(t *testing.T) {
 	}
 
 	// A holder that cannot take its lock: the error says who has it, and nothing is left.
-	first := start(t, competitor.Spec{Kind: competitor.WriterProcess}, testEnv(path))
-	_, err := competitor.Start(context.Background(), competitor.Spec{Kind: competitor.Readers, Count: 2}, testEnv(path))
+	first := start(t, competitor.Spec{Kind: vocab.WriterProcess}, testEnv(path))
+	_, err := competitor.Start(context.Background(), competitor.Spec{Kind: vocab.Readers, Count: 2}, testEnv(path))
 	var he *competitor.HolderError
 	require.ErrorAs(t, err, &he)
-	assert.Equal(t, history.LockConflict, he.Outcome.Kind)
+	assert.Equal(t, vocab.LockConflict, he.Outcome.Kind)
 	assert.Equal(t, first.PIDs()[0], he.Outcome.HolderPID)
 	assert.Contains(t, he.Error(), "Conflicting lock is held")
 	gone(t, he.PID)
 }
 
 func TestNone(t *testing.T) {
-	for _, kind := range []string{"", competitor.None} {
+	for _, kind := range []vocab.CompetitorKind{"", vocab.NoCompetitor} {
 		r, err := competitor.Start(context.Background(), competitor.Spec{Kind: kind}, competitor.Env{})
 		require.NoError(t, err)
 		assert.Empty(t, r.PIDs())
 		assert.NoError(t, r.Stop())
 		assert.NoError(t, r.Stop(), "idempotent")
 	}
-	assert.Len(t, competitor.Kinds, 10)
+	assert.Len(t, vocab.CompetitorKinds, 10)
 	assert.False(t, errors.Is(nil, os.ErrNotExist))
 }

@@ -14,32 +14,13 @@ import (
 	"slices"
 	"time"
 
-	"lockbench/internal/outcome"
-	"lockbench/sim"
+	"lockbench/access"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // Cooperating competitor kinds: they share the file by the rules of the cell's strategy
 // (Spec.Strategy) instead of fighting for it.
-const (
-	// Viewers is Count (default DefaultViewers) processes that each poll a dashboard query every
-	// Period (default DefaultPollPeriod), opening and closing the database read-only around
-	// every poll as the strategy says (plain, retried, queued, attached, or on the published
-	// copy).
-	Viewers = "viewers"
-	// SecondWriter is one process that appends a row to CoopTable, a table of its own, every
-	// Period (default DefaultPollPeriod), opening and closing the database read-write around
-	// every write as the strategy says.
-	SecondWriter = "second-writer"
-)
-
-// Defaults of the cooperating competitors.
-const (
-	// DefaultViewers is the number of Viewers when Spec.Count is zero.
-	DefaultViewers = 3
-	// DefaultPollPeriod is the period of Viewers and SecondWriter when Spec.Period is zero.
-	DefaultPollPeriod = 200 * time.Millisecond
-)
-
 // CoopTable is the second writer's own table.
 const CoopTable = "lockbench_coop_writes"
 
@@ -59,7 +40,7 @@ type CoopOptions struct {
 	DB string
 	// Role is RoleViewer or RoleWriter.
 	Role string
-	// Strategy is the rules to follow (sim.Strategy names; "" or "none" for plain opens).
+	// Strategy is the rules to follow (vocab.Strategy names; "" or "none" for plain opens).
 	Strategy string
 	// Every is the period between the starts of two attempts.
 	Every time.Duration
@@ -88,8 +69,8 @@ type Attempt struct {
 	// Seq numbers a writer's rows (the value it wrote).
 	Seq int `json:"seq,omitempty"`
 	// Outcome classifies a failure (lock-conflict, ...); Error is its message.
-	Outcome string `json:"outcome,omitempty"`
-	Error   string `json:"error,omitempty"`
+	Outcome vocab.Kind `json:"outcome,omitempty"`
+	Error   string     `json:"error,omitempty"`
 }
 
 // Cooperate is a cooperating viewer or second writer, the library behind `lockbench cooperate`:
@@ -99,7 +80,7 @@ type Attempt struct {
 // line. A failed attempt cut short by ctx is not printed; a successful one always is (its row
 // is in the file). It returns an error only for bad options.
 func Cooperate(ctx context.Context, o CoopOptions) error {
-	st, err := sim.ParseStrategy(o.Strategy)
+	st, err := vocab.ParseStrategy(o.Strategy)
 	if err != nil {
 		return fmt.Errorf("cooperate: %w", err)
 	}
@@ -109,12 +90,12 @@ func Cooperate(ctx context.Context, o CoopOptions) error {
 	if o.Every <= 0 {
 		return errors.New("cooperate: the period must be positive")
 	}
-	var access sim.Access
+	var rules access.Access
 	switch o.Role {
 	case RoleViewer:
-		access = st.ViewerAccess(o.DB)
+		rules = access.ViewerAccess(st, o.DB)
 	case RoleWriter:
-		access = st.WriterAccess(o.DB)
+		rules = access.WriterAccess(st, o.DB)
 	default:
 		return fmt.Errorf("cooperate: unknown role %q (want %s or %s)", o.Role, RoleViewer, RoleWriter)
 	}
@@ -142,7 +123,7 @@ func Cooperate(ctx context.Context, o CoopOptions) error {
 			seq++
 			a.Seq = seq
 		}
-		err := attempt(ctx, access, &a)
+		err := attempt(ctx, rules, &a)
 		a.End = time.Now()
 		if err != nil && ctx.Err() != nil {
 			return nil
@@ -166,7 +147,7 @@ func Cooperate(ctx context.Context, o CoopOptions) error {
 }
 
 // attempt opens the database by the access rules, reads or writes, and closes it.
-func attempt(ctx context.Context, access sim.Access, a *Attempt) error {
+func attempt(ctx context.Context, access access.Access, a *Attempt) error {
 	o, err := access.Open(ctx)
 	if o != nil {
 		a.WaitS, a.Tries = o.Waited.Seconds(), o.Tries
@@ -227,8 +208,8 @@ func ParseCoopArgs(args []string) (CoopOptions, error) {
 	fs := flag.NewFlagSet("cooperate", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&o.Role, "role", RoleViewer, "viewer or writer")
-	fs.StringVar(&o.Strategy, "strategy", string(sim.NoStrategy), "the strategy whose rules to follow")
-	fs.DurationVar(&o.Every, "every", DefaultPollPeriod, "period between attempts")
+	fs.StringVar(&o.Strategy, "strategy", string(vocab.NoStrategy), "the strategy whose rules to follow")
+	fs.DurationVar(&o.Every, "every", vocab.DefaultPollPeriod, "period between attempts")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("cooperate: %w", err)
 	}
@@ -252,13 +233,13 @@ func DefaultCooperator() (Launcher, error) {
 // each one's ready line.
 func (r *Running) beginCooperating() error {
 	s := r.spec
-	role, n := RoleViewer, or(s.Count, DefaultViewers)
-	if s.Kind == SecondWriter {
+	role, n := RoleViewer, or(s.Count, vocab.DefaultViewers)
+	if s.Kind == vocab.SecondWriter {
 		role, n = RoleWriter, 1
 	}
-	every := or(s.Period, DefaultPollPeriod)
+	every := or(s.Period, vocab.DefaultPollPeriod)
 	for i := range n {
-		o := CoopOptions{DB: r.db, Role: role, Strategy: or(s.Strategy, string(sim.NoStrategy)), Every: every}
+		o := CoopOptions{DB: r.db, Role: role, Strategy: string(or(s.Strategy, vocab.NoStrategy)), Every: every}
 		l := r.env.Cooperator
 		cmd := l.command(CoopArgs(o))
 		p, err := r.spawn(cmd, true, r.attemptLine)

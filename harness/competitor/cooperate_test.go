@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"lockbench/access"
 	"lockbench/harness/competitor"
-	"lockbench/history"
-	"lockbench/sim"
+	"lockbench/vocab"
 )
 
 func TestCoopArgsRoundTrip(t *testing.T) {
@@ -48,17 +48,17 @@ func TestViewersAgainstALiveWriter(t *testing.T) {
 	// A read-write holder has the file, as a running pipeline does. Whether a viewer opens the
 	// file read-only or ATTACHes it READ_ONLY from an in-memory database, DuckDB refuses it
 	// with the same lock error naming the holder: read-only-attach does not help.
-	for _, st := range []sim.Strategy{sim.NoStrategy, sim.SingleProcess, sim.ReadOnlyAttach} {
+	for _, st := range []vocab.Strategy{vocab.NoStrategy, vocab.SingleProcess, vocab.ReadOnlyAttach} {
 		t.Run(string(st), func(t *testing.T) {
 			path := newDB(t)
-			holder := start(t, competitor.Spec{Kind: competitor.WriterProcess}, testEnv(path))
-			v := start(t, competitor.Spec{Kind: competitor.Viewers, Count: 2, Period: 10 * time.Millisecond, Strategy: string(st)}, testEnv(path))
+			holder := start(t, competitor.Spec{Kind: vocab.WriterProcess}, testEnv(path))
+			v := start(t, competitor.Spec{Kind: vocab.Viewers, Count: 2, Period: 10 * time.Millisecond, Strategy: st}, testEnv(path))
 			require.Len(t, v.PIDs(), 2)
 			for _, a := range attemptsUntil(t, v, 4) {
 				assert.False(t, a.OK)
 				assert.Equal(t, competitor.RoleViewer, a.Role)
 				assert.Contains(t, v.PIDs(), a.PID)
-				assert.Equal(t, history.LockConflict, a.Outcome, a.Error)
+				assert.Equal(t, vocab.LockConflict, a.Outcome, a.Error)
 				assert.Contains(t, a.Error, fmt.Sprintf("(PID %d)", holder.PIDs()[0]))
 				assert.Zero(t, a.WaitS, "nothing to wait for without retry or queue")
 				assert.Equal(t, 1, a.Tries)
@@ -73,23 +73,23 @@ func TestViewersAgainstALiveWriter(t *testing.T) {
 func TestRetryingViewerWaitsForTheHolderToLeave(t *testing.T) {
 	path := newDB(t)
 	// A holder that releases the file after a while (a short pipeline).
-	holder := start(t, competitor.Spec{Kind: competitor.FlappingProcess, Period: 2 * time.Second}, testEnv(path))
-	v := start(t, competitor.Spec{Kind: competitor.Viewers, Count: 1, Period: 10 * time.Millisecond, Strategy: string(sim.Retry)}, testEnv(path))
+	holder := start(t, competitor.Spec{Kind: vocab.FlappingProcess, Period: 2 * time.Second}, testEnv(path))
+	v := start(t, competitor.Spec{Kind: vocab.Viewers, Count: 1, Period: 10 * time.Millisecond, Strategy: vocab.Retry}, testEnv(path))
 	as := attemptsUntil(t, v, 1)
 	require.NoError(t, holder.Stop())
 	first := as[0]
 	assert.True(t, first.OK, "retrying outlasted the holder: %s", first.Error)
 	assert.Greater(t, first.Tries, 1, "the first open met the holder")
 	assert.Positive(t, first.WaitS)
-	assert.Less(t, first.WaitS, sim.CoopRetry.Deadline.Seconds()+sim.CoopRetry.Max.Seconds())
+	assert.Less(t, first.WaitS, access.CoopRetry.Deadline.Seconds()+access.CoopRetry.Max.Seconds())
 }
 
 func TestQueuedViewerWaitsForTheWriterToLeaveTheQueue(t *testing.T) {
 	path := newDB(t)
 	// The queue belongs to this test process: a writer (exclusive) in the queue.
-	leave, _, err := sim.EnterQueue(context.Background(), path, true)
+	leave, _, err := access.EnterQueue(context.Background(), path, true)
 	require.NoError(t, err)
-	v := start(t, competitor.Spec{Kind: competitor.Viewers, Count: 2, Period: 10 * time.Millisecond, Strategy: string(sim.Queue)}, testEnv(path))
+	v := start(t, competitor.Spec{Kind: vocab.Viewers, Count: 2, Period: 10 * time.Millisecond, Strategy: vocab.Queue}, testEnv(path))
 	// Nothing can be read while the writer is in the queue: the viewers wait, not fail.
 	time.Sleep(100 * time.Millisecond)
 	assert.Empty(t, v.Attempts(), "a viewer got past the queue")
@@ -107,7 +107,7 @@ func TestQueuedViewerWaitsForTheWriterToLeaveTheQueue(t *testing.T) {
 
 func TestSecondWriterAppendsToItsOwnTable(t *testing.T) {
 	path := newDB(t)
-	w := start(t, competitor.Spec{Kind: competitor.SecondWriter, Period: 5 * time.Millisecond}, testEnv(path))
+	w := start(t, competitor.Spec{Kind: vocab.SecondWriter, Period: 5 * time.Millisecond}, testEnv(path))
 	as := attemptsUntil(t, w, 5)
 	ok := 0
 	for i, a := range as {

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/harness/competitor"
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 func TestHoldArgs(t *testing.T) {
@@ -95,7 +95,7 @@ func TestHold(t *testing.T) {
 				var de *duckdb.Error
 				require.True(t, errors.As(err, &de), err.Error())
 				assert.Equal(t, duckdb.ErrorTypeIO, de.Type)
-				assert.Equal(t, history.Error, outcome.Classify(err).Kind)
+				assert.Equal(t, vocab.Error, outcome.Classify(err).Kind)
 			},
 		},
 		{
@@ -162,7 +162,7 @@ func TestHoldFor(t *testing.T) {
 // classified.
 func TestHoldLockError(t *testing.T) {
 	path := newDB(t)
-	r := start(t, competitor.Spec{Kind: competitor.WriterProcess}, testEnv(path))
+	r := start(t, competitor.Spec{Kind: vocab.WriterProcess}, testEnv(path))
 	err := competitor.Hold(context.Background(), competitor.HoldOptions{DB: path, Ready: io.Discard})
 	require.Error(t, err)
 	var de *duckdb.Error

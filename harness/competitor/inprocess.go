@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
 )
 
 // writeInProcess is the in-process writer: until Stop, it opens a transaction on the workload's

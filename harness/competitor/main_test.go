@@ -18,9 +18,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/harness/competitor"
-	"lockbench/history"
-	"lockbench/internal/outcome"
 	"lockbench/internal/proc"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // holdEnv makes the test binary act as `lockbench hold` instead of running tests.
@@ -130,11 +130,11 @@ func count(t *testing.T, path, table string) int {
 }
 
 // requireLockConflict asserts that err is DuckDB's lock error naming one of pids.
-func requireLockConflict(t *testing.T, err error, pids []int, readOnlyWouldWork bool) history.Outcome {
+func requireLockConflict(t *testing.T, err error, pids []int, readOnlyWouldWork bool) outcome.Outcome {
 	t.Helper()
 	require.Error(t, err)
 	o := outcome.Classify(err)
-	require.Equal(t, history.LockConflict, o.Kind, err.Error())
+	require.Equal(t, vocab.LockConflict, o.Kind, err.Error())
 	assert.Contains(t, pids, o.HolderPID, err.Error())
 	assert.Equal(t, readOnlyWouldWork, o.ReadOnlyWouldWork, err.Error())
 	assert.True(t, outcome.IsLockConflict(err))

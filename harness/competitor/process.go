@@ -16,9 +16,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"lockbench/harness/holders"
-	"lockbench/history"
+	"lockbench/holders"
 	"lockbench/internal/proc"
+	"lockbench/vocab"
 )
 
 // Process states, for naming how a process ended.
@@ -317,7 +317,7 @@ func (r *Running) flap(p *child, o HoldOptions, period time.Duration) {
 			switch {
 			case errors.Is(err, errStopping):
 				return
-			case errors.As(err, &he) && he.Outcome.Kind == history.LockConflict:
+			case errors.As(err, &he) && he.Outcome.Kind == vocab.LockConflict:
 				r.record(he.PID, ActionBlocked, "could not lock %s: %s", r.base(), he.Outcome.Message)
 			default:
 				r.fail(0, err)

@@ -7,11 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"lockbench/buildinfo"
 	"lockbench/harness/competitor"
-	"lockbench/harness/holders"
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/holders"
 	"lockbench/internal/proc"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // lockFacts are what a lock conflict must say, whatever a DuckDB release's wording: the file,
@@ -24,14 +25,14 @@ type lockFacts struct {
 }
 
 // factsOf reads the lock facts of an observed outcome.
-func factsOf(o history.Outcome) lockFacts {
+func factsOf(o outcome.Outcome) lockFacts {
 	return lockFacts{Path: o.Path, Exe: o.HolderExe, PID: o.HolderPID}
 }
 
 // isLockConflictWith reports whether o is a database lock conflict without the read-only hint
 // whose facts are want.
-func isLockConflictWith(o history.Outcome, want lockFacts) bool {
-	return o.Kind == history.LockConflict && o.Sub == outcome.SubDatabase && !o.ReadOnlyWouldWork && factsOf(o) == want
+func isLockConflictWith(o outcome.Outcome, want lockFacts) bool {
+	return o.Kind == vocab.LockConflict && o.Sub == vocab.SubDatabase && !o.ReadOnlyWouldWork && factsOf(o) == want
 }
 
 // containerCases are the cases of processes in different containers or PID namespaces sharing
@@ -54,7 +55,7 @@ func namespaceCases() []Case {
 				"this process, on the host, opens a.db read-write; `lockbench who` runs on the host.",
 			Note: "The PID in the message is the one the opener's namespace sees: the holder calls itself pid 1 in its container, " +
 				"so look for DuckDB's PID on the host, not inside the container.",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: lockMsg,
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"DuckDB names a.db, the holder's executable and its host PID",
 					"the holder is pid 1 in its own namespace (NSpid: <host PID> 1)",
 					"`who` on the host names the holder's host PID with write locks on a.db and a.db.wal"}},
@@ -68,7 +69,7 @@ func namespaceCases() []Case {
 				"`lockbench who` runs in a third new PID namespace, and on the host.",
 			Note: "Inside a PID namespace /proc/locks omits locks whose owner is not visible there; F_GETLK, which DuckDB uses, still " +
 				"reports the lock, with PID 0. `who` probes with F_GETLK too and lists it as held outside the namespace.",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: "Conflicting lock is held in PID 0",
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: "Conflicting lock is held in PID 0",
 				Also: []string{"DuckDB names a.db, PID 0 and no executable",
 					"the outcome records the holder's role as outside-namespace",
 					"`who` in a sibling namespace lists write locks on a.db and a.db.wal held outside its PID namespace, with the device:inode the host's /proc/locks shows",
@@ -81,7 +82,7 @@ func namespaceCases() []Case {
 			Reference: ref,
 			Setup: "A writer-process holds a.db (and a.db.wal) on the host; a process in a new PID namespace opens a.db read-write; " +
 				"`lockbench who` runs in another new PID namespace.",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: "Conflicting lock is held in PID 0",
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: "Conflicting lock is held in PID 0",
 				Also: []string{"DuckDB names a.db, PID 0 and no executable",
 					"the outcome records the holder's role as outside-namespace",
 					"`who` in the namespace lists write locks on a.db and a.db.wal held outside its PID namespace, with the device:inode the host's /proc/locks shows",
@@ -105,15 +106,15 @@ func (r *caseRun) holdInNamespace(ctx context.Context, db string) (*nsProc, erro
 
 // openInNamespace opens db read-write from a process in a new PID namespace (`lockbench hold`
 // for a millisecond) and returns the outcome, with DuckDB's message from its stderr.
-func (r *caseRun) openInNamespace(ctx context.Context, db string) (history.Outcome, error) {
+func (r *caseRun) openInNamespace(ctx context.Context, db string) (outcome.Outcome, error) {
 	cmd := r.env.Launcher.Command(competitor.HoldOptions{DB: db, For: time.Millisecond})
 	_, stderr, err := runInNamespace(ctx, cmd)
 	if err == nil {
 		r.step("a process in another new PID namespace opened a.db read-write")
-		return history.Outcome{Kind: history.OK}, nil
+		return outcome.Outcome{Kind: vocab.OK}, nil
 	}
 	if _, ok := err.(*skipError); ok {
-		return history.Outcome{}, err
+		return outcome.Outcome{}, err
 	}
 	o := outcome.ClassifyText(stderr)
 	o.Message = duckdbLine(o.Message)
@@ -131,11 +132,11 @@ func holderInChild(ctx context.Context, r *caseRun) (Observation, error) {
 	c, err := r.open(ctx, db, false)
 	if err == nil {
 		c.Close()
-		obs.Outcome = history.Outcome{Kind: history.OK}
+		obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 		return obs, nil
 	}
 	obs.Outcome = classify(err)
-	holders.Enrich(&obs.Outcome)
+	outcome.Enrich(&obs.Outcome, buildinfo.LinkedRelease())
 	want := lockFacts{Path: db, Exe: proc.Exe(h.pid), PID: h.pid}
 	obs.check("DuckDB names the file, the holder's executable and its host PID", isLockConflictWith(obs.Outcome, want),
 		"got %+v; want %+v", factsOf(obs.Outcome), want)
@@ -159,7 +160,7 @@ func siblings(ctx context.Context, r *caseRun) (Observation, error) {
 	if err != nil {
 		return obs, err
 	}
-	if obs.Outcome, err = r.openInNamespace(ctx, db); err != nil || obs.Outcome.Kind == history.OK {
+	if obs.Outcome, err = r.openInNamespace(ctx, db); err != nil || obs.Outcome.Kind == vocab.OK {
 		return obs, err
 	}
 	pid0Checks(&obs, db)
@@ -191,7 +192,7 @@ func holderOnHost(ctx context.Context, r *caseRun) (Observation, error) {
 		return obs, err
 	}
 	pid := c.PIDs()[0]
-	if obs.Outcome, err = r.openInNamespace(ctx, db); err != nil || obs.Outcome.Kind == history.OK {
+	if obs.Outcome, err = r.openInNamespace(ctx, db); err != nil || obs.Outcome.Kind == vocab.OK {
 		return obs, err
 	}
 	pid0Checks(&obs, db)
@@ -213,7 +214,7 @@ func pid0Checks(obs *Observation, db string) {
 	want := lockFacts{Path: db}
 	obs.check("DuckDB names the file, PID 0 and no executable", isLockConflictWith(obs.Outcome, want),
 		"got %+v; want %+v", factsOf(obs.Outcome), want)
-	obs.check("the outcome records the holder's role as outside-namespace", obs.Outcome.HolderRole == outcome.RoleOutsideNamespace,
+	obs.check("the outcome records the holder's role as outside-namespace", obs.Outcome.HolderRole == vocab.RoleOutsideNamespace,
 		"pid %d, role %q", obs.Outcome.HolderPID, obs.Outcome.HolderRole)
 }
 

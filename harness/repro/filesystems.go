@@ -11,10 +11,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"lockbench/harness/holders"
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/buildinfo"
 	"lockbench/internal/proc"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // fileSystem makes the directory a file-system case keeps its database in: dir on the default
@@ -102,7 +102,7 @@ func fileSystemCases() []Case {
 			Reference: "locking.md §2 (locks are per inode), §3 (matching /proc/locks by device and inode); docker-compose volumes (sisig-ai/doctor#15)",
 			Setup: "A writer-process holds data/a.db in " + fs.setup + "; data/ is bind-mounted at bind/; this process opens bind/a.db, then data/a.db, " +
 				"read-write; `lockbench who` runs on both paths.",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: lockMsg,
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"the two paths are the same file (same device and inode)", "DuckDB names the bind path, the holder's executable and its PID",
 					"the open through the holder's own path fails the same way",
 					"`who` on either path lists the holder with write locks on a.db and a.db.wal, with the device:inode /proc/locks shows and the device /proc/self/mountinfo gives the mount"}},
@@ -150,11 +150,11 @@ func twoPaths(ctx context.Context, r *caseRun, fs fileSystem) (Observation, erro
 	h, err := r.open(ctx, other, false)
 	if err == nil {
 		h.Close()
-		obs.Outcome = history.Outcome{Kind: history.OK}
+		obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 		return obs, nil
 	}
 	obs.Outcome = classify(err)
-	holders.Enrich(&obs.Outcome)
+	outcome.Enrich(&obs.Outcome, buildinfo.LinkedRelease())
 	want := lockFacts{Path: other, Exe: proc.Exe(pid), PID: pid}
 	obs.check("DuckDB names the bind path, the holder's executable and its PID", isLockConflictWith(obs.Outcome, want),
 		"got %+v; want %+v", factsOf(obs.Outcome), want)

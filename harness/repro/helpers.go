@@ -12,11 +12,12 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"lockbench/buildinfo"
 	"lockbench/harness/competitor"
-	"lockbench/harness/holders"
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/holders"
 	"lockbench/internal/proc"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // open opens path read-write (or read-only) and runs a query, so that the instance (and its
@@ -92,10 +93,10 @@ func count(ctx context.Context, db *sql.DB, q string, args ...any) (int, error) 
 // classify is outcome.Classify with DuckDB's message kept verbatim: the outcome package
 // renders the NUL separators of a catalog entry's name as '.', this keeps DuckDB's own text
 // (with each NUL shown as the two characters \0, as DuckDB 1.5.6 itself prints them).
-func classify(err error) history.Outcome {
+func classify(err error) outcome.Outcome {
 	o := outcome.Classify(err)
 	var de *duckdb.Error
-	if o.Sub == outcome.SubCatalog && errors.As(err, &de) {
+	if o.Sub == vocab.SubCatalog && errors.As(err, &de) {
 		o.Message = verbatim(de.Msg)
 	}
 	return o
@@ -113,7 +114,7 @@ func verbatim(msg string) string {
 // message is DuckDB's message in err, verbatim, or "ok" for nil.
 func message(err error) string {
 	if err == nil {
-		return "ok"
+		return string(vocab.OK)
 	}
 	return classify(err).Message
 }
@@ -168,7 +169,7 @@ func fileLocks(db, mode string) ([]int, error) {
 // holder's executable. It also fills the outcome's command line while the holder lives.
 func holderChecks(obs *Observation, db string, pids []int, mode string) {
 	o := &obs.Outcome
-	holders.Enrich(o)
+	outcome.Enrich(o, buildinfo.LinkedRelease())
 	if len(pids) == 1 {
 		obs.check("DuckDB names the holder's PID", o.HolderPID == pids[0], "DuckDB named pid %d; the holder is pid %d", o.HolderPID, pids[0])
 	} else {
@@ -191,6 +192,6 @@ func hasAction(events []competitor.Event, action string) bool {
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // lostWrite is the outcome of silent misbehaviour: no error anywhere, data gone.
-func lostWrite(format string, args ...any) history.Outcome {
-	return history.Outcome{Kind: history.LostWrite, Message: fmt.Sprintf(format, args...)}
+func lostWrite(format string, args ...any) outcome.Outcome {
+	return outcome.Outcome{Kind: vocab.LostWrite, Message: fmt.Sprintf(format, args...)}
 }

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"slices"
 
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // inProcessCases are the transaction conflicts between connections of one process (reference
@@ -20,7 +20,7 @@ func inProcessCases() []Case {
 			Title:     "two transactions updating the same row: the second fails at once, at statement time",
 			Reference: "locking.md §1 S1; duckdb/duckdb#15662",
 			Setup:     "c1 BEGIN, UPDATE t row 1 (pending); c2 BEGIN, UPDATE t row 1.",
-			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubUpdate, Message: "Conflict on update!",
+			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubUpdate, Message: "Conflict on update!",
 				Also: []string{"c2's next statement fails with \"Current transaction is aborted\"", "c1 commits and its update stays"}},
 			run: updateUpdate,
 		},
@@ -29,7 +29,7 @@ func inProcessCases() []Case {
 			Title:     "two transactions deleting the same row: the second fails",
 			Reference: "locking.md §1 S3",
 			Setup:     "c1 BEGIN, DELETE t row 1 (pending); c2 BEGIN, DELETE t row 1.",
-			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubDelete, Message: "Conflict on tuple deletion!",
+			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubDelete, Message: "Conflict on tuple deletion!",
 				Also: []string{"c1 commits and row 1 is gone"}},
 			run: deleteDelete,
 		},
@@ -40,7 +40,7 @@ func inProcessCases() []Case {
 			Setup: "Row 1 of t has v = 0. c1 BEGIN, UPDATE t SET v = v + 1 for row 1 and logs the v it reads back (pending); " +
 				"c2 BEGIN, logs the v of row 1 it reads and DELETEs row 1; c1 COMMIT; c2 COMMIT.",
 			Note: serialNote,
-			Expect: Expectation{Kind: history.LostWrite,
+			Expect: Expectation{Kind: vocab.LostWrite,
 				Also: []string{"every statement and both COMMITs succeed", "the log holds the UPDATE's v = 1 and the DELETE's v = 0, which no serial order gives",
 					"row 1 is gone, and the committed UPDATE with it"}},
 			run: func(ctx context.Context, r *caseRun) (Observation, error) { return updateDelete(ctx, r, false) },
@@ -52,7 +52,7 @@ func inProcessCases() []Case {
 			Setup: "Row 1 of t has v = 0. c2 BEGIN, logs the v of row 1 it reads and DELETEs row 1 (pending); " +
 				"c1 BEGIN, UPDATE t SET v = v + 1 for row 1 and logs the v it reads back; c2 COMMIT; c1 COMMIT.",
 			Note: serialNote,
-			Expect: Expectation{Kind: history.LostWrite,
+			Expect: Expectation{Kind: vocab.LostWrite,
 				Also: []string{"every statement and both COMMITs succeed", "the log holds the UPDATE's v = 1 and the DELETE's v = 0, which no serial order gives",
 					"row 1 is gone, and the committed UPDATE with it"}},
 			run: func(ctx context.Context, r *caseRun) (Observation, error) { return updateDelete(ctx, r, true) },
@@ -62,7 +62,7 @@ func inProcessCases() []Case {
 			Title:     "two transactions creating the same table: a catalog write-write conflict",
 			Reference: "locking.md §1 S9; duckdb/duckdb#12839",
 			Setup:     "c1 BEGIN, CREATE TABLE x (pending); c2 BEGIN, CREATE TABLE x.",
-			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubCatalog, Message: "Catalog write-write conflict on create",
+			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubCatalog, Message: "Catalog write-write conflict on create",
 				Also: []string{"c1 commits and x exists"}},
 			run: func(ctx context.Context, r *caseRun) (Observation, error) {
 				return createCreate(ctx, r, "CREATE TABLE x (i INTEGER)")
@@ -73,7 +73,7 @@ func inProcessCases() []Case {
 			Title:     "CREATE TABLE IF NOT EXISTS does not help: the same catalog conflict",
 			Reference: "locking.md §1 S9b; jOOQ/jOOQ#18816, duckdb/dbt-duckdb#467",
 			Setup:     "c1 BEGIN, CREATE TABLE IF NOT EXISTS x (pending); c2 BEGIN, CREATE TABLE IF NOT EXISTS x.",
-			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubCatalog, Message: "Catalog write-write conflict on create",
+			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubCatalog, Message: "Catalog write-write conflict on create",
 				Also: []string{"c1 commits and x exists"}},
 			run: func(ctx context.Context, r *caseRun) (Observation, error) {
 				return createCreate(ctx, r, "CREATE TABLE IF NOT EXISTS x (i INTEGER)")
@@ -84,7 +84,7 @@ func inProcessCases() []Case {
 			Title:     "a table dropped under a pending INSERT: the INSERT's COMMIT fails",
 			Reference: "locking.md §1 S16; duckdb/dbt-duckdb#513",
 			Setup:     "c1 BEGIN, INSERT INTO t (pending); c2 DROP TABLE t (autocommit); c1 COMMIT.",
-			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubDropped, Message: "has been dropped by a different transaction",
+			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubDropped, Message: "has been dropped by a different transaction",
 				Also: []string{"the DROP succeeds", "t is gone, with c1's row"}},
 			run: dropVsInsert,
 		},
@@ -93,7 +93,7 @@ func inProcessCases() []Case {
 			Title:     "after a conflict, tx.Commit() returns nil but silently rolls back the whole transaction",
 			Reference: "locking.md §1 T3/T4, DESIGN.md (rules from DuckDB's locking)",
 			Setup:     "c1 BEGIN, UPDATE t row 1 (pending); tx2 := db.BeginTx, INSERT row 100, UPDATE t row 1 (conflict), tx2.Commit().",
-			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubUpdate, Message: "Conflict on update!",
+			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubUpdate, Message: "Conflict on update!",
 				Also: []string{"tx2.Commit() returns nil", "row 100, inserted before the conflict, is absent"}},
 			run: commitAfterConflict,
 		},
@@ -102,7 +102,7 @@ func inProcessCases() []Case {
 			Title:     "a connection returned to the pool inside a failed raw BEGIN poisons the next db.Exec",
 			Reference: "locking.md §1 (pool poisoning), §5",
 			Setup:     "db.SetMaxOpenConns(1); a *sql.Conn runs BEGIN and a failing INSERT (duplicate key) and is closed back to the pool; then db.Exec(\"SELECT 1\").",
-			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubAborted, Message: "Current transaction is aborted (please ROLLBACK)",
+			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubAborted, Message: "Current transaction is aborted (please ROLLBACK)",
 				Also: []string{"the poison stays until a ROLLBACK through the pool", "after it, db.Exec works again"}},
 			run: poolPoisoning,
 		},
@@ -111,7 +111,7 @@ func inProcessCases() []Case {
 			Title:     "CHECKPOINT is refused while another connection has a pending UPDATE (a pending INSERT does not block it)",
 			Reference: "locking.md §1 (CHECKPOINT T5, S17), §7 C1",
 			Setup:     "c1 BEGIN, INSERT (pending); c2 CHECKPOINT; c1 UPDATE (pending); c2 CHECKPOINT.",
-			Expect: Expectation{Kind: history.TxnConflict, Sub: outcome.SubCheckpoint, Message: "Cannot CHECKPOINT: there are other write transactions active",
+			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubCheckpoint, Message: "Cannot CHECKPOINT: there are other write transactions active",
 				Also: []string{"the CHECKPOINT with only a pending INSERT succeeds", "c1 still commits"}},
 			run: checkpointVsUpdate,
 		},
@@ -176,7 +176,7 @@ func updateUpdate(ctx context.Context, r *caseRun) (Observation, error) {
 		return obs, nil
 	}
 	next := classify(r.exec(ctx, c2, "c2", "SELECT 1"))
-	obs.check("c2's next statement fails: the transaction is aborted", next.Sub == outcome.SubAborted, "%s: %s", kindSub(next.Kind, next.Sub), next.Message)
+	obs.check("c2's next statement fails: the transaction is aborted", next.Sub == vocab.SubAborted, "%s: %s", kindSub(next.Kind, next.Sub), next.Message)
 	if _, err := r.run(ctx, stmt{c2, "c2", "ROLLBACK"}, stmt{c1, "c1", "COMMIT"}); err != nil {
 		return obs, err
 	}
@@ -277,7 +277,7 @@ func updateDelete(ctx context.Context, r *caseRun, deleteFirst bool) (Observatio
 		obs.Outcome = lostWrite("no error anywhere: both transactions committed, the UPDATE's having read and logged v = 1 and the DELETE's having " +
 			"logged deleting v = 0; no serial order gives that (UPDATE then DELETE deletes v = 1, DELETE then UPDATE updates nothing), and the committed UPDATE is gone with row 1")
 	} else {
-		obs.Outcome = history.Outcome{Kind: history.OK}
+		obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 	}
 	return obs, nil
 }
@@ -400,7 +400,7 @@ func poolPoisoning(ctx context.Context, r *caseRun) (Observation, error) {
 		return obs, nil
 	}
 	again := r.exec(ctx, db, "db", "SELECT 1")
-	obs.check("the poison stays: the next db.Exec fails too", classify(again).Sub == outcome.SubAborted, "%s", message(again))
+	obs.check("the poison stays: the next db.Exec fails too", classify(again).Sub == vocab.SubAborted, "%s", message(again))
 	if err := r.exec(ctx, db, "db", "ROLLBACK"); err != nil {
 		return obs, err
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"lockbench/harness/competitor"
-	"lockbench/harness/holders"
+	"lockbench/holders"
 	"lockbench/release"
 	"lockbench/sim"
 )

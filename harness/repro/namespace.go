@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"lockbench/harness/competitor"
-	"lockbench/harness/holders"
+	"lockbench/holders"
 	"lockbench/internal/proc"
 )
 

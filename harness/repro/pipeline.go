@@ -8,11 +8,12 @@ import (
 	"slices"
 	"sync"
 
-	"lockbench/harness/holders"
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/access"
+	"lockbench/holders"
+	"lockbench/outcome"
 	"lockbench/sim"
-	"lockbench/sim/trace"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // pipelineCases are the S031-04 story: parallel worker processes on one file.
@@ -23,7 +24,7 @@ func pipelineCases() []Case {
 			Title:     "parallel worker processes on one file collide: Conflicting lock is held by a sibling worker",
 			Reference: "S031-04; locking.md §2, §4 item 12 (dagster-io/dagster#27800)",
 			Setup:     "The workload runs in parallel-processes mode (4 worker processes at once, each opening sim.duckdb read-write) without a lock-retry policy.",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: lockMsg,
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"DuckDB names a sibling worker's PID and executable, not this process"}},
 			run: parallelNoRetry,
 		},
@@ -32,7 +33,7 @@ func pipelineCases() []Case {
 			Title:     "with a lock-retry policy the parallel workers serialise and produce the sequential run's data",
 			Reference: "S031-04 (--lock-retry); locking.md §6 (open, write, close plus retry)",
 			Setup:     "The same parallel-processes run with the default lock-retry policy, and a sequential run of the same seed on another file.",
-			Expect: Expectation{Kind: history.OK,
+			Expect: Expectation{Kind: vocab.OK,
 				Also: []string{"the fingerprint of fct_yearly_events and fct_workforce_snapshot equals the sequential run's"}},
 			run: parallelRetry,
 		},
@@ -77,7 +78,7 @@ func (l *spanLog) summary() string {
 func parallelNoRetry(ctx context.Context, r *caseRun) (Observation, error) {
 	var obs Observation
 	path := r.path("sim.duckdb")
-	cfg := simConfig(path, sim.ParallelProcesses, r.env.Worker)
+	cfg := simConfig(path, vocab.ParallelProcesses, r.env.Worker)
 	log := &spanLog{r: r}
 	cfg.OnSpan = log.add
 	r.step("the workload starts: %s, %d workers, no lock retry", cfg.Mode, cfg.Threads)
@@ -88,7 +89,7 @@ func parallelNoRetry(ctx context.Context, r *caseRun) (Observation, error) {
 	}
 	r.step("the workload ended after starting %d worker processes: %s", len(pids), log.summary())
 	if err == nil {
-		obs.Outcome = history.Outcome{Kind: history.OK}
+		obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 		return obs, nil
 	}
 	if ctx.Err() != nil {
@@ -114,7 +115,7 @@ func parallelNoRetry(ctx context.Context, r *caseRun) (Observation, error) {
 
 func parallelRetry(ctx context.Context, r *caseRun) (Observation, error) {
 	var obs Observation
-	seq := simConfig(r.path("sequential.duckdb"), sim.Sequential, r.env.Worker)
+	seq := simConfig(r.path("sequential.duckdb"), vocab.Sequential, r.env.Worker)
 	r.step("reference: sequential run on sequential.duckdb")
 	ref, err := sim.Run(ctx, seq)
 	if err != nil {
@@ -122,8 +123,8 @@ func parallelRetry(ctx context.Context, r *caseRun) (Observation, error) {
 	}
 	r.step("sequential run done, fingerprint %s", short(ref.Fingerprint))
 
-	cfg := simConfig(r.path("parallel.duckdb"), sim.ParallelProcesses, r.env.Worker)
-	retry := sim.DefaultRetry
+	cfg := simConfig(r.path("parallel.duckdb"), vocab.ParallelProcesses, r.env.Worker)
+	retry := access.DefaultRetry
 	cfg.LockRetry = &retry
 	log := &spanLog{r: r}
 	cfg.OnSpan = log.add

@@ -12,11 +12,11 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"lockbench/harness/competitor"
-	"lockbench/harness/holders"
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/holders"
 	"lockbench/internal/proc"
+	"lockbench/outcome"
 	"lockbench/sim"
+	"lockbench/vocab"
 )
 
 // lockMsg is the fragment every DuckDB lock conflict on Linux contains.
@@ -27,7 +27,7 @@ const readOnlyHint = "However, you would be able to open this database in read-o
 
 // idleWriter is a writer process that writes its one row before its ready line and then
 // only holds: the period is longer than any case.
-var idleWriter = competitor.Spec{Kind: competitor.WriterProcess, Period: time.Hour}
+var idleWriter = competitor.Spec{Kind: vocab.WriterProcess, Period: time.Hour}
 
 // processCases are the cross-process lock cases (reference §2, §7 P1–P3, P5, P6, and §4).
 func processCases() []Case {
@@ -37,7 +37,7 @@ func processCases() []Case {
 			Title:     "a read-write open of a file another process holds read-write fails, naming the holder",
 			Reference: "locking.md §2, §7 P1; duckdb/duckdb#6477",
 			Setup:     "A writer-process holds a.db read-write (it wrote a row, so it locks a.db.wal too); this process opens a.db read-write.",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: lockMsg,
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"DuckDB names the holder's PID and executable", "/proc/locks lists the same PID with a write lock on a.db and on a.db.wal"}},
 			run: func(ctx context.Context, r *caseRun) (Observation, error) {
 				return heldOpen(ctx, r, idleWriter, false, holders.ModeWrite)
@@ -48,7 +48,7 @@ func processCases() []Case {
 			Title:     "a read-only open cannot coexist with a read-write holder (the `duckdb --ui` report)",
 			Reference: "duckdb/duckdb#17158, duckdb/duckdb#1119; locking.md §2",
 			Setup:     "A writer-process holds a.db read-write, as `duckdb --ui a.db` does; this process opens a.db with access_mode=read_only.",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: lockMsg,
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"the same message as a read-write open", "DuckDB names the holder's PID"}},
 			run: func(ctx context.Context, r *caseRun) (Observation, error) {
 				return heldOpen(ctx, r, idleWriter, true, holders.ModeWrite)
@@ -59,7 +59,7 @@ func processCases() []Case {
 			Title:     "ATTACH, even READ_ONLY, of a file held read-write fails with the same lock error",
 			Reference: "locking.md §2 (ATTACH rows of the table), §7 P1",
 			Setup:     "A writer-process holds a.db read-write; a :memory: database in this process runs ATTACH 'a.db' and ATTACH 'a.db' (READ_ONLY).",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: lockMsg,
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"both ATTACH forms fail the same way, naming the holder's PID", "the message has no driver prefix (it comes from a statement, not sql.Open)"}},
 			run: attachHeld,
 		},
@@ -68,10 +68,10 @@ func processCases() []Case {
 			Title:     "two read-only holders make a read-write open fail with the read-only hint, naming one of them",
 			Reference: "locking.md §2, §7 P2; dagster-io/dagster#27800",
 			Setup:     "Two reader processes hold a.db read-only; this process opens a.db read-write.",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: readOnlyHint, ReadOnlyWouldWork: true,
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: readOnlyHint, ReadOnlyWouldWork: true,
 				Also: []string{"DuckDB names one reader", "/proc/locks lists both readers with read locks"}},
 			run: func(ctx context.Context, r *caseRun) (Observation, error) {
-				return heldOpen(ctx, r, competitor.Spec{Kind: competitor.Readers, Count: 2}, false, holders.ModeRead)
+				return heldOpen(ctx, r, competitor.Spec{Kind: vocab.Readers, Count: 2}, false, holders.ModeRead)
 			},
 		},
 		{
@@ -79,7 +79,7 @@ func processCases() []Case {
 			Title:     "any number of read-only opens coexist (the fix for dashboards and gunicorn workers)",
 			Reference: "locking.md §2, §7 P2; Mause/duckdb_engine#436, frappe/builder#644",
 			Setup:     "Two reader processes hold a.db read-only; this process opens a.db read-only too and reads it.",
-			Expect: Expectation{Kind: history.OK,
+			Expect: Expectation{Kind: vocab.OK,
 				Also: []string{"/proc/locks lists three read locks: both readers and this process"}},
 			run: readersCoexist,
 		},
@@ -88,25 +88,25 @@ func processCases() []Case {
 			Title:     "a viewer holding the file read-only makes the pipeline's read-write open fail",
 			Reference: "dbeaver/dbeaver#21810, TablePlus/TablePlus#3345, duckdb/duckdb#1683",
 			Setup:     "A reader process (a DBeaver-like viewer) holds sim.duckdb read-only; the workload (sequential mode) starts on that file.",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: readOnlyHint, ReadOnlyWouldWork: true,
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: readOnlyHint, ReadOnlyWouldWork: true,
 				Also: []string{"DuckDB names the viewer's PID", "the workload fails at its first open"}},
 			run: viewerBlocksPipeline,
 		},
 		{
-			Name:      "stopped-holder",
+			Name:      string(vocab.StoppedHolder),
 			Title:     "a holder frozen with SIGSTOP keeps its lock",
 			Reference: "locking.md §2 (SIGSTOPped row), §7 P3; duckdb/duckdb#6477",
 			Setup:     "A read-write holder takes a.db and is frozen with SIGSTOP (state T); this process opens a.db read-write.",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: lockMsg,
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"the holder is in state T", "DuckDB names the stopped holder's PID"}},
 			run: stoppedHolder,
 		},
 		{
-			Name:      "killed-holder",
+			Name:      string(vocab.KilledHolder),
 			Title:     "a holder killed with SIGKILL frees the lock at once; its .wal is replayed with no committed row lost",
 			Reference: "locking.md §2 (lifecycle), §7 P3",
 			Setup:     "A read-write holder inserts a row every 10ms into a new k.db and is killed with SIGKILL after 150ms; this process then opens k.db read-only, then read-write.",
-			Expect: Expectation{Kind: history.OK,
+			Expect: Expectation{Kind: vocab.OK,
 				Also: []string{"no lock remains once the holder is reaped", "k.db.wal is left behind",
 					"the read-only open replays it without touching the files", "every committed row is there (rows 1..N, no gap)",
 					"the read-write open checkpoints it (.wal gone after close)"}},
@@ -117,7 +117,7 @@ func processCases() []Case {
 			Title:     "a dev-server reloader opening the file at import time: the second process fails",
 			Reference: "duckdb/duckdb#13079, duckdb/duckdb#4456 (uvicorn reload=True, Flask debug=True)",
 			Setup:     "Two processes are started the same way, each opening app.db read-write at start-up (the reloader parent, then its worker).",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: lockMsg,
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"the second process exits with DuckDB's error naming the first process's PID"}},
 			run: devServerReloader,
 		},
@@ -131,7 +131,7 @@ func processCases() []Case {
 				"process gets no error: the process's lock silently drops from write to read, and closing that instance releases it entirely " +
 				"while the first read-write instance is still open, so another process can open the file and write " +
 				"(same-process-other-config-uncached, the hazard of hardlink-second-instance).",
-			Expect: Expectation{Kind: history.Error, Message: "Can't open a connection to same database file with a different configuration",
+			Expect: Expectation{Kind: vocab.Error, Message: "Can't open a connection to same database file with a different configuration",
 				Also: []string{"the driver types it ErrorTypeConnection", "the file is still locked once, by this process"}},
 			run: otherConfig,
 		},
@@ -143,7 +143,7 @@ func processCases() []Case {
 				"read-only and closes it; a writer process then writes a.db and exits, and the first instance inserts and closes.",
 			Note: "The same hazard as hardlink-second-instance: POSIX locks belong to the process, so the read-only instance's read lock " +
 				"replaces the read-write instance's write lock, and its close drops both. ATTACH ... (READ_ONLY) from a :memory: instance does the same.",
-			Expect: Expectation{Kind: history.LostWrite,
+			Expect: Expectation{Kind: vocab.LostWrite,
 				Also: []string{"the read-only open succeeds in the same process", "while it is open this process holds only a read lock on a.db",
 					"closing it drops this process's lock while the first instance is open", "another process opens a.db read-write",
 					"the other process's committed table is gone after the first instance closes"}},
@@ -155,7 +155,7 @@ func processCases() []Case {
 			Reference: "duckdb/duckdb#17343, duckdb/duckdb#24739; locking.md §2, §5, §7 P5",
 			Setup: "This process opens a.db read-write and checkpoints, then opens and closes b.db, a hard link to a.db; a writer process then " +
 				"writes a.db and exits, and the first instance inserts and closes.",
-			Expect: Expectation{Kind: history.LostWrite,
+			Expect: Expectation{Kind: vocab.LostWrite,
 				Also: []string{"the hard-link open succeeds read-write", "closing it drops this process's lock while the first instance is open",
 					"another process opens a.db read-write", "the other process's committed table is gone after the first instance closes"}},
 			run: func(ctx context.Context, r *caseRun) (Observation, error) { return hardlinkInstance(ctx, r, false) },
@@ -174,12 +174,12 @@ func heldOpen(ctx context.Context, r *caseRun, spec competitor.Spec, ro bool, mo
 	h, err := r.open(ctx, db, ro)
 	if err == nil {
 		h.Close()
-		obs.Outcome = history.Outcome{Kind: history.OK}
+		obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 		return obs, nil
 	}
 	obs.Outcome = classify(err)
 	holderChecks(&obs, db, c.PIDs(), mode)
-	if spec.Kind == competitor.WriterProcess {
+	if spec.Kind == vocab.WriterProcess {
 		walLocks, err := fileLocks(db+".wal", holders.ModeWrite)
 		obs.check("the holder locks a.db.wal too", err == nil && sameSet(walLocks, c.PIDs()), "/proc/locks on a.db.wal: %v (err %v)", walLocks, err)
 	}
@@ -203,13 +203,13 @@ func attachHeld(ctx context.Context, r *caseRun) (Observation, error) {
 	plain := r.exec(ctx, mem, "memory", "ATTACH "+quote(path)+" AS other")
 	ro := r.exec(ctx, mem, "memory", "ATTACH "+quote(path)+" AS other (READ_ONLY)")
 	if ro == nil {
-		obs.Outcome = history.Outcome{Kind: history.OK}
+		obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 		return obs, nil
 	}
 	obs.Outcome = classify(ro)
 	holderChecks(&obs, path, c.PIDs(), holders.ModeWrite)
 	po := classify(plain)
-	obs.check("a read-write ATTACH fails the same way", po.Kind == history.LockConflict && po.HolderPID == obs.Outcome.HolderPID,
+	obs.check("a read-write ATTACH fails the same way", po.Kind == vocab.LockConflict && po.HolderPID == obs.Outcome.HolderPID,
 		"%s naming pid %d", kindSub(po.Kind, po.Sub), po.HolderPID)
 	obs.check("the message has no driver prefix", !strings.Contains(ro.Error(), outcome.DriverPrefix), "%q", ro.Error())
 	return obs, nil
@@ -218,7 +218,7 @@ func attachHeld(ctx context.Context, r *caseRun) (Observation, error) {
 func readersCoexist(ctx context.Context, r *caseRun) (Observation, error) {
 	var obs Observation
 	path := r.path("a.db")
-	c, err := r.compete(ctx, competitor.Spec{Kind: competitor.Readers, Count: 2}, path)
+	c, err := r.compete(ctx, competitor.Spec{Kind: vocab.Readers, Count: 2}, path)
 	if err != nil {
 		return obs, err
 	}
@@ -234,7 +234,7 @@ func readersCoexist(ctx context.Context, r *caseRun) (Observation, error) {
 		return obs, nil
 	}
 	r.step("this process reads %s: %d rows", competitor.HolderTable, n)
-	obs.Outcome = history.Outcome{Kind: history.OK}
+	obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 	want := append(c.PIDs(), os.Getpid())
 	got, err := fileLocks(path, holders.ModeRead)
 	obs.check("/proc/locks lists three read locks: both readers and this process", err == nil && sameSet(got, want),
@@ -245,16 +245,16 @@ func readersCoexist(ctx context.Context, r *caseRun) (Observation, error) {
 func viewerBlocksPipeline(ctx context.Context, r *caseRun) (Observation, error) {
 	var obs Observation
 	path := r.path("sim.duckdb")
-	c, err := r.compete(ctx, competitor.Spec{Kind: competitor.ReaderProcess}, path)
+	c, err := r.compete(ctx, competitor.Spec{Kind: vocab.ReaderProcess}, path)
 	if err != nil {
 		return obs, err
 	}
-	cfg := simConfig(path, sim.Sequential, r.env.Worker)
+	cfg := simConfig(path, vocab.Sequential, r.env.Worker)
 	r.step("the workload starts: %s mode, %d employees, years %v", cfg.Mode, cfg.Employees, cfg.Years)
 	res, err := sim.Run(ctx, cfg)
 	if err == nil {
 		r.step("the workload finished without error")
-		obs.Outcome = history.Outcome{Kind: history.OK}
+		obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 		return obs, nil
 	}
 	r.step("the workload failed: %s", message(err))
@@ -275,7 +275,7 @@ func viewerBlocksPipeline(ctx context.Context, r *caseRun) (Observation, error) 
 func stoppedHolder(ctx context.Context, r *caseRun) (Observation, error) {
 	var obs Observation
 	path := r.path("a.db")
-	c, err := r.compete(ctx, competitor.Spec{Kind: competitor.StoppedHolder}, path)
+	c, err := r.compete(ctx, competitor.Spec{Kind: vocab.StoppedHolder}, path)
 	if err != nil {
 		return obs, err
 	}
@@ -285,7 +285,7 @@ func stoppedHolder(ctx context.Context, r *caseRun) (Observation, error) {
 	h, err := r.open(ctx, path, false)
 	if err == nil {
 		h.Close()
-		obs.Outcome = history.Outcome{Kind: history.OK}
+		obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 		return obs, nil
 	}
 	obs.Outcome = classify(err)
@@ -298,7 +298,7 @@ func killedHolder(ctx context.Context, r *caseRun) (Observation, error) {
 	var obs Observation
 	path := r.path("k.db")
 	wal := path + ".wal"
-	c, err := r.compete(ctx, competitor.Spec{Kind: competitor.KilledHolder, Period: 150 * time.Millisecond}, path)
+	c, err := r.compete(ctx, competitor.Spec{Kind: vocab.KilledHolder, Period: 150 * time.Millisecond}, path)
 	if err != nil {
 		return obs, err
 	}
@@ -349,7 +349,7 @@ func killedHolder(ctx context.Context, r *caseRun) (Observation, error) {
 		return obs, nil
 	}
 	r.step("read-write open replays it: %d rows (seq %d..%d); closing checkpoints", t2.n, t2.lo, t2.hi)
-	obs.Outcome = history.Outcome{Kind: history.OK}
+	obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 	obs.check("every row committed before the kill is there (seq 1..N, no gap, all from the holder)",
 		t2.n >= 1 && t2.lo == 1 && t2.hi == t2.n && t2.pids == 1 && t2.pid == pid && t2 == t1,
 		"%d rows, seq %d..%d, %d writer(s), pid %d (read-only open saw %d rows)", t2.n, t2.lo, t2.hi, t2.pids, t2.pid, t1.n)
@@ -369,7 +369,7 @@ func devServerReloader(ctx context.Context, r *caseRun) (Observation, error) {
 	second, err := r.compete(ctx, idleWriter, path)
 	if err == nil {
 		r.step("the second process holds app.db too (pid %v)", second.PIDs())
-		obs.Outcome = history.Outcome{Kind: history.OK}
+		obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 		return obs, nil
 	}
 	var he *competitor.HolderError
@@ -393,7 +393,7 @@ func otherConfig(ctx context.Context, r *caseRun) (Observation, error) {
 	h, err := r.open(ctx, path, true)
 	if err == nil {
 		h.Close()
-		obs.Outcome = history.Outcome{Kind: history.OK}
+		obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 		return obs, nil
 	}
 	obs.Outcome = classify(err)
@@ -508,14 +508,14 @@ func hardlinkInstance(ctx context.Context, r *caseRun, readOnly bool) (Observati
 		obs.Outcome = lostWrite("no error anywhere: table %s, committed and checkpointed by pid %d, is gone after the first instance's close",
 			competitor.HolderTable, otherPID)
 	} else {
-		obs.Outcome = history.Outcome{Kind: history.OK}
+		obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 	}
 	obs.check("the first instance's own rows are intact", rows == 2, "t has %d rows", rows)
 	return obs, nil
 }
 
 // simConfig is the small workload the pipeline cases run.
-func simConfig(path string, mode sim.Mode, worker *sim.WorkerCommand) sim.Config {
+func simConfig(path string, mode vocab.Mode, worker *sim.WorkerCommand) sim.Config {
 	return sim.Config{DBPath: path, Mode: mode, Threads: 4, Coordination: true, Employees: 300,
 		Years: []int{2025, 2026}, Seed: 1, Worker: worker}
 }

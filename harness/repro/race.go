@@ -10,8 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // The in-process open/close race is provoked by raceGoroutines goroutines that open, query and
@@ -36,7 +36,7 @@ func raceCases() []Case {
 			Setup: fmt.Sprintf("%d goroutines each loop sql.Open(race.duckdb), SELECT, Close until one open fails (at least %d attempts, at most %s); "+
 				"then as many attempts with each safe pattern: one sql.DB held for the run and shared, and open and close serialised by a per-path mutex.",
 				raceGoroutines, raceMinAttempts, raceDeadline),
-			Expect: Expectation{Kind: history.Error, Sub: outcome.SubHandleConflict, Message: "Unique file handle conflict: Cannot attach",
+			Expect: Expectation{Kind: vocab.Error, Sub: vocab.SubHandleConflict, Message: "Unique file handle conflict: Cannot attach",
 				Also: []string{
 					"the race appears within the deadline, and every failure is this error",
 					"DuckDB names the case's own file (no other process is involved)",
@@ -59,7 +59,7 @@ type raceTally struct {
 
 func (t *raceTally) fail(n int64, err error) {
 	t.failures.Add(1)
-	if outcome.Classify(err).Sub != outcome.SubHandleConflict {
+	if outcome.Classify(err).Sub != vocab.SubHandleConflict {
 		t.others.Add(1)
 	}
 	t.mu.Lock()
@@ -154,7 +154,7 @@ func openCloseRace(ctx context.Context, r *caseRun) (Observation, error) {
 	if unsafe.first != nil {
 		obs.Outcome = classify(unsafe.first)
 	} else {
-		obs.Outcome = history.Outcome{Kind: history.OK, Message: fmt.Sprintf("no open failed in %d attempts (%s)", n, raceDeadline)}
+		obs.Outcome = outcome.Outcome{Kind: vocab.OK, Message: fmt.Sprintf("no open failed in %d attempts (%s)", n, raceDeadline)}
 	}
 	r.step("each goroutine opening and closing: %s in %s", unsafe, took.Round(time.Millisecond))
 	obs.check("the race appears within the deadline, and every failure is this error", unsafe.failures.Load() > 0 && unsafe.others.Load() == 0,

@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"lockbench/harness/competitor"
-	"lockbench/history"
-	"lockbench/internal/outcome"
 	"lockbench/internal/proc"
+	"lockbench/outcome"
 	"lockbench/release"
+	"lockbench/vocab"
 )
 
 // The two releases of the upgrade cases: the one most teams run today and the one they are
@@ -46,7 +46,7 @@ func upgradeCases() []Case {
 			Releases:  []string{oldRelease, newRelease},
 			Setup:     "DuckDB 2.0.0 creates a.db in its default format; a 1.5.6 process opens it read-write, then read-only.",
 			Note:      "The format is fixed when the file is created: 2.0.0's default is storage version 69, which no 1.x release reads. Create the file with storage_compatibility_version=v1.5.0 while 1.x readers remain.",
-			Expect: Expectation{Kind: history.StorageFormat, Sub: outcome.SubTooNew,
+			Expect: Expectation{Kind: vocab.StorageFormat, Sub: vocab.SubTooNew,
 				Also: []string{"the file's headers say storage version 69", "DuckDB 1.5.6 says it reads up to 68", "the read-only open fails the same way", "the advice names the upgrade and storage_compatibility_version, never a read-only open"}},
 			run: newFormatOldReader,
 		},
@@ -57,7 +57,7 @@ func upgradeCases() []Case {
 			Releases:  []string{oldRelease, newRelease},
 			Setup:     "A 2.0.0 writer-process holds a.db (2.0.0's format); a 1.5.6 process opens it read-write; the writer stops; the 1.5.6 process opens it again.",
 			Note:      "DuckDB takes the lock before it reads the header, so the first error hides the real one: closing the holder, as the lock error suggests, does not help the 1.5.6 process.",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: lockMsg,
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"DuckDB names the 2.0.0 holder's PID", "lockbench's advice says the file's format is unreadable for 1.5.6 and does not suggest a read-only open", "after the holder exits the same open fails with storage-format (too-new)"}},
 			run: lockHidesFormat,
 		},
@@ -67,7 +67,7 @@ func upgradeCases() []Case {
 			Reference: upgradeRef,
 			Releases:  []string{oldRelease, newRelease},
 			Setup:     "A 2.0.0 reader-process holds a.db (2.0.0's format) read-only; a 1.5.6 process opens it read-write, then read-only as DuckDB suggests.",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: lockMsg, ReadOnlyWouldWork: true,
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg, ReadOnlyWouldWork: true,
 				Also: []string{"following the hint, the 1.5.6 read-only open fails with storage-format (too-new)", "lockbench's advice does not repeat the hint"}},
 			run: readOnlyHintTrap,
 		},
@@ -77,7 +77,7 @@ func upgradeCases() []Case {
 			Reference: upgradeRef,
 			Releases:  []string{oldRelease, newRelease},
 			Setup:     "A 1.5.6 writer-process holds a.db (a 1.x-format file it created); a 2.0.0 process opens it read-write.",
-			Expect: Expectation{Kind: history.LockConflict, Sub: outcome.SubDatabase, Message: lockMsg,
+			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"DuckDB names the 1.5.6 holder's PID and executable"}},
 			run: oldHolderNewOpener,
 		},
@@ -87,7 +87,7 @@ func upgradeCases() []Case {
 			Reference: upgradeRef,
 			Releases:  []string{oldRelease, newRelease},
 			Setup:     fmt.Sprintf("DuckDB 1.5.6 creates a.db; a 2.0.0 holder commits %d rows, one transaction each, and is killed with SIGKILL; a 1.5.6 process reads the table.", holderRows),
-			Expect: Expectation{Kind: history.OK,
+			Expect: Expectation{Kind: vocab.OK,
 				Also: []string{"the killed writer left a.db.wal", fmt.Sprintf("1.5.6 reads all %d committed rows", holderRows), "the file keeps its 1.x format"}},
 			run: func(ctx context.Context, r *caseRun) (Observation, error) {
 				return walReplay(ctx, r, newRelease, oldRelease)
@@ -99,7 +99,7 @@ func upgradeCases() []Case {
 			Reference: upgradeRef,
 			Releases:  []string{oldRelease, newRelease},
 			Setup:     fmt.Sprintf("DuckDB 1.5.6 creates a.db; a 1.5.6 holder commits %d rows, one transaction each, and is killed with SIGKILL; a 2.0.0 process reads the table.", holderRows),
-			Expect: Expectation{Kind: history.OK,
+			Expect: Expectation{Kind: vocab.OK,
 				Also: []string{"the killed writer left a.db.wal", fmt.Sprintf("2.0.0 reads all %d committed rows", holderRows), "the file keeps its 1.x format"}},
 			run: func(ctx context.Context, r *caseRun) (Observation, error) {
 				return walReplay(ctx, r, oldRelease, newRelease)
@@ -111,7 +111,7 @@ func upgradeCases() []Case {
 			Reference: upgradeRef,
 			Releases:  []string{oldRelease, newRelease},
 			Setup:     "DuckDB 2.0.0 runs `lockbench simulate --storage-version v1.5.0` on a.db; 1.5.6 and 2.0.0 processes fingerprint its data.",
-			Expect: Expectation{Kind: history.OK,
+			Expect: Expectation{Kind: vocab.OK,
 				Also: []string{"the headers say storage version 68 (v1.5.0)", "1.5.6 reads every row: its fingerprint of the data is 2.0.0's"}},
 			run: compatFileOldReader,
 		},
@@ -121,7 +121,7 @@ func upgradeCases() []Case {
 			Reference: upgradeRef,
 			Releases:  []string{oldRelease, newRelease},
 			Setup:     "DuckDB 1.5.6 creates a.db; a 2.0.0 process writes rows to it and closes it; a 1.5.6 process reads them.",
-			Expect: Expectation{Kind: history.OK,
+			Expect: Expectation{Kind: vocab.OK,
 				Also: []string{"the headers still say storage version 64", "1.5.6 reads every row 2.0.0 wrote"}},
 			run: oldFileWrittenByNew,
 		},
@@ -156,7 +156,7 @@ func (r *caseRun) peer(ctx context.Context, rel string, args ...string) (string,
 
 // peerOpen opens db with a release (`lockbench hold --for=1ms`) and returns the outcome,
 // classified from what that process printed, as the opener's own release sees it.
-func (r *caseRun) peerOpen(ctx context.Context, rel, db string, readOnly bool) (history.Outcome, error) {
+func (r *caseRun) peerOpen(ctx context.Context, rel, db string, readOnly bool) (outcome.Outcome, error) {
 	args := []string{"hold", "--for=1ms"}
 	mode := "read-write"
 	if readOnly {
@@ -165,15 +165,15 @@ func (r *caseRun) peerOpen(ctx context.Context, rel, db string, readOnly bool) (
 	_, stderr, err := r.peer(ctx, rel, append(args, db)...)
 	var skip *skipError
 	if errors.As(err, &skip) {
-		return history.Outcome{}, err
+		return outcome.Outcome{}, err
 	}
 	if err == nil {
 		r.step("DuckDB %s opens %s %s", rel, r.rel(db), mode)
-		return history.Outcome{Kind: history.OK}, nil
+		return outcome.Outcome{Kind: vocab.OK}, nil
 	}
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) {
-		return history.Outcome{}, fmt.Errorf("DuckDB %s open of %s: %w", rel, db, err)
+		return outcome.Outcome{}, fmt.Errorf("DuckDB %s open of %s: %w", rel, db, err)
 	}
 	o := outcome.ClassifyText(stderr)
 	if rr, lerr := release.Lookup(rel); lerr == nil {
@@ -288,7 +288,7 @@ func newFormatOldReader(ctx context.Context, r *caseRun) (Observation, error) {
 	if err != nil {
 		return obs, err
 	}
-	obs.check("the read-only open fails the same way", ro.Kind == history.StorageFormat && ro.Sub == outcome.SubTooNew, "%s/%s", ro.Kind, ro.Sub)
+	obs.check("the read-only open fails the same way", ro.Kind == vocab.StorageFormat && ro.Sub == vocab.SubTooNew, "%s/%s", ro.Kind, ro.Sub)
 	advice := outcome.Advice(o, db)
 	obs.check("the advice names the upgrade and storage_compatibility_version, never a read-only open",
 		strings.Contains(advice, "DuckDB 2.0.0") && strings.Contains(advice, "storage_compatibility_version=v1.5.0") && !strings.Contains(advice, "read_only") && !strings.Contains(advice, "open it read-only"),
@@ -328,7 +328,7 @@ func lockHidesFormat(ctx context.Context, r *caseRun) (Observation, error) {
 	if err != nil {
 		return obs, err
 	}
-	obs.check("after the holder exits the same open fails with storage-format (too-new)", after.Kind == history.StorageFormat && after.Sub == outcome.SubTooNew,
+	obs.check("after the holder exits the same open fails with storage-format (too-new)", after.Kind == vocab.StorageFormat && after.Sub == vocab.SubTooNew,
 		"%s/%s", after.Kind, after.Sub)
 	return obs, nil
 }
@@ -342,7 +342,7 @@ func readOnlyHintTrap(ctx context.Context, r *caseRun) (Observation, error) {
 	if err := r.createWith(ctx, newRelease, db); err != nil {
 		return obs, err
 	}
-	if _, err := r.peerHold(ctx, newRelease, competitor.Spec{Kind: competitor.ReaderProcess}, db); err != nil {
+	if _, err := r.peerHold(ctx, newRelease, competitor.Spec{Kind: vocab.ReaderProcess}, db); err != nil {
 		return obs, err
 	}
 	o, err := r.peerOpen(ctx, oldRelease, db, false)
@@ -354,7 +354,7 @@ func readOnlyHintTrap(ctx context.Context, r *caseRun) (Observation, error) {
 	if err != nil {
 		return obs, err
 	}
-	obs.check("following the hint, the 1.5.6 read-only open fails with storage-format (too-new)", ro.Kind == history.StorageFormat && ro.Sub == outcome.SubTooNew,
+	obs.check("following the hint, the 1.5.6 read-only open fails with storage-format (too-new)", ro.Kind == vocab.StorageFormat && ro.Sub == vocab.SubTooNew,
 		"%s/%s", ro.Kind, ro.Sub)
 	advice := outcome.Advice(o, db)
 	obs.check("lockbench's advice does not repeat the hint", outcome.CannotRead(o) && !strings.Contains(advice, "only readers hold the file"), "%s", advice)
@@ -426,9 +426,9 @@ func walReplay(ctx context.Context, r *caseRun, writer, reader string) (Observat
 		return obs, nil
 	}
 	want := holderRows + 1 // and the creator's row
-	obs.Outcome = history.Outcome{Kind: history.OK}
+	obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 	if n != want {
-		obs.Outcome = history.Outcome{Kind: history.LostWrite, Message: fmt.Sprintf("%s read %d rows, %d were committed", reader, n, want)}
+		obs.Outcome = outcome.Outcome{Kind: vocab.LostWrite, Message: fmt.Sprintf("%s read %d rows, %d were committed", reader, n, want)}
 	}
 	obs.check(fmt.Sprintf("%s reads all %d committed rows", reader, holderRows), n == want, "%d rows (want %d: %d and the creator's one)", n, want, holderRows)
 	v := r.storageOf(db)
@@ -443,7 +443,7 @@ func compatFileOldReader(ctx context.Context, r *caseRun) (Observation, error) {
 	}
 	db := r.path("a.db")
 	// What a user does: have the writer create the file in the older format.
-	_, stderr, err := r.peer(ctx, newRelease, "simulate", "--employees", "300", "--years", "2025", "--mode", "sequential", "--storage-version", "v1.5.0", "--db", db)
+	_, stderr, err := r.peer(ctx, newRelease, "simulate", "--employees", "300", "--years", "2025", "--mode", string(vocab.Sequential), "--storage-version", "v1.5.0", "--db", db)
 	if err != nil {
 		var skip *skipError
 		if errors.As(err, &skip) {
@@ -454,12 +454,12 @@ func compatFileOldReader(ctx context.Context, r *caseRun) (Observation, error) {
 	r.step("DuckDB %s simulate --storage-version v1.5.0 writes a.db", newRelease)
 	v := r.storageOf(db)
 	obs.check("the headers say storage version 68 (v1.5.0)", v == 68, "storage version %d", v)
-	fingerprint := func(rel string) (string, history.Outcome, error) {
+	fingerprint := func(rel string) (string, outcome.Outcome, error) {
 		out, stderr, err := r.peer(ctx, rel, "fingerprint", "--json", db)
 		if err != nil {
 			var skip *skipError
 			if errors.As(err, &skip) {
-				return "", history.Outcome{}, err
+				return "", outcome.Outcome{}, err
 			}
 			o := outcome.ClassifyText(stderr)
 			r.step("DuckDB %s fingerprint a.db: %s", rel, firstLine(o.Message))
@@ -469,13 +469,13 @@ func compatFileOldReader(ctx context.Context, r *caseRun) (Observation, error) {
 			Fingerprint string `json:"fingerprint"`
 		}
 		if err := json.Unmarshal([]byte(out), &fp); err != nil {
-			return "", history.Outcome{}, fmt.Errorf("fingerprint --json: %w", err)
+			return "", outcome.Outcome{}, fmt.Errorf("fingerprint --json: %w", err)
 		}
 		r.step("DuckDB %s reads a.db: fingerprint %s", rel, fp.Fingerprint)
-		return fp.Fingerprint, history.Outcome{Kind: history.OK}, nil
+		return fp.Fingerprint, outcome.Outcome{Kind: vocab.OK}, nil
 	}
 	oldFP, o, err := fingerprint(oldRelease)
-	if err != nil || o.Kind != history.OK {
+	if err != nil || o.Kind != vocab.OK {
 		obs.Outcome = o
 		return obs, err
 	}
@@ -508,7 +508,7 @@ func oldFileWrittenByNew(ctx context.Context, r *caseRun) (Observation, error) {
 		obs.Outcome = outcome.ClassifyText(err.Error())
 		return obs, nil
 	}
-	obs.Outcome = history.Outcome{Kind: history.OK}
+	obs.Outcome = outcome.Outcome{Kind: vocab.OK}
 	obs.check("1.5.6 reads every row 2.0.0 wrote", n == holderRows+1, "%d rows (want %d)", n, holderRows+1)
 	return obs, nil
 }
@@ -537,13 +537,6 @@ func firstLine(s string) string {
 	return l
 }
 
-func lastLine(s string) string {
-	s = strings.TrimRight(s, "\n")
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
-}
 
 func fileExists(p string) bool {
 	_, err := os.Stat(p)

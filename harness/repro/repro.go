@@ -29,9 +29,9 @@ import (
 	"time"
 
 	"lockbench/harness/competitor"
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
 	"lockbench/sim"
+	"lockbench/vocab"
 )
 
 // Verdicts of a Result.
@@ -53,10 +53,10 @@ var ErrUnknownCase = errors.New("unknown reproduction")
 
 // Expectation is what a case must show.
 type Expectation struct {
-	// Kind is the outcome kind the case must observe (history.OK, history.LockConflict, ...).
-	Kind string `json:"kind"`
+	// Kind is the outcome kind the case must observe (vocab.OK, vocab.LockConflict, ...).
+	Kind vocab.Kind `json:"kind"`
 	// Sub, when set, is the outcome's Sub the case must observe.
-	Sub string `json:"sub,omitempty"`
+	Sub vocab.Sub `json:"sub,omitempty"`
 	// Message, when set, is a fragment that DuckDB's message must contain.
 	Message string `json:"message,omitempty"`
 	// ReadOnlyWouldWork is the value the observed lock conflict's read-only hint must have
@@ -71,7 +71,7 @@ type Expectation struct {
 // `lock-conflict (database) "Conflicting lock is held in"; DuckDB names the holder's PID`.
 func (e Expectation) String() string {
 	s := kindSub(e.Kind, e.Sub)
-	if e.Kind == history.LockConflict {
+	if e.Kind == vocab.LockConflict {
 		if e.ReadOnlyWouldWork {
 			s += " with the read-only hint"
 		} else {
@@ -124,9 +124,9 @@ type Check struct {
 // Observation is what a case saw.
 type Observation struct {
 	// Outcome is the classified result, with DuckDB's exact message. Silent misbehaviour (no
-	// error anywhere, but data lost) is a history.LostWrite outcome whose message says what
+	// error anywhere, but data lost) is a vocab.LostWrite outcome whose message says what
 	// was lost.
-	Outcome history.Outcome
+	Outcome outcome.Outcome
 	// Checks are the case-specific assertions.
 	Checks []Check
 }
@@ -151,7 +151,7 @@ func (s Step) String() string { return fmt.Sprintf("+%s %s", fmtOffset(s.At), s.
 type Result struct {
 	Case
 	// Observed is the outcome the case saw, with DuckDB's exact message.
-	Observed history.Outcome `json:"observed"`
+	Observed outcome.Outcome `json:"observed"`
 	// Checks are the case-specific assertions and what was found.
 	Checks []Check `json:"checks,omitempty"`
 	// Timeline is what happened, in order, including the competitors' events.
@@ -348,7 +348,7 @@ func judge(e Expectation, o Observation) (verdict, detail string) {
 	if e.Message != "" && !strings.Contains(got.Message, e.Message) {
 		miss = append(miss, fmt.Sprintf("expected DuckDB's message to contain %q, got %q", e.Message, got.Message))
 	}
-	if e.Kind == history.LockConflict && got.Kind == history.LockConflict && got.ReadOnlyWouldWork != e.ReadOnlyWouldWork {
+	if e.Kind == vocab.LockConflict && got.Kind == vocab.LockConflict && got.ReadOnlyWouldWork != e.ReadOnlyWouldWork {
 		miss = append(miss, fmt.Sprintf("expected the read-only hint to be %v, got %v", e.ReadOnlyWouldWork, got.ReadOnlyWouldWork))
 	}
 	for _, c := range o.Checks {
@@ -362,11 +362,11 @@ func judge(e Expectation, o Observation) (verdict, detail string) {
 	return Pass, ""
 }
 
-func kindSub(kind, sub string) string {
+func kindSub(kind vocab.Kind, sub vocab.Sub) string {
 	if sub == "" {
-		return kind
+		return string(kind)
 	}
-	return kind + " (" + sub + ")"
+	return string(kind) + " (" + string(sub) + ")"
 }
 
 // caseRun is the state of one running case: its directory, its timeline, the competitors it

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"lockbench/history"
-	"lockbench/sim/trace"
+	"lockbench/outcome"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // quickCell is one cell of the built-in quick matrix as it shows in a history: its key, its
@@ -87,13 +89,13 @@ func writeQuickRuns(tb testing.TB, root string, runs int) {
 					Params: map[string]string{"mode": "threaded", "threads": "4", "coordination": "on", "lock-retry": "off", "employees": "2000", "years": "2025-2027", "competitor": "none", "seed": "1"},
 				}
 				if c.conflict {
-					t.Expected = history.LockConflict
-					t.Outcome = history.Outcome{Kind: history.LockConflict, Sub: "database", HolderPID: 4242, HolderExe: "/usr/bin/lockbench", HolderRole: "competitor",
+					t.Expected = string(vocab.LockConflict)
+					t.Outcome = outcome.Outcome{Kind: vocab.LockConflict, Sub: "database", HolderPID: 4242, HolderExe: "/usr/bin/lockbench", HolderRole: "competitor",
 						ReadOnlyWouldWork: true, Path: "$TRIAL_DIR/trial.duckdb",
 						Message: `IO Error: Could not set lock on file "$TRIAL_DIR/trial.duckdb": Conflicting lock is held in /usr/bin/lockbench (PID 4242). See also https://duckdb.org/docs/stable/connect/concurrency`}
 					t.WallS = 0.05 * (1 + 0.03*rng.NormFloat64())
 				} else {
-					t.Outcome = history.Outcome{Kind: history.OK}
+					t.Outcome = outcome.Outcome{Kind: vocab.OK}
 					t.OverheadS = level * (1 + 0.03*rng.NormFloat64())
 					t.SQLS = 0.5 * (1 + 0.03*rng.NormFloat64())
 					t.WallS = t.OverheadS + t.SQLS

@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/history"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // t0 is the time of the first synthetic run; run i starts i hours later.
@@ -66,15 +68,15 @@ func writeRun(t testing.TB, root string, r synthRun) string {
 	enc := json.NewEncoder(&b)
 	for _, cell := range slices.Sorted(maps.Keys(r.cells)) {
 		xs := r.cells[cell]
-		require.NoError(t, enc.Encode(history.Trial{Cell: cell, Warmup: true, Outcome: history.Outcome{Kind: history.OK}, WallS: 1e6, OverheadS: 1e6, SQLS: 1}))
+		require.NoError(t, enc.Encode(history.Trial{Cell: cell, Warmup: true, Outcome: outcome.Outcome{Kind: vocab.OK}, WallS: 1e6, OverheadS: 1e6, SQLS: 1}))
 		for i, x := range xs {
 			require.NoError(t, enc.Encode(history.Trial{
-				Cell: cell, Trial: i, Outcome: history.Outcome{Kind: history.OK},
+				Cell: cell, Trial: i, Outcome: outcome.Outcome{Kind: vocab.OK},
 				WallS: x + 1, SQLS: 1, OverheadS: x, StartedAt: r.at,
 			}))
 		}
 		for i := range r.failed[cell] {
-			require.NoError(t, enc.Encode(history.Trial{Cell: cell, Trial: len(xs) + i, Outcome: history.Outcome{Kind: history.Crash}, WallS: 99, OverheadS: 99}))
+			require.NoError(t, enc.Encode(history.Trial{Cell: cell, Trial: len(xs) + i, Outcome: outcome.Outcome{Kind: vocab.Crash}, WallS: 99, OverheadS: 99}))
 		}
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, history.HistoryFile), b.Bytes(), 0o644))

@@ -19,6 +19,7 @@ import (
 
 	"lockbench/history"
 	"lockbench/scenarios"
+	"lockbench/vocab"
 )
 
 // InputError is an error in what trend was given to read (a missing path, a malformed manifest
@@ -69,10 +70,10 @@ type Trials struct {
 
 // Values returns the ok trials' values of metric ("wall", "sql" or "overhead").
 func (t *Trials) Values(metric string) []float64 {
-	switch metric {
-	case "wall":
+	switch vocab.Metric(metric) {
+	case vocab.Wall:
 		return t.Wall
-	case "sql":
+	case vocab.SQL:
 		return t.SQL
 	default:
 		return t.Overhead
@@ -275,7 +276,7 @@ func readInGo(r *dirRun) error {
 		if t.Warmup {
 			continue
 		}
-		r.add(trialRow{cell: t.Cell, ok: t.Outcome.Kind == history.OK, wall: t.WallS, sqlS: t.SQLS, overhed: t.OverheadS})
+		r.add(trialRow{cell: t.Cell, ok: t.Outcome.Kind == vocab.OK, wall: t.WallS, sqlS: t.SQLS, overhed: t.OverheadS})
 	}
 	return nil
 }

@@ -11,20 +11,23 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/txtar"
 
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // facts are what lockbench's classification of a DuckDB message must say, whatever the
 // release's wording.
 type facts struct {
-	Kind, Sub, Path, HolderExe, Role string
-	HolderPID                        int
-	ReadOnly                         bool
-	Storage, ReaderMax               int
+	Kind               vocab.Kind
+	Sub                vocab.Sub
+	Path, HolderExe    string
+	Role               vocab.Role
+	HolderPID          int
+	ReadOnly           bool
+	Storage, ReaderMax int
 }
 
-func factsOf(o history.Outcome) facts {
+func factsOf(o outcome.Outcome) facts {
 	return facts{Kind: o.Kind, Sub: o.Sub, Path: o.Path, HolderExe: o.HolderExe, Role: o.HolderRole,
 		HolderPID: o.HolderPID, ReadOnly: o.ReadOnlyWouldWork, Storage: o.StorageVersion, ReaderMax: o.ReaderMaxStorage}
 }
@@ -32,30 +35,30 @@ func factsOf(o history.Outcome) facts {
 // eventFacts are the facts of every event testdata/capture records. The storage events hold the
 // reading release's own limit, so they are checked per release.
 var eventFacts = map[string]facts{
-	"lock-writer-holds-rw-open":        {Kind: history.LockConflict, Sub: outcome.SubDatabase, Path: "/data/lock-writer-holds-rw-open.db", HolderExe: "/usr/bin/holder", HolderPID: 4242},
-	"lock-readers-hold-rw-open":        {Kind: history.LockConflict, Sub: outcome.SubDatabase, Path: "/data/lock-readers-hold-rw-open.db", HolderExe: "/usr/bin/holder", HolderPID: 4242, ReadOnly: true},
-	"lock-writer-holds-ro-open":        {Kind: history.LockConflict, Sub: outcome.SubDatabase, Path: "/data/lock-writer-holds-ro-open.db", HolderExe: "/usr/bin/holder", HolderPID: 4242},
-	"txn-update":                       {Kind: history.TxnConflict, Sub: outcome.SubUpdate},
-	"txn-delete":                       {Kind: history.TxnConflict, Sub: outcome.SubDelete},
-	"txn-aborted":                      {Kind: history.TxnConflict, Sub: outcome.SubAborted},
-	"txn-catalog-create":               {Kind: history.TxnConflict, Sub: outcome.SubCatalog},
-	"txn-dropped":                      {Kind: history.TxnConflict, Sub: outcome.SubDropped},
-	"txn-altered":                      {Kind: history.TxnConflict, Sub: outcome.SubAltered},
-	"txn-checkpoint":                   {Kind: history.TxnConflict, Sub: outcome.SubCheckpoint},
-	"constraint-primary-key":           {Kind: history.Constraint},
-	"constraint-primary-key-at-commit": {Kind: history.Constraint},
-	"handle-conflict-attach-self":      {Kind: history.Error, Sub: outcome.SubHandleConflict, Path: "/data/handle.db"},
-	"bad-path-directory":               {Kind: history.Error, Sub: outcome.SubBadPath, Path: "/data/adir"},
-	"bad-path-not-duckdb":              {Kind: history.Error, Sub: outcome.SubBadPath, Path: "/data/text.db"},
-	"bad-path-missing-read-only":       {Kind: history.Error, Sub: outcome.SubBadPath, Path: "/data/missing.db"},
-	"bad-path-missing-parent":          {Kind: history.Error, Sub: outcome.SubBadPath, Path: "/data/nodir/x.db"},
+	"lock-writer-holds-rw-open":        {Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Path: "/data/lock-writer-holds-rw-open.db", HolderExe: "/usr/bin/holder", HolderPID: 4242},
+	"lock-readers-hold-rw-open":        {Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Path: "/data/lock-readers-hold-rw-open.db", HolderExe: "/usr/bin/holder", HolderPID: 4242, ReadOnly: true},
+	"lock-writer-holds-ro-open":        {Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Path: "/data/lock-writer-holds-ro-open.db", HolderExe: "/usr/bin/holder", HolderPID: 4242},
+	"txn-update":                       {Kind: vocab.TxnConflict, Sub: vocab.SubUpdate},
+	"txn-delete":                       {Kind: vocab.TxnConflict, Sub: vocab.SubDelete},
+	"txn-aborted":                      {Kind: vocab.TxnConflict, Sub: vocab.SubAborted},
+	"txn-catalog-create":               {Kind: vocab.TxnConflict, Sub: vocab.SubCatalog},
+	"txn-dropped":                      {Kind: vocab.TxnConflict, Sub: vocab.SubDropped},
+	"txn-altered":                      {Kind: vocab.TxnConflict, Sub: vocab.SubAltered},
+	"txn-checkpoint":                   {Kind: vocab.TxnConflict, Sub: vocab.SubCheckpoint},
+	"constraint-primary-key":           {Kind: vocab.Constraint},
+	"constraint-primary-key-at-commit": {Kind: vocab.Constraint},
+	"handle-conflict-attach-self":      {Kind: vocab.Error, Sub: vocab.SubHandleConflict, Path: "/data/handle.db"},
+	"bad-path-directory":               {Kind: vocab.Error, Sub: vocab.SubBadPath, Path: "/data/adir"},
+	"bad-path-not-duckdb":              {Kind: vocab.Error, Sub: vocab.SubBadPath, Path: "/data/text.db"},
+	"bad-path-missing-read-only":       {Kind: vocab.Error, Sub: vocab.SubBadPath, Path: "/data/missing.db"},
+	"bad-path-missing-parent":          {Kind: vocab.Error, Sub: vocab.SubBadPath, Path: "/data/nodir/x.db"},
 }
 
 // storageFacts are the storage events, per reading release: 1.5.6 reads up to 68 and was given a
 // 2.0.0 file (69); 1.4.5 reads up to 67 and was given a file made with v1.5.0 compatibility (68).
 var storageFacts = map[string]facts{
-	"1.5.6": {Kind: history.StorageFormat, Sub: outcome.SubTooNew, Storage: 69, ReaderMax: 68},
-	"1.4.5": {Kind: history.StorageFormat, Sub: outcome.SubTooNew, Storage: 68, ReaderMax: 67},
+	"1.5.6": {Kind: vocab.StorageFormat, Sub: vocab.SubTooNew, Storage: 69, ReaderMax: 68},
+	"1.4.5": {Kind: vocab.StorageFormat, Sub: vocab.SubTooNew, Storage: 68, ReaderMax: 67},
 }
 
 // TestRealMessagesOfEveryRelease classifies the messages each release really gave (recorded by

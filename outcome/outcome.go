@@ -2,7 +2,7 @@
 // lock-conflict, txn-conflict, constraint, storage-format, timeout, crash and error (with Sub
 // bad-path when the database path cannot be a DuckDB database, see BadDatabasePath). It parses
 // everything DuckDB says about a lock holder (path, executable, PID, user, the read-only hint,
-// the .wal lock, the Windows wording) and about a file's format into a history.Outcome.
+// the .wal lock, the Windows wording) and about a file's format into a Outcome.
 //
 // Classification does not depend on one release's wording. It reads DuckDB's error type (the
 // "IO", "TransactionContext", "Resource In Use" ... that leads every DuckDB message, which is
@@ -27,77 +27,50 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"lockbench/history"
 	"lockbench/release"
+	"lockbench/vocab"
 )
 
-// Sub values of a lock-conflict outcome.
-const (
-	// SubDatabase is a conflict on the database file itself.
-	SubDatabase = "database"
-	// SubWAL is a conflict on the database's write-ahead log (<db>.wal), seen at commit time.
-	SubWAL = "wal"
-	// SubLocksUnsupported is DuckDB's "File locks are not supported for this file system": no
-	// other process is involved, so retrying cannot help.
-	SubLocksUnsupported = "unsupported"
-)
-
-// RoleOutsideNamespace is the HolderRole of a lock conflict in which DuckDB names "PID 0": the
-// holder is a process this PID namespace cannot see, in another container or PID namespace (or,
-// on a network file system, on another machine). Only the host, or the holder's own
-// container, can name it (`lockbench who` there).
-const RoleOutsideNamespace = "outside-namespace"
-
-// Sub values of a txn-conflict outcome.
-const (
-	// SubUpdate is "Conflict on update!".
-	SubUpdate = "update"
-	// SubDelete is "Conflict on tuple deletion!".
-	SubDelete = "delete"
-	// SubCatalog is "Catalog write-write conflict on create/alter with ...".
-	SubCatalog = "catalog"
-	// SubDropped is a write to a table another transaction has dropped.
-	SubDropped = "dropped"
-	// SubAltered is a write to a table another transaction has altered.
-	SubAltered = "altered"
-	// SubCheckpoint is "Cannot CHECKPOINT: ...".
-	SubCheckpoint = "checkpoint"
-	// SubAborted is "Current transaction is aborted (please ROLLBACK)": an earlier statement of
-	// the same transaction failed.
-	SubAborted = "aborted"
-	// SubOther is any other error DuckDB typed as a transaction error.
-	SubOther = "other"
-)
-
-// SubDQ is the Sub of a mismatch outcome in which the workload's own data-quality checks failed
-// (the data is wrong, whatever the timing).
-const SubDQ = "dq"
-
-// Sub values of crash and error outcomes.
-const (
-	// SubPanic is a Go panic or runtime fatal error reported on a child's stderr.
-	SubPanic = "panic"
-	// SubFatal is a DuckDB FATAL or INTERNAL error, after which the database instance is
-	// invalidated.
-	SubFatal = "duckdb-fatal"
-	// SubCanceled is an error outcome caused by a cancelled context (for example Ctrl-C).
-	SubCanceled = "canceled"
-	// SubHandleConflict is DuckDB's "Unique file handle conflict": one process opened a file
-	// that its own DuckDB instance cache still has attached, typically an open that lands while
-	// another goroutine of the same process closes the last handle on that file. No other
-	// process is involved, so it is an error of the program, not a lock conflict. DuckDB 1.5
-	// calls it a Binder Error, 2.0 a Resource In Use Error.
-	SubHandleConflict = "handle-conflict"
-)
-
-// Sub values of a storage-format outcome.
-const (
-	// SubTooNew is a file whose storage version is newer than the opener's DuckDB reads: it
-	// was created by a later release (DuckDB 2.0's default format opened by 1.5.6).
-	SubTooNew = "too-new"
-	// SubTooOld is a file older than the oldest storage version the opener reads.
-	SubTooOld = "too-old"
-)
+// Outcome is the classified result of a trial.
+type Outcome struct {
+	// Kind is one of the outcome constants (ok, lock-conflict, ...).
+	Kind vocab.Kind `json:"kind"`
+	// Sub refines the kind: for txn-conflict one of update, delete, catalog, dropped, altered,
+	// checkpoint, aborted; for lock-conflict "database" or "wal"; for crash the signal.
+	Sub vocab.Sub `json:"sub,omitempty"`
+	// Message is DuckDB's (or the command's) error text, verbatim.
+	Message string `json:"message,omitempty"`
+	// HolderPID is the PID DuckDB named in a lock conflict (0 when it could not see one).
+	HolderPID int `json:"holder_pid,omitempty"`
+	// HolderExe is the executable DuckDB named in a lock conflict.
+	HolderExe string `json:"holder_exe,omitempty"`
+	// HolderUser is the user DuckDB named, when it did.
+	HolderUser string `json:"holder_user,omitempty"`
+	// HolderCmdline is the holder's command line, looked up in /proc when the harness could.
+	HolderCmdline string `json:"holder_cmdline,omitempty"`
+	// HolderRole says who the holder DuckDB named is, as the harness sees it: "competitor" (a
+	// process it injected), "worker" (another worker of the same trial, in parallel-processes),
+	// "other" (nobody the harness started), or "outside-namespace" (DuckDB named PID 0: a
+	// process in another container or PID namespace, which this one cannot see).
+	HolderRole vocab.Role `json:"holder_role,omitempty"`
+	// ReadOnlyWouldWork is true when DuckDB said the file could be opened read-only (every
+	// holder is a reader).
+	ReadOnlyWouldWork bool `json:"read_only_would_work,omitempty"`
+	// Path is the file DuckDB could not lock (or open).
+	Path string `json:"path,omitempty"`
+	// StorageVersion is the storage version of the file (lock conflicts and storage-format
+	// outcomes): from DuckDB's message, or read from the file's headers.
+	StorageVersion int `json:"storage_version,omitempty"`
+	// ReaderMaxStorage is the newest storage version the opener's DuckDB reads, when known
+	// (DuckDB says it in a storage-format error; a lock conflict gets it from the opener's
+	// release).
+	ReaderMaxStorage int `json:"reader_max_storage,omitempty"`
+	// OpenerDuckDB is the DuckDB release of the process whose open failed: exact ("1.5.6")
+	// when the harness knows it, a release line ("1.5.x") when only DuckDB's message tells.
+	OpenerDuckDB string `json:"opener_duckdb,omitempty"`
+	// ReadableBy lists the DuckDB releases lockbench knows that can open the file.
+	ReadableBy []string `json:"readable_by,omitempty"`
+}
 
 // DriverPrefix is the text the duckdb-go driver puts before DuckDB's own message when sql.Open
 // fails.
@@ -166,30 +139,30 @@ func ErrorType(msg string) (string, int) {
 // process killed by a signal is a crash whose Sub is the signal's name (SIGKILL, ...), a
 // *BadPathError is a bad-path error; everything else is classified by its text (ClassifyText),
 // which carries DuckDB's error type.
-func Classify(err error) history.Outcome {
+func Classify(err error) Outcome {
 	if err == nil {
-		return history.Outcome{Kind: history.OK}
+		return Outcome{Kind: vocab.OK}
 	}
 	msg := err.Error()
 	if errors.Is(err, context.DeadlineExceeded) {
-		return history.Outcome{Kind: history.Timeout, Message: clean(msg)}
+		return Outcome{Kind: vocab.Timeout, Message: clean(msg)}
 	}
 	if _, at := ErrorType(msg); at < 0 {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				return history.Outcome{Kind: history.Crash, Sub: unix.SignalName(ws.Signal()), Message: clean(msg)}
+				return Outcome{Kind: vocab.Crash, Sub: vocab.Sub(unix.SignalName(ws.Signal())), Message: clean(msg)}
 			}
 		}
 	}
 	if errors.Is(err, context.Canceled) {
 		if typ, _ := ErrorType(msg); typ == "" || typ == "INTERRUPT" {
-			return history.Outcome{Kind: history.Error, Sub: SubCanceled, Message: clean(msg)}
+			return Outcome{Kind: vocab.Error, Sub: vocab.SubCanceled, Message: clean(msg)}
 		}
 	}
 	var bp *BadPathError
 	if errors.As(err, &bp) {
-		return history.Outcome{Kind: history.Error, Sub: SubBadPath, Message: bp.Error(), Path: bp.Path}
+		return Outcome{Kind: vocab.Error, Sub: vocab.SubBadPath, Message: bp.Error(), Path: bp.Path}
 	}
 	return ClassifyText(msg)
 }
@@ -197,9 +170,9 @@ func Classify(err error) history.Outcome {
 // ClassifyText classifies an error message given as text only, such as a child process's
 // stderr. Empty text is ok. The Message of the result starts at the line where the recognised
 // error begins (log lines before it are dropped) with the driver prefix removed.
-func ClassifyText(msg string) history.Outcome {
+func ClassifyText(msg string) Outcome {
 	if strings.TrimSpace(msg) == "" {
-		return history.Outcome{Kind: history.OK}
+		return Outcome{Kind: vocab.OK}
 	}
 	// A program that logs as JSON (lockbench simulate --json, structured loggers) escapes the
 	// quotes of DuckDB's message; read the message out of its JSON string first.
@@ -217,46 +190,46 @@ func ClassifyText(msg string) history.Outcome {
 	}
 	typ, at := ErrorType(msg)
 	if loc := reConstraint.FindStringIndex(msg); loc != nil {
-		return history.Outcome{Kind: history.Constraint, Message: from(msg, loc[0])}
+		return Outcome{Kind: vocab.Constraint, Message: from(msg, loc[0])}
 	}
 	if sub, at := txnSubAt(msg); sub != "" {
 		return txnOutcome(sub, from(msg, at))
 	}
 	switch typ {
 	case "Constraint":
-		return history.Outcome{Kind: history.Constraint, Message: from(msg, at)}
+		return Outcome{Kind: vocab.Constraint, Message: from(msg, at)}
 	case "FATAL", "INTERNAL":
-		return history.Outcome{Kind: history.Crash, Sub: SubFatal, Message: from(msg, at)}
+		return Outcome{Kind: vocab.Crash, Sub: vocab.SubFatal, Message: from(msg, at)}
 	}
 	if loc := reDeadline.FindStringIndex(msg); loc != nil {
-		return history.Outcome{Kind: history.Timeout, Message: from(msg, loc[0])}
+		return Outcome{Kind: vocab.Timeout, Message: from(msg, loc[0])}
 	}
 	if loc := reGoPanic.FindStringIndex(msg); loc != nil {
-		return history.Outcome{Kind: history.Crash, Sub: SubPanic, Message: from(msg, loc[0])}
+		return Outcome{Kind: vocab.Crash, Sub: vocab.SubPanic, Message: from(msg, loc[0])}
 	}
 	if m := reExitSignal.FindStringSubmatchIndex(msg); m != nil {
 		if name, ok := signalByMessage[msg[m[2]:m[3]]]; ok {
-			return history.Outcome{Kind: history.Crash, Sub: name, Message: from(msg, m[0])}
+			return Outcome{Kind: vocab.Crash, Sub: vocab.Sub(name), Message: from(msg, m[0])}
 		}
 	}
 	if typ == "TransactionContext" {
-		return history.Outcome{Kind: history.TxnConflict, Sub: SubOther, Message: from(msg, at)}
+		return Outcome{Kind: vocab.TxnConflict, Sub: vocab.SubOther, Message: from(msg, at)}
 	}
 	if loc := reCanceled.FindStringIndex(msg); loc != nil {
-		return history.Outcome{Kind: history.Error, Sub: SubCanceled, Message: from(msg, loc[0])}
+		return Outcome{Kind: vocab.Error, Sub: vocab.SubCanceled, Message: from(msg, loc[0])}
 	}
 	if bp, ok := badPathText(msg, nil); ok {
-		return history.Outcome{Kind: history.Error, Sub: SubBadPath, Message: clean(msg), Path: bp.Path}
+		return Outcome{Kind: vocab.Error, Sub: vocab.SubBadPath, Message: clean(msg), Path: bp.Path}
 	}
-	return history.Outcome{Kind: history.Error, Message: clean(msg)}
+	return Outcome{Kind: vocab.Error, Message: clean(msg)}
 }
 
 // classifyJSONStrings classifies the first JSON string literal in msg that holds a DuckDB error
 // DuckDB's own rules recognise (a lock, transaction or handle conflict, a constraint, a fatal
 // error). It reports false when msg has no escaped quote or no such literal.
-func classifyJSONStrings(msg string) (history.Outcome, bool) {
+func classifyJSONStrings(msg string) (Outcome, bool) {
 	if !strings.Contains(msg, `\"`) {
-		return history.Outcome{}, false
+		return Outcome{}, false
 	}
 	for _, line := range strings.Split(msg, "\n") {
 		if !strings.Contains(line, `\"`) {
@@ -271,22 +244,22 @@ func classifyJSONStrings(msg string) (history.Outcome, bool) {
 				continue
 			}
 			o := ClassifyText(s)
-			if (o.Kind != history.OK && o.Kind != history.Error) || o.Sub == SubHandleConflict {
+			if (o.Kind != vocab.OK && o.Kind != vocab.Error) || o.Sub == vocab.SubHandleConflict {
 				return o, true
 			}
 		}
 	}
-	return history.Outcome{}, false
+	return Outcome{}, false
 }
 
 // handleConflict recognises DuckDB's "Unique file handle conflict" (a Binder Error in 1.5.6, a
 // Resource In Use Error in 2.0.0), with the path of the file when DuckDB names it.
-func handleConflict(msg string) (history.Outcome, bool) {
+func handleConflict(msg string) (Outcome, bool) {
 	loc := reHandleAny.FindStringIndex(msg)
 	if loc == nil {
-		return history.Outcome{}, false
+		return Outcome{}, false
 	}
-	o := history.Outcome{Kind: history.Error, Sub: SubHandleConflict}
+	o := Outcome{Kind: vocab.Error, Sub: vocab.SubHandleConflict}
 	if m := reHandle.FindStringSubmatch(msg); m != nil {
 		o.Path = m[1]
 	}
@@ -303,17 +276,17 @@ func handleConflict(msg string) (history.Outcome, bool) {
 // between 64 and 68"), for a read-write or read-only open alike. The outcome records the file's
 // version, the newest the opener reads, the opener's release line as far as the numbers tell,
 // and the releases lockbench knows that read the file.
-func storageFormat(msg string) (history.Outcome, bool) {
+func storageFormat(msg string) (Outcome, bool) {
 	m := reStorage.FindStringSubmatchIndex(msg)
 	if m == nil {
-		return history.Outcome{}, false
+		return Outcome{}, false
 	}
 	num := func(i int) int { n, _ := strconv.Atoi(msg[m[2*i]:m[2*i+1]]); return n }
 	file, lo, hi := num(1), num(2), num(3)
-	o := history.Outcome{Kind: history.StorageFormat, Sub: SubTooNew, StorageVersion: file, ReaderMaxStorage: hi,
+	o := Outcome{Kind: vocab.StorageFormat, Sub: vocab.SubTooNew, StorageVersion: file, ReaderMaxStorage: hi,
 		ReadableBy: release.ReadableBy(file)}
 	if file < lo {
-		o.Sub = SubTooOld
+		o.Sub = vocab.SubTooOld
 	}
 	if r, ok := release.OldestReading(hi); ok {
 		o.OpenerDuckDB = release.Line(r.Name) + ".x"
@@ -338,13 +311,13 @@ func IsLockConflict(err error) bool {
 		return false
 	}
 	o := Classify(err)
-	return o.Kind == history.LockConflict && o.Sub != SubLocksUnsupported
+	return o.Kind == vocab.LockConflict && o.Sub != vocab.SubLocksUnsupported
 }
 
 // lockConflict parses every lock wording DuckDB has. It reports false when msg is not a lock
 // error.
-func lockConflict(msg string) (history.Outcome, bool) {
-	o := history.Outcome{Kind: history.LockConflict, Sub: SubDatabase}
+func lockConflict(msg string) (Outcome, bool) {
+	o := Outcome{Kind: vocab.LockConflict, Sub: vocab.SubDatabase}
 	start := -1
 	oneLine := false
 	switch {
@@ -360,12 +333,12 @@ func lockConflict(msg string) (history.Outcome, bool) {
 		} else if h := reHeldPIDOnly.FindStringSubmatch(rest); h != nil {
 			o.HolderPID, _ = strconv.Atoi(h[1])
 			if h[1] == "0" {
-				o.HolderRole = RoleOutsideNamespace
+				o.HolderRole = vocab.RoleOutsideNamespace
 			}
 		} else if reUnsupported.MatchString(rest) || reNotSupported.MatchString(rest) {
 			// "File locks are not supported ...", or the strerror "Operation not supported"
 			// that older versions printed for SMB and NFS mounts.
-			o.Sub = SubLocksUnsupported
+			o.Sub = vocab.SubLocksUnsupported
 		}
 		o.ReadOnlyWouldWork = reReadOnlyHint.MatchString(rest)
 	case reWinHeld.MatchString(msg) || reWinOpen.MatchString(msg):
@@ -382,7 +355,7 @@ func lockConflict(msg string) (history.Outcome, bool) {
 		}
 	case reUnsupported.MatchString(msg):
 		start = reUnsupported.FindStringIndex(msg)[0]
-		o.Sub = SubLocksUnsupported
+		o.Sub = vocab.SubLocksUnsupported
 		if m := reOpenFile.FindStringSubmatchIndex(msg); m != nil {
 			o.Path = msg[m[2]:m[3]]
 			start = min(start, m[0])
@@ -393,10 +366,10 @@ func lockConflict(msg string) (history.Outcome, bool) {
 			o.Path = msg[m[2]:m[3]]
 		}
 	default:
-		return history.Outcome{}, false
+		return Outcome{}, false
 	}
 	if strings.HasSuffix(o.Path, ".wal") {
-		o.Sub = SubWAL
+		o.Sub = vocab.SubWAL
 	}
 	// Keep DuckDB's own "IO Error: " / "TransactionContext Error: Failed to commit: " lead-in.
 	o.Message = from(msg, start)
@@ -415,33 +388,27 @@ func lockConflict(msg string) (history.Outcome, bool) {
 // name with NUL bytes, which DuckDB 1.5.6 and 2.0.0 render as the two characters `\0` in the
 // message (older builds passed raw NULs, which clean already replaced); both become '.'. DuckDB
 // 2.0.0 quotes such names twice (`""t""`), which becomes one pair of quotes.
-func txnOutcome(sub, msg string) history.Outcome {
+func txnOutcome(sub vocab.Sub, msg string) Outcome {
 	msg = strings.ReplaceAll(msg, `\0`, ".")
-	if sub == SubCatalog || sub == SubDropped || sub == SubAltered {
+	if sub == vocab.SubCatalog || sub == vocab.SubDropped || sub == vocab.SubAltered {
 		msg = strings.ReplaceAll(msg, `""`, `"`)
 	}
-	return history.Outcome{Kind: history.TxnConflict, Sub: sub, Message: msg}
-}
-
-// txnSub returns the txn-conflict Sub that msg shows, or "".
-func txnSub(msg string) string {
-	sub, _ := txnSubAt(msg)
-	return sub
+	return Outcome{Kind: vocab.TxnConflict, Sub: sub, Message: msg}
 }
 
 // txnSubAt returns the txn-conflict Sub that msg shows and where its text starts.
-func txnSubAt(msg string) (string, int) {
+func txnSubAt(msg string) (vocab.Sub, int) {
 	for _, r := range []struct {
 		re  *regexp.Regexp
-		sub string
+		sub vocab.Sub
 	}{
-		{reUpdate, SubUpdate},
-		{reDelete, SubDelete},
-		{reCatalog, SubCatalog},
-		{reDropped, SubDropped},
-		{reAltered, SubAltered},
-		{reCheckpoint, SubCheckpoint},
-		{reAborted, SubAborted},
+		{reUpdate, vocab.SubUpdate},
+		{reDelete, vocab.SubDelete},
+		{reCatalog, vocab.SubCatalog},
+		{reDropped, vocab.SubDropped},
+		{reAltered, vocab.SubAltered},
+		{reCheckpoint, vocab.SubCheckpoint},
+		{reAborted, vocab.SubAborted},
 	} {
 		if loc := r.re.FindStringIndex(msg); loc != nil {
 			return r.sub, loc[0]

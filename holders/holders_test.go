@@ -20,8 +20,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
+	"lockbench/release"
+	"lockbench/vocab"
 )
 
 // holderEnv makes the test binary act as a lock holder instead of running tests.
@@ -152,13 +153,13 @@ func TestLookupWriter(t *testing.T) {
 
 	// DuckDB names the same process, and the same executable.
 	o := outcome.Classify(openErr(t, path))
-	assert.Equal(t, history.LockConflict, o.Kind)
+	assert.Equal(t, vocab.LockConflict, o.Kind)
 	assert.Equal(t, pid, o.HolderPID)
 	assert.Equal(t, hs[0].Exe, o.HolderExe)
 	assert.Equal(t, path, o.Path)
 	assert.False(t, o.ReadOnlyWouldWork)
 
-	Enrich(&o)
+	outcome.Enrich(&o, release.Release{})
 	assert.Equal(t, hs[0].Cmdline, o.HolderCmdline)
 }
 
@@ -212,7 +213,7 @@ func TestLookupReaders(t *testing.T) {
 
 	// DuckDB names only one of them, and says read-only would work.
 	o := outcome.Classify(openErr(t, path))
-	assert.Equal(t, history.LockConflict, o.Kind)
+	assert.Equal(t, vocab.LockConflict, o.Kind)
 	assert.Contains(t, []int{r1, r2}, o.HolderPID)
 	assert.True(t, o.ReadOnlyWouldWork)
 	assert.True(t, outcome.IsLockConflict(openErr(t, path)))
@@ -330,39 +331,6 @@ func TestDescribe(t *testing.T) {
 	}
 }
 
-func TestEnrich(t *testing.T) {
-	exe, cmdline := selfExe(t), strings.Join(os.Args, " ")
-	tests := []struct {
-		name string
-		in   history.Outcome
-		want history.Outcome
-	}{
-		{
-			name: "live process",
-			in:   history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid()},
-			want: history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid(), HolderExe: exe, HolderCmdline: cmdline},
-		},
-		{
-			name: "DuckDB's executable is kept",
-			in:   history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid(), HolderExe: "/named/by/duckdb"},
-			want: history.Outcome{Kind: history.LockConflict, HolderPID: os.Getpid(), HolderExe: "/named/by/duckdb", HolderCmdline: cmdline},
-		},
-		{
-			name: "PID 0",
-			in:   history.Outcome{Kind: history.LockConflict},
-			want: history.Outcome{Kind: history.LockConflict},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			o := tt.in
-			Enrich(&o)
-			assert.Equal(t, tt.want, o)
-		})
-	}
-	Enrich(nil)
-}
-
 // selfExe returns this test binary's executable with symbolic links resolved, as
 // /proc/PID/exe names it.
 func selfExe(t *testing.T) string {
@@ -396,8 +364,8 @@ func TestLookupLostLock(t *testing.T) {
 	require.True(t, errors.As(err, &de))
 	assert.Equal(t, duckdb.ErrorTypeTransaction, de.Type, "a commit-time lock error is typed as a transaction error")
 	o := outcome.Classify(err)
-	assert.Equal(t, history.LockConflict, o.Kind, err.Error())
-	assert.Equal(t, "wal", o.Sub)
+	assert.Equal(t, vocab.LockConflict, o.Kind, err.Error())
+	assert.Equal(t, vocab.SubWAL, o.Sub)
 	assert.Equal(t, path+".wal", o.Path)
 	assert.Equal(t, pid, o.HolderPID)
 	assert.True(t, outcome.IsLockConflict(err))

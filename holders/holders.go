@@ -26,7 +26,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"lockbench/history"
 	"lockbench/internal/proc"
 )
 
@@ -243,20 +242,5 @@ func Write(w io.Writer, db string, hs []Holder, probeErr error) {
 	if len(ids) > 0 {
 		fmt.Fprintf(w, "to name it, run `lockbench who %s` on the host or in the holder's container "+
 			"(the path may differ there; look for %s in the host's /proc/locks)\n", db, strings.Join(ids, " and "))
-	}
-}
-
-// Enrich fills o.HolderCmdline from /proc for o.HolderPID when o names a holder and the field is
-// still empty; it also fills o.HolderExe when DuckDB did not name one. It leaves o alone when the
-// process is gone or invisible (PID 0: another PID namespace or a remote lock).
-func Enrich(o *history.Outcome) {
-	if o == nil || o.HolderPID <= 0 {
-		return
-	}
-	if o.HolderCmdline == "" {
-		o.HolderCmdline = proc.Cmdline(o.HolderPID)
-	}
-	if o.HolderExe == "" {
-		o.HolderExe = proc.Exe(o.HolderPID)
 	}
 }

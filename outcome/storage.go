@@ -3,8 +3,8 @@ package outcome
 import (
 	"strings"
 
-	"lockbench/history"
 	"lockbench/release"
+	"lockbench/vocab"
 )
 
 // EnrichStorage adds what the file's format says to a lock-conflict or storage-format outcome:
@@ -15,10 +15,10 @@ import (
 //
 // With these, Advice can tell a lock conflict that hides an unreadable format (a DuckDB 1.5
 // process meeting a 2.0 holder of a 2.0-format file) from an ordinary one.
-func EnrichStorage(o *history.Outcome, opener release.Release) {
+func EnrichStorage(o *Outcome, opener release.Release) {
 	switch o.Kind {
-	case history.LockConflict:
-		if o.Path == "" || o.Sub == SubLocksUnsupported {
+	case vocab.LockConflict:
+		if o.Path == "" || o.Sub == vocab.SubLocksUnsupported {
 			return
 		}
 		if v, err := release.ReadStorageVersion(strings.TrimSuffix(o.Path, ".wal")); err == nil {
@@ -29,7 +29,7 @@ func EnrichStorage(o *history.Outcome, opener release.Release) {
 			o.OpenerDuckDB = opener.Name
 			o.ReaderMaxStorage = opener.MaxStorage
 		}
-	case history.StorageFormat:
+	case vocab.StorageFormat:
 		if opener.Name != "" {
 			o.OpenerDuckDB = opener.Name
 		}
@@ -40,15 +40,15 @@ func EnrichStorage(o *history.Outcome, opener release.Release) {
 // storage format: always for a storage-format outcome, and for a lock conflict whose file is in
 // a format newer than the opener reads (once the holder lets go, the open fails again, and a
 // read-only open fails too).
-func CannotRead(o history.Outcome) bool {
-	if o.Kind == history.StorageFormat {
+func CannotRead(o Outcome) bool {
+	if o.Kind == vocab.StorageFormat {
 		return true
 	}
 	return o.StorageVersion > 0 && o.ReaderMaxStorage > 0 && o.StorageVersion > o.ReaderMaxStorage
 }
 
 // formatAdvice says what to do about a file the opener cannot read.
-func formatAdvice(o history.Outcome) string {
+func formatAdvice(o Outcome) string {
 	var b strings.Builder
 	b.WriteString("the file has storage version ")
 	b.WriteString(itoa(o.StorageVersion))
@@ -64,7 +64,7 @@ func formatAdvice(o history.Outcome) string {
 		b.WriteString(" reads up to " + itoa(o.ReaderMaxStorage))
 	}
 	b.WriteString(": ")
-	if o.Kind == history.LockConflict {
+	if o.Kind == vocab.LockConflict {
 		b.WriteString("even once the holder lets go this open will fail, read-only too; ")
 	}
 	if len(o.ReadableBy) > 0 {
@@ -72,7 +72,7 @@ func formatAdvice(o history.Outcome) string {
 	} else {
 		b.WriteString("upgrade the reader to a newer DuckDB")
 	}
-	if o.Sub == SubTooOld {
+	if o.Sub == vocab.SubTooOld {
 		b.WriteString(", or export the data with the release that wrote it.")
 		return b.String()
 	}

@@ -55,8 +55,8 @@ func gitRepo(t *testing.T, files map[string]string) (string, string) {
 }
 
 func TestSourceCommit(t *testing.T) {
-	dir, head := gitRepo(t, map[string]string{"go.mod": "module lockbench\n\ngo 1.26\n", "internal/buildinfo/x.go": "package buildinfo\n"})
-	sub := filepath.Join(dir, "internal", "buildinfo")
+	dir, head := gitRepo(t, map[string]string{"go.mod": "module lockbench\n\ngo 1.26\n", "buildinfo/x.go": "package buildinfo\n"})
+	sub := filepath.Join(dir, "buildinfo")
 	assert.Equal(t, head[:12], SourceCommit(sub), "found from a package directory below the module root")
 	require.NoError(t, os.WriteFile(filepath.Join(sub, "x.go"), []byte("package buildinfo // changed\n"), 0o644))
 	assert.Equal(t, head[:12]+"-dirty", SourceCommit(sub), "uncommitted changes to tracked files")

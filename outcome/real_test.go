@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // pair opens a DuckDB database (in memory when path is "") and pins two connections to it, each
@@ -56,8 +56,8 @@ func TestClassifyRealDuckDBErrors(t *testing.T) {
 		file     bool // needs a database file (CHECKPOINT)
 		run      func(t *testing.T, c1, c2 *sql.Conn) error
 		wantType duckdb.ErrorType
-		wantKind string
-		wantSub  string
+		wantKind vocab.Kind
+		wantSub  vocab.Sub
 	}{
 		{
 			name: "update/update",
@@ -67,7 +67,7 @@ func TestClassifyRealDuckDBErrors(t *testing.T) {
 				_, err := c2.ExecContext(context.Background(), "UPDATE t SET v = 2 WHERE id = 1")
 				return err
 			},
-			wantType: duckdb.ErrorTypeTransaction, wantKind: history.TxnConflict, wantSub: "update",
+			wantType: duckdb.ErrorTypeTransaction, wantKind: vocab.TxnConflict, wantSub: "update",
 		},
 		{
 			name: "delete/delete",
@@ -77,7 +77,7 @@ func TestClassifyRealDuckDBErrors(t *testing.T) {
 				_, err := c2.ExecContext(context.Background(), "DELETE FROM t WHERE id = 2")
 				return err
 			},
-			wantType: duckdb.ErrorTypeTransaction, wantKind: history.TxnConflict, wantSub: "delete",
+			wantType: duckdb.ErrorTypeTransaction, wantKind: vocab.TxnConflict, wantSub: "delete",
 		},
 		{
 			name: "aborted after a conflict",
@@ -89,7 +89,7 @@ func TestClassifyRealDuckDBErrors(t *testing.T) {
 				_, err = c2.ExecContext(context.Background(), "SELECT 1")
 				return err
 			},
-			wantType: duckdb.ErrorTypeTransaction, wantKind: history.TxnConflict, wantSub: "aborted",
+			wantType: duckdb.ErrorTypeTransaction, wantKind: vocab.TxnConflict, wantSub: "aborted",
 		},
 		{
 			name: "create/create",
@@ -99,7 +99,7 @@ func TestClassifyRealDuckDBErrors(t *testing.T) {
 				_, err := c2.ExecContext(context.Background(), "CREATE TABLE x (a INTEGER)")
 				return err
 			},
-			wantType: duckdb.ErrorTypeTransaction, wantKind: history.TxnConflict, wantSub: "catalog",
+			wantType: duckdb.ErrorTypeTransaction, wantKind: vocab.TxnConflict, wantSub: "catalog",
 		},
 		{
 			name: "insert into a replaced table",
@@ -109,7 +109,7 @@ func TestClassifyRealDuckDBErrors(t *testing.T) {
 				_, err := c2.ExecContext(context.Background(), "INSERT INTO t VALUES (101, 0)")
 				return err
 			},
-			wantType: duckdb.ErrorTypeTransaction, wantKind: history.TxnConflict, wantSub: "dropped",
+			wantType: duckdb.ErrorTypeTransaction, wantKind: vocab.TxnConflict, wantSub: "dropped",
 		},
 		{
 			name: "insert into an altered table",
@@ -119,7 +119,7 @@ func TestClassifyRealDuckDBErrors(t *testing.T) {
 				_, err := c1.ExecContext(context.Background(), "INSERT INTO t (id, v) VALUES (200, 0)")
 				return err
 			},
-			wantType: duckdb.ErrorTypeTransaction, wantKind: history.TxnConflict, wantSub: "altered",
+			wantType: duckdb.ErrorTypeTransaction, wantKind: vocab.TxnConflict, wantSub: "altered",
 		},
 		{
 			name: "checkpoint with a pending update",
@@ -129,7 +129,7 @@ func TestClassifyRealDuckDBErrors(t *testing.T) {
 				_, err := c2.ExecContext(context.Background(), "CHECKPOINT")
 				return err
 			},
-			wantType: duckdb.ErrorTypeTransaction, wantKind: history.TxnConflict, wantSub: "checkpoint",
+			wantType: duckdb.ErrorTypeTransaction, wantKind: vocab.TxnConflict, wantSub: "checkpoint",
 		},
 		{
 			name: "duplicate primary key",
@@ -137,7 +137,7 @@ func TestClassifyRealDuckDBErrors(t *testing.T) {
 				_, err := c1.ExecContext(context.Background(), "INSERT INTO t VALUES (1, 0)")
 				return err
 			},
-			wantType: duckdb.ErrorTypeConstraint, wantKind: history.Constraint,
+			wantType: duckdb.ErrorTypeConstraint, wantKind: vocab.Constraint,
 		},
 		{
 			name: "duplicate primary key at commit",
@@ -148,7 +148,7 @@ func TestClassifyRealDuckDBErrors(t *testing.T) {
 				_, err := c2.ExecContext(context.Background(), "COMMIT")
 				return err
 			},
-			wantType: duckdb.ErrorTypeTransaction, wantKind: history.Constraint,
+			wantType: duckdb.ErrorTypeTransaction, wantKind: vocab.Constraint,
 		},
 	}
 	for _, tt := range tests {
@@ -197,5 +197,5 @@ func TestClassifyRealDeadline(t *testing.T) {
 	_, err = db.ExecContext(ctx, "SELECT count(*) FROM range(1000000000000) a WHERE a.range % 7 = 3")
 	require.Error(t, err)
 	o := outcome.Classify(err)
-	assert.Equal(t, history.Timeout, o.Kind, err.Error())
+	assert.Equal(t, vocab.Timeout, o.Kind, err.Error())
 }

@@ -8,10 +8,6 @@ import (
 	"strings"
 )
 
-// SubBadPath is the Sub of an error outcome whose database path cannot be a DuckDB database
-// (see BadDatabasePath).
-const SubBadPath = "bad-path"
-
 // Reasons a path cannot be a DuckDB database, the Reason of a BadPathError.
 const (
 	// PathIsDirectory: the path is a directory.

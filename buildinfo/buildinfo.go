@@ -70,7 +70,7 @@ func Get() history.Versions {
 	return v
 }
 
-// Commit can be set at link time (-ldflags "-X lockbench/internal/buildinfo.Commit=...") when the
+// Commit can be set at link time (-ldflags "-X lockbench/buildinfo.Commit=...") when the
 // build has no VCS stamp (GOFLAGS=-buildvcs=false, go run).
 var Commit string
 
@@ -193,4 +193,11 @@ func Host() history.Host {
 		}
 	}
 	return h
+}
+
+// LinkedRelease is Release without the flag: the zero Release when the linked DuckDB is not
+// one lockbench knows.
+func LinkedRelease() release.Release {
+	r, _ := Release()
+	return r
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // open opens dsn with the real driver and runs a query, so the database is really opened.
@@ -58,10 +58,10 @@ func TestBadDatabasePathRealDuckDB(t *testing.T) {
 			assert.Contains(t, bp.Error(), tc.advice)
 			assert.NotContains(t, bp.Error(), "\n")
 			o := outcome.Classify(err)
-			assert.Equal(t, history.Error, o.Kind)
-			assert.Equal(t, outcome.SubBadPath, o.Sub)
+			assert.Equal(t, vocab.Error, o.Kind)
+			assert.Equal(t, vocab.SubBadPath, o.Sub)
 			// The same text from a child process's stderr is recognised too.
-			assert.Equal(t, outcome.SubBadPath, outcome.ClassifyText("worker: "+err.Error()).Sub)
+			assert.Equal(t, vocab.SubBadPath, outcome.ClassifyText("worker: "+err.Error()).Sub)
 			after, _ := os.ReadFile(text)
 			assert.Equal(t, before, after, "the file was changed")
 			_, statErr := os.Stat(filepath.Join(dir, "no"))
@@ -101,7 +101,7 @@ func TestBadDatabasePathText(t *testing.T) {
 	bp, ok := outcome.BadDatabasePath(fmt.Errorf("simulate: %w", pre))
 	require.True(t, ok)
 	assert.Same(t, pre, bp)
-	assert.Equal(t, outcome.SubBadPath, outcome.Classify(fmt.Errorf("simulate: %w", pre)).Sub)
+	assert.Equal(t, vocab.SubBadPath, outcome.Classify(fmt.Errorf("simulate: %w", pre)).Sub)
 }
 
 const database = outcome.DriverPrefix
