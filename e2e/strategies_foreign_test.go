@@ -270,10 +270,11 @@ func readSpans(t *testing.T, path string) []trace.Span {
 
 // TestStrategiesNextToAForeignReaderBench runs the same promises through `lockbench bench`: the
 // sim workload with each in-process strategy, next to the poller as an exec competitor that
-// logs its attempts. Under publish the poller is never refused and reads whole years; under
-// single-process and read-only-attach the trial fails naming the poller (it was first) or the
-// poller read the file only before or after the run. The data of every ok trial is a
-// sequential run's.
+// logs its attempts. Under publish the poller is never refused and reads whole years. A trial
+// starts once the exec competitor holds its lock, so under single-process and read-only-attach
+// the poller is nearly always first and the trial fails naming it; when it let go in between,
+// it read the file only before or after the run. The data of every ok trial is a sequential
+// run's.
 func TestStrategiesNextToAForeignReaderBench(t *testing.T) {
 	dir := userDir(t)
 	logs := filepath.Join(dir, "polls")
