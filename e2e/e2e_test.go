@@ -34,7 +34,8 @@ import (
 var repo, bin string
 
 // TestMain builds lockbench and duckdb-sql once into a temporary directory and puts it first on
-// PATH, as a user who followed the README has them.
+// PATH, as a user who followed the README has them, with the tests' own DuckDB reader
+// (testdata/poller) beside them.
 func TestMain(m *testing.M) {
 	os.Exit(func() int {
 		var err error
@@ -47,7 +48,7 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer os.RemoveAll(bin)
-		build := exec.Command("go", "build", "-o", bin+string(filepath.Separator), "./cmd/lockbench", "./examples/exec-shell/duckdb-sql")
+		build := exec.Command("go", "build", "-o", bin+string(filepath.Separator), "./cmd/lockbench", "./examples/exec-shell/duckdb-sql", "./e2e/testdata/poller")
 		build.Dir = repo
 		if out, err := build.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build lockbench: %v\n%s", err, out)

@@ -92,9 +92,9 @@ func summarizeCooperation(strategy vocab.Strategy, kind vocab.CompetitorKind, pr
 }
 
 // countKept counts the second writer's rows in the database at path after the trial (0 when its
-// table is not there).
+// table is not there), opened read-only like every data check.
 func countKept(ctx context.Context, path string) (int, error) {
-	db, err := sql.Open("duckdb", path)
+	db, err := sql.Open("duckdb", sim.DSN(path, 0, true))
 	if err != nil {
 		return 0, err
 	}

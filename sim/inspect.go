@@ -272,17 +272,38 @@ func FingerprintFile(ctx context.Context, path string) (string, error) {
 	return Fingerprint(ctx, db)
 }
 
-// Inspect opens the database after a run and returns its fingerprint and per-year figures.
+// Inspect opens the database read-only and returns its fingerprint and per-year figures. Like
+// every read of finished data in lockbench, it never opens the file read-write, so it is never
+// refused by, and never refuses, a reader of the file.
 func Inspect(ctx context.Context, path string) (string, []YearStats, error) {
-	db, err := sql.Open("duckdb", DSN(path, 0, false))
-	if err != nil {
-		return "", nil, fmt.Errorf("open %s: %w", path, err)
+	return inspect(ctx, Access{Path: path, ReadOnly: true})
+}
+
+// resultAccess is how Run reads a finished run's data back for its summary: read-only, as a
+// viewer that follows the run's strategy would (the queue's shared lock, the run's retry
+// policy), on the file that holds the data. Under publish that is the pipeline's private file:
+// the pipeline leaves the published path to its readers.
+func (c *Config) resultAccess() Access {
+	a := Access{Path: c.DBPath, ReadOnly: true, Queue: c.Strategy == Queue, Retry: c.LockRetry}
+	if c.Strategy == Publish {
+		a.Path = PrivatePath(c.DBPath)
 	}
-	defer db.Close()
-	fp, err := Fingerprint(ctx, db)
+	return a
+}
+
+// inspect opens the database by the access rules a, always read-only, and returns its
+// fingerprint and per-year figures.
+func inspect(ctx context.Context, a Access) (string, []YearStats, error) {
+	a.ReadOnly = true
+	o, err := a.Open(ctx)
+	if err != nil {
+		return "", nil, fmt.Errorf("open %s: %w", a.Path, err)
+	}
+	defer o.Close()
+	fp, err := Fingerprint(ctx, o.DB)
 	if err != nil {
 		return "", nil, err
 	}
-	py, err := PerYear(ctx, db)
+	py, err := PerYear(ctx, o.DB)
 	return fp, py, err
 }

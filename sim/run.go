@@ -98,7 +98,9 @@ func (c *Config) width() int {
 }
 
 // Run executes the simulation and returns its trace, timing summary, fingerprint and per-year
-// figures. A failed run still returns its spans and timing; the error is in Result.Err too.
+// figures. A failed run still returns its spans and timing; the error is in Result.Err too. The
+// fingerprint and figures are read after the run, read-only, from the file that holds the data
+// (the private file under publish), by the rules of the run's strategy.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -142,7 +144,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil || cfg.SkipInspect {
 		return res, err
 	}
-	if res.Fingerprint, res.PerYear, err = Inspect(ctx, cfg.DBPath); err != nil {
+	if res.Fingerprint, res.PerYear, err = inspect(ctx, cfg.resultAccess()); err != nil {
 		res.Err = err
 		return res, err
 	}

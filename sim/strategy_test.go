@@ -157,9 +157,8 @@ func TestPublishedCopiesAreWholeYears(t *testing.T) {
 	// copy holds that year completely: the same rows as the final data for that year.
 	cfg := tinyStrategyConfig(t, vocab.Publish)
 	cfg.Years = []int{2025, 2026, 2027}
-	// The reader lives in this process: the data check below waits until it stopped (one
-	// process cannot hold a file read-only and read-write at once).
-	cfg.SkipInspect = true
+	// The reader lives in this process, and Run reads its summary while the reader may still
+	// poll: Run reads the private file, never the published one.
 	ctx, cancel := context.WithCancel(context.Background())
 	type seen struct{ year, rows int }
 	var (
@@ -205,6 +204,36 @@ func TestPublishedCopiesAreWholeYears(t *testing.T) {
 		assert.Equal(t, final[r.year], r.rows, "the copy of %d is partial", r.year)
 	}
 	t.Logf("%d reads of the published copy", len(reads))
+	published, err := Fingerprint(context.Background(), db)
+	require.NoError(t, err)
+	assert.Equal(t, published, res.Fingerprint, "the summary (read from the private file) is the published data")
+}
+
+func TestRunReadsItsResultsReadOnly(t *testing.T) {
+	// After the run, the summary's fingerprint and per-year figures are read back read-only,
+	// from the file that holds the data, following the strategy's rules: never a read-write
+	// open that would refuse the file's readers (or be refused by them).
+	for _, s := range append([]Strategy{NoStrategy}, Strategies...) {
+		t.Run(string(s), func(t *testing.T) {
+			cfg := tinyStrategyConfig(t, s)
+			require.NoError(t, cfg.Validate())
+			shared := cfg.DBPath
+			a := cfg.resultAccess()
+			assert.True(t, a.ReadOnly)
+			assert.False(t, a.Attach)
+			if s == Publish {
+				assert.Equal(t, filepath.Join(filepath.Dir(shared), "shared-private.duckdb"), a.Path, "the pipeline leaves the published path to its readers")
+			} else {
+				assert.Equal(t, shared, a.Path)
+			}
+			assert.Equal(t, s == Queue, a.Queue, "only the queue strategy's participants take the sidecar lock")
+			assert.Equal(t, s == Retry, a.Retry != nil, "only the retry strategy retries")
+		})
+	}
+	cfg := tinyStrategyConfig(t, NoStrategy)
+	cfg.LockRetry = &DefaultRetry
+	require.NoError(t, cfg.Validate())
+	assert.Equal(t, &DefaultRetry, cfg.resultAccess().Retry, "--lock-retry retries the summary's open too")
 }
 
 func TestQueueWaitsForTheSidecarHolder(t *testing.T) {
