@@ -22,7 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
-	"lockbench/harness/holders"
+	"lockbench/holders"
 )
 
 // The helpers of the tests that run lockbench next to a reader that is not lockbench and

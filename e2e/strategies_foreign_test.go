@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/history"
-	"lockbench/sim/trace"
+	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // What each strategy promises a reader that is not lockbench and follows no protocol (no queue
@@ -329,13 +329,13 @@ expect:
 		}
 		t.Logf("%s: %s, the poller refused %d of %d times", tr.Cell, tr.Outcome.Kind, refused, len(attempts))
 		st := tr.Params["strategy"]
-		if tr.Outcome.Kind == history.LockConflict && st != "publish" {
+		if tr.Outcome.Kind == vocab.LockConflict && st != "publish" {
 			assert.Equal(t, pids[0], tr.Outcome.HolderPID, "%s: DuckDB names the poller", tr.Cell)
 			assert.Equal(t, "competitor", tr.Outcome.HolderRole, tr.Cell)
 			assert.Equal(t, filepath.Join(bin, "poller"), tr.Outcome.HolderExe, tr.Cell)
 			continue
 		}
-		require.Equal(t, history.OK, tr.Outcome.Kind, "%s: %s", tr.Cell, tr.Outcome.Message)
+		require.Equal(t, vocab.OK, tr.Outcome.Kind, "%s: %s", tr.Cell, tr.Outcome.Message)
 		assert.Equal(t, ref.Fingerprint, tr.Fingerprint, "%s: the data is the sequential run's", tr.Cell)
 		for _, a := range attempts {
 			switch {

@@ -10,6 +10,7 @@ import (
 
 	"lockbench/harness/competitor"
 	"lockbench/history"
+	"lockbench/sim"
 	"lockbench/trace"
 	"lockbench/vocab"
 )

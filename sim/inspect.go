@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"lockbench/access"
+	"lockbench/vocab"
 )
 
 // TableFingerprint is the order-insensitive digest of one table: its row count and the sum
@@ -276,16 +279,16 @@ func FingerprintFile(ctx context.Context, path string) (string, error) {
 // every read of finished data in lockbench, it never opens the file read-write, so it is never
 // refused by, and never refuses, a reader of the file.
 func Inspect(ctx context.Context, path string) (string, []YearStats, error) {
-	return inspect(ctx, Access{Path: path, ReadOnly: true})
+	return inspect(ctx, access.Access{Path: path, ReadOnly: true})
 }
 
 // resultAccess is how Run reads a finished run's data back for its summary: read-only, as a
 // viewer that follows the run's strategy would (the queue's shared lock, the run's retry
 // policy), on the file that holds the data. Under publish that is the pipeline's private file:
 // the pipeline leaves the published path to its readers.
-func (c *Config) resultAccess() Access {
-	a := Access{Path: c.DBPath, ReadOnly: true, Queue: c.Strategy == Queue, Retry: c.LockRetry}
-	if c.Strategy == Publish {
+func (c *Config) resultAccess() access.Access {
+	a := access.Access{Path: c.DBPath, ReadOnly: true, Queue: c.Strategy == vocab.Queue, Retry: c.LockRetry}
+	if c.Strategy == vocab.Publish {
 		a.Path = PrivatePath(c.DBPath)
 	}
 	return a
@@ -293,7 +296,7 @@ func (c *Config) resultAccess() Access {
 
 // inspect opens the database by the access rules a, always read-only, and returns its
 // fingerprint and per-year figures.
-func inspect(ctx context.Context, a Access) (string, []YearStats, error) {
+func inspect(ctx context.Context, a access.Access) (string, []YearStats, error) {
 	a.ReadOnly = true
 	o, err := a.Open(ctx)
 	if err != nil {

@@ -213,7 +213,7 @@ func TestRunReadsItsResultsReadOnly(t *testing.T) {
 	// After the run, the summary's fingerprint and per-year figures are read back read-only,
 	// from the file that holds the data, following the strategy's rules: never a read-write
 	// open that would refuse the file's readers (or be refused by them).
-	for _, s := range append([]Strategy{NoStrategy}, Strategies...) {
+	for _, s := range append([]vocab.Strategy{vocab.NoStrategy}, vocab.Strategies...) {
 		t.Run(string(s), func(t *testing.T) {
 			cfg := tinyStrategyConfig(t, s)
 			require.NoError(t, cfg.Validate())
@@ -221,19 +221,19 @@ func TestRunReadsItsResultsReadOnly(t *testing.T) {
 			a := cfg.resultAccess()
 			assert.True(t, a.ReadOnly)
 			assert.False(t, a.Attach)
-			if s == Publish {
+			if s == vocab.Publish {
 				assert.Equal(t, filepath.Join(filepath.Dir(shared), "shared-private.duckdb"), a.Path, "the pipeline leaves the published path to its readers")
 			} else {
 				assert.Equal(t, shared, a.Path)
 			}
-			assert.Equal(t, s == Queue, a.Queue, "only the queue strategy's participants take the sidecar lock")
-			assert.Equal(t, s == Retry, a.Retry != nil, "only the retry strategy retries")
+			assert.Equal(t, s == vocab.Queue, a.Queue, "only the queue strategy's participants take the sidecar lock")
+			assert.Equal(t, s == vocab.Retry, a.Retry != nil, "only the retry strategy retries")
 		})
 	}
-	cfg := tinyStrategyConfig(t, NoStrategy)
-	cfg.LockRetry = &DefaultRetry
+	cfg := tinyStrategyConfig(t, vocab.NoStrategy)
+	cfg.LockRetry = &access.DefaultRetry
 	require.NoError(t, cfg.Validate())
-	assert.Equal(t, &DefaultRetry, cfg.resultAccess().Retry, "--lock-retry retries the summary's open too")
+	assert.Equal(t, &access.DefaultRetry, cfg.resultAccess().Retry, "--lock-retry retries the summary's open too")
 }
 
 func TestQueueWaitsForTheSidecarHolder(t *testing.T) {
