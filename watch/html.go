@@ -141,15 +141,15 @@ type htmlFailure struct {
 }
 
 type htmlPage struct {
-	T                             *Timeline
-	Files, Interval, Duration     string
-	MaxGap, MeanGap, Start, End   string
-	SVG                           template.HTML
-	Lanes                         []htmlLane
-	Failures                      []htmlFailure
-	Write, Read, Own, Fail        string
-	Command, CommandEnd           string
-	Truncated                     int
+	T                           *Timeline
+	Files, Interval, Duration   string
+	MaxGap, MeanGap, Start, End string
+	SVG                         template.HTML
+	Lanes                       []htmlLane
+	Failures                    []htmlFailure
+	Write, Read, Own, Fail      string
+	Command, CommandEnd         string
+	Truncated                   int
 }
 
 var htmlTmpl = template.Must(template.New("watch").Parse(`<!DOCTYPE html>
