@@ -87,7 +87,8 @@ type Holder struct {
 }
 
 // Lock is one lock on one file, from the sample that first saw it to the first sample that did
-// not see it.
+// not see it. A sample's time is when it finished reading, so Start and End are never earlier
+// than the true moments, and later by at most the time between two samples.
 type Lock struct {
 	Holder
 	// File is the locked file: a watched database file or its .wal, as an absolute path.
@@ -270,7 +271,6 @@ func (s *Sampler) sample() error {
 	if !s.end.IsZero() {
 		return nil
 	}
-	now := time.Now()
 	var seen []holders.Holder
 	for _, f := range s.files {
 		hs, err := s.read(f)
@@ -286,6 +286,9 @@ func (s *Sampler) sample() error {
 		}
 		seen = append(seen, hs...)
 	}
+	// The sample's time is when the reading ended: a lock it sees was taken before, a lock it
+	// misses was released before, so an event is never earlier than what it records.
+	now := time.Now()
 	if s.begin.IsZero() {
 		s.begin = now
 	} else if gap := now.Sub(s.last); gap > s.maxGap {

@@ -288,9 +288,10 @@ func firstWord(s string) string {
 }
 
 // match finds, in tl, the holder of the file at the moment of failure f: a lock of the PID
-// DuckDB named (a lock outside this PID namespace when it named PID 0; any other holder when
-// it named none) that was held then, give or take one interval, preferring a lock on the file
-// DuckDB named. It fills the failure's holder, lane and figures.
+// DuckDB named (a lock outside this PID namespace when it named PID 0; a holder other than the
+// caller's own when it named none) that was held then, give or take one interval, preferring a
+// lock on the file DuckDB named, then the lock taken last. It fills the failure's holder, lane
+// and figures.
 func match(f *Failure, tl *Timeline) {
 	f.Lane, f.Holder, f.HeldForS, f.HeldBefore, f.TimesHeld, f.HeldTotalS, f.Note = -1, nil, 0, false, 0, 0, ""
 	o := f.Outcome
