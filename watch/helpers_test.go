@@ -101,23 +101,33 @@ func (h *heldLock) stop(t *testing.T) {
 
 // eventWaiter collects a sampler's events and waits for one.
 type eventWaiter struct {
-	ch chan Event
+	ch      chan Event
+	pending []Event // received, not yet asked for
 }
 
 func newEventWaiter() *eventWaiter { return &eventWaiter{ch: make(chan Event, 1000)} }
 
 func (w *eventWaiter) onEvent(e Event) { w.ch <- e }
 
-// next returns the next event that matches, skipping others, or fails after a minute.
+// next returns the first event not yet returned of kind about pid's lock on file (events may
+// come in any order within a sample), or fails after a minute.
 func (w *eventWaiter) next(t *testing.T, kind string, pid int, file string) Event {
 	t.Helper()
+	match := func(e Event) bool { return e.Kind == kind && e.Lock != nil && e.PID == pid && e.File == file }
+	for i, e := range w.pending {
+		if match(e) {
+			w.pending = append(w.pending[:i], w.pending[i+1:]...)
+			return e
+		}
+	}
 	timeout := time.After(time.Minute)
 	for {
 		select {
 		case e := <-w.ch:
-			if e.Kind == kind && e.Lock != nil && e.PID == pid && e.File == file {
+			if match(e) {
 				return e
 			}
+			w.pending = append(w.pending, e)
 		case <-timeout:
 			t.Fatalf("no %s event for pid %d on %s within a minute", kind, pid, file)
 		}
