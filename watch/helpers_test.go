@@ -65,7 +65,7 @@ type heldLock struct {
 
 // startLocker starts a locker of mode ("read" or "write") on files and returns once it holds
 // them.
-func startLocker(t *testing.T, mode string, files ...string) *heldLock {
+func startLocker(t testing.TB, mode string, files ...string) *heldLock {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), lockerEnv+"="+mode+":"+strings.Join(files, ","))
@@ -91,7 +91,7 @@ func startLocker(t *testing.T, mode string, files ...string) *heldLock {
 }
 
 // stop releases the locker's locks and waits for it to end.
-func (h *heldLock) stop(t *testing.T) {
+func (h *heldLock) stop(t testing.TB) {
 	t.Helper()
 	h.stopped = time.Now()
 	require.NoError(t, h.stdin.Close())

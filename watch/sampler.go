@@ -310,7 +310,7 @@ func (s *Sampler) sample() error {
 			continue
 		}
 		l := &Lock{
-			Holder: Holder{PID: h.PID, Exe: h.Exe, Cmdline: h.Cmdline, OutsideNamespace: h.OutsideNamespace, Own: own},
+			Holder: Holder{PID: h.PID, Exe: proc.Exe(h.PID), Cmdline: proc.Cmdline(h.PID), OutsideNamespace: h.OutsideNamespace, Own: own},
 			File:   h.File, Mode: h.Mode, Device: h.Device, Inode: h.Inode,
 			Start: now, StartS: s.since(now),
 		}
@@ -349,12 +349,10 @@ func (s *Sampler) sample() error {
 	return nil
 }
 
-// read returns the holders of one database file and its .wal.
+// read returns the holders of one database file and its .wal, without their executables and
+// command lines: the sample looks those up once per new lock.
 func (s *Sampler) read(file string) ([]holders.Holder, error) {
-	if s.opts.Probe {
-		return holders.Inspect(file)
-	}
-	return holders.Lookup(file)
+	return holders.Locks(file, s.opts.Probe)
 }
 
 // since returns t in seconds since the first sample.
