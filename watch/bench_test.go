@@ -114,7 +114,7 @@ func BenchmarkWatchCPU(b *testing.B) {
 				b.Fatal(err)
 			}
 			t0 := time.Now()
-			stop := func() {}
+			var stop func()
 			if watch {
 				s, err := Start(ctx, Options{Files: []string{db}, Interval: DefaultInterval, Probe: true})
 				if err != nil {

@@ -31,6 +31,9 @@ var (
 // maxLanesDrawn is how many lanes the SVG draws; the table lists every holder.
 const maxLanesDrawn = 60
 
+// maxPIDsShown is how many PIDs of a holder the table lists.
+const maxPIDsShown = 8
+
 // lockColor is the colour of a lock's bar.
 func lockColor(l Lock) color.RGBA {
 	switch {
@@ -85,8 +88,12 @@ func (lp lanesPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 
 // DataRange implements plot.DataRanger.
 func (lp lanesPlotter) DataRange() (xmin, xmax, ymin, ymax float64) {
-	return 0, max(lp.tl.DurationS, lp.tl.IntervalS), -0.5, float64(lp.n) - 0.5
+	return 0, xMax(lp.tl), -0.5, float64(lp.n) - 0.5
 }
+
+// xMax is the end of the time axis: the end of the watch and a little room, so that a failure
+// at the very end stays visible.
+func xMax(tl *Timeline) float64 { return 1.02 * max(tl.DurationS, tl.IntervalS) }
 
 // LanesSVG draws tl's holders as lanes over the time of the watch, with gonum/plot, and
 // returns the <svg> element (reports.RenderSVG) to inline in HTML.
@@ -104,7 +111,7 @@ func LanesSVG(tl *Timeline) ([]byte, error) {
 	}
 	p.Title.Text = fmt.Sprintf("holders of %s, sampled every %s", strings.Join(names, ", "), secs(tl.IntervalS))
 	p.X.Label.Text = "seconds since the watch began"
-	p.X.Min, p.X.Max = 0, max(tl.DurationS, tl.IntervalS)
+	p.X.Min, p.X.Max = 0, xMax(tl)
 	labels := make([]string, n)
 	for i := range n {
 		labels[n-1-i] = truncate(tl.Lanes[i].Label, 30)
@@ -231,12 +238,19 @@ func WriteHTML(w io.Writer, tl *Timeline) error {
 		for _, h := range ln.Holds {
 			spans = append(spans, spanText(h))
 		}
-		pids := make([]string, len(ln.PIDs))
+		var pids []string
 		for i, p := range ln.PIDs {
-			pids[i] = strconv.Itoa(p)
+			if i == maxPIDsShown {
+				pids = append(pids, fmt.Sprintf("… (%d processes)", len(ln.PIDs)))
+				break
+			}
+			pids = append(pids, strconv.Itoa(p))
 		}
 		prog := program(Holder{Exe: ln.Exe, Cmdline: ln.Cmdline})
-		if ln.OutsideNamespace {
+		switch {
+		case ln.Own && tl.Command != nil:
+			prog = strings.Join(tl.Command.Args, " ") + " and its children"
+		case ln.OutsideNamespace:
 			prog = "unknown here: run watch on the host (device:inode " + outsideIDs(ln) + ")"
 		}
 		pg.Lanes = append(pg.Lanes, htmlLane{

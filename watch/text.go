@@ -75,7 +75,7 @@ func program(h Holder) string {
 //	"IO Error: Could not set lock on file ...": held by pid 4242 (/usr/bin/duckdb; duckdb ...), which had held it for 3.20s and held it 4 times during the watch
 func FormatFailure(f Failure) string {
 	var b strings.Builder
-	b.WriteString(f.Outcome.Message)
+	b.WriteString(shortMessage(f.Outcome.Message))
 	if f.Count > 1 {
 		fmt.Fprintf(&b, " (×%d)", f.Count)
 	}
@@ -110,6 +110,17 @@ func heldFor(f Failure) string {
 		return "at least " + secs(f.HeldForS) + " (since before the watch began)"
 	}
 	return secs(f.HeldForS)
+}
+
+// shortMessage is DuckDB's lock error without the advice and the link that follow its first
+// sentence (the JSON and HTML timelines keep it whole).
+func shortMessage(m string) string {
+	for _, tail := range []string{" However, you would be able", " See also "} {
+		if i := strings.Index(m, tail); i > 0 {
+			m = m[:i]
+		}
+	}
+	return strings.TrimSuffix(m, ".")
 }
 
 // times says how many times, in words for one and two.

@@ -406,3 +406,11 @@ func TestWatchCtrlCStopsTheCommand(t *testing.T) {
 		return s == 0 || s == 'Z' || s == 'X'
 	}), "the command's child was stopped with its group")
 }
+
+// TestTrailingYearsLeavesTheCommandAlone: simulate's `--years 2025 2026` joining stops at --,
+// so that `watch --db F -- lockbench simulate --years 2025 2026` runs the command as given.
+func TestTrailingYearsLeavesTheCommandAlone(t *testing.T) {
+	assert.Equal(t, []string{"simulate", "--years", "2025,2026"}, trailingYears([]string{"simulate", "--years", "2025", "2026"}))
+	cmd := []string{"watch", "--db", "f", "--", "lockbench", "simulate", "--years", "2025", "2026"}
+	assert.Equal(t, cmd, trailingYears(cmd))
+}
