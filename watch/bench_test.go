@@ -95,18 +95,27 @@ func BenchmarkShortHolds(b *testing.B) {
 }
 
 // BenchmarkWatchCPU measures the CPU a watch costs this process while it samples one file
-// every 50ms with the F_GETLK probe (as `lockbench watch` does) and another process holds a
-// read lock on it, from getrusage(RUSAGE_SELF) over the wall time of b.N seconds: run it as
-// -benchtime=30x for 30 seconds. It reports cpu-% (of one core) for the watch, and for a bare
-// 50ms ticker, the Go runtime's own cost of waking up that often, as a baseline.
+// every 50ms, from getrusage(RUSAGE_SELF) over the wall time of b.N seconds: run it as
+// -benchtime=30x for 30 seconds. It reports cpu-% (of one core) for a watch with the F_GETLK
+// probe (probe, as `lockbench watch` does) of a file nobody holds (idle) and of a file another
+// process holds a read lock on all the time (held), for a watch without the probe (proc-locks,
+// as a sampler in a process that has the file open must), and for a bare 50ms ticker, the Go
+// runtime's own cost of waking up that often, as a baseline.
 func BenchmarkWatchCPU(b *testing.B) {
 	db := filepath.Join(b.TempDir(), "a.duckdb")
 	if err := os.WriteFile(db, []byte("x"), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	startLocker(b, "read", db)
-	for _, watch := range []bool{false, true} {
-		b.Run(map[bool]string{false: "ticker", true: "watch"}[watch], func(b *testing.B) {
+	for _, c := range []struct {
+		name               string
+		watch, probe, held bool
+	}{{"ticker", false, false, false}, {"probe/idle", true, true, false}, {"probe/held", true, true, true}, {"proc-locks/held", true, false, true}} {
+		watch := c.watch
+		b.Run(c.name, func(b *testing.B) {
+			if c.held {
+				h := startLocker(b, "read", db)
+				defer h.stop(b)
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var ru0, ru1 unix.Rusage
@@ -116,13 +125,13 @@ func BenchmarkWatchCPU(b *testing.B) {
 			t0 := time.Now()
 			var stop func()
 			if watch {
-				s, err := Start(ctx, Options{Files: []string{db}, Interval: DefaultInterval, Probe: true})
+				s, err := Start(ctx, Options{Files: []string{db}, Interval: DefaultInterval, Probe: c.probe})
 				if err != nil {
 					b.Fatal(err)
 				}
 				stop = func() {
-					if tl, _ := s.Stop(); len(tl.Lanes) != 1 {
-						b.Fatalf("saw %d holders, want the locker", len(tl.Lanes))
+					if tl, _ := s.Stop(); len(tl.Lanes) != map[bool]int{false: 0, true: 1}[c.held] {
+						b.Fatalf("saw %d holders, want %v", len(tl.Lanes), c.held)
 					}
 				}
 			} else {
