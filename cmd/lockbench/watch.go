@@ -68,8 +68,8 @@ signal's number when a signal ended it). Every line of the command's output that
 lock error is marked as a failure on the timeline, with the holder at that moment, how long that
 holder had held the file, and how many times it held it during the run. Ctrl-C stops the command's
 whole group (SIGINT, then SIGKILL after 5s) and still writes the timeline. The command's stdout is
-left alone: watch's own lines go to stderr, where the text lines leave out the command's own
-locks (--json and the timeline keep them, marked "own").
+left alone: watch's own lines go to stderr (NDJSON with --json), where the text lines leave out
+the command's own locks (--json and the timeline keep them, marked "own").
 
 Sampling cannot see a lock taken and released between two samples: a hold shorter than the
 interval may be missed, and every time is known to within one interval. The output states the
