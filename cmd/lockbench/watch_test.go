@@ -414,3 +414,23 @@ func TestTrailingYearsLeavesTheCommandAlone(t *testing.T) {
 	cmd := []string{"watch", "--db", "f", "--", "lockbench", "simulate", "--years", "2025", "2026"}
 	assert.Equal(t, cmd, trailingYears(cmd))
 }
+
+// TestWatchTextSummary watches, for a moment, a file a writer holds throughout: the text output
+// states the interval, shows the holder appear at the first sample and ends with its summary.
+func TestWatchTextSummary(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.duckdb")
+	h := startHold(t, nil, db)
+	code, out, stderr := lockbench(t, "watch", "--for", "300ms", "--interval", "20ms", db)
+	require.Equal(t, 0, code, stderr)
+	pid := strconv.Itoa(h.pid)
+	for _, want := range []string{
+		"watching " + db + " and its .wal every 20ms for 300ms (or until Ctrl-C); a hold shorter than 20ms may be missed\n",
+		" +0s appeared: pid " + pid + " holds a write lock on " + db + " (" + os.Args[0] + "; " + os.Args[0] + " hold " + db + ")\n",
+		"sampling every 20.0ms (",
+		"pid " + pid + " (" + os.Args[0] + "; " + os.Args[0] + " hold " + db + "): write lock, held the files once for ",
+		"  before the watch–… (more than ",
+	} {
+		assert.Contains(t, out, want)
+	}
+	assert.NotContains(t, out, " gone: ", "the writer held the file throughout")
+}
