@@ -9,18 +9,22 @@ build:
 
 test:
 	$(GO) test ./...
-	$(GO) test -race -short ./sim/... ./harness/... ./reports/trend ./internal/proc
+	$(GO) test -race -short ./sim/... ./harness/... ./reports/trend ./internal/proc ./watch
 
 # Go benchmarks: the workload at 5,000 employees × 3 years in every mode and the census
 # generator; 100,000 × 5 years threaded and sequential, the threaded speed-up against the
 # parallelism bound, and 1,000,000 × 5 years (wall and peak memory, in its own process); the data
-# check of one trial; trend over 1,000 runs.
+# check of one trial; trend over 1,000 runs; watch: one sample, its CPU at 50ms over 30 seconds,
+# and how often short holds are seen.
 bench:
 	$(GO) test ./sim -run '^$$' -bench 'BenchmarkSim|BenchmarkCensus' -benchtime 3x
 	$(GO) test ./sim -run '^$$' -bench 'BenchmarkLarge|BenchmarkParallelismAchieved' -benchtime 3x
 	$(GO) test ./sim -run '^$$' -bench 'BenchmarkMillion' -benchtime 1x -timeout 30m
 	$(GO) test ./sim -run '^$$' -bench 'BenchmarkInspectSmall' -benchtime 20x
 	$(GO) test ./reports/trend -run '^$$' -bench 'TrendQuick1000Runs' -benchtime 3x
+	$(GO) test ./watch -run '^$$' -bench 'Sample$$' -benchtime 2000x
+	$(GO) test ./watch -run '^$$' -bench 'WatchCPU' -benchtime 30x
+	$(GO) test ./watch -run '^$$' -bench 'ShortHolds' -benchtime 100x
 
 lint:
 	gofmt -l . | (! grep .)

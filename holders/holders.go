@@ -92,7 +92,7 @@ func Lookup(path string) ([]Holder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return lookup(abs, targets)
+	return lookup(abs, targets, true)
 }
 
 // statTargets stats the database file at path and its .wal (skipped when missing).
@@ -115,8 +115,9 @@ func statTargets(path string) (string, []target, error) {
 	return abs, targets, nil
 }
 
-// lookup reads /proc/locks for targets.
-func lookup(abs string, targets []target) ([]Holder, error) {
+// lookup reads /proc/locks for targets, and each holder's executable and command line when
+// names is set.
+func lookup(abs string, targets []target, names bool) ([]Holder, error) {
 	f, err := os.Open("/proc/locks")
 	if err != nil {
 		return nil, fmt.Errorf("lock holders of %s: %w", abs, err)
@@ -127,8 +128,10 @@ func lookup(abs string, targets []target) ([]Holder, error) {
 		return nil, fmt.Errorf("lock holders of %s: %w", abs, err)
 	}
 	for i := range hs {
-		hs[i].Exe = proc.Exe(hs[i].PID)
-		hs[i].Cmdline = proc.Cmdline(hs[i].PID)
+		if names {
+			hs[i].Exe = proc.Exe(hs[i].PID)
+			hs[i].Cmdline = proc.Cmdline(hs[i].PID)
+		}
 	}
 	return hs, nil
 }

@@ -74,12 +74,30 @@ func Probe(path string) (Conflict, error) {
 // database file is an error wrapping fs.ErrNotExist, as with Lookup.
 //
 // Inspect opens the files (see Probe): call it only from a process that holds neither.
-func Inspect(path string) ([]Holder, error) {
+func Inspect(path string) ([]Holder, error) { return inspect(path, true) }
+
+// Locks is Inspect (probe true) or Lookup (probe false) without each holder's executable and
+// command line (Exe and Cmdline stay empty): for a caller that reads the same holders many
+// times a second, such as `lockbench watch`, and looks each process up once (proc.Exe,
+// proc.Cmdline). With probe it opens the files, as Inspect does.
+func Locks(path string, probe bool) ([]Holder, error) {
+	if !probe {
+		abs, targets, err := statTargets(path)
+		if err != nil {
+			return nil, err
+		}
+		return lookup(abs, targets, false)
+	}
+	return inspect(path, false)
+}
+
+// inspect is Inspect, with each holder's executable and command line when names is set.
+func inspect(path string, names bool) ([]Holder, error) {
 	abs, targets, err := statTargets(path)
 	if err != nil {
 		return nil, err
 	}
-	hs, err := lookup(abs, targets)
+	hs, err := lookup(abs, targets, names)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +108,7 @@ func Inspect(path string) ([]Holder, error) {
 			perr.Errs = append(perr.Errs, err)
 			continue
 		}
-		if h, ok := unlisted(hs, t, c); ok {
+		if h, ok := unlisted(hs, t, c, names); ok {
 			hs = append(hs, h)
 		}
 	}
@@ -113,8 +131,9 @@ func Inspect(path string) ([]Holder, error) {
 }
 
 // unlisted returns the holder that conflict c on t shows when /proc/locks (hs) does not list
-// it. PID 0 is always unlisted: /proc/locks omits owners this namespace cannot see.
-func unlisted(hs []Holder, t target, c Conflict) (Holder, bool) {
+// it, with its executable and command line when names is set. PID 0 is always unlisted:
+// /proc/locks omits owners this namespace cannot see.
+func unlisted(hs []Holder, t target, c Conflict, names bool) (Holder, bool) {
 	if !c.Locked {
 		return Holder{}, false
 	}
@@ -129,6 +148,8 @@ func unlisted(hs []Holder, t target, c Conflict) (Holder, bool) {
 	if slices.ContainsFunc(hs, func(x Holder) bool { return x.File == t.path && x.PID == c.PID }) {
 		return Holder{}, false
 	}
-	h.Exe, h.Cmdline = proc.Exe(c.PID), proc.Cmdline(c.PID)
+	if names {
+		h.Exe, h.Cmdline = proc.Exe(c.PID), proc.Cmdline(c.PID)
+	}
 	return h, true
 }

@@ -139,3 +139,25 @@ func TestProbeErrorUnwraps(t *testing.T) {
 	assert.ErrorIs(t, e, os.ErrPermission)
 	assert.Contains(t, e.Error(), "F_GETLK probe: open /x: permission denied")
 }
+
+// TestLocksIsLookupAndInspectWithoutNames checks that Locks lists the same locks as Lookup
+// (probe false) and Inspect (probe true), with Exe and Cmdline left empty.
+func TestLocksIsLookupAndInspectWithoutNames(t *testing.T) {
+	path := newDB(t)
+	startHolder(t, path, "rw-wal")
+	for _, probe := range []bool{false, true} {
+		want, err := Lookup(path)
+		if probe {
+			want, err = Inspect(path)
+		}
+		require.NoError(t, err)
+		require.Len(t, want, 2)
+		for i := range want {
+			require.NotEmpty(t, want[i].Exe)
+			want[i].Exe, want[i].Cmdline = "", ""
+		}
+		got, err := Locks(path, probe)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "probe %v", probe)
+	}
+}

@@ -123,6 +123,10 @@ func censusHelp() string {
 func trailingYears(args []string) []string {
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
+		if args[i] == "--" {
+			// What follows is another program's command line (watch --db F -- CMD): as given.
+			return append(out, args[i:]...)
+		}
 		out = append(out, args[i])
 		if args[i] == "--years" {
 			j := i + 1

@@ -1,0 +1,100 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"lockbench/watch"
+)
+
+// TestShippedWatchViewer runs the README's watch case: examples/watch/viewer.sh refreshes a
+// dashboard on demo.duckdb while `lockbench watch` records it, until the viewer has come back
+// once; then `watch --db` around the simulation in process-per-model mode, which fails or not
+// by chance, and must exit with the simulation's status either way, naming the viewer when it
+// failed.
+func TestShippedWatchViewer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a viewer refreshing every 3 seconds takes a while")
+	}
+	dir := userDir(t)
+	code, _, stderr := lockbench(t, dir, "simulate", "--db", "demo.duckdb", "--employees", "200", "--years", "2025")
+	require.Equal(t, 0, code, stderr)
+
+	viewer := exec.Command("examples/watch/viewer.sh", "demo.duckdb")
+	viewer.Dir = dir
+	viewer.Env = append(os.Environ(), "LOCKBENCH=lockbench")
+	viewer.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, viewer.Start())
+	stopViewer := func() {
+		_ = syscall.Kill(-viewer.Process.Pid, syscall.SIGKILL)
+		_ = viewer.Wait()
+	}
+	t.Cleanup(stopViewer)
+
+	w := exec.Command("lockbench", "watch", "--json", "demo.duckdb")
+	w.Dir = dir
+	w.Stderr = os.Stderr
+	out, err := w.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, w.Start())
+	t.Cleanup(func() { _ = w.Process.Kill(); _ = w.Wait() })
+	sc := bufio.NewScanner(out)
+	sc.Buffer(nil, 16<<20)
+	var appeared []watch.JSONEvent
+	var end *watch.Timeline
+	for sc.Scan() {
+		var e watch.JSONEvent
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &e), sc.Text())
+		switch e.Kind {
+		case watch.Appeared:
+			appeared = append(appeared, e)
+			if len(appeared) == 2 {
+				require.NoError(t, w.Process.Signal(syscall.SIGINT), "Ctrl-C")
+			}
+		case watch.Ended:
+			end = e.Timeline
+		}
+	}
+	require.NoError(t, w.Wait())
+	require.NotNil(t, end)
+	require.GreaterOrEqual(t, len(appeared), 2)
+	for _, e := range appeared {
+		assert.Equal(t, "read", e.Mode)
+		assert.Equal(t, "lockbench hold --read-only --for 300ms demo.duckdb", e.Cmdline)
+	}
+	require.Len(t, end.Lanes, 1, "every refresh is one program")
+	assert.GreaterOrEqual(t, end.Lanes[0].Returns, 1, "the dashboard came back")
+	assert.GreaterOrEqual(t, len(end.Lanes[0].PIDs), 2, "a new process each time")
+
+	tlPath := filepath.Join(dir, "watch.json")
+	code, _, stderr = lockbench(t, dir, "watch", "--db", "demo.duckdb", "--out", "watch.json", "--",
+		"lockbench", "simulate", "--db", "demo.duckdb", "--mode", "process-per-model", "--employees", "200", "--years", "2025", "2026")
+	stopViewer()
+	b, err := os.ReadFile(tlPath)
+	require.NoError(t, err, stderr)
+	var tl watch.Timeline
+	require.NoError(t, json.Unmarshal(b, &tl))
+	require.NotNil(t, tl.Command)
+	assert.Equal(t, tl.Command.ExitCode, code, "watch exits with the simulation's status")
+	t.Logf("the simulation exited %d with %d failure(s) marked", code, len(tl.Failures))
+	switch code {
+	case 0:
+		assert.Empty(t, tl.Failures)
+	case 1:
+		require.NotEmpty(t, tl.Failures, stderr)
+		f := tl.Failures[0]
+		require.NotNil(t, f.Holder, "%+v", f)
+		assert.GreaterOrEqual(t, f.Lane, 0, "the watch saw the viewer holding the file: %+v", f)
+		assert.Contains(t, f.Holder.Cmdline, "hold --read-only", "%+v", f)
+	default:
+		t.Fatalf("simulate exited %d: %s", code, stderr)
+	}
+}
