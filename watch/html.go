@@ -16,7 +16,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"lockbench/harness/holders"
+	"lockbench/holders"
 	"lockbench/reports"
 )
 

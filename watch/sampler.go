@@ -25,7 +25,7 @@ import (
 	"sync"
 	"time"
 
-	"lockbench/harness/holders"
+	"lockbench/holders"
 	"lockbench/internal/proc"
 )
 

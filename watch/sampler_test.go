@@ -11,8 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/harness/holders"
-	"lockbench/history"
+	"lockbench/holders"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 const testInterval = 25 * time.Millisecond
@@ -122,7 +123,7 @@ func TestMarkMatchesTheHolder(t *testing.T) {
 	require.NoError(t, err)
 	h := startLocker(t, "write", db)
 	msg := `IO Error: Could not set lock on file "` + db + `": Conflicting lock is held`
-	o := history.Outcome{Kind: history.LockConflict, Sub: "database", Message: msg, HolderPID: h.pid, Path: db}
+	o := outcome.Outcome{Kind: vocab.LockConflict, Sub: "database", Message: msg, HolderPID: h.pid, Path: db}
 	f := s.Mark(time.Now(), o)
 	require.Equal(t, 0, f.Lane, "Mark samples first, so the holder is known at once")
 	require.NotNil(t, f.Holder)

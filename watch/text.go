@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"lockbench/harness/holders"
+	"lockbench/holders"
 	"lockbench/reports"
 )
 

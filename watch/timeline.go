@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"time"
 
-	"lockbench/harness/holders"
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
+	"lockbench/release"
+	"lockbench/vocab"
 )
 
 // Timeline is what a watch recorded: every lock, grouped in lanes (one per holder), and every
@@ -86,7 +86,7 @@ type Failure struct {
 	At   float64   `json:"t_s"`
 	// Outcome is what the error said, as internal/outcome parses it: DuckDB's message, the
 	// file, and the holder's PID and executable when DuckDB named them.
-	Outcome history.Outcome `json:"outcome"`
+	Outcome outcome.Outcome `json:"outcome"`
 	// Count is how many identical errors this one stands for (the same message within a
 	// second, as a program that logs an error twice prints it).
 	Count int `json:"count"`
@@ -127,13 +127,13 @@ const mergeWindow = time.Second
 // while it still runs, and matches the holder. The same message again within a second only
 // raises the previous failure's Count. It returns the failure as known so far; Timeline
 // matches it again with everything the watch saw.
-func (s *Sampler) Mark(at time.Time, o history.Outcome) Failure {
+func (s *Sampler) Mark(at time.Time, o outcome.Outcome) Failure {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.end.IsZero() && !at.Before(s.last) {
 		_ = s.sample() // an unreadable /proc/locks ends Start's loop, which reports it
 	}
-	holders.Enrich(&o)
+	outcome.Enrich(&o, release.Release{})
 	if n := len(s.failures); n > 0 {
 		p := &s.failures[n-1]
 		if p.Outcome.Message == o.Message && at.Sub(p.Time) < mergeWindow && at.Sub(p.Time) >= 0 {
@@ -295,7 +295,7 @@ func firstWord(s string) string {
 func match(f *Failure, tl *Timeline) {
 	f.Lane, f.Holder, f.HeldForS, f.HeldBefore, f.TimesHeld, f.HeldTotalS, f.Note = -1, nil, 0, false, 0, 0, ""
 	o := f.Outcome
-	outside := o.HolderRole == outcome.RoleOutsideNamespace
+	outside := o.HolderRole == vocab.RoleOutsideNamespace
 	tol := tl.IntervalS
 	type cand struct {
 		lane int

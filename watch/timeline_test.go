@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/history"
-	"lockbench/internal/outcome"
+	"lockbench/outcome"
+	"lockbench/vocab"
 )
 
 // lk is a lock of pid on file from a to b seconds.
@@ -85,18 +85,18 @@ func TestMatch(t *testing.T) {
 	tests := []struct {
 		name       string
 		at         float64
-		o          history.Outcome
+		o          outcome.Outcome
 		lane       int
 		heldFor    float64
 		times      int
 		noteSubstr string
 	}{
-		{"named pid, second hold", 6.5, history.Outcome{HolderPID: 11, Path: "/d/a.duckdb"}, laneOf(11, false), 1.5, 2, ""},
-		{"named pid, relative path", 2, history.Outcome{HolderPID: 11, Path: "a.duckdb"}, laneOf(11, false), 1, 2, ""},
-		{"released just before the line was read", 3.04, history.Outcome{HolderPID: 11}, laneOf(11, false), 2, 2, ""},
-		{"named pid not holding then", 4, history.Outcome{HolderPID: 11}, -1, 0, 0, "did not see PID 11"},
-		{"pid 0: outside the namespace", 4.2, history.Outcome{HolderPID: 0, HolderRole: outcome.RoleOutsideNamespace}, laneOf(0, true), 0.2, 1, ""},
-		{"no pid named: the holder that came last, not the command", 5.5, history.Outcome{}, laneOf(22, false), 0.3, 1, ""},
+		{"named pid, second hold", 6.5, outcome.Outcome{HolderPID: 11, Path: "/d/a.duckdb"}, laneOf(11, false), 1.5, 2, ""},
+		{"named pid, relative path", 2, outcome.Outcome{HolderPID: 11, Path: "a.duckdb"}, laneOf(11, false), 1, 2, ""},
+		{"released just before the line was read", 3.04, outcome.Outcome{HolderPID: 11}, laneOf(11, false), 2, 2, ""},
+		{"named pid not holding then", 4, outcome.Outcome{HolderPID: 11}, -1, 0, 0, "did not see PID 11"},
+		{"pid 0: outside the namespace", 4.2, outcome.Outcome{HolderPID: 0, HolderRole: vocab.RoleOutsideNamespace}, laneOf(0, true), 0.2, 1, ""},
+		{"no pid named: the holder that came last, not the command", 5.5, outcome.Outcome{}, laneOf(22, false), 0.3, 1, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,7 +122,7 @@ func TestRenderings(t *testing.T) {
 	outside.Exe, outside.Cmdline, outside.OutsideNamespace, outside.Device, outside.Inode = "", "", true, "fe:00", 42
 	tl := &Timeline{Files: []string{"/d/a.duckdb"}, IntervalS: 0.05, DurationS: 6, Samples: 120, Probe: true,
 		Lanes: lanes([]Lock{viewer, outside})}
-	f := Failure{At: 2, Count: 1, Outcome: history.Outcome{Message: `IO Error: Could not set lock on file "/d/a.duckdb": Conflicting lock is held in /usr/bin/prog1 (PID 11)`, HolderPID: 11}}
+	f := Failure{At: 2, Count: 1, Outcome: outcome.Outcome{Message: `IO Error: Could not set lock on file "/d/a.duckdb": Conflicting lock is held in /usr/bin/prog1 (PID 11)`, HolderPID: 11}}
 	match(&f, tl)
 	tl.Failures = []Failure{f}
 

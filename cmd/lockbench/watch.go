@@ -17,9 +17,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"lockbench/history"
 	"lockbench/internal/exitcode"
-	"lockbench/internal/outcome"
+	"lockbench/internal/fsutil"
+	"lockbench/outcome"
+	"lockbench/vocab"
 	"lockbench/watch"
 )
 
@@ -167,7 +168,7 @@ func runWatch(ctx context.Context, o watchOptions, stdout, stderr io.Writer) err
 			Args: o.Command, Stdout: stdout, Stderr: stderr,
 			Started: func(pid int) { cmdPID.Store(int64(pid)) },
 			OnLine: func(at time.Time, line string) {
-				if oc := outcome.ClassifyText(line); oc.Kind == history.LockConflict && oc.Sub != outcome.SubLocksUnsupported {
+				if oc := outcome.ClassifyText(line); oc.Kind == vocab.LockConflict && oc.Sub != vocab.SubLocksUnsupported {
 					s.Mark(at, oc)
 				}
 			},
@@ -285,7 +286,7 @@ func writeTimeline(path string, tl *watch.Timeline) error {
 	if err != nil {
 		return err
 	}
-	if err := history.WriteFileAtomic(path, b.Bytes()); err != nil {
+	if err := fsutil.WriteFileAtomic(path, b.Bytes()); err != nil {
 		return fmt.Errorf("--out %s: %w", path, err)
 	}
 	return nil

@@ -537,7 +537,6 @@ func firstLine(s string) string {
 	return l
 }
 
-
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
