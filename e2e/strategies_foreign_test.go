@@ -331,7 +331,7 @@ expect:
 		st := tr.Params["strategy"]
 		if tr.Outcome.Kind == vocab.LockConflict && st != "publish" {
 			assert.Equal(t, pids[0], tr.Outcome.HolderPID, "%s: DuckDB names the poller", tr.Cell)
-			assert.Equal(t, "competitor", tr.Outcome.HolderRole, tr.Cell)
+			assert.Equal(t, vocab.RoleCompetitor, tr.Outcome.HolderRole, tr.Cell)
 			assert.Equal(t, filepath.Join(bin, "poller"), tr.Outcome.HolderExe, tr.Cell)
 			continue
 		}
