@@ -18,6 +18,8 @@ func Advice(o Outcome, db string) string {
 		return formatAdvice(o)
 	}
 	switch o.Kind {
+	case vocab.Environment:
+		return envAdvice(o)
 	case vocab.LockConflict:
 		switch {
 		case o.Sub == vocab.SubLocksUnsupported:

@@ -70,6 +70,8 @@ type Outcome struct {
 	OpenerDuckDB string `json:"opener_duckdb,omitempty"`
 	// ReadableBy lists the DuckDB releases lockbench knows that can open the file.
 	ReadableBy []string `json:"readable_by,omitempty"`
+	// Env is what the machine said about an environment failure (EnrichEnvironment).
+	Env *EnvFacts `json:"env,omitempty"`
 }
 
 // DriverPrefix is the text the duckdb-go driver puts before DuckDB's own message when sql.Open
@@ -164,6 +166,9 @@ func Classify(err error) Outcome {
 	if errors.As(err, &bp) {
 		return Outcome{Kind: vocab.Error, Sub: vocab.SubBadPath, Message: bp.Error(), Path: bp.Path}
 	}
+	if o, ok := envErrno(err); ok {
+		return o
+	}
 	return ClassifyText(msg)
 }
 
@@ -183,6 +188,9 @@ func ClassifyText(msg string) Outcome {
 		return o
 	}
 	if o, ok := storageFormat(msg); ok {
+		return o
+	}
+	if o, ok := environment(msg); ok {
 		return o
 	}
 	if o, ok := handleConflict(msg); ok {

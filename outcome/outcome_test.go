@@ -427,7 +427,8 @@ func TestClassifyByErrorType(t *testing.T) {
 		wantMsg  string
 	}{
 		{"IO lock", wrap(duckdb.ErrorTypeIO, `IO Error: Could not set lock on file "/a.db": Conflicting lock is held in /bin/x (PID 3)`+seeAlso), vocab.LockConflict, "database", `IO Error: Could not set lock on file "/a.db": Conflicting lock is held in /bin/x (PID 3)` + seeAlso},
-		{"other IO", wrap(duckdb.ErrorTypeIO, `IO Error: Could not write file "/x.db": No space left on device`), vocab.Error, "", `IO Error: Could not write file "/x.db": No space left on device`},
+		{"a full disk is the machine", wrap(duckdb.ErrorTypeIO, `IO Error: Could not write file "/x.db": No space left on device`), vocab.Environment, vocab.SubDiskFull, `IO Error: Could not write file "/x.db": No space left on device`},
+		{"other IO", wrap(duckdb.ErrorTypeIO, `IO Error: Could not read from file "/x.db": Input/output error`), vocab.Error, "", `IO Error: Could not read from file "/x.db": Input/output error`},
 		{"IO bad path", wrap(duckdb.ErrorTypeIO, `IO Error: Cannot open database "/x.db" in read-only mode: database does not exist`), vocab.Error, "bad-path", `IO Error: Cannot open database "/x.db" in read-only mode: database does not exist`},
 		{"transaction-typed WAL lock", wrap(duckdb.ErrorTypeTransaction, `TransactionContext Error: Failed to commit: Could not set lock on file "/a.db.wal": Conflicting lock is held in /bin/x (PID 3)`+seeAlso), vocab.LockConflict, "wal", `TransactionContext Error: Failed to commit: Could not set lock on file "/a.db.wal": Conflicting lock is held in /bin/x (PID 3)` + seeAlso},
 		{"unknown transaction text", wrap(duckdb.ErrorTypeTransaction, "TransactionContext Error: something new"), vocab.TxnConflict, "other", "TransactionContext Error: something new"},

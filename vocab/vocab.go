@@ -217,10 +217,19 @@ const (
 	// StorageFormat is an open that failed because the file's storage format is one the
 	// opener's DuckDB release cannot read.
 	StorageFormat Kind = "storage-format"
+	// Environment is a failure of the machine, not of the code under test: a full disk, a
+	// read-only file system, permission denied, too many open files, memory exhausted or an
+	// OOM kill. It is never a conflict and never a verdict's failure: the trial is not a result
+	// and a resumed run runs it again.
+	Environment Kind = "environment"
 )
 
 // Kinds lists every outcome kind, in the order reports show them.
-var Kinds = []Kind{OK, LockConflict, TxnConflict, Constraint, LostWrite, Mismatch, StorageFormat, Timeout, Crash, Error}
+var Kinds = []Kind{OK, LockConflict, TxnConflict, Constraint, LostWrite, Mismatch, StorageFormat, Timeout, Crash, Error, Environment}
+
+// Result reports whether a trial of this outcome kind is a result of the code under test (every
+// kind but Environment): statistics and verdicts count only results.
+func (k Kind) Result() bool { return k != Environment }
 
 // ParseKind returns the outcome kind named s, or an error listing the valid ones.
 func ParseKind(s string) (Kind, error) {
@@ -276,6 +285,25 @@ const (
 	SubHandleConflict Sub = "handle-conflict"
 	// SubBadPath is a database path that cannot be a DuckDB database.
 	SubBadPath Sub = "bad-path"
+)
+
+// Sub-kinds of environment.
+const (
+	// SubDiskFull is "No space left on device".
+	SubDiskFull Sub = "disk-full"
+	// SubReadOnlyFS is a write to a read-only file system.
+	SubReadOnlyFS Sub = "read-only-fs"
+	// SubPermission is "Permission denied" on a file or directory lockbench made or was given.
+	SubPermission Sub = "permission"
+	// SubTooManyFiles is the descriptor limit (EMFILE/ENFILE, "too many open files").
+	SubTooManyFiles Sub = "too-many-files"
+	// SubOutOfMemory is DuckDB's Out of Memory Error or an allocation the system refused.
+	SubOutOfMemory Sub = "out-of-memory"
+	// SubOOMKill is a process the kernel's OOM killer ended (SIGKILL with the cgroup's
+	// oom_kill counter raised).
+	SubOOMKill Sub = "oom-kill"
+	// SubVanished is a directory lockbench writes to that disappeared while it ran.
+	SubVanished Sub = "vanished"
 )
 
 // Role says who the holder DuckDB named in a lock conflict is, as the harness sees it.

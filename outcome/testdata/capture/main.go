@@ -170,6 +170,43 @@ func main() {
 	emit("bad-path-missing-read-only", norm(openErr(filepath.Join(dir, "missing.db")+"?access_mode=read_only"), 0))
 	emit("bad-path-missing-parent", norm(openErr(filepath.Join(dir, "nodir", "x.db")), 0))
 
+	// The machine, not the code: a full disk, a read-only file system, too little memory. The
+	// file-system cases need root (a small tmpfs).
+	if os.Geteuid() == 0 {
+		small := filepath.Join(dir, "small")
+		check(os.Mkdir(small, 0o755))
+		if exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small).Run() == nil {
+			path := filepath.Join(small, "full.db")
+			db, err := sql.Open("duckdb", path)
+			check(err)
+			_, err = db.Exec("CREATE TABLE t AS SELECT range AS a, md5(range::VARCHAR) AS b FROM range(1000000)")
+			emit("env-disk-full-create", norm(fmt.Sprint(err), 0))
+			_, err = db.Exec("CREATE TABLE u (a INTEGER); INSERT INTO u SELECT range FROM range(10); CHECKPOINT")
+			if err == nil {
+				_, err = db.Exec("INSERT INTO u SELECT range FROM range(1000000)")
+			}
+			emit("env-disk-full-insert", norm(fmt.Sprint(err), 0))
+			db.Close()
+			exec.Command("umount", small).Run()
+		}
+		ro := filepath.Join(dir, "ro")
+		check(os.Mkdir(ro, 0o755))
+		if exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", ro).Run() == nil {
+			path := filepath.Join(ro, "a.db")
+			create(path)
+			check(exec.Command("mount", "-o", "remount,ro", ro).Run())
+			emit("env-read-only-fs-rw-open", norm(openErr(path), 0))
+			exec.Command("umount", ro).Run()
+		}
+	}
+	{
+		db, err := sql.Open("duckdb", "")
+		check(err)
+		_, err = db.Exec("SET memory_limit = '16MB'; SET threads = 1; CREATE TABLE big AS SELECT range AS a, repeat('x', 100) AS b FROM range(3000000) ORDER BY b DESC, a DESC")
+		emit("env-out-of-memory", norm(fmt.Sprint(err), 0))
+		db.Close()
+	}
+
 	// A storage format from a later release.
 	if *newer != "" {
 		abs, _ := filepath.Abs(*newer)
