@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 
 	"lockbench/buildinfo"
@@ -84,8 +85,8 @@ func runDuckDBList(o duckdbOptions, b *release.Binaries, w io.Writer) error {
 	if o.JSON {
 		return writeJSON(w, st)
 	}
-	t := tablewriter.NewWriter(w)
-	t.Header("release", "driver", "reads storage", "supported", "binary")
+	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithHeaderAlignment(tw.AlignLeft))
+	t.Header("release", "duckdb-go", "reads storage", "supported", "binary")
 	for _, s := range st {
 		bin := s.How
 		if s.Path != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +31,7 @@ func newReproCmd(a *app) *cobra.Command {
 	var (
 		list, jsonOut bool
 		binaries      []string
+		releases      string
 	)
 	c := &cobra.Command{
 		Use:   "repro [NAME...]",
@@ -79,7 +81,11 @@ when interrupted.`,
 			if err != nil {
 				return err
 			}
-			results, runErr := repro.Run(a.ctx, args, repro.Env{Launcher: launcher, Release: releaseFunc(bins)})
+			env := repro.Env{Launcher: launcher, Release: releaseFunc(bins)}
+			if releases != "" {
+				return runReproAcross(a, args, releases, env, bins, jsonOut)
+			}
+			results, runErr := repro.Run(a.ctx, args, env)
 			if runErr != nil && results == nil {
 				if errors.Is(runErr, repro.ErrUnknownCase) {
 					return usageErr("%v", runErr)
@@ -107,6 +113,49 @@ when interrupted.`,
 	}
 	c.Flags().BoolVar(&list, "list", false, "list the cases (name, title, reference) without running them")
 	c.Flags().BoolVar(&jsonOut, "json", false, "print the results (or with --list the cases) as JSON")
+	c.Flags().StringVar(&releases, "duckdb", "", "run every case on each of these DuckDB releases (comma-separated, e.g. 1.5.6,2.0.0) and print one table, case × release")
 	c.Flags().StringArrayVar(&binaries, "duckdb-binary", nil, "use this lockbench binary for a DuckDB release in the upgrade cases: RELEASE=PATH (repeatable; default: built from source once)")
 	return c
+}
+
+// runReproAcross runs the catalog on several releases (--duckdb) and prints one table.
+func runReproAcross(a *app, names []string, list string, env repro.Env, bins *release.Binaries, jsonOut bool) error {
+	var rels []string
+	for _, n := range strings.Split(list, ",") {
+		r, err := release.Lookup(n)
+		if err != nil {
+			return usage(fmt.Errorf("--duckdb: %w", err))
+		}
+		if err := bins.Check(r); err != nil {
+			return usage(err)
+		}
+		rels = append(rels, r.Name)
+	}
+	linked := bins.Linked.Name
+	child := repro.ChildRunner(releaseFunc(bins))
+	run := func(ctx context.Context, rel string, names []string) ([]repro.Result, error) {
+		if rel == linked {
+			return repro.Run(ctx, names, env)
+		}
+		return child(ctx, rel, names)
+	}
+	across, err := repro.RunAcross(a.ctx, names, rels, env, run)
+	if err != nil {
+		if errors.Is(err, repro.ErrUnknownCase) {
+			return usage(err)
+		}
+		return err
+	}
+	if jsonOut {
+		err = writeJSON(a.stdout, across)
+	} else {
+		err = repro.WriteAcross(a.stdout, across)
+	}
+	if err != nil {
+		return err
+	}
+	if _, failed := across.Counts(); failed > 0 {
+		return withCode(exitcode.Fail)
+	}
+	return nil
 }
