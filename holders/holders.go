@@ -3,7 +3,8 @@
 //
 // Lookup never opens the database file: POSIX locks belong to a process, and closing any
 // descriptor of the file drops all of that process's locks on it, so a lookup made from the
-// process that has the database open must not touch the file (reference/duckdb-locking.md §2).
+// process that has the database open must not touch the file
+// (docs/duckdb-locking.md#locks-belong-to-the-process).
 // Lookup only stats the paths and reads /proc, which is safe from anywhere.
 //
 // Inside a PID namespace (a container), /proc/locks omits every lock whose owner is not visible

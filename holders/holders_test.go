@@ -67,8 +67,9 @@ func hold(mode, path string) error {
 		return err
 	}
 	if mode == "rw-lost" {
-		// The hazard of reference §2: reading the file through another descriptor and
-		// closing it drops this process's lock on the database file (the .wal keeps its own).
+		// The hazard of docs/duckdb-locking.md#locks-belong-to-the-process: reading the file
+		// through another descriptor and closing it drops this process's lock on the database
+		// file (the .wal keeps its own).
 		if _, err := os.ReadFile(path); err != nil {
 			return err
 		}

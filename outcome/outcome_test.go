@@ -17,8 +17,8 @@ import (
 
 const seeAlso = ". See also https://duckdb.org/docs/stable/connect/concurrency"
 
-// TestClassifyText runs every exact message of reference/duckdb-locking.md through the text
-// classifier.
+// TestClassifyText runs DuckDB's exact messages (those of docs/duckdb-locking.md, Windows
+// variants and texts quoted in public reports) through the text classifier.
 func TestClassifyText(t *testing.T) {
 	tests := []struct {
 		name string

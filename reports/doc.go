@@ -13,7 +13,7 @@
 //     correction, and a geometric-mean row;
 //   - target verdicts (criterion's rule with Jepsen's three states) and expectation verdicts
 //     (the outcome each cell must show), combined into a run verdict that maps onto the exit
-//     codes of DESIGN.md.
+//     codes of README.md#exit-codes.
 //
 // Warnings (too few trials, a slow first trial, bimodal timings, outliers, failed trials) are
 // reported, never acted upon: no trial is ever dropped.

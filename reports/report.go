@@ -26,7 +26,8 @@ const (
 	Unknown Verdict = "unknown"
 )
 
-// ExitCode maps the verdict onto the exit codes of DESIGN.md: pass 0, fail 1, unknown 3.
+// ExitCode maps the verdict onto lockbench's exit codes (README.md#exit-codes): pass 0, fail 1,
+// unknown 3.
 func (v Verdict) ExitCode() exitcode.Code {
 	switch v {
 	case Pass:

@@ -56,7 +56,7 @@ type Expectation struct {
 }
 
 // Target is a gate on a metric: reduction = 1 − median(candidate)/median(baseline) must reach
-// Reduction (DESIGN.md).
+// Reduction (docs/workforce-model.md#the-s031-04-target).
 type Target struct {
 	// Name names the target in reports.
 	Name string `json:"name"`

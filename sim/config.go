@@ -14,7 +14,7 @@ type Config struct {
 	DBPath       string // the database file
 	Mode         vocab.Mode
 	Threads      int   // connections (threaded) or concurrent workers (parallel-processes)
-	Coordination bool  // the cross-year optimisations (DESIGN.md)
+	Coordination bool  // the cross-year optimisations (docs/workforce-model.md#coordination)
 	Employees    int   // census size
 	Years        []int // simulation years, increasing
 	Seed         int64

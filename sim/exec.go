@@ -218,7 +218,8 @@ const runHandle = "run"
 
 // runInProcess executes the plan inside this process. Coordinated, one database handle serves
 // the run and every worker slot pins one connection of it; uncoordinated, every step opens and
-// closes the database around itself, as the reference project reopened it per query.
+// closes the database around itself, as the original project reopened it per query
+// (docs/workforce-model.md#coordination).
 func runInProcess(ctx context.Context, p *Plan, rec *trace.Recorder, width int) error {
 	cfg := &p.cfg
 	if !cfg.Coordination {

@@ -1,8 +1,9 @@
 // Package sim is lockbench's workload: a multi-year workforce simulation on a DuckDB file. A
-// census generator and embedded parameter tables feed about twenty SQL models (sim/models/*.sql)
-// whose dependencies come from the ref calls in their own SQL. The model DAG runs in one of four
-// modes (sequential, threaded, process-per-model, parallel-processes), with the cross-year
-// coordination optimisations on or off, and every run records a trace of timed spans.
+// census generator and 14 embedded parameter tables feed 35 SQL models and a schema file (the 36
+// files of sim/models/*.sql) whose dependencies come from the ref calls in their own SQL. The
+// model DAG runs in one of four modes (sequential, threaded, process-per-model,
+// parallel-processes), with the cross-year coordination optimisations on or off, and every run
+// records a trace of timed spans. docs/workforce-model.md describes the model.
 package sim
 
 import (

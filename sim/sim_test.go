@@ -252,9 +252,11 @@ func BenchmarkSim(b *testing.B) {
 // BenchmarkThreadedUncoordinatedStability loops the mode whose steps open and close the database
 // around themselves on several goroutines (500 employees × 3 years, 3 threads) and fails on the
 // first failed run: the in-process open/close race ("Unique file handle conflict") showed up in 3
-// of 26 runs under CPU load before opens and closes were serialised per path. Run it under load:
+// of 26 runs under CPU load before opens and closes were serialised per path. Run it with every
+// core kept busy by spinning shell loops, which stop when the benchmark ends:
 //
-//	../shared/tools/under-load go test ./sim -run '^$' -bench ThreadedUncoordinatedStability -benchtime 200x
+//	for i in $(seq "$(nproc)"); do (while :; do :; done) & done
+//	go test ./sim -run '^$' -bench ThreadedUncoordinatedStability -benchtime 200x; kill $(jobs -p)
 func BenchmarkThreadedUncoordinatedStability(b *testing.B) {
 	failures := 0
 	for b.Loop() {

@@ -1,9 +1,9 @@
 package sim
 
 // Tests of the workload's data: every defect found by the audit of issue 8 and the four bugs of
-// the reference model has a test here that computes its expectation independently of the models
-// (in Go, or by another query), and each was checked to fail with the defect put back; the
-// comment on each test says how.
+// the original model (docs/workforce-model.md#four-bugs-of-the-original) has a test here that
+// computes its expectation independently of the models (in Go, or by another query), and each
+// was checked to fail with the defect put back; the comment on each test says how.
 
 import (
 	"context"
@@ -123,7 +123,7 @@ func meanRaise(t *testing.T, db *sql.DB, year, level int) float64 {
 // checks, from the events alone, that each change moves exactly the figures it should.
 // Checked to fail: with int_hazard_merit taking COLA from the COLA-by-year table again, the COLA
 // difference is 0; with the merit lever matched as 'raise' instead of 'RAISE', the merit
-// difference is 0 (the reference's case bug).
+// difference is 0 (the original's case bug).
 func TestLeversApplyByExactName(t *testing.T) {
 	base, _ := runSmall(t, nil)
 	levers := leversWith(t, func(scenario, year, level, et, name, v string) string {
@@ -296,7 +296,7 @@ func TestNewEnrolleesGetADeferralRate(t *testing.T) {
 // from the birth year to the end of the previous year (the census's convention: the baseline's
 // age is taken on the census year's last day), and continuing employees age exactly one year
 // per year. Checked to fail: new hires born Jan 1 - age×365 days (one year younger than the
-// convention); age or tenure advanced twice (the reference's double increment).
+// convention); age or tenure advanced twice (the original's double increment).
 func TestAgesFollowTheCensusConvention(t *testing.T) {
 	db := fixture(t)
 	rows, err := db.Query("SELECT employee_id, simulation_year, birth_date, current_age, detailed_status_code FROM fct_workforce_snapshot")
@@ -328,7 +328,7 @@ func TestAgesFollowTheCensusConvention(t *testing.T) {
 
 // TestNoReenrollment checks that nobody enrolled at the end of a year (and who did not opt out)
 // enrols again the next year. Checked to fail with int_comp_by_year dropping is_enrolled (the
-// reference's bug: everyone re-eligible every year).
+// original's bug: everyone re-eligible every year).
 func TestNoReenrollment(t *testing.T) {
 	db := fixture(t)
 	assert.Zero(t, queryInt(t, db, `SELECT count(*) FROM fct_workforce_snapshot s JOIN fct_yearly_events e
@@ -342,7 +342,7 @@ func TestNoReenrollment(t *testing.T) {
 
 // TestTerminationDrawIsKeyedByYear runs the termination model for two different years on the
 // same starting population: with draws keyed by year the two sets of leavers mostly differ;
-// without the year in the key (the reference's bug) the same people sort first every year and
+// without the year in the key (the original's bug) the same people sort first every year and
 // the sets are identical. Checked to fail (overlap 1.0) with the year removed from the draw.
 func TestTerminationDrawIsKeyedByYear(t *testing.T) {
 	db := fixture(t)

@@ -16,7 +16,8 @@ import (
 // Kind names what a span was spent on.
 type Kind string
 
-// The span kinds of DESIGN.md. Model is essential work; every other kind is overhead.
+// The span kinds (docs/workforce-model.md#spans-and-overhead). Model is essential work; every
+// other kind is overhead.
 const (
 	Model      Kind = "model"      // the first build of a model for a year
 	Recompute  Kind = "recompute"  // a redundant rebuild of a model

@@ -10,10 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The command lines of the S031-04 usage guide (shared/reference/S031-04-usage-guide.md), with
-// the script each one ran. lockbench simulate takes the run script's flags and lockbench check
-// the test script's, unchanged; the tests add only a small census (and, for check, few trials)
-// so that they run in seconds.
+// The command lines of the S031-04 usage guide (docs/workforce-model.md#the-s031-04-usage-guide),
+// with the script each one ran. lockbench simulate takes the run script's flags and lockbench
+// check the test script's, unchanged; the tests add only a small census (and, for check, few
+// trials) so that they run in seconds.
 var usageGuide = []struct {
 	script string // run_optimized_multi_year_simulation.py or test_database_locking_fix.py
 	flags  string

@@ -42,10 +42,10 @@ func containerCases() []Case {
 }
 
 // namespaceCases put the holder and the opener in different PID namespaces, as two containers
-// sharing a volume do (reference §2, §4 item 5, §7 P4). Each skips where this machine cannot
-// create PID namespaces.
+// sharing a volume do (docs/duckdb-locking.md#pid-namespaces-and-containers). Each skips where
+// this machine cannot create PID namespaces.
 func namespaceCases() []Case {
-	const ref = "sisig-ai/doctor#15, trinodb/trino#25802; locking.md §2 (PID namespace row), §4 item 5, §7 P4"
+	const ref = "sisig-ai/doctor#15, trinodb/trino#25802; docs/duckdb-locking.md#pid-namespaces-and-containers"
 	return []Case{
 		{
 			Name:      "pidns-holder-in-child",

@@ -99,7 +99,7 @@ func fileSystemCases() []Case {
 		cs = append(cs, Case{
 			Name:      name,
 			Title:     "on " + fs.title + ", a file held through one path is locked through a bind mount too, and `who` finds the holder from both paths",
-			Reference: "locking.md §2 (locks are per inode), §3 (matching /proc/locks by device and inode); docker-compose volumes (sisig-ai/doctor#15)",
+			Reference: "docs/duckdb-locking.md#read-only-and-read-write (locks belong to the file, not the path), #finding-lock-holders (matching /proc/locks by device and inode); docker-compose volumes (sisig-ai/doctor#15)",
 			Setup: "A writer-process holds data/a.db in " + fs.setup + "; data/ is bind-mounted at bind/; this process opens bind/a.db, then data/a.db, " +
 				"read-write; `lockbench who` runs on both paths.",
 			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,

@@ -11,14 +11,15 @@ import (
 	"lockbench/vocab"
 )
 
-// inProcessCases are the transaction conflicts between connections of one process (reference
-// §1), each interleaved with explicit BEGIN on pinned connections.
+// inProcessCases are the transaction conflicts between connections of one process
+// (docs/duckdb-locking.md#transaction-conflicts), each interleaved with explicit BEGIN on pinned
+// connections.
 func inProcessCases() []Case {
 	return []Case{
 		{
 			Name:      "update-update",
 			Title:     "two transactions updating the same row: the second fails at once, at statement time",
-			Reference: "locking.md §1 S1; duckdb/duckdb#15662",
+			Reference: "docs/duckdb-locking.md#transaction-conflicts; duckdb/duckdb#15662",
 			Setup:     "c1 BEGIN, UPDATE t row 1 (pending); c2 BEGIN, UPDATE t row 1.",
 			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubUpdate, Message: "Conflict on update!",
 				Also: []string{"c2's next statement fails with \"Current transaction is aborted\"", "c1 commits and its update stays"}},
@@ -27,7 +28,7 @@ func inProcessCases() []Case {
 		{
 			Name:      "delete-delete",
 			Title:     "two transactions deleting the same row: the second fails",
-			Reference: "locking.md §1 S3",
+			Reference: "docs/duckdb-locking.md#transaction-conflicts",
 			Setup:     "c1 BEGIN, DELETE t row 1 (pending); c2 BEGIN, DELETE t row 1.",
 			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubDelete, Message: "Conflict on tuple deletion!",
 				Also: []string{"c1 commits and row 1 is gone"}},
@@ -36,7 +37,7 @@ func inProcessCases() []Case {
 		{
 			Name:      "update-vs-delete",
 			Title:     "UPDATE then DELETE of the same row in two transactions: no error anywhere, and both commit what no serial order gives",
-			Reference: "locking.md §1 S4/T1, §7 T1",
+			Reference: "docs/duckdb-locking.md#silent-lost-updates",
 			Setup: "Row 1 of t has v = 0. c1 BEGIN, UPDATE t SET v = v + 1 for row 1 and logs the v it reads back (pending); " +
 				"c2 BEGIN, logs the v of row 1 it reads and DELETEs row 1; c1 COMMIT; c2 COMMIT.",
 			Note: serialNote,
@@ -48,7 +49,7 @@ func inProcessCases() []Case {
 		{
 			Name:      "delete-vs-update",
 			Title:     "DELETE then UPDATE of the same row in two transactions: DuckDB lets this order through too",
-			Reference: "locking.md §1 S4/T1, §7 T1",
+			Reference: "docs/duckdb-locking.md#silent-lost-updates",
 			Setup: "Row 1 of t has v = 0. c2 BEGIN, logs the v of row 1 it reads and DELETEs row 1 (pending); " +
 				"c1 BEGIN, UPDATE t SET v = v + 1 for row 1 and logs the v it reads back; c2 COMMIT; c1 COMMIT.",
 			Note: serialNote,
@@ -60,7 +61,7 @@ func inProcessCases() []Case {
 		{
 			Name:      "create-create",
 			Title:     "two transactions creating the same table: a catalog write-write conflict",
-			Reference: "locking.md §1 S9; duckdb/duckdb#12839",
+			Reference: "docs/duckdb-locking.md#transaction-conflicts; duckdb/duckdb#12839",
 			Setup:     "c1 BEGIN, CREATE TABLE x (pending); c2 BEGIN, CREATE TABLE x.",
 			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubCatalog, Message: "Catalog write-write conflict on create",
 				Also: []string{"c1 commits and x exists"}},
@@ -71,7 +72,7 @@ func inProcessCases() []Case {
 		{
 			Name:      "create-if-not-exists",
 			Title:     "CREATE TABLE IF NOT EXISTS does not help: the same catalog conflict",
-			Reference: "locking.md §1 S9b; jOOQ/jOOQ#18816, duckdb/dbt-duckdb#467",
+			Reference: "docs/duckdb-locking.md#transaction-conflicts; jOOQ/jOOQ#18816, duckdb/dbt-duckdb#467",
 			Setup:     "c1 BEGIN, CREATE TABLE IF NOT EXISTS x (pending); c2 BEGIN, CREATE TABLE IF NOT EXISTS x.",
 			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubCatalog, Message: "Catalog write-write conflict on create",
 				Also: []string{"c1 commits and x exists"}},
@@ -82,7 +83,7 @@ func inProcessCases() []Case {
 		{
 			Name:      "drop-vs-insert",
 			Title:     "a table dropped under a pending INSERT: the INSERT's COMMIT fails",
-			Reference: "locking.md §1 S16; duckdb/dbt-duckdb#513",
+			Reference: "docs/duckdb-locking.md#transaction-conflicts; duckdb/dbt-duckdb#513",
 			Setup:     "c1 BEGIN, INSERT INTO t (pending); c2 DROP TABLE t (autocommit); c1 COMMIT.",
 			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubDropped, Message: "has been dropped by a different transaction",
 				Also: []string{"the DROP succeeds", "t is gone, with c1's row"}},
@@ -91,7 +92,7 @@ func inProcessCases() []Case {
 		{
 			Name:      "commit-after-conflict",
 			Title:     "after a conflict, tx.Commit() returns nil but silently rolls back the whole transaction",
-			Reference: "locking.md §1 T3/T4, DESIGN.md (rules from DuckDB's locking)",
+			Reference: "docs/duckdb-locking.md#commit-after-a-conflict, #rules-for-lockbench-code",
 			Setup:     "c1 BEGIN, UPDATE t row 1 (pending); tx2 := db.BeginTx, INSERT row 100, UPDATE t row 1 (conflict), tx2.Commit().",
 			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubUpdate, Message: "Conflict on update!",
 				Also: []string{"tx2.Commit() returns nil", "row 100, inserted before the conflict, is absent"}},
@@ -100,7 +101,7 @@ func inProcessCases() []Case {
 		{
 			Name:      "pool-poisoning",
 			Title:     "a connection returned to the pool inside a failed raw BEGIN poisons the next db.Exec",
-			Reference: "locking.md §1 (pool poisoning), §5",
+			Reference: "docs/duckdb-locking.md#pool-poisoning, #the-go-driver",
 			Setup:     "db.SetMaxOpenConns(1); a *sql.Conn runs BEGIN and a failing INSERT (duplicate key) and is closed back to the pool; then db.Exec(\"SELECT 1\").",
 			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubAborted, Message: "Current transaction is aborted (please ROLLBACK)",
 				Also: []string{"the poison stays until a ROLLBACK through the pool", "after it, db.Exec works again"}},
@@ -109,7 +110,7 @@ func inProcessCases() []Case {
 		{
 			Name:      "checkpoint-vs-update",
 			Title:     "CHECKPOINT is refused while another connection has a pending UPDATE (a pending INSERT does not block it)",
-			Reference: "locking.md §1 (CHECKPOINT T5, S17), §7 C1",
+			Reference: "docs/duckdb-locking.md#checkpoint",
 			Setup:     "c1 BEGIN, INSERT (pending); c2 CHECKPOINT; c1 UPDATE (pending); c2 CHECKPOINT.",
 			Expect: Expectation{Kind: vocab.TxnConflict, Sub: vocab.SubCheckpoint, Message: "Cannot CHECKPOINT: there are other write transactions active",
 				Also: []string{"the CHECKPOINT with only a pending INSERT succeeds", "c1 still commits"}},

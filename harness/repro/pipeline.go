@@ -22,7 +22,7 @@ func pipelineCases() []Case {
 		{
 			Name:      "parallel-pipelines",
 			Title:     "parallel worker processes on one file collide: Conflicting lock is held by a sibling worker",
-			Reference: "S031-04; locking.md §2, §4 item 12 (dagster-io/dagster#27800)",
+			Reference: "S031-04 (docs/workforce-model.md#origin); docs/duckdb-locking.md#real-world-reports (dagster-io/dagster#27800)",
 			Setup:     "The workload runs in parallel-processes mode (4 worker processes at once, each opening sim.duckdb read-write) without a lock-retry policy.",
 			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"DuckDB names a sibling worker's PID and executable, not this process"}},
@@ -31,7 +31,7 @@ func pipelineCases() []Case {
 		{
 			Name:      "parallel-pipelines-retry",
 			Title:     "with a lock-retry policy the parallel workers serialise and produce the sequential run's data",
-			Reference: "S031-04 (--lock-retry); locking.md §6 (open, write, close plus retry)",
+			Reference: "S031-04 (--lock-retry, docs/workforce-model.md#modes); docs/duckdb-locking.md#mitigations (open, write, close plus retry)",
 			Setup:     "The same parallel-processes run with the default lock-retry policy, and a sequential run of the same seed on another file.",
 			Expect: Expectation{Kind: vocab.OK,
 				Also: []string{"the fingerprint of fct_yearly_events and fct_workforce_snapshot equals the sequential run's"}},

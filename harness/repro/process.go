@@ -29,13 +29,14 @@ const readOnlyHint = "However, you would be able to open this database in read-o
 // only holds: the period is longer than any case.
 var idleWriter = competitor.Spec{Kind: vocab.WriterProcess, Period: time.Hour}
 
-// processCases are the cross-process lock cases (reference §2, §7 P1–P3, P5, P6, and §4).
+// processCases are the cross-process lock cases (docs/duckdb-locking.md#cross-process-locks and
+// #real-world-reports).
 func processCases() []Case {
 	return []Case{
 		{
 			Name:      "rw-vs-rw",
 			Title:     "a read-write open of a file another process holds read-write fails, naming the holder",
-			Reference: "locking.md §2, §7 P1; duckdb/duckdb#6477",
+			Reference: "docs/duckdb-locking.md#cross-process-locks; duckdb/duckdb#6477",
 			Setup:     "A writer-process holds a.db read-write (it wrote a row, so it locks a.db.wal too); this process opens a.db read-write.",
 			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"DuckDB names the holder's PID and executable", "/proc/locks lists the same PID with a write lock on a.db and on a.db.wal"}},
@@ -46,7 +47,7 @@ func processCases() []Case {
 		{
 			Name:      "rw-vs-ro",
 			Title:     "a read-only open cannot coexist with a read-write holder (the `duckdb --ui` report)",
-			Reference: "duckdb/duckdb#17158, duckdb/duckdb#1119; locking.md §2",
+			Reference: "duckdb/duckdb#17158, duckdb/duckdb#1119; docs/duckdb-locking.md#read-only-and-read-write",
 			Setup:     "A writer-process holds a.db read-write, as `duckdb --ui a.db` does; this process opens a.db with access_mode=read_only.",
 			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"the same message as a read-write open", "DuckDB names the holder's PID"}},
@@ -57,7 +58,7 @@ func processCases() []Case {
 		{
 			Name:      "rw-vs-attach",
 			Title:     "ATTACH, even READ_ONLY, of a file held read-write fails with the same lock error",
-			Reference: "locking.md §2 (ATTACH rows of the table), §7 P1",
+			Reference: "docs/duckdb-locking.md#read-only-and-read-write (the ATTACH rows)",
 			Setup:     "A writer-process holds a.db read-write; a :memory: database in this process runs ATTACH 'a.db' and ATTACH 'a.db' (READ_ONLY).",
 			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"both ATTACH forms fail the same way, naming the holder's PID", "the message has no driver prefix (it comes from a statement, not sql.Open)"}},
@@ -66,7 +67,7 @@ func processCases() []Case {
 		{
 			Name:      "readers-vs-writer",
 			Title:     "two read-only holders make a read-write open fail with the read-only hint, naming one of them",
-			Reference: "locking.md §2, §7 P2; dagster-io/dagster#27800",
+			Reference: "docs/duckdb-locking.md#read-only-and-read-write; dagster-io/dagster#27800",
 			Setup:     "Two reader processes hold a.db read-only; this process opens a.db read-write.",
 			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: readOnlyHint, ReadOnlyWouldWork: true,
 				Also: []string{"DuckDB names one reader", "/proc/locks lists both readers with read locks"}},
@@ -77,7 +78,7 @@ func processCases() []Case {
 		{
 			Name:      "readers-coexist",
 			Title:     "any number of read-only opens coexist (the fix for dashboards and gunicorn workers)",
-			Reference: "locking.md §2, §7 P2; Mause/duckdb_engine#436, frappe/builder#644",
+			Reference: "docs/duckdb-locking.md#read-only-and-read-write; Mause/duckdb_engine#436, frappe/builder#644",
 			Setup:     "Two reader processes hold a.db read-only; this process opens a.db read-only too and reads it.",
 			Expect: Expectation{Kind: vocab.OK,
 				Also: []string{"/proc/locks lists three read locks: both readers and this process"}},
@@ -95,7 +96,7 @@ func processCases() []Case {
 		{
 			Name:      string(vocab.StoppedHolder),
 			Title:     "a holder frozen with SIGSTOP keeps its lock",
-			Reference: "locking.md §2 (SIGSTOPped row), §7 P3; duckdb/duckdb#6477",
+			Reference: "docs/duckdb-locking.md#lifetime-of-a-lock (a stopped process keeps it); duckdb/duckdb#6477",
 			Setup:     "A read-write holder takes a.db and is frozen with SIGSTOP (state T); this process opens a.db read-write.",
 			Expect: Expectation{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, Message: lockMsg,
 				Also: []string{"the holder is in state T", "DuckDB names the stopped holder's PID"}},
@@ -104,7 +105,7 @@ func processCases() []Case {
 		{
 			Name:      string(vocab.KilledHolder),
 			Title:     "a holder killed with SIGKILL frees the lock at once; its .wal is replayed with no committed row lost",
-			Reference: "locking.md §2 (lifecycle), §7 P3",
+			Reference: "docs/duckdb-locking.md#lifetime-of-a-lock (a dead process does not)",
 			Setup:     "A read-write holder inserts a row every 10ms into a new k.db and is killed with SIGKILL after 150ms; this process then opens k.db read-only, then read-write.",
 			Expect: Expectation{Kind: vocab.OK,
 				Also: []string{"no lock remains once the holder is reaped", "k.db.wal is left behind",
@@ -124,7 +125,7 @@ func processCases() []Case {
 		{
 			Name:      "same-process-other-config",
 			Title:     "the same process opening the file again with another configuration gets a Connection Error (from the Go driver's instance cache)",
-			Reference: "locking.md §5, §7 P6; uwdata/mosaic#1151",
+			Reference: "docs/duckdb-locking.md#the-go-driver (one configuration per file and process); uwdata/mosaic#1151",
 			Setup:     "This process opens a.db read-write, then sql.Open(\"a.db?access_mode=read_only\") while the first handle is open.",
 			Note: "The error comes only from DuckDB's instance cache, which duckdb-go opens every file through (the cache resolves //, ./, ../ " +
 				"and symbolic links to one key). Without the cache, as in other clients by default, a second instance of the same file in one " +
@@ -138,7 +139,7 @@ func processCases() []Case {
 		{
 			Name:      "same-process-other-config-uncached",
 			Title:     "a read-only second instance that bypasses the instance cache: no error, the lock drops to read, then goes, and a write is silently lost",
-			Reference: "locking.md §2, §5, §7 P5/P6; duckdb/duckdb#17343",
+			Reference: "docs/duckdb-locking.md#locks-belong-to-the-process, #the-go-driver; duckdb/duckdb#17343",
 			Setup: "This process opens a.db read-write and checkpoints, then opens b.db, a hard link to a.db (a path the instance cache does not know), " +
 				"read-only and closes it; a writer process then writes a.db and exits, and the first instance inserts and closes.",
 			Note: "The same hazard as hardlink-second-instance: POSIX locks belong to the process, so the read-only instance's read lock " +
@@ -152,7 +153,7 @@ func processCases() []Case {
 		{
 			Name:      "hardlink-second-instance",
 			Title:     "a second instance through a hard link opens read-write, drops the lock on close, and a write is silently lost",
-			Reference: "duckdb/duckdb#17343, duckdb/duckdb#24739; locking.md §2, §5, §7 P5",
+			Reference: "duckdb/duckdb#17343, duckdb/duckdb#24739; docs/duckdb-locking.md#locks-belong-to-the-process, #the-go-driver",
 			Setup: "This process opens a.db read-write and checkpoints, then opens and closes b.db, a hard link to a.db; a writer process then " +
 				"writes a.db and exits, and the first instance inserts and closes.",
 			Expect: Expectation{Kind: vocab.LostWrite,

@@ -31,7 +31,7 @@ func raceCases() []Case {
 		{
 			Name:  "open-close-race",
 			Title: "goroutines of one process opening and closing the same file: an open that lands while the last handle closes fails with a unique file handle conflict",
-			Reference: "lockbench issue 8 (threaded --no-coordination failed 3 in 26 runs under load); locking.md §2 (ATTACH of the same file), §5 (the driver's instance cache); " +
+			Reference: "lockbench issue 8 (threaded --no-coordination failed 3 in 26 runs under load); docs/duckdb-locking.md#the-go-driver (opening while the last handle closes), #attach; " +
 				"duckdb/duckdb#22277",
 			Setup: fmt.Sprintf("%d goroutines each loop sql.Open(race.duckdb), SELECT, Close until one open fails (at least %d attempts, at most %s); "+
 				"then as many attempts with each safe pattern: one sql.DB held for the run and shared, and open and close serialised by a per-path mutex.",

@@ -21,15 +21,14 @@ import (
 )
 
 // The two releases of the upgrade cases: the one most teams run today and the one they are
-// moving to. Their behaviour against each other was measured (docs/duckdb-locking.md, "DuckDB
-// 2.0").
+// moving to. Their behaviour against each other was measured (docs/duckdb-locking.md#duckdb-20).
 const (
 	oldRelease = "1.5.6"
 	newRelease = "2.0.0"
 )
 
 // upgradeRef is where the upgrade cases' behaviour is described.
-const upgradeRef = "docs/duckdb-locking.md (DuckDB 2.0: storage formats and mixed fleets)"
+const upgradeRef = "docs/duckdb-locking.md#duckdb-20 (storage formats, mixed fleets)"
 
 // holderRows is how many committed rows a killed writer leaves in its .wal.
 const holderRows = 50

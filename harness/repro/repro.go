@@ -94,7 +94,8 @@ type Case struct {
 	// Title says in one line what the case shows.
 	Title string `json:"title"`
 	// Reference is where the behaviour comes from: an issue ("duckdb/duckdb#17158"), the story
-	// ("S031-04") or a section of reference/duckdb-locking.md ("locking.md §1 S1").
+	// ("S031-04") or a section of the repository's docs
+	// ("docs/duckdb-locking.md#transaction-conflicts").
 	Reference string `json:"reference"`
 	// Setup says in one or two sentences what the case sets up and does.
 	Setup string `json:"setup"`

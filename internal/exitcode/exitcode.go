@@ -1,6 +1,6 @@
-// Package exitcode holds lockbench's exit codes (the same for every command, see DESIGN.md) and
-// the way an error carries its code and a hint from the place where the decision is made to the
-// one place that prints it and exits, in the manner of k6's errext.
+// Package exitcode holds lockbench's exit codes (the same for every command, see
+// README.md#exit-codes) and the way an error carries its code and a hint from the place where
+// the decision is made to the one place that prints it and exits, in the manner of k6's errext.
 package exitcode
 
 import (
