@@ -62,7 +62,7 @@ func TestEveryModeProducesIdenticalData(t *testing.T) {
 					r := access.DefaultRetry
 					cfg.LockRetry = &r
 				}
-				res, err := Run(ctx, cfg)
+				res, err := validRun(ctx, cfg)
 				require.NoError(t, err)
 				require.NotEmpty(t, res.Fingerprint)
 				if want == "" {
@@ -79,7 +79,7 @@ func TestEveryModeProducesIdenticalData(t *testing.T) {
 func TestParallelProcessesWithoutRetryHitsTheLock(t *testing.T) {
 	cfg := smallConfig(t, vocab.ParallelProcesses, true)
 	cfg.Threads = 4
-	_, err := Run(context.Background(), cfg)
+	_, err := validRun(context.Background(), cfg)
 	require.Error(t, err)
 	assert.True(t, outcome.IsLockConflict(err), "want DuckDB's lock error, got %v", err)
 	assert.Contains(t, err.Error(), "Conflicting lock is held")
@@ -94,7 +94,7 @@ func TestForeignTableSurvives(t *testing.T) {
 	require.NoError(t, db.Close())
 
 	for range 2 { // a second run replaces its own tables and still leaves ours alone
-		_, err = Run(context.Background(), cfg)
+		_, err = validRun(context.Background(), cfg)
 		require.NoError(t, err)
 	}
 	db, err = sql.Open("duckdb", cfg.DBPath)
@@ -235,7 +235,7 @@ func BenchmarkSim(b *testing.B) {
 						r := access.DefaultRetry
 						cfg.LockRetry = &r
 					}
-					res, err := Run(context.Background(), cfg)
+					res, err := validRun(context.Background(), cfg)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -260,7 +260,7 @@ func BenchmarkThreadedUncoordinatedStability(b *testing.B) {
 	for b.Loop() {
 		cfg := smallConfig(b, vocab.Threaded, false)
 		cfg.Employees, cfg.Threads = 500, 3
-		if _, err := Run(context.Background(), cfg); err != nil {
+		if _, err := validRun(context.Background(), cfg); err != nil {
 			failures++
 			b.Errorf("run failed: %v", err)
 		}
@@ -279,10 +279,19 @@ func TestThreadedModesAgree(t *testing.T) {
 	}{{vocab.Sequential, true}, {vocab.Threaded, true}, {vocab.Threaded, false}} {
 		cfg := smallConfig(t, c.mode, c.coord)
 		cfg.Employees, cfg.Years = 150, []int{2025, 2026}
-		res, err := Run(context.Background(), cfg)
+		res, err := validRun(context.Background(), cfg)
 		require.NoError(t, err, "%s coordination=%v", c.mode, c.coord)
 		fp[fmt.Sprintf("%s/%v", c.mode, c.coord)] = res.Fingerprint
 	}
 	assert.Equal(t, fp["sequential/true"], fp["threaded/true"])
 	assert.Equal(t, fp["sequential/true"], fp["threaded/false"])
+}
+
+// validRun validates cfg and runs it, as every caller of Run does.
+func validRun(ctx context.Context, cfg Config) (*Result, error) {
+	v, err := cfg.Validate()
+	if err != nil {
+		return nil, err
+	}
+	return Run(ctx, v)
 }

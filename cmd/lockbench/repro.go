@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -13,7 +12,9 @@ import (
 	"lockbench/release"
 )
 
-func init() { register(newReproCmd) }
+func init() {
+	register(func(a *app) *cobra.Command { return newReproCmd(a, runRepro) })
+}
 
 // releaseFunc gives repro cases the lockbench binary of a release.
 func releaseFunc(b *release.Binaries) func(context.Context, string) (string, error) {
@@ -26,11 +27,20 @@ func releaseFunc(b *release.Binaries) func(context.Context, string) (string, err
 	}
 }
 
-func newReproCmd(a *app) *cobra.Command {
-	var (
-		list, jsonOut bool
-		binaries      []string
-	)
+// reproOptions are repro's inputs: what its flags and arguments say, or what a test fills in.
+type reproOptions struct {
+	IO streams
+	// Names are the cases to run (all when empty).
+	Names []string
+	List  bool
+	JSON  bool
+	// Binaries are the --duckdb-binary overrides, RELEASE=PATH.
+	Binaries []string
+}
+
+// newReproCmd parses repro's flags into options and hands them to runF.
+func newReproCmd(a *app, runF func(context.Context, *reproOptions) error) *cobra.Command {
+	o := &reproOptions{IO: a.streams()}
 	c := &cobra.Command{
 		Use:   "repro [NAME...]",
 		Short: "Reproduce DuckDB's lock and conflict behaviours and check each is exactly as expected",
@@ -61,52 +71,56 @@ when interrupted.`,
 			return repro.Names(), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			cases, err := repro.Select(args)
-			if err != nil {
-				return usage(err)
-			}
-			if list {
-				if jsonOut {
-					return writeJSON(a.stdout, cases)
-				}
-				return repro.WriteList(a.stdout, cases)
-			}
-			launcher, err := competitor.DefaultLauncher()
-			if err != nil {
-				return err
-			}
-			bins, err := newBinaries(a.stderr, binaries)
-			if err != nil {
-				return err
-			}
-			results, runErr := repro.Run(a.ctx, args, repro.Env{Launcher: launcher, Release: releaseFunc(bins)})
-			if runErr != nil && results == nil {
-				if errors.Is(runErr, repro.ErrUnknownCase) {
-					return usageErr("%v", runErr)
-				}
-				return runErr
-			}
-			if jsonOut {
-				err = repro.WriteJSON(a.stdout, results)
-			} else {
-				err = repro.WriteText(a.stdout, results)
-			}
-			if err != nil {
-				return err
-			}
-			_, failed := repro.Counts(results)
-			switch {
-			case failed > 0:
-				return withCode(exitcode.Fail)
-			case runErr != nil:
-				fmt.Fprintf(a.stderr, "lockbench: repro interrupted after %d of %d cases: %v\n", len(results), len(cases), runErr)
-				return withCode(exitcode.Unknown)
-			}
-			return nil
+			o.Names = args
+			return runF(c.Context(), o)
 		},
 	}
-	c.Flags().BoolVar(&list, "list", false, "list the cases (name, title, reference) without running them")
-	c.Flags().BoolVar(&jsonOut, "json", false, "print the results (or with --list the cases) as JSON")
-	c.Flags().StringArrayVar(&binaries, "duckdb-binary", nil, "use this lockbench binary for a DuckDB release in the upgrade cases: RELEASE=PATH (repeatable; default: built from source once)")
+	c.Flags().BoolVar(&o.List, "list", false, "list the cases (name, title, reference) without running them")
+	c.Flags().BoolVar(&o.JSON, "json", false, "print the results (or with --list the cases) as JSON")
+	c.Flags().StringArrayVar(&o.Binaries, "duckdb-binary", nil, "use this lockbench binary for a DuckDB release in the upgrade cases: RELEASE=PATH (repeatable; default: built from source once)")
 	return c
+}
+
+// runRepro is `lockbench repro`: it lists or runs the cases and ends with exit code 1 when one
+// did not behave as expected.
+func runRepro(ctx context.Context, o *reproOptions) error {
+	cases, err := repro.Select(o.Names)
+	if err != nil {
+		return err
+	}
+	if o.List {
+		if o.JSON {
+			return writeJSON(o.IO.Out, cases)
+		}
+		return repro.WriteList(o.IO.Out, cases)
+	}
+	launcher, err := competitor.DefaultLauncher()
+	if err != nil {
+		return err
+	}
+	bins, err := newBinaries(o.IO.Err, o.Binaries)
+	if err != nil {
+		return err
+	}
+	results, runErr := repro.Run(ctx, o.Names, repro.Env{Launcher: launcher, Release: releaseFunc(bins)})
+	if runErr != nil && results == nil {
+		return runErr
+	}
+	if o.JSON {
+		err = repro.WriteJSON(o.IO.Out, results)
+	} else {
+		err = repro.WriteText(o.IO.Out, results)
+	}
+	if err != nil {
+		return err
+	}
+	_, failed := repro.Counts(results)
+	switch {
+	case failed > 0:
+		return withCode(exitcode.Fail)
+	case runErr != nil:
+		fmt.Fprintf(o.IO.Err, "lockbench: repro interrupted after %d of %d cases: %v\n", len(results), len(cases), runErr)
+		return withCode(exitcode.Unknown)
+	}
+	return nil
 }
