@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"lockbench/access"
+	"lockbench/internal/exitcode"
 	"lockbench/outcome"
 	"lockbench/vocab"
 )
@@ -294,4 +296,38 @@ func validRun(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	return Run(ctx, v)
+}
+
+// TestSchedulePanicIsAnInternalError panics in one node of a plan: schedule waits for the
+// others and returns an error naming the node and the panic, with exit code 4.
+func TestSchedulePanicIsAnInternalError(t *testing.T) {
+	models, err := LoadModels()
+	require.NoError(t, err)
+	p, err := BuildPlan(Config{Years: []int{2025}, Coordination: true, Seed: 1}, models)
+	require.NoError(t, err)
+	var victim *Node // a node in the middle that others wait for
+	for _, n := range p.Nodes[len(p.Nodes)/2:] {
+		if len(n.dependents) > 0 {
+			victim = n
+			break
+		}
+	}
+	require.NotNil(t, victim)
+	var mu sync.Mutex
+	ran := 0
+	err = schedule(context.Background(), p, 2, func(_ context.Context, _ int, n *Node) error {
+		if n == victim {
+			panic("boom")
+		}
+		mu.Lock()
+		ran++
+		mu.Unlock()
+		return nil
+	})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), victim.ID+": panic: boom\n")
+	assert.Contains(t, err.Error(), "sim_test.go:", "with the stack")
+	assert.Equal(t, exitcode.Internal, exitcode.Of(err))
+	assert.Positive(t, ran)
+	assert.LessOrEqual(t, ran, len(p.Nodes)-1-len(victim.dependents), "the nodes that wait for the one that panicked never ran")
 }
