@@ -21,6 +21,7 @@ import (
 
 	"lockbench/harness/competitor"
 	"lockbench/history"
+	"lockbench/internal/exitcode"
 	"lockbench/internal/proc"
 	"lockbench/outcome"
 	"lockbench/release"
@@ -61,6 +62,9 @@ type Options struct {
 	// Commit and CommitSource are the commit under test and where it came from; Group is the CI
 	// pipeline run (see history.Manifest). They go into the manifest of a new run.
 	Commit, CommitSource, Group string
+	// OnTrial, when non-nil, is called with every trial once it is recorded (appended to the
+	// history and synced).
+	OnTrial func(history.Trial)
 }
 
 // Result describes a finished (or interrupted) run.
@@ -165,6 +169,9 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 		r.Ran++
 		cost += time.Since(began) - time.Duration(t.WallS*float64(time.Second))
 		prog.trial(t)
+		if o.OnTrial != nil {
+			o.OnTrial(t)
+		}
 	}
 	prog.finish()
 	if r.Ran > 0 {
@@ -217,9 +224,10 @@ func prepare(o Options) (*Result, error) {
 // reopen reads the run directory resume for a resume: its manifest, and its scenario with the
 // run's root seed and effective trial counts.
 func reopen(resume string) (*Result, error) {
+	// Every failure to read the run directory is bad input: --resume named it.
 	m, err := history.ReadManifest(resume)
 	if err != nil {
-		return nil, fmt.Errorf("resume %s: %w", resume, err)
+		return nil, exitcode.Usagef("resume %s: %w", resume, err)
 	}
 	// The run directory is absolute from here on: every path derived from it is handed to
 	// trial processes and substituted into users' commands, which run in other directories.
@@ -230,11 +238,11 @@ func reopen(resume string) (*Result, error) {
 		dir, err = filepath.EvalSymlinks(dir)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("resume %s: %w", resume, err)
+		return nil, exitcode.Usagef("resume %s: %w", resume, err)
 	}
 	src, err := os.ReadFile(filepath.Join(dir, history.ScenarioFile))
 	if err != nil {
-		return nil, fmt.Errorf("resume %s: %w", dir, err)
+		return nil, exitcode.Usagef("resume %s: %w", dir, err)
 	}
 	s, err := scenarios.Parse(filepath.Join(dir, history.ScenarioFile), src)
 	if err != nil {
@@ -299,7 +307,9 @@ func create(o Options, r *Result) error {
 	id := newRunID()
 	r.Dir = filepath.Join(runsDir, time.Now().UTC().Format("20060102T150405Z")+"-"+id)
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
-		return fmt.Errorf("create run directory: %w", err)
+		// The runs directory is the user's choice (--runs): one that cannot be written is bad
+		// input, and nothing was written.
+		return exitcode.Usagef("create run directory: %w; give --runs a directory you can write", err)
 	}
 	eff, err := r.Scenario.Effective()
 	if err != nil {

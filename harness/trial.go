@@ -173,7 +173,11 @@ func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
 			deferredErr = err
 		}
 	}
-	run, runErr := sim.Run(ctx, cfg)
+	var run *sim.Result
+	valid, runErr := cfg.Validate()
+	if runErr == nil {
+		run, runErr = sim.Run(ctx, valid)
+	}
 	if runErr != nil {
 		// Classified while the holder of a lock still holds it, so that it can be named.
 		res.Outcome = ClassifyRun(runErr)

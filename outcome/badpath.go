@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"lockbench/internal/exitcode"
 )
 
 // Reasons a path cannot be a DuckDB database, the Reason of a BadPathError.
@@ -74,6 +76,10 @@ func (e *BadPathError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *BadPathError) Unwrap() error { return e.Err }
+
+// ExitCode is exitcode.Usage: a path that cannot be a database is bad input, and nothing was
+// changed.
+func (e *BadPathError) ExitCode() exitcode.Code { return exitcode.Usage }
 
 // badPathRules recognise DuckDB 1.5.6's messages for a database path it cannot open. The
 // "Cannot open file" family counts only when the driver says it could not connect to the

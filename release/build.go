@@ -17,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"lockbench/internal/exitcode"
 )
 
 // Binaries finds, or builds once, lockbench binaries that link other DuckDB releases, so that a
@@ -75,6 +77,10 @@ func (e *BuildError) Error() string {
 }
 
 func (e *BuildError) Unwrap() error { return e.Err }
+
+// ExitCode is exitcode.Usage: every reason names what the user can change (a binary to name
+// with --duckdb-binary, the Go toolchain, a writable cache) and nothing was run.
+func (e *BuildError) ExitCode() exitcode.Code { return exitcode.Usage }
 
 // Status describes what Binaries has for a release, for `lockbench duckdb list`.
 type Status struct {

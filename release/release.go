@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"lockbench/internal/exitcode"
 )
 
 // Release is one DuckDB release lockbench knows.
@@ -83,6 +85,9 @@ func (e *UnknownError) Error() string {
 	return fmt.Sprintf("DuckDB release %q is not one lockbench can run; known: %s (each with the duckdb-go driver that links it; `lockbench duckdb list` shows them)",
 		e.Name, strings.Join(Names(), ", "))
 }
+
+// ExitCode is exitcode.Usage: the user named a release lockbench cannot run.
+func (e *UnknownError) ExitCode() exitcode.Code { return exitcode.Usage }
 
 // ByDriver returns the release a duckdb-go driver version links.
 func ByDriver(driver string) (Release, bool) {

@@ -146,9 +146,9 @@ func parseScalar(a axis, s string) (value, *valueError) {
 		}
 		return value{}, badValue(a, "%s must be on or off, not %q", a, s)
 	case axYears:
-		years, verr := parseYearsText(s)
-		if verr != nil {
-			return value{}, verr
+		years, err := vocab.ParseYears(s)
+		if err != nil {
+			return value{}, badValue(a, "%v", err)
 		}
 		return yearsValue(years)
 	case axDuckDB:
@@ -183,76 +183,18 @@ func parseScalar(a axis, s string) (value, *valueError) {
 	return value{}, badValue(a, "unknown axis %q", a)
 }
 
-// parseYearsText parses "2025-2027", "2025+2027+2030" or "2025".
-func parseYearsText(s string) ([]int, *valueError) {
-	bad := func() *valueError { return badValue(axYears, "years %q is not a year, range or set", s) }
-	if lo, hi, ok := strings.Cut(s, "-"); ok {
-		a, err1 := strconv.Atoi(strings.TrimSpace(lo))
-		b, err2 := strconv.Atoi(strings.TrimSpace(hi))
-		if err1 != nil || err2 != nil {
-			return nil, bad()
-		}
-		if b <= a {
-			return nil, badValue(axYears, "years range %q is not increasing", s)
-		}
-		var years []int
-		for y := a; y <= b && y <= vocab.MaxYear+1; y++ {
-			years = append(years, y)
-		}
-		return years, nil
-	}
-	var years []int
-	for _, part := range strings.Split(s, "+") {
-		y, err := strconv.Atoi(strings.TrimSpace(part))
-		if err != nil {
-			return nil, bad()
-		}
-		years = append(years, y)
-	}
-	return years, nil
-}
-
-// yearsValue checks a year list and returns its canonical value.
+// yearsValue checks a year list (vocab.CheckYears) and returns its canonical value.
 func yearsValue(years []int) (value, *valueError) {
-	if len(years) == 0 {
-		return value{}, badValue(axYears, "years is empty")
+	if err := vocab.CheckYears(years); err != nil {
+		return value{}, badValue(axYears, "%v", err)
 	}
-	for i, y := range years {
-		if y < vocab.MinYear || y > vocab.MaxYear {
-			return value{}, badValue(axYears, "year %d is outside %d-%d", y, vocab.MinYear, vocab.MaxYear)
-		}
-		if i > 0 && y <= years[i-1] {
-			return value{}, badValue(axYears, "years are not strictly increasing: %d follows %d", y, years[i-1])
-		}
-	}
-	return value{canon: FormatYears(years), v: slices.Clone(years)}, nil
+	return value{canon: vocab.FormatYears(years), v: slices.Clone(years)}, nil
 }
 
-// FormatYears formats a year list canonically: "2025" for one year, "2025-2027" for two or more
-// consecutive years, and otherwise the years joined with "+" ("2025+2027+2030").
-func FormatYears(years []int) string {
-	if len(years) == 0 {
-		return ""
-	}
-	consecutive := true
-	for i := 1; i < len(years); i++ {
-		if years[i] != years[i-1]+1 {
-			consecutive = false
-			break
-		}
-	}
-	if len(years) == 1 {
-		return strconv.Itoa(years[0])
-	}
-	if consecutive {
-		return fmt.Sprintf("%d-%d", years[0], years[len(years)-1])
-	}
-	parts := make([]string, len(years))
-	for i, y := range years {
-		parts[i] = strconv.Itoa(y)
-	}
-	return strings.Join(parts, "+")
-}
+// FormatYears formats a year list canonically (vocab.FormatYears): "2025" for one year,
+// "2025-2027" for two or more consecutive years, and otherwise the years joined with "+"
+// ("2025+2027+2030").
+func FormatYears(years []int) string { return vocab.FormatYears(years) }
 
 // The kinds of Start.
 const (

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"lockbench/internal/exitcode"
 )
 
 // ErrInvalid is the sentinel every scenario configuration error matches with errors.Is, so a
@@ -54,6 +56,10 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying cause, if any.
 func (e *Error) Unwrap() error { return e.Err }
+
+// ExitCode is exitcode.Usage: a scenario configuration error is always bad input, decided here
+// so that no caller has to recognise it.
+func (e *Error) ExitCode() exitcode.Code { return exitcode.Usage }
 
 // Is reports whether target is ErrInvalid, so errors.Is(err, ErrInvalid) holds for every
 // configuration error.

@@ -256,13 +256,14 @@ func (p *parser) value(a axis, n ast.Node, path string) (value, *Error) {
 				return value{}, p.errAt(el, allowedFor(a), "%s[%d]: wrong type: got %s", path, i, describe(el))
 			}
 			y, err := strconv.Atoi(in.GetToken().Value)
-			if err != nil || y < vocab.MinYear || y > vocab.MaxYear {
-				return value{}, p.errAt(el, allowedFor(a), "%s[%d]: year %s is outside %d-%d", path, i, in.GetToken().Value, vocab.MinYear, vocab.MaxYear)
+			if err != nil {
+				return value{}, p.errAt(el, allowedFor(a), "%s[%d]: %s is not a year", path, i, in.GetToken().Value)
 			}
-			if i > 0 && y <= years[i-1] {
-				return value{}, p.errAt(el, allowedFor(a), "%s: years are not strictly increasing: %d follows %d", path, y, years[i-1])
-			}
+			// Checked as it grows, so that the error points at the first year that is wrong.
 			years = append(years, y)
+			if err := vocab.CheckYears(years); err != nil {
+				return value{}, p.errAt(el, allowedFor(a), "%s[%d]: %v", path, i, err)
+			}
 		}
 		v, verr := yearsValue(years)
 		if verr != nil {

@@ -162,32 +162,76 @@ func censusSource(path string) (string, bool) {
 	return "read_csv(" + q + ", header = true, all_varchar = true)", true
 }
 
-// CheckCensusFile makes sure a census file can be read and has every column of CensusColumns
-// with a value of the right type (and a value at all where one is required) in every row. It
-// reads the file with an in-memory DuckDB and returns an InputError naming the file, the line
-// (the row for Parquet) and the column of the first problem.
-func CheckCensusFile(ctx context.Context, path string) error {
+// DedupRule is the record staging keeps of an employee id that appears more than once in the
+// census: the rule of stg_census.sql (QUALIFY ROW_NUMBER() OVER (PARTITION BY employee_id ORDER
+// BY hire_date DESC, gross_compensation DESC) = 1). Records tied on both are kept in no defined
+// order: staging keeps any one of them.
+const DedupRule = "the record with the latest hire_date, and of those the highest gross_compensation"
+
+// CensusInfo describes a census file as staging will read it.
+type CensusInfo struct {
+	// Path is the file's absolute path.
+	Path string `json:"path"`
+	// Records is the number of records (data lines of a CSV, rows of a Parquet file).
+	Records int `json:"records"`
+	// Employees is the number of distinct employee ids: the census size, since staging keeps
+	// one record per id (DedupRule).
+	Employees int `json:"employees"`
+	// DuplicateIDs is the number of employee ids with more than one record; Dropped is the
+	// number of records staging drops because of them (Records - Employees).
+	DuplicateIDs int `json:"duplicate_ids"`
+	Dropped      int `json:"dropped"`
+	// Ties is the number of duplicated ids whose best records are tied on hire_date and
+	// gross_compensation, so that which of them staging keeps is not defined.
+	Ties int `json:"ties"`
+	// Duplicates are the first duplicated ids (at most MaxCensusDuplicates, in the order of
+	// their first record), with the record staging keeps and those it drops.
+	Duplicates []CensusDuplicate `json:"duplicates,omitempty"`
+}
+
+// CensusDuplicate is one employee id with several records in a census file. Records are named
+// by their line in a CSV file (the header is line 1) or their 1-based row in a Parquet file.
+type CensusDuplicate struct {
+	EmployeeID string `json:"employee_id"`
+	Kept       int    `json:"kept"`
+	Dropped    []int  `json:"dropped"`
+	// Tie is set when another record of the id has the kept one's hire_date and
+	// gross_compensation: staging may keep that one instead.
+	Tie bool `json:"tie,omitempty"`
+}
+
+// MaxCensusDuplicates bounds CensusInfo.Duplicates.
+const MaxCensusDuplicates = 5
+
+// InspectCensusFile makes sure a census file can be read and has every column of CensusColumns
+// with a value of the right type (and a value at all where one is required) in every row, and
+// describes it: its records, its employees and the duplicated employee ids staging will
+// de-duplicate (DedupRule). It reads the file with an in-memory DuckDB and returns an
+// InputError naming the file, the line (the row for Parquet) and the column of the first
+// problem.
+func InspectCensusFile(ctx context.Context, path string) (CensusInfo, error) {
+	info := CensusInfo{Path: path}
 	if st, err := os.Stat(path); err != nil {
-		return &InputError{Path: path, Msg: "cannot read the census file: " + errors.Unwrap(err).Error()}
+		return info, &InputError{Path: path, Msg: "cannot read the census file: " + errors.Unwrap(err).Error()}
 	} else if st.IsDir() {
-		return &InputError{Path: path, Msg: "is a directory; --census takes a CSV or Parquet file"}
+		return info, &InputError{Path: path, Msg: "is a directory; --census takes a CSV or Parquet file"}
 	}
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
-		return err
+		return info, err
 	}
 	defer db.Close()
 	src, isCSV := censusSource(path)
 	rows, err := db.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+src+")")
 	if err != nil {
-		return &InputError{Path: path, Msg: "DuckDB cannot read it as a census (CSV with a header line, or a .parquet file): " + firstLine(err.Error())}
+		return info, &InputError{Path: path, Msg: "DuckDB cannot read it as a census (CSV with a header line, or a .parquet file): " + firstLine(err.Error())}
 	}
 	have := map[string]bool{}
 	for rows.Next() {
 		var c string
 		if err := rows.Scan(&c); err != nil {
 			rows.Close()
-			return err
+			return info, err
 		}
 		have[c] = true
 	}
@@ -199,7 +243,14 @@ func CheckCensusFile(ctx context.Context, path string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return &InputError{Path: path, Msg: fmt.Sprintf("missing column(s) %s; a census needs %s", strings.Join(missing, ", "), censusColumnList())}
+		return info, &InputError{Path: path, Msg: fmt.Sprintf("missing column(s) %s; a census needs %s", strings.Join(missing, ", "), censusColumnList())}
+	}
+	// line turns a 1-based record number into what messages name: a CSV line or a Parquet row.
+	line := func(rn int) int {
+		if isCSV {
+			return rn + 1 // the header is line 1
+		}
+		return rn
 	}
 	for _, c := range CensusColumns {
 		bad := fmt.Sprintf("%q IS NOT NULL AND TRY_CAST(%[1]q AS %s) IS NULL", c.Name, c.Type)
@@ -214,23 +265,74 @@ func CheckCensusFile(ctx context.Context, path string) error {
 			continue
 		}
 		if err != nil {
-			return &InputError{Path: path, Msg: "DuckDB cannot read it: " + firstLine(err.Error())}
-		}
-		line := rn
-		if isCSV {
-			line = rn + 1 // the header is line 1
+			return info, &InputError{Path: path, Msg: "DuckDB cannot read it: " + firstLine(err.Error())}
 		}
 		msg := fmt.Sprintf("%q is not a %s", v.String, strings.ToLower(c.Type))
 		if !v.Valid {
 			msg = "a value is required"
 		}
 		if !isCSV {
-			msg += fmt.Sprintf(" (row %d)", rn)
-			line = 0
+			return info, &InputError{Path: path, Column: c.Name, Msg: msg + fmt.Sprintf(" (row %d)", rn)}
 		}
-		return &InputError{Path: path, Line: line, Column: c.Name, Msg: msg}
+		return info, &InputError{Path: path, Line: line(rn), Column: c.Name, Msg: msg}
 	}
-	return nil
+	if err := censusDuplicates(ctx, db, src, &info); err != nil {
+		return info, &InputError{Path: path, Msg: "DuckDB cannot read it: " + firstLine(err.Error())}
+	}
+	for i := range info.Duplicates {
+		d := &info.Duplicates[i]
+		d.Kept = line(d.Kept)
+		for j := range d.Dropped {
+			d.Dropped[j] = line(d.Dropped[j])
+		}
+	}
+	return info, nil
+}
+
+// censusRanked ranks the records of each employee id of a (checked) census source as staging
+// does (DedupRule), numbering records in file order (rn) and counting each id's records (n) and
+// the records tied with its kept one (tied).
+const censusRanked = `WITH t AS (
+	SELECT row_number() OVER () AS rn, CAST(employee_id AS VARCHAR) AS id,
+	       TRY_CAST(hire_date AS DATE) AS hd, TRY_CAST(gross_compensation AS DOUBLE) AS gc
+	FROM %s),
+r AS (
+	SELECT *, row_number() OVER (PARTITION BY id ORDER BY hd DESC, gc DESC, rn) AS k,
+	       count(*) OVER (PARTITION BY id) AS n,
+	       count(*) OVER (PARTITION BY id, hd, gc) AS same
+	FROM t)
+`
+
+// censusDuplicates fills info's counts and its first duplicated ids.
+func censusDuplicates(ctx context.Context, db *sql.DB, src string, info *CensusInfo) error {
+	ranked := fmt.Sprintf(censusRanked, src)
+	err := db.QueryRowContext(ctx, ranked+`SELECT count(*), count(*) FILTER (k = 1),
+		count(*) FILTER (k = 1 AND n > 1), count(*) FILTER (k = 1 AND n > 1 AND same > 1) FROM r`).
+		Scan(&info.Records, &info.Employees, &info.DuplicateIDs, &info.Ties)
+	if err != nil {
+		return err
+	}
+	info.Dropped = info.Records - info.Employees
+	if info.DuplicateIDs == 0 {
+		return nil
+	}
+	rows, err := db.QueryContext(ctx, ranked+fmt.Sprintf(`SELECT id, max(rn) FILTER (k = 1), list(rn ORDER BY rn) FILTER (k > 1),
+		bool_or(k = 1 AND same > 1)
+		FROM r WHERE n > 1 GROUP BY id ORDER BY min(rn) LIMIT %d`, MaxCensusDuplicates))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d CensusDuplicate
+		var dropped duckdb.Composite[[]int]
+		if err := rows.Scan(&d.EmployeeID, &d.Kept, &dropped, &d.Tie); err != nil {
+			return err
+		}
+		d.Dropped = dropped.Get()
+		info.Duplicates = append(info.Duplicates, d)
+	}
+	return rows.Err()
 }
 
 func censusColumnList() string {

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"lockbench/access"
@@ -15,7 +17,7 @@ type Config struct {
 	Mode         vocab.Mode
 	Threads      int   // connections (threaded) or concurrent workers (parallel-processes)
 	Coordination bool  // the cross-year optimisations (docs/workforce-model.md#coordination)
-	Employees    int   // census size
+	Employees    int   // size of the generated census (a census file, CensusPath, has its own)
 	Years        []int // simulation years, increasing
 	Seed         int64
 	// ParamsDir, when set, holds CSV files that replace the embedded parameter tables of the
@@ -54,10 +56,35 @@ type Config struct {
 	// BeforeYear, when non-nil, is called once per simulation year just before the first step
 	// of that year starts (competitors that start at a year boundary).
 	BeforeYear func(year int)
+}
 
-	// validated is set by a successful Validate, so that Run does not read the parameter
-	// directory and scan the census file a second time for a configuration the caller checked.
-	validated bool
+// Valid is a configuration that Config.Validate accepted, with its defaults filled in and its
+// paths made absolute: the only thing Run runs. The zero Valid is not valid; a change to the
+// configuration means validating it again.
+type Valid struct {
+	ok     bool
+	cfg    Config
+	census *CensusInfo
+}
+
+// Config returns the validated configuration (a copy: changing it changes nothing here).
+func (v Valid) Config() Config {
+	c := v.cfg
+	c.Years = slices.Clone(c.Years)
+	c.Options = maps.Clone(c.Options)
+	return c
+}
+
+// Census describes the census file (Config.CensusPath), or is nil when the census is generated.
+func (v Valid) Census() *CensusInfo { return v.census }
+
+// Employees is the census size: the employees of the census file (one per employee id, as
+// staging keeps them), else Config.Employees, the size of the generated census.
+func (v Valid) Employees() int {
+	if v.census != nil {
+		return v.census.Employees
+	}
+	return v.cfg.Employees
 }
 
 // WorkerCommand is how to start a worker process: Path with Args, then the worker's own
@@ -86,6 +113,10 @@ type YearStats struct {
 // Result is what one run produced. Spans and Summary are filled even when Err is set.
 type Result struct {
 	Config Config
+	// Employees is the census size (Valid.Employees); Census describes the census file, or is
+	// nil when the census was generated.
+	Employees int
+	Census    *CensusInfo
 	// Origin is the instant span offsets count from (the start of the workload).
 	Origin      time.Time
 	Spans       []trace.Span

@@ -15,7 +15,7 @@ import (
 func BenchmarkInspectSmall(b *testing.B) {
 	cfg := smallConfig(b, vocab.Sequential, true)
 	cfg.Employees, cfg.Years = 100, []int{2025}
-	if _, err := Run(context.Background(), cfg); err != nil {
+	if _, err := validRun(context.Background(), cfg); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("inspect", func(b *testing.B) {

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
 
+	"lockbench/internal/exitcode"
 	"lockbench/outcome"
 	"lockbench/trace"
 )
@@ -62,7 +64,7 @@ func schedule(ctx context.Context, p *Plan, width int, run func(ctx context.Cont
 			w := free[len(free)-1]
 			free = free[:len(free)-1]
 			running++
-			go func() { done <- result{n, w, run(ctx, w, n)} }()
+			go func() { done <- result{n, w, runRecovered(ctx, w, n, run)} }()
 		}
 		if running == 0 {
 			break
@@ -88,6 +90,19 @@ func schedule(ctx context.Context, p *Plan, width int, run func(ctx context.Cont
 		return ctx.Err()
 	}
 	return firstErr
+}
+
+// runRecovered runs one node, turning a panic in it into an error that carries exit code 4
+// (lockbench itself broke) with the panic and its stack: a panic in a goroutine would otherwise
+// end the process with Go's exit code 2, which lockbench keeps for bad input, and without
+// waiting for the other nodes.
+func runRecovered(ctx context.Context, w int, n *Node, run func(ctx context.Context, worker int, n *Node) error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = exitcode.WithCode(fmt.Errorf("%s: panic: %v\n%s", n.ID, v, debug.Stack()), exitcode.Internal)
+		}
+	}()
+	return run(ctx, w, n)
 }
 
 // Settings are the DuckDB settings the workload opens its database with (read-write opens), on in

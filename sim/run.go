@@ -9,49 +9,49 @@ package sim
 import (
 	"context"
 	"errors"
-	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
+	"lockbench/internal/exitcode"
 	"lockbench/trace"
 	"lockbench/vocab"
 )
 
-// Validate checks a configuration and fills defaults, returning an error that says what to fix.
-func (c *Config) Validate() error {
-	if c.validated {
-		return nil
-	}
+// Validate checks a configuration and returns it as a Valid one, with its defaults filled in
+// and its paths made absolute, or an error that says what to fix. Every error about the
+// configuration itself carries exit code 2 (exitcode.Usage); an error that does not (the working
+// directory cannot be read, DuckDB cannot start) is not the configuration's fault. Validate
+// changes nothing on disk except creating ProfileDir.
+func (c Config) Validate() (Valid, error) {
+	c.Years = slices.Clone(c.Years)
+	c.Options = maps.Clone(c.Options)
 	if err := c.validateStrategy(); err != nil {
-		return err
+		return Valid{}, exitcode.Usagef("%w", err)
 	}
 	if c.Mode == "" {
 		c.Mode = vocab.Threaded
 	}
 	if _, err := vocab.ParseMode(string(c.Mode)); err != nil {
-		return err
+		return Valid{}, exitcode.Usagef("%w", err)
 	}
 	if c.Threads < 1 {
-		return fmt.Errorf("threads must be at least 1 (got %d)", c.Threads)
+		return Valid{}, exitcode.Usagef("threads must be at least 1 (got %d)", c.Threads)
 	}
-	if c.Employees < 10 {
-		return fmt.Errorf("employees must be at least 10 (got %d)", c.Employees)
+	if c.CensusPath == "" && (c.Employees < vocab.MinEmployees || c.Employees > vocab.MaxEmployees) {
+		return Valid{}, exitcode.Usagef("employees must be from %d to %d (got %d)", vocab.MinEmployees, vocab.MaxEmployees, c.Employees)
 	}
-	if len(c.Years) == 0 {
-		return fmt.Errorf("give at least one simulation year, e.g. --years 2025 2026 2027")
+	if err := vocab.CheckYears(c.Years); err != nil {
+		return Valid{}, exitcode.Usagef("years: %w", err)
 	}
-	for i, y := range c.Years {
-		if y < 2000 || y > 2100 {
-			return fmt.Errorf("year %d is outside 2000–2100", y)
-		}
-		if i > 0 && y <= c.Years[i-1] {
-			return fmt.Errorf("years must increase: %d comes after %d", y, c.Years[i-1])
-		}
+	if c.DBPath == "" {
+		return Valid{}, exitcode.Usagef("no database path: give the path of a DuckDB database file")
 	}
 	p, err := absPath(c.DBPath)
 	if err != nil {
-		return err
+		return Valid{}, err
 	}
 	c.DBPath = p
 	if c.Scenario == "" {
@@ -59,34 +59,38 @@ func (c *Config) Validate() error {
 	}
 	if c.ParamsDir != "" {
 		if c.ParamsDir, err = filepath.Abs(c.ParamsDir); err != nil {
-			return err
+			return Valid{}, err
 		}
 	}
 	seeds, err := LoadParams(c.ParamsDir)
 	if err != nil {
-		return err
+		return Valid{}, err
 	}
 	if err := checkScenario(seeds, c.Scenario, c.ParamsDir); err != nil {
-		return err
+		return Valid{}, err
 	}
-	if c.ProfileDir != "" {
-		if c.ProfileDir, err = filepath.Abs(c.ProfileDir); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(c.ProfileDir, 0o755); err != nil {
-			return &InputError{Path: c.ProfileDir, Msg: "cannot create the profile directory: " + errors.Unwrap(err).Error()}
-		}
-	}
+	v := Valid{ok: true}
 	if c.CensusPath != "" {
 		if c.CensusPath, err = filepath.Abs(c.CensusPath); err != nil {
-			return err
+			return Valid{}, err
 		}
-		if err := CheckCensusFile(context.Background(), c.CensusPath); err != nil {
-			return err
+		info, err := InspectCensusFile(context.Background(), c.CensusPath)
+		if err != nil {
+			return Valid{}, err
+		}
+		v.census = &info
+	}
+	// Last: the only check that changes the disk.
+	if c.ProfileDir != "" {
+		if c.ProfileDir, err = filepath.Abs(c.ProfileDir); err != nil {
+			return Valid{}, err
+		}
+		if err := os.MkdirAll(c.ProfileDir, 0o755); err != nil {
+			return Valid{}, &InputError{Path: c.ProfileDir, Msg: "cannot create the profile directory: " + errors.Unwrap(err).Error()}
 		}
 	}
-	c.validated = true
-	return nil
+	v.cfg = c
+	return v, nil
 }
 
 // width is how many nodes run at once in the configured mode.
@@ -98,14 +102,16 @@ func (c *Config) width() int {
 	return 1
 }
 
-// Run executes the simulation and returns its trace, timing summary, fingerprint and per-year
-// figures. A failed run still returns its spans and timing; the error is in Result.Err too. The
-// fingerprint and figures are read after the run, read-only, from the file that holds the data
-// (the private file under publish), by the rules of the run's strategy.
-func Run(ctx context.Context, cfg Config) (*Result, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+// Run executes the simulation of a validated configuration and returns its trace, timing
+// summary, fingerprint and per-year figures. A failed run still returns its spans and timing;
+// the error is in Result.Err too. The fingerprint and figures are read after the run, read-only,
+// from the file that holds the data (the private file under publish), by the rules of the run's
+// strategy.
+func Run(ctx context.Context, v Valid) (*Result, error) {
+	if !v.ok {
+		return nil, errors.New("sim.Run: the configuration was not validated: pass what Config.Validate returns")
 	}
+	cfg := v.cfg
 	models, err := LoadModels()
 	if err != nil {
 		return nil, err
@@ -139,7 +145,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		err = runProcesses(ctx, p, rec, cfg.width(), &workers)
 	}
 	wall := time.Since(origin).Seconds()
-	res := &Result{Config: cfg, Origin: origin, Spans: rec.Spans(), WorkerPIDs: workers.pids, Err: err}
+	res := &Result{Config: cfg, Employees: v.Employees(), Census: v.census, Origin: origin, Spans: rec.Spans(), WorkerPIDs: workers.pids, Err: err}
 	res.Summary = trace.Summarize(res.Spans, wall)
 	res.Parallelism = p.ParallelismBound(res.Spans, cfg.width())
 	if err != nil || cfg.SkipInspect {

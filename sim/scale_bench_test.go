@@ -23,7 +23,7 @@ func BenchmarkLarge(b *testing.B) {
 		b.Run("mode="+string(mode), func(b *testing.B) {
 			var wall, sqlS float64
 			for b.Loop() {
-				res, err := Run(context.Background(), largeConfig(b, mode, 100000))
+				res, err := validRun(context.Background(), largeConfig(b, mode, 100000))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -44,12 +44,12 @@ func BenchmarkLarge(b *testing.B) {
 func BenchmarkParallelismAchieved(b *testing.B) {
 	var seqS, thrS, bound float64
 	for b.Loop() {
-		seq, err := Run(context.Background(), largeConfig(b, vocab.Sequential, 100000))
+		seq, err := validRun(context.Background(), largeConfig(b, vocab.Sequential, 100000))
 		if err != nil {
 			b.Fatal(err)
 		}
 		cfg := largeConfig(b, vocab.Threaded, 100000)
-		thr, err := Run(context.Background(), cfg)
+		thr, err := validRun(context.Background(), cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -77,7 +77,7 @@ func BenchmarkParallelismAchieved(b *testing.B) {
 func BenchmarkMillion(b *testing.B) {
 	var wall float64
 	for b.Loop() {
-		res, err := Run(context.Background(), largeConfig(b, vocab.Threaded, 1000000))
+		res, err := validRun(context.Background(), largeConfig(b, vocab.Threaded, 1000000))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -18,6 +18,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"lockbench/internal/exitcode"
 )
 
 //go:embed seeds/*.csv
@@ -43,6 +45,9 @@ type InputError struct {
 	Column string
 	Msg    string
 }
+
+// ExitCode is exitcode.Usage: the file was the user's, and nothing was changed.
+func (e *InputError) ExitCode() exitcode.Code { return exitcode.Usage }
 
 func (e *InputError) Error() string {
 	var b strings.Builder

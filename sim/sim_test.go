@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"lockbench/access"
+	"lockbench/internal/exitcode"
 	"lockbench/outcome"
 	"lockbench/vocab"
 )
@@ -62,7 +64,7 @@ func TestEveryModeProducesIdenticalData(t *testing.T) {
 					r := access.DefaultRetry
 					cfg.LockRetry = &r
 				}
-				res, err := Run(ctx, cfg)
+				res, err := validRun(ctx, cfg)
 				require.NoError(t, err)
 				require.NotEmpty(t, res.Fingerprint)
 				if want == "" {
@@ -79,7 +81,7 @@ func TestEveryModeProducesIdenticalData(t *testing.T) {
 func TestParallelProcessesWithoutRetryHitsTheLock(t *testing.T) {
 	cfg := smallConfig(t, vocab.ParallelProcesses, true)
 	cfg.Threads = 4
-	_, err := Run(context.Background(), cfg)
+	_, err := validRun(context.Background(), cfg)
 	require.Error(t, err)
 	assert.True(t, outcome.IsLockConflict(err), "want DuckDB's lock error, got %v", err)
 	assert.Contains(t, err.Error(), "Conflicting lock is held")
@@ -94,7 +96,7 @@ func TestForeignTableSurvives(t *testing.T) {
 	require.NoError(t, db.Close())
 
 	for range 2 { // a second run replaces its own tables and still leaves ours alone
-		_, err = Run(context.Background(), cfg)
+		_, err = validRun(context.Background(), cfg)
 		require.NoError(t, err)
 	}
 	db, err = sql.Open("duckdb", cfg.DBPath)
@@ -235,7 +237,7 @@ func BenchmarkSim(b *testing.B) {
 						r := access.DefaultRetry
 						cfg.LockRetry = &r
 					}
-					res, err := Run(context.Background(), cfg)
+					res, err := validRun(context.Background(), cfg)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -262,7 +264,7 @@ func BenchmarkThreadedUncoordinatedStability(b *testing.B) {
 	for b.Loop() {
 		cfg := smallConfig(b, vocab.Threaded, false)
 		cfg.Employees, cfg.Threads = 500, 3
-		if _, err := Run(context.Background(), cfg); err != nil {
+		if _, err := validRun(context.Background(), cfg); err != nil {
 			failures++
 			b.Errorf("run failed: %v", err)
 		}
@@ -281,10 +283,53 @@ func TestThreadedModesAgree(t *testing.T) {
 	}{{vocab.Sequential, true}, {vocab.Threaded, true}, {vocab.Threaded, false}} {
 		cfg := smallConfig(t, c.mode, c.coord)
 		cfg.Employees, cfg.Years = 150, []int{2025, 2026}
-		res, err := Run(context.Background(), cfg)
+		res, err := validRun(context.Background(), cfg)
 		require.NoError(t, err, "%s coordination=%v", c.mode, c.coord)
 		fp[fmt.Sprintf("%s/%v", c.mode, c.coord)] = res.Fingerprint
 	}
 	assert.Equal(t, fp["sequential/true"], fp["threaded/true"])
 	assert.Equal(t, fp["sequential/true"], fp["threaded/false"])
+}
+
+// validRun validates cfg and runs it, as every caller of Run does.
+func validRun(ctx context.Context, cfg Config) (*Result, error) {
+	v, err := cfg.Validate()
+	if err != nil {
+		return nil, err
+	}
+	return Run(ctx, v)
+}
+
+// TestSchedulePanicIsAnInternalError panics in one node of a plan: schedule waits for the
+// others and returns an error naming the node and the panic, with exit code 4.
+func TestSchedulePanicIsAnInternalError(t *testing.T) {
+	models, err := LoadModels()
+	require.NoError(t, err)
+	p, err := BuildPlan(Config{Years: []int{2025}, Coordination: true, Seed: 1}, models)
+	require.NoError(t, err)
+	var victim *Node // a node in the middle that others wait for
+	for _, n := range p.Nodes[len(p.Nodes)/2:] {
+		if len(n.dependents) > 0 {
+			victim = n
+			break
+		}
+	}
+	require.NotNil(t, victim)
+	var mu sync.Mutex
+	ran := 0
+	err = schedule(context.Background(), p, 2, func(_ context.Context, _ int, n *Node) error {
+		if n == victim {
+			panic("boom")
+		}
+		mu.Lock()
+		ran++
+		mu.Unlock()
+		return nil
+	})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), victim.ID+": panic: boom\n")
+	assert.Contains(t, err.Error(), "sim_test.go:", "with the stack")
+	assert.Equal(t, exitcode.Internal, exitcode.Of(err))
+	assert.Positive(t, ran)
+	assert.LessOrEqual(t, ran, len(p.Nodes)-1-len(victim.dependents), "the nodes that wait for the one that panicked never ran")
 }

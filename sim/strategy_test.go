@@ -36,7 +36,7 @@ func sequentialFingerprint(t *testing.T, cfg Config) string {
 	t.Helper()
 	cfg.Strategy, cfg.Mode, cfg.LockRetry = vocab.NoStrategy, vocab.Sequential, nil
 	cfg.DBPath = filepath.Join(t.TempDir(), "sequential.duckdb")
-	res, err := Run(context.Background(), cfg)
+	res, err := validRun(context.Background(), cfg)
 	require.NoError(t, err)
 	return res.Fingerprint
 }
@@ -46,7 +46,7 @@ func TestEveryStrategyThatCompletesMakesTheSequentialData(t *testing.T) {
 	for _, s := range vocab.Strategies {
 		t.Run(string(s), func(t *testing.T) {
 			cfg := tinyStrategyConfig(t, s)
-			res, err := Run(context.Background(), cfg)
+			res, err := validRun(context.Background(), cfg)
 			if s == vocab.Parallel {
 				require.Error(t, err, "unprotected parallel workers must collide")
 				assert.True(t, outcome.IsLockConflict(err), "want DuckDB's lock error, got %v", err)
@@ -77,7 +77,7 @@ func TestPerWorkerFilesWithoutCoordinationMakesTheSequentialData(t *testing.T) {
 	cfg.Coordination = false
 	cfg.Years = []int{2025, 2026}
 	want := sequentialFingerprint(t, cfg)
-	res, err := Run(context.Background(), cfg)
+	res, err := validRun(context.Background(), cfg)
 	require.NoError(t, err)
 	assert.Equal(t, want, res.Fingerprint)
 }
@@ -182,7 +182,7 @@ func TestPublishedCopiesAreWholeYears(t *testing.T) {
 			}
 		}
 	})
-	res, err := Run(context.Background(), cfg)
+	res, err := validRun(context.Background(), cfg)
 	cancel()
 	wg.Wait()
 	require.NoError(t, err)
@@ -215,8 +215,9 @@ func TestRunReadsItsResultsReadOnly(t *testing.T) {
 	// open that would refuse the file's readers (or be refused by them).
 	for _, s := range append([]vocab.Strategy{vocab.NoStrategy}, vocab.Strategies...) {
 		t.Run(string(s), func(t *testing.T) {
-			cfg := tinyStrategyConfig(t, s)
-			require.NoError(t, cfg.Validate())
+			v, err := tinyStrategyConfig(t, s).Validate()
+			require.NoError(t, err)
+			cfg := v.Config()
 			shared := cfg.DBPath
 			a := cfg.resultAccess()
 			assert.True(t, a.ReadOnly)
@@ -232,7 +233,9 @@ func TestRunReadsItsResultsReadOnly(t *testing.T) {
 	}
 	cfg := tinyStrategyConfig(t, vocab.NoStrategy)
 	cfg.LockRetry = &access.DefaultRetry
-	require.NoError(t, cfg.Validate())
+	v, err := cfg.Validate()
+	require.NoError(t, err)
+	cfg = v.Config()
 	assert.Equal(t, &access.DefaultRetry, cfg.resultAccess().Retry, "--lock-retry retries the summary's open too")
 }
 
@@ -247,7 +250,7 @@ func TestQueueWaitsForTheSidecarHolder(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		r, err := Run(context.Background(), cfg)
+		r, err := validRun(context.Background(), cfg)
 		done <- result{r, err}
 	}()
 	// The first worker blocks in flock(2) behind us: its lock-wait span cannot end before we
@@ -337,13 +340,14 @@ func TestStrategyConfigErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyStrategyConfig(t, vocab.NoStrategy)
 			tc.change(&cfg)
-			err := cfg.Validate()
+			_, err := cfg.Validate()
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
-	cfg := tinyStrategyConfig(t, vocab.Retry)
-	require.NoError(t, cfg.Validate())
+	v, err := tinyStrategyConfig(t, vocab.Retry).Validate()
+	require.NoError(t, err)
+	cfg := v.Config()
 	assert.Equal(t, vocab.ParallelProcesses, cfg.Mode, "the strategy sets the mode")
 	require.NotNil(t, cfg.LockRetry)
 	assert.True(t, cfg.LockRetry.Jitter)

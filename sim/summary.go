@@ -17,7 +17,7 @@ import (
 func WriteSummary(w io.Writer, res *Result) {
 	writeYears(w, res.PerYear)
 	fmt.Fprintln(w)
-	writeTiming(w, res.Config, res.Summary, res.Fingerprint)
+	writeTiming(w, res)
 	writeParallelism(w, res.Parallelism, res.Spans)
 }
 
@@ -37,12 +37,25 @@ func writeYears(w io.Writer, years []YearStats) {
 
 // writeTiming writes the run's settings, its wall, sql and overhead (by span kind) and its
 // data's fingerprint.
-func writeTiming(w io.Writer, cfg Config, s trace.Summary, fp string) {
+func writeTiming(w io.Writer, res *Result) {
+	cfg, s, fp := res.Config, res.Summary, res.Fingerprint
 	coord := "on"
 	if !cfg.Coordination {
 		coord = "off"
 	}
-	fmt.Fprintf(w, "mode %s, threads %d, coordination %s, %d employees, seed %d\n", cfg.Mode, cfg.Threads, coord, cfg.Employees, cfg.Seed)
+	census := ""
+	if c := res.Census; c != nil {
+		census = " (census " + c.Path
+		if c.Dropped > 0 {
+			census += fmt.Sprintf(": %d records, %d duplicates dropped", c.Records, c.Dropped)
+		}
+		census += ")"
+	}
+	employees := res.Employees
+	if employees == 0 {
+		employees = cfg.Employees // a Result not made by Run
+	}
+	fmt.Fprintf(w, "mode %s, threads %d, coordination %s, %d employees%s, seed %d\n", cfg.Mode, cfg.Threads, coord, employees, census, cfg.Seed)
 	fmt.Fprintf(w, "wall      %8.3f s\nsql       %8.3f s\noverhead  %8.3f s (%.0f%% of wall)\n", s.Wall, s.SQL, s.Overhead, pct(s.Overhead, s.Wall))
 	kinds := make([]string, 0, len(s.ByKind))
 	for k := range s.ByKind {

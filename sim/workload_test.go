@@ -47,7 +47,7 @@ func fixture(t *testing.T) *sql.DB {
 			return
 		}
 		fixturePath = filepath.Join(dir, "sim.duckdb")
-		_, fixtureErr = Run(context.Background(), Config{DBPath: fixturePath, Mode: vocab.Sequential, Threads: 1,
+		_, fixtureErr = validRun(context.Background(), Config{DBPath: fixturePath, Mode: vocab.Sequential, Threads: 1,
 			Coordination: true, Employees: 2500, Years: fixtureYears, Seed: 11})
 	})
 	require.NoError(t, fixtureErr)
@@ -65,7 +65,7 @@ func runSmall(t *testing.T, change func(*Config)) (*sql.DB, *Result) {
 	if change != nil {
 		change(&cfg)
 	}
-	res, err := Run(context.Background(), cfg)
+	res, err := validRun(context.Background(), cfg)
 	require.NoError(t, err)
 	db, err := sql.Open("duckdb", DSN(cfg.DBPath, 0, true))
 	require.NoError(t, err)
@@ -177,7 +177,7 @@ func TestScenarioIsAppliedAndRecorded(t *testing.T) {
 	assert.InDelta(t, 0, meanRaise(t, scen, 2025, 1)-meanRaise(t, base, 2025, 1), 1e-9, "2025 has no baseline override")
 
 	cfg := Config{DBPath: filepath.Join(t.TempDir(), "x.duckdb"), Mode: vocab.Sequential, Threads: 1, Employees: 100, Years: []int{2025}, Scenario: "nope"}
-	err := cfg.Validate()
+	_, err := cfg.Validate()
 	require.Error(t, err)
 	assert.True(t, IsInputError(err))
 	assert.Contains(t, err.Error(), `"nope" is not a parameter scenario`)
@@ -490,7 +490,7 @@ func TestBadParamsAndCensusAreInputErrors(t *testing.T) {
 		t.Run("census "+tc.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "census.csv")
 			require.NoError(t, os.WriteFile(file, []byte(tc.content), 0o644))
-			err := CheckCensusFile(context.Background(), file)
+			_, err := InspectCensusFile(context.Background(), file)
 			require.Error(t, err)
 			assert.True(t, IsInputError(err))
 			assert.Contains(t, err.Error(), tc.want)
@@ -519,7 +519,7 @@ func TestBrokenCheckFailsTheRunInEveryMode(t *testing.T) {
 					r := access.DefaultRetry
 					cfg.LockRetry = &r
 				}
-				_, err := Run(context.Background(), cfg)
+				_, err := validRun(context.Background(), cfg)
 				var dq *DQError
 				require.True(t, errors.As(err, &dq), "want a DQError, got %v", err)
 				assert.Equal(t, "growth", dq.Check)
@@ -543,7 +543,7 @@ func TestEssentialWorkIsTheSameInBothCoordinationSettings(t *testing.T) {
 	essential := func(coord bool) map[string]int {
 		cfg := smallConfig(t, vocab.Sequential, coord)
 		cfg.Employees = 200
-		res, err := Run(context.Background(), cfg)
+		res, err := validRun(context.Background(), cfg)
 		require.NoError(t, err)
 		set := map[string]int{}
 		for _, s := range res.Spans {

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"lockbench/internal/exitcode"
 	"lockbench/internal/proc"
 )
 
@@ -68,7 +69,8 @@ func RunCommand(ctx context.Context, o CommandOptions) (Command, error) {
 	// A grandchild that keeps the output open must not keep the watch waiting.
 	cmd.WaitDelay = time.Second
 	if err := proc.StartGroup(cmd); err != nil {
-		return res, fmt.Errorf("watch: start %s: %w", o.Args[0], err)
+		// The command the user named cannot be started (not found, not executable): bad input.
+		return res, exitcode.Usagef("watch: cannot run %s: %w", o.Args[0], err)
 	}
 	pid := cmd.Process.Pid
 	res.PID = pid

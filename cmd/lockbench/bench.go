@@ -2,13 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
-	"io/fs"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"lockbench/history"
 	"lockbench/internal/fsutil"
 
 	"github.com/mattn/go-isatty"
@@ -21,28 +23,44 @@ import (
 	"lockbench/scenarios"
 )
 
-func init() { register(newBenchCmd) }
-
-type benchFlags struct {
-	matrix   string
-	list     bool
-	resume   string
-	shard    string
-	filter   string
-	seed     int64
-	runsDir  string
-	quiet    bool
-	trials   int
-	warmup   int
-	versus   string
-	noReport bool
-	maxCells int
-	commit   string
-	group    string
+func init() {
+	register(func(a *app) *cobra.Command { return newBenchCmd(a, runBench) })
 }
 
-func newBenchCmd(a *app) *cobra.Command {
-	f := &benchFlags{}
+// benchOptions are bench's inputs: what its flags say, or what a test fills in.
+type benchOptions struct {
+	IO streams
+	// Matrix is a built-in matrix name or a YAML file; MatrixSet says -m was given.
+	Matrix    string
+	MatrixSet bool
+	List      bool
+	Resume    string
+	Shard     string
+	Filter    string
+	Seed      int64
+	RunsDir   string
+	Quiet     bool
+	// Trials and Warmup override the scenario's counts; nil keeps them.
+	Trials   *int
+	Warmup   *int
+	Versus   string
+	NoReport bool
+	MaxCells int
+	Commit   string
+	Group    string
+	// Command is the command line the run's manifest records.
+	Command []string
+}
+
+// newBenchOptions returns bench's defaults, the ones --help shows.
+func newBenchOptions(io streams) *benchOptions {
+	return &benchOptions{IO: io, Matrix: scenarios.DefaultMatrix, RunsDir: "runs", MaxCells: defaultMaxCells}
+}
+
+// newBenchCmd parses bench's flags into options and hands them to runF.
+func newBenchCmd(a *app, runF func(context.Context, *benchOptions) error) *cobra.Command {
+	o := newBenchOptions(a.streams())
+	var trials, warmup int
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Run a scenario matrix many times and report against its targets",
@@ -56,77 +74,95 @@ run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness 
   lockbench bench --list
   lockbench bench -m locks
   lockbench bench -m my-scenario.yaml --filter mode=threaded
+  lockbench bench -m my-scenario.yaml --filter years=2025-2029
   lockbench bench -m full --shard 2/4  # one of four CI jobs
   lockbench bench -m full --shard auto # the share from GitLab, CircleCI, Buildkite or Kubernetes
   lockbench bench --commit "$(git -C ../pipeline rev-parse HEAD)" -m pipeline.yaml
   lockbench bench --resume runs/20261126T221500Z-1a2b3c`,
 		Args: positional(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error { return runBench(a, c, f) },
+		RunE: func(c *cobra.Command, _ []string) error {
+			o.MatrixSet = c.Flags().Changed("matrix")
+			if c.Flags().Changed("trials") {
+				o.Trials = &trials
+			}
+			if c.Flags().Changed("warmup") {
+				o.Warmup = &warmup
+			}
+			o.Command = a.commandLine()
+			return runF(c.Context(), o)
+		},
 	}
 	fl := c.Flags()
-	fl.StringVarP(&f.matrix, "matrix", "m", scenarios.DefaultMatrix, "a built-in matrix name (see --list) or a YAML file")
-	fl.BoolVar(&f.list, "list", false, "list the built-in matrices and exit")
-	fl.StringVar(&f.resume, "resume", "", "finish an interrupted run directory without repeating its trials")
-	fl.StringVar(&f.shard, "shard", "", "run only share k of n of the cells, e.g. 2/4; auto (or auto/N) reads the CI's parallel-job variables")
-	fl.StringVar(&f.filter, "filter", "", "run only matching cells, e.g. mode=threaded/competitor=none")
-	fl.Int64Var(&f.seed, "seed", 0, "root seed (default: the scenario's)")
-	fl.StringVar(&f.runsDir, "runs", "runs", "directory that holds run directories")
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
-	fl.IntVar(&f.trials, "trials", 0, "override the scenario's measured trials per cell")
-	fl.IntVar(&f.warmup, "warmup", -1, "override the scenario's warmup trials per cell")
-	fl.StringVar(&f.versus, "versus", "", "compare every cell with its sibling at AXIS=VALUE, e.g. mode=sequential")
-	fl.BoolVar(&f.noReport, "no-report", false, "record trials only; do not print or write reports")
-	fl.IntVar(&f.maxCells, "max-cells", defaultMaxCells, "refuse a matrix that would run more cells than this (at most 100000)")
-	fl.StringVar(&f.commit, "commit", "", "the commit under test (default: $GITHUB_SHA, $CI_COMMIT_SHA, $BUILDKITE_COMMIT, $CIRCLE_SHA1, else git HEAD of the working directory)")
-	fl.StringVar(&f.group, "group", "", "the CI pipeline run this shard belongs to, for trend (default: from the CI's variables)")
+	fl.StringVarP(&o.Matrix, "matrix", "m", o.Matrix, "a built-in matrix name (see --list) or a YAML file")
+	fl.BoolVar(&o.List, "list", false, "list the built-in matrices and exit")
+	fl.StringVar(&o.Resume, "resume", "", "finish an interrupted run directory without repeating its trials")
+	fl.StringVar(&o.Shard, "shard", "", "run only share k of n of the cells, e.g. 2/4; auto (or auto/N) reads the CI's parallel-job variables")
+	fl.StringVar(&o.Filter, "filter", "", "run only matching cells, e.g. mode=threaded/competitor=none or years=2025-2027")
+	fl.Int64Var(&o.Seed, "seed", 0, "root seed (default: the scenario's)")
+	fl.StringVar(&o.RunsDir, "runs", o.RunsDir, "directory that holds run directories")
+	fl.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
+	fl.IntVar(&trials, "trials", 0, "override the scenario's measured trials per cell")
+	fl.IntVar(&warmup, "warmup", -1, "override the scenario's warmup trials per cell")
+	fl.StringVar(&o.Versus, "versus", "", "compare every cell with its sibling at AXIS=VALUE, e.g. mode=sequential")
+	fl.BoolVar(&o.NoReport, "no-report", false, "record trials only; do not print or write reports")
+	fl.IntVar(&o.MaxCells, "max-cells", o.MaxCells, "refuse a matrix that would run more cells than this (at most 100000)")
+	fl.StringVar(&o.Commit, "commit", "", "the commit under test (default: $GITHUB_SHA, $CI_COMMIT_SHA, $BUILDKITE_COMMIT, $CIRCLE_SHA1, else git HEAD of the working directory)")
+	fl.StringVar(&o.Group, "group", "", "the CI pipeline run this shard belongs to, for trend (default: from the CI's variables)")
 	return c
 }
 
-func runBench(a *app, c *cobra.Command, f *benchFlags) error {
-	if f.list {
+// runBench is `lockbench bench`: it runs (or resumes) a matrix, records every trial and ends
+// with the run's verdict.
+func runBench(ctx context.Context, o *benchOptions) error {
+	if o.List {
 		for _, b := range scenarios.Builtins() {
-			fmt.Fprintf(a.stdout, "%-10s %3d cells × %2d trials  %s\n", b.Name, b.Cells, b.Trials, b.Description)
+			fmt.Fprintf(o.IO.Out, "%-10s %3d cells × %2d trials  %s\n", b.Name, b.Cells, b.Trials, b.Description)
 		}
 		return nil
 	}
-	if f.resume != "" && (c.Flags().Changed("matrix") || f.shard != "" || f.filter != "") {
+	if o.Resume != "" && (o.MatrixSet || o.Shard != "" || o.Filter != "") {
 		return usageErr("--resume continues a run with its own matrix, filter and shard: drop -m, --filter and --shard")
 	}
-	if err := f.validate(c); err != nil {
+	if err := o.validate(); err != nil {
 		return err
 	}
-	shard, err := resolveShard(a, f.shard)
+	shard, err := resolveShard(o.IO.Err, o.Shard)
 	if err != nil {
 		return err
 	}
-	o := harness.Options{
-		RunsDir: f.runsDir, Resume: f.resume, Filter: f.filter, Shard: shard, RootSeed: f.seed,
-		Command: append([]string{"lockbench"}, os.Args[1:]...), Versions: buildinfo.Get(), Host: buildinfo.Host(),
+	h := harness.Options{
+		RunsDir: o.RunsDir, Resume: o.Resume, Filter: o.Filter, Shard: shard, RootSeed: o.Seed,
+		Command: o.Command, Versions: buildinfo.Get(), Host: buildinfo.Host(),
 	}
-	setProvenance(&o, f.commit, f.group)
-	if f.resume == "" {
-		s, err := scenarios.Load(f.matrix)
+	setProvenance(&h, o.Commit, o.Group)
+	if o.Resume == "" {
+		s, err := scenarios.Load(o.Matrix)
 		if err != nil {
-			return usage(err)
-		}
-		if c.Flags().Changed("trials") {
-			s.Trials = f.trials
-		}
-		if c.Flags().Changed("warmup") {
-			s.Warmup = f.warmup
-		}
-		if err := f.checkSize(s); err != nil {
 			return err
 		}
-		src, ok := scenarios.BuiltinYAML(f.matrix)
-		if !ok || strings.ContainsAny(f.matrix, `/\.`) {
-			if src, err = os.ReadFile(f.matrix); err != nil {
-				return usageErr("read %s: %v", f.matrix, err)
+		if o.Trials != nil {
+			s.Trials = *o.Trials
+		}
+		if o.Warmup != nil {
+			s.Warmup = *o.Warmup
+		}
+		if err := o.checkSize(s); err != nil {
+			return err
+		}
+		src, ok := scenarios.BuiltinYAML(o.Matrix)
+		if !ok || strings.ContainsAny(o.Matrix, `/\.`) {
+			if src, err = os.ReadFile(o.Matrix); err != nil {
+				return usageErr("read %s: %v", o.Matrix, err)
 			}
 		}
-		o.Scenario, o.ScenarioYAML = s, src
+		h.Scenario, h.ScenarioYAML = s, src
 	}
-	return executeAndReport(a, o, runOutput{quiet: f.quiet, noReport: f.noReport, versus: f.versus})
+	recorded := 0
+	h.OnTrial = func(history.Trial) {
+		recorded++
+		reach(fmt.Sprintf("bench-trial-%d", recorded))
+	}
+	return executeAndReport(ctx, o.IO, h, runOutput{quiet: o.Quiet, noReport: o.NoReport, versus: o.Versus})
 }
 
 // runOutput says how a run shows its progress and its reports.
@@ -139,22 +175,19 @@ type runOutput struct {
 // executeAndReport is bench's and check's common path: it runs (or resumes) the scenario,
 // writes every report into the run directory, prints the text report, and ends with the run's
 // verdict as the exit code (unknown when the run was interrupted).
-func executeAndReport(a *app, o harness.Options, out runOutput) error {
+func executeAndReport(ctx context.Context, ios streams, o harness.Options, out runOutput) error {
 	if !out.quiet {
-		o.Progress = a.stderr
-		if fd, ok := a.stderr.(interface{ Fd() uintptr }); ok && isatty.IsTerminal(fd.Fd()) {
+		o.Progress = ios.Err
+		if fd, ok := ios.Err.(interface{ Fd() uintptr }); ok && isatty.IsTerminal(fd.Fd()) {
 			o.Live = true
 		}
 	}
-	res, err := harness.Execute(a.ctx, o)
+	res, err := harness.Execute(ctx, o)
 	if res == nil {
-		if errors.Is(err, scenarios.ErrInvalid) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-			return usage(err)
-		}
 		return err
 	}
 	if !out.quiet {
-		fmt.Fprintf(a.stderr, "run directory: %s (%d trials run, %d already recorded; harness cost %.0f ms per trial)\n",
+		fmt.Fprintf(ios.Err, "run directory: %s (%d trials run, %d already recorded; harness cost %.0f ms per trial)\n",
 			res.Dir, res.Ran, res.Skipped, res.HarnessCost.Seconds()*1000)
 	}
 	if err != nil && !errors.Is(err, harness.ErrInterrupted) {
@@ -163,7 +196,7 @@ func executeAndReport(a *app, o harness.Options, out runOutput) error {
 	if out.noReport {
 		return exitcode.WithCode(err, exitcode.Unknown)
 	}
-	code, rerr := writeRunReports(a, []string{res.Dir}, res.Dir, out.versus)
+	code, rerr := writeRunReports(ios.Out, []string{res.Dir}, res.Dir, out.versus)
 	if rerr != nil {
 		return rerr
 	}
@@ -174,50 +207,50 @@ func executeAndReport(a *app, o harness.Options, out runOutput) error {
 }
 
 // validate checks the counts and the runs directory before anything is written.
-func (f *benchFlags) validate(c *cobra.Command) error {
-	if c.Flags().Changed("trials") {
-		if err := checkRange("trials", f.trials, 1, maxTrials); err != nil {
+func (o *benchOptions) validate() error {
+	if o.Trials != nil {
+		if err := checkRange("trials", *o.Trials, 1, maxTrials); err != nil {
 			return err
 		}
 	}
-	if c.Flags().Changed("warmup") {
-		if err := checkRange("warmup", f.warmup, 0, maxTrials); err != nil {
+	if o.Warmup != nil {
+		if err := checkRange("warmup", *o.Warmup, 0, maxTrials); err != nil {
 			return err
 		}
 	}
-	if err := checkRange("max-cells", f.maxCells, 1, scenarios.MaxCells); err != nil {
+	if err := checkRange("max-cells", o.MaxCells, 1, scenarios.MaxCells); err != nil {
 		return err
 	}
-	if f.resume != "" && (c.Flags().Changed("trials") || c.Flags().Changed("warmup")) {
+	if o.Resume != "" && (o.Trials != nil || o.Warmup != nil) {
 		return usageErr("--resume keeps the run's own trial counts: drop --trials and --warmup")
 	}
-	if st, err := os.Stat(f.runsDir); err == nil && !st.IsDir() {
-		return usageErr("--runs %s is a file, not a directory: give the directory that holds run directories", f.runsDir)
+	if st, err := os.Stat(o.RunsDir); err == nil && !st.IsDir() {
+		return usageErr("--runs %s is a file, not a directory: give the directory that holds run directories", o.RunsDir)
 	}
 	return nil
 }
 
 // checkSize refuses, before the run directory is created, a matrix whose cells (after
 // --filter) exceed --max-cells.
-func (f *benchFlags) checkSize(s *scenarios.Scenario) error {
-	cells, err := scenarios.Filter(s.Cells(), f.filter)
+func (o *benchOptions) checkSize(s *scenarios.Scenario) error {
+	cells, err := scenarios.Filter(s.Cells(), o.Filter)
 	if err != nil {
-		return usage(err)
+		return err
 	}
-	if n := len(cells); n > f.maxCells {
-		what := "matrix " + f.matrix
-		if f.filter != "" {
-			what += " with --filter " + f.filter
+	if n := len(cells); n > o.MaxCells {
+		what := "matrix " + o.Matrix
+		if o.Filter != "" {
+			what += " with --filter " + o.Filter
 		}
 		return usageErr("%s has %d cells (%d trials each), more than --max-cells %d: run part of it with --filter or --shard K/N, or raise --max-cells (up to %d)",
-			what, n, s.Trials+s.Warmup, f.maxCells, scenarios.MaxCells)
+			what, n, s.Trials+s.Warmup, o.MaxCells, scenarios.MaxCells)
 	}
 	return nil
 }
 
 // writeRunReports builds the report of dirs, writes every format into outDir (when set) and
 // prints the text report. It returns the verdict's exit code.
-func writeRunReports(a *app, dirs []string, outDir, versus string) (exitcode.Code, error) {
+func writeRunReports(stdout io.Writer, dirs []string, outDir, versus string) (exitcode.Code, error) {
 	r, err := reports.LoadReport(dirs, versus)
 	if err != nil {
 		return 0, err
@@ -233,11 +266,11 @@ func writeRunReports(a *app, dirs []string, outDir, versus string) (exitcode.Cod
 			}
 		}
 	}
-	if err := reports.WriteText(a.stdout, r); err != nil {
+	if err := reports.WriteText(stdout, r); err != nil {
 		return 0, err
 	}
 	if outDir != "" {
-		fmt.Fprintf(a.stdout, "\nreports: %s/report.{txt,md,json,junit.xml,html,bench.txt}\n", outDir)
+		fmt.Fprintf(stdout, "\nreports: %s/report.{txt,md,json,junit.xml,html,bench.txt}\n", outDir)
 	}
 	return r.ExitCode(), nil
 }

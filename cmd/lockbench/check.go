@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -12,21 +12,33 @@ import (
 	"lockbench/vocab"
 )
 
-func init() { register(newCheckCmd) }
-
-type checkFlags struct {
-	forceSequential bool
-	threads         int
-	noCompare       bool
-	trials          int
-	employees       int
-	years           []int
-	runsDir         string
-	quiet           bool
+func init() {
+	register(func(a *app) *cobra.Command { return newCheckCmd(a, runCheck) })
 }
 
-func newCheckCmd(a *app) *cobra.Command {
-	f := &checkFlags{}
+// checkOptions are check's inputs: what its flags say, or what a test fills in.
+type checkOptions struct {
+	IO              streams
+	ForceSequential bool
+	Threads         int
+	NoCompare       bool
+	Trials          int
+	Employees       int
+	Years           []int
+	RunsDir         string
+	Quiet           bool
+	// Command is the command line the run's manifest records.
+	Command []string
+}
+
+// newCheckOptions returns check's defaults, the ones --help shows.
+func newCheckOptions(io streams) *checkOptions {
+	return &checkOptions{IO: io, Threads: 4, Trials: 10, Employees: 2000, Years: []int{2025, 2026, 2027}, RunsDir: "runs"}
+}
+
+// newCheckCmd parses check's flags into options and hands them to runF.
+func newCheckCmd(a *app, runF func(context.Context, *checkOptions) error) *cobra.Command {
+	o := newCheckOptions(a.streams())
 	c := &cobra.Command{
 		Use:   "check",
 		Short: "The pre-merge gate: no lock errors, identical data across modes, the S031-04 target",
@@ -41,55 +53,60 @@ the legacy process-per-model baseline", and says unknown when the machine is too
 The exit code is the verdict: 0 pass, 1 fail, 3 unknown. Trials are recorded in runs/ like
 any bench run, so 'lockbench report runs/latest' shows them again.`,
 		Example: `  lockbench check
-  lockbench check --force-sequential
+  lockbench check --force-sequential --years 2025-2029
   lockbench check --threads 8 --no-compare`,
 		Args: positional(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error { return runCheck(a, f) },
+		RunE: func(c *cobra.Command, _ []string) error {
+			o.Command = a.commandLine()
+			return runF(c.Context(), o)
+		},
 	}
 	fl := c.Flags()
-	fl.BoolVar(&f.forceSequential, "force-sequential", false, "test the sequential mode only")
-	fl.IntVar(&f.threads, "threads", 4, "connections of the threaded mode")
-	fl.BoolVar(&f.noCompare, "no-compare", false, "skip the timing comparison (one trial per mode)")
-	fl.IntVar(&f.trials, "trials", 10, "measured trials per timed cell (the verdict needs at least 10)")
-	fl.IntVar(&f.employees, "employees", 2000, "census size")
-	fl.IntSliceVar(&f.years, "years", []int{2025, 2026, 2027}, "simulation years")
-	fl.StringVar(&f.runsDir, "runs", "runs", "directory that holds run directories")
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	fl.BoolVar(&o.ForceSequential, "force-sequential", false, "test the sequential mode only")
+	fl.IntVar(&o.Threads, "threads", o.Threads, "connections of the threaded mode")
+	fl.BoolVar(&o.NoCompare, "no-compare", false, "skip the timing comparison (one trial per mode)")
+	fl.IntVar(&o.Trials, "trials", o.Trials, "measured trials per timed cell (the verdict needs at least 10)")
+	fl.IntVar(&o.Employees, "employees", o.Employees, "census size")
+	fl.Var(newYearsValue(&o.Years), "years", yearsUsage)
+	fl.StringVar(&o.RunsDir, "runs", o.RunsDir, "directory that holds run directories")
+	fl.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
 	return c
 }
 
-func runCheck(a *app, f *checkFlags) error {
+// runCheck is `lockbench check`: it builds the gate's scenario from the options and runs it
+// like bench, ending with its verdict.
+func runCheck(ctx context.Context, o *checkOptions) error {
 	for _, r := range []struct {
 		flag      string
 		v, lo, hi int
 	}{
-		{"threads", f.threads, 1, vocab.MaxThreads},
-		{"trials", f.trials, 1, maxTrials},
-		{"employees", f.employees, vocab.MinEmployees, vocab.MaxEmployees},
+		{"threads", o.Threads, 1, vocab.MaxThreads},
+		{"trials", o.Trials, 1, maxTrials},
+		{"employees", o.Employees, vocab.MinEmployees, vocab.MaxEmployees},
 	} {
 		if err := checkRange(r.flag, r.v, r.lo, r.hi); err != nil {
 			return err
 		}
 	}
-	if err := checkYears(f.years); err != nil {
+	if err := checkYears(o.Years); err != nil {
 		return err
 	}
-	if !f.noCompare && f.trials < 10 {
-		fmt.Fprintf(a.stderr, "lockbench: note: %d trials per side is below the verdict floor of 10; the target will be unknown\n", f.trials)
+	if !o.NoCompare && o.Trials < 10 {
+		fmt.Fprintf(o.IO.Err, "lockbench: note: %d trials per side is below the verdict floor of 10; the target will be unknown\n", o.Trials)
 	}
-	src, err := scenarios.Check(scenarios.CheckOptions{ForceSequential: f.forceSequential, NoCompare: f.noCompare,
-		Threads: f.threads, Trials: f.trials, Employees: f.employees, Years: f.years}).Marshal()
+	src, err := scenarios.Check(scenarios.CheckOptions{ForceSequential: o.ForceSequential, NoCompare: o.NoCompare,
+		Threads: o.Threads, Trials: o.Trials, Employees: o.Employees, Years: o.Years}).Marshal()
 	if err != nil {
 		return err
 	}
 	s, err := scenarios.Parse("check", src)
 	if err != nil {
-		return usage(err)
+		return err
 	}
-	o := harness.Options{
-		Scenario: s, ScenarioYAML: src, RunsDir: f.runsDir,
-		Command: append([]string{"lockbench"}, os.Args[1:]...), Versions: buildinfo.Get(), Host: buildinfo.Host(),
+	h := harness.Options{
+		Scenario: s, ScenarioYAML: src, RunsDir: o.RunsDir,
+		Command: o.Command, Versions: buildinfo.Get(), Host: buildinfo.Host(),
 	}
-	setProvenance(&o, "", "")
-	return executeAndReport(a, o, runOutput{quiet: f.quiet})
+	setProvenance(&h, "", "")
+	return executeAndReport(ctx, o.IO, h, runOutput{quiet: o.Quiet})
 }

@@ -12,18 +12,6 @@ import (
 	"lockbench/outcome"
 )
 
-// badInput marks err as bad input (exit 2) without rewording it.
-func badInput(err error) error { return usage(err) }
-
-// asBadPath returns a bad-input error when err says the database path cannot be a DuckDB
-// database (outcome.BadDatabasePath), else nil.
-func asBadPath(err error) error {
-	if bp, ok := outcome.BadDatabasePath(err); ok {
-		return badInput(bp)
-	}
-	return nil
-}
-
 // checkDBPath refuses, before anything opens it, a database path that DuckDB could not use: a
 // directory, a device, pipe or socket (DuckDB would block on a pipe), an empty file, a file
 // whose directory is missing or is a file, and a missing file when the open cannot create one
@@ -39,7 +27,7 @@ func checkDBPath(path string, mayCreate bool) error {
 		return usageErr("database path %s: %v", path, err)
 	}
 	bad := func(reason string, err error) error {
-		return badInput(&outcome.BadPathError{Path: abs, Reason: reason, Err: err})
+		return &outcome.BadPathError{Path: abs, Reason: reason, Err: err} // exit 2, decided by its type
 	}
 	st, err := os.Stat(abs)
 	switch {
@@ -94,9 +82,9 @@ func checkWhoPath(path string) error {
 	case err != nil:
 		return usageErr("database path %s: %v", abs, err)
 	case st.IsDir():
-		return badInput(&outcome.BadPathError{Path: abs, Reason: outcome.PathIsDirectory})
+		return &outcome.BadPathError{Path: abs, Reason: outcome.PathIsDirectory}
 	case !st.Mode().IsRegular():
-		return badInput(&outcome.BadPathError{Path: abs, Reason: outcome.PathNotRegular})
+		return &outcome.BadPathError{Path: abs, Reason: outcome.PathNotRegular}
 	case st.Size() == 0:
 		return nil
 	}

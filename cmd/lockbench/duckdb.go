@@ -16,10 +16,14 @@ import (
 	"lockbench/release"
 )
 
-func init() { register(newDuckDBCmd) }
+func init() {
+	register(func(a *app) *cobra.Command { return newDuckDBCmd(a, runDuckDBList, runDuckDBBuild) })
+}
 
-// duckdbOptions are the options of `lockbench duckdb list|build`.
+// duckdbOptions are the options of `lockbench duckdb list|build`: what their flags and
+// arguments say, or what a test fills in.
 type duckdbOptions struct {
+	IO streams
 	// JSON prints the list as JSON.
 	JSON bool
 	// Binaries are the --duckdb-binary overrides, RELEASE=PATH.
@@ -28,8 +32,10 @@ type duckdbOptions struct {
 	Releases []string
 }
 
-func newDuckDBCmd(a *app) *cobra.Command {
-	var o duckdbOptions
+// newDuckDBCmd parses the flags of `duckdb list` and `duckdb build` into options and hands
+// them to list or build.
+func newDuckDBCmd(a *app, list, build func(context.Context, *duckdbOptions) error) *cobra.Command {
+	o := &duckdbOptions{IO: a.streams()}
 	c := &cobra.Command{
 		Use:   "duckdb",
 		Short: "List the DuckDB releases lockbench can run, and build their binaries",
@@ -43,44 +49,39 @@ RELEASE=PATH.`,
 		Args: positional(cobra.NoArgs),
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
 	}
-	list := &cobra.Command{
+	listCmd := &cobra.Command{
 		Use:   "list",
 		Short: "Show the known releases, their drivers, the storage versions they read, and which binaries are ready",
 		Example: `  lockbench duckdb list
   lockbench duckdb list --json`,
 		Args: positional(cobra.NoArgs),
-		RunE: func(c *cobra.Command, args []string) error {
-			b, err := newBinaries(a.stderr, o.Binaries)
-			if err != nil {
-				return err
-			}
-			return runDuckDBList(o, b, a.stdout)
-		},
+		RunE: func(c *cobra.Command, args []string) error { return list(c.Context(), o) },
 	}
-	list.Flags().BoolVar(&o.JSON, "json", false, "print the list as JSON")
-	build := &cobra.Command{
+	listCmd.Flags().BoolVar(&o.JSON, "json", false, "print the list as JSON")
+	buildCmd := &cobra.Command{
 		Use:   "build [RELEASE...]",
 		Short: "Build (or find in the cache) the lockbench binary of each release; all known releases by default",
 		Example: `  lockbench duckdb build 1.5.6
   lockbench duckdb build          # every release lockbench knows`,
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Releases = args
-			b, err := newBinaries(a.stderr, o.Binaries)
-			if err != nil {
-				return err
-			}
-			return runDuckDBBuild(a.ctx, o, b, a.stdout)
+			return build(c.Context(), o)
 		},
 	}
-	for _, sub := range []*cobra.Command{list, build} {
+	for _, sub := range []*cobra.Command{listCmd, buildCmd} {
 		sub.Flags().StringArrayVar(&o.Binaries, "duckdb-binary", nil, "use this lockbench binary for a release: RELEASE=PATH (repeatable)")
 		c.AddCommand(sub)
 	}
 	return c
 }
 
-// runDuckDBList prints the releases and the state of their binaries.
-func runDuckDBList(o duckdbOptions, b *release.Binaries, w io.Writer) error {
+// runDuckDBList is `lockbench duckdb list`: the releases and the state of their binaries.
+func runDuckDBList(_ context.Context, o *duckdbOptions) error {
+	b, err := newBinaries(o.IO.Err, o.Binaries)
+	if err != nil {
+		return err
+	}
+	w := o.IO.Out
 	st := b.Status()
 	if o.JSON {
 		return writeJSON(w, st)
@@ -99,8 +100,15 @@ func runDuckDBList(o duckdbOptions, b *release.Binaries, w io.Writer) error {
 	return t.Render()
 }
 
-// runDuckDBBuild makes sure a binary of each release is ready, and prints its path.
-func runDuckDBBuild(ctx context.Context, o duckdbOptions, b *release.Binaries, w io.Writer) error {
+// runDuckDBBuild is `lockbench duckdb build`: it makes sure a binary of each release is
+// ready, and prints its path. Unknown releases and binaries that cannot be had are bad input
+// (release decides: UnknownError, BuildError).
+func runDuckDBBuild(ctx context.Context, o *duckdbOptions) error {
+	b, err := newBinaries(o.IO.Err, o.Binaries)
+	if err != nil {
+		return err
+	}
+	w := o.IO.Out
 	names := o.Releases
 	if len(names) == 0 {
 		names = release.Names()
@@ -109,17 +117,17 @@ func runDuckDBBuild(ctx context.Context, o duckdbOptions, b *release.Binaries, w
 	for _, n := range names {
 		r, err := release.Lookup(n)
 		if err != nil {
-			return usage(err)
+			return err
 		}
 		if err := b.Check(r); err != nil {
-			return usage(err)
+			return err
 		}
 		rels = append(rels, r)
 	}
 	for _, r := range rels {
 		p, err := b.Path(ctx, r)
 		if err != nil {
-			return usage(err)
+			return err
 		}
 		fmt.Fprintf(w, "%s\t%s\n", r.Name, p)
 	}
@@ -143,15 +151,15 @@ func newBinaries(progress io.Writer, overrides []string) (*release.Binaries, err
 		}
 		r, err := release.Lookup(name)
 		if err != nil {
-			return nil, usage(fmt.Errorf("--duckdb-binary %q: %w", ov, err))
+			return nil, fmt.Errorf("--duckdb-binary %q: %w", ov, err)
 		}
 		abs, err := filepath.Abs(path)
 		if err != nil {
-			return nil, usage(err)
+			return nil, err
 		}
 		b.Override[r.Name] = abs
 		if err := b.Check(r); err != nil {
-			return nil, usage(err)
+			return nil, err
 		}
 	}
 	return b, nil

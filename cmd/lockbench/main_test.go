@@ -21,10 +21,22 @@ import (
 	"lockbench/internal/exitcode"
 )
 
+// panicEnv names the point (see reach) at which the test binary, run as lockbench, panics on
+// purpose.
+const panicEnv = "LOCKBENCH_TEST_PANIC"
+
 // TestMain lets the test binary be lockbench itself when it re-executes itself as a trial,
-// worker or holder (the runner starts os.Executable() with those commands).
+// worker or holder (the runner starts os.Executable() with those commands). As lockbench, it
+// panics at the point $LOCKBENCH_TEST_PANIC names, if any.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-test.") {
+		if point := os.Getenv(panicEnv); point != "" {
+			testPoint = func(name string) {
+				if name == point {
+					panic(panicEnv + " reached " + name)
+				}
+			}
+		}
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
@@ -52,7 +64,7 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"employees too few", []string{"simulate", "--employees", "5"}, int(exitcode.Usage), "--employees 5: give an integer from 10 to 10000000"},
 		{"employees absurd", []string{"simulate", "--employees", "2000000000"}, int(exitcode.Usage), "--employees 2000000000"},
 		{"negative duckdb threads", []string{"simulate", "--duckdb-threads", "-1"}, int(exitcode.Usage), "--duckdb-threads -1"},
-		{"year out of range", []string{"simulate", "--years", "1999"}, int(exitcode.Usage), "year 1999 is outside 2000–2100"},
+		{"year out of range", []string{"simulate", "--years", "1999"}, int(exitcode.Usage), "year 1999 is outside 2000-2100"},
 		{"hold for zero", []string{"hold", "--for", "0", "x.duckdb"}, int(exitcode.Usage), "--for 0s: give a positive duration"},
 		{"hold for negative", []string{"hold", "--for", "-5s", "x.duckdb"}, int(exitcode.Usage), "--for -5s: give a positive duration"},
 		{"hold write-every tiny", []string{"hold", "--write-every", "1ns", "x.duckdb"}, int(exitcode.Usage), "--write-every 1ns: give a period of at least 1ms"},
@@ -60,14 +72,14 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{"check zero trials", []string{"check", "--trials", "0"}, int(exitcode.Usage), "--trials 0: give an integer from 1 to 10000"},
 		{"check zero threads", []string{"check", "--threads", "0"}, int(exitcode.Usage), "--threads 0"},
 		{"check employees", []string{"check", "--employees", "1"}, int(exitcode.Usage), "--employees 1"},
-		{"check years", []string{"check", "--years", "2026", "2025"}, int(exitcode.Usage), "years must increase: 2025 comes after 2026"},
+		{"check years", []string{"check", "--years", "2026", "2025"}, int(exitcode.Usage), "years are not strictly increasing: 2025 follows 2026"},
 		{"bench zero trials", []string{"bench", "--trials", "0"}, int(exitcode.Usage), "--trials 0: give an integer from 1 to 10000"},
 		{"bench negative warmup", []string{"bench", "--warmup", "-2"}, int(exitcode.Usage), "--warmup -2: give an integer from 0 to 10000"},
 		{"bench max-cells zero", []string{"bench", "--max-cells", "0"}, int(exitcode.Usage), "--max-cells 0"},
 		{"bench runs is a file", []string{"bench", "--runs", "testdata/tiny.yaml"}, int(exitcode.Usage), "--runs testdata/tiny.yaml is a file, not a directory"},
 		{"resume with trials", []string{"bench", "--resume", "x", "--trials", "3"}, int(exitcode.Usage), "drop --trials"},
 		{"bad filter", []string{"bench", "--filter", "bogus=1", "--runs", filepath.Join(t.TempDir(), "runs")}, int(exitcode.Usage), `unknown axis "bogus"`},
-		{"years not increasing", []string{"simulate", "--years", "2026", "2025"}, int(exitcode.Usage), "years must increase"},
+		{"years not increasing", []string{"simulate", "--years", "2026", "2025"}, int(exitcode.Usage), "years are not strictly increasing"},
 		{"unknown mode", []string{"simulate", "--mode", "fast"}, int(exitcode.Usage), `unknown mode "fast"`},
 		{"conflicting flags", []string{"simulate", "--force-sequential", "--mode", "threaded"}, int(exitcode.Usage), "--force-sequential conflicts with --mode threaded"},
 		{"bad scenario names file, line and column", []string{"bench", "-m", "testdata/bad-threads.yaml"}, int(exitcode.Usage), "testdata/bad-threads.yaml:5:"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"lockbench/buildinfo"
@@ -23,16 +24,16 @@ func setProvenance(o *harness.Options, commit, group string) {
 
 // resolveShard turns --shard (K/N, auto or auto/N) into K/N from the CI's parallel-job
 // variables, telling stderr where an automatic share came from.
-func resolveShard(a *app, expr string) (string, error) {
+func resolveShard(stderr io.Writer, expr string) (string, error) {
 	shard, source, err := scenarios.ResolveShard(expr, os.Getenv)
 	if err != nil {
-		return "", usage(err)
+		return "", err
 	}
 	if expr != "" && shard != expr {
 		if source != "" {
-			fmt.Fprintf(a.stderr, "lockbench: --shard %s: share %s from %s\n", expr, shard, source)
+			fmt.Fprintf(stderr, "lockbench: --shard %s: share %s from %s\n", expr, shard, source)
 		} else {
-			fmt.Fprintf(a.stderr, "lockbench: --shard %s: no CI parallel-job variables are set; running every cell\n", expr)
+			fmt.Fprintf(stderr, "lockbench: --shard %s: no CI parallel-job variables are set; running every cell\n", expr)
 		}
 	}
 	return shard, nil

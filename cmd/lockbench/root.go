@@ -16,9 +16,11 @@ import (
 )
 
 // usageErr is bad input (exit 2): an error formatted like fmt.Errorf, so %w keeps the cause.
+// Commands use it for what they decide themselves (a flag value, a combination of flags).
 func usageErr(format string, args ...any) error { return exitcode.Usagef(format, args...) }
 
-// usage marks err as bad input (exit 2), keeping it whole.
+// usage marks err as bad input (exit 2), keeping it whole. Prefer an error that carries its
+// code from where it was made (exitcode.Usagef, or an error type with an ExitCode method).
 func usage(err error) error { return exitcode.WithCode(err, exitcode.Usage) }
 
 // failErr marks err as a failed check (exit 1).
@@ -27,19 +29,40 @@ func failErr(err error) error { return exitcode.WithCode(err, exitcode.Fail) }
 // withCode ends a command with code and no further message (the command printed its own).
 func withCode(code exitcode.Code) error { return exitcode.Silent(code) }
 
-// app is what every command shares: the streams and the process context.
+// app is what every command shares: the streams, the process context and the command line.
 type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	ctx            context.Context
+	// args are the arguments after "lockbench", recorded in run manifests.
+	args []string
 }
 
+// streams are where a command reads and writes: the process's own, or a test's buffers.
+type streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// streams returns a's streams.
+func (a *app) streams() streams { return streams{In: a.stdin, Out: a.stdout, Err: a.stderr} }
+
+// commandLine is the command line as a manifest records it: "lockbench" and the arguments.
+func (a *app) commandLine() []string { return append([]string{"lockbench"}, a.args...) }
+
 // run is the whole CLI: it parses args, runs the command and maps its error to an exit code in
-// one place.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// one place. A panic in the command is recovered here: it exits 4 (lockbench itself broke),
+// saying where it happened, instead of Go's exit 2, which means bad input.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			code = int(reportPanic(stderr, v))
+		}
+	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, ctx: ctx}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, ctx: ctx, args: args}
 	root := newRootCmd(a)
 	root.SetArgs(trailingYears(args))
 	root.SetIn(stdin)

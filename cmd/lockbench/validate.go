@@ -22,19 +22,11 @@ func checkRange(flag string, v, lo, hi int) error {
 	return nil
 }
 
-// checkYears refuses --years that are empty, outside the simulation's range or not strictly
-// increasing.
+// checkYears refuses --years that vocab.CheckYears refuses (the one check of years), for
+// options a test filled in without the flag, which checks them as it parses.
 func checkYears(years []int) error {
-	if len(years) == 0 {
-		return usageErr("--years: give at least one year, e.g. --years 2025 2026 2027")
-	}
-	for i, y := range years {
-		if y < vocab.MinYear || y > vocab.MaxYear {
-			return usageErr("--years: year %d is outside %d–%d", y, vocab.MinYear, vocab.MaxYear)
-		}
-		if i > 0 && y <= years[i-1] {
-			return usageErr("--years: years must increase: %d comes after %d", y, years[i-1])
-		}
+	if err := vocab.CheckYears(years); err != nil {
+		return usageErr("--years: %w", err)
 	}
 	return nil
 }

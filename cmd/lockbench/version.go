@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -8,21 +9,33 @@ import (
 	"lockbench/buildinfo"
 )
 
-func init() { register(newVersionCmd) }
+func init() {
+	register(func(a *app) *cobra.Command { return newVersionCmd(a, runVersion) })
+}
 
-func newVersionCmd(a *app) *cobra.Command {
+// versionOptions are version's inputs.
+type versionOptions struct {
+	IO streams
+}
+
+// newVersionCmd hands version's options to runF.
+func newVersionCmd(a *app, runF func(context.Context, *versionOptions) error) *cobra.Command {
+	o := &versionOptions{IO: a.streams()}
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print lockbench, Go, DuckDB and driver versions",
 		Args:  positional(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
-			v := buildinfo.Get()
-			fmt.Fprintf(a.stdout, "lockbench %s", v.Lockbench)
-			if v.Commit != "" {
-				fmt.Fprintf(a.stdout, " (%s)", v.Commit)
-			}
-			fmt.Fprintf(a.stdout, "\ngo        %s\nduckdb    %s\ndriver    github.com/duckdb/duckdb-go/v2 %s\n", v.Go, v.DuckDB, v.Driver)
-			return nil
-		},
+		RunE:  func(c *cobra.Command, _ []string) error { return runF(c.Context(), o) },
 	}
+}
+
+// runVersion is `lockbench version`.
+func runVersion(_ context.Context, o *versionOptions) error {
+	v := buildinfo.Get()
+	fmt.Fprintf(o.IO.Out, "lockbench %s", v.Lockbench)
+	if v.Commit != "" {
+		fmt.Fprintf(o.IO.Out, " (%s)", v.Commit)
+	}
+	fmt.Fprintf(o.IO.Out, "\ngo        %s\nduckdb    %s\ndriver    github.com/duckdb/duckdb-go/v2 %s\n", v.Go, v.DuckDB, v.Driver)
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -179,10 +178,7 @@ func runWatch(ctx context.Context, o watchOptions, stdout, stderr io.Writer) err
 	}
 	tl, sampleErr := s.Stop()
 	if runErr != nil {
-		if errors.Is(runErr, exec.ErrNotFound) || errors.Is(runErr, fs.ErrNotExist) || errors.Is(runErr, fs.ErrPermission) {
-			return usageErr("watch: cannot run %s: %v", o.Command[0], errors.Unwrap(runErr))
-		}
-		return runErr
+		return runErr // a command that cannot be started is bad input: watch.RunCommand says so
 	}
 	tl.Command = cmdRes
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -11,7 +12,9 @@ import (
 	"lockbench/release"
 )
 
-func init() { register(newWhoCmd) }
+func init() {
+	register(func(a *app) *cobra.Command { return newWhoCmd(a, runWho) })
+}
 
 // whoJSON is who's --json output.
 type whoJSON struct {
@@ -25,8 +28,16 @@ type whoJSON struct {
 	Holders []holders.Holder `json:"holders"`
 }
 
-func newWhoCmd(a *app) *cobra.Command {
-	var jsonOut bool
+// whoOptions are who's inputs: what its flags say, or what a test fills in.
+type whoOptions struct {
+	IO   streams
+	DB   string
+	JSON bool
+}
+
+// newWhoCmd parses who's flags into options and hands them to runF.
+func newWhoCmd(a *app, runF func(context.Context, *whoOptions) error) *cobra.Command {
+	o := &whoOptions{IO: a.streams()}
 	c := &cobra.Command{
 		Use:   "who DB",
 		Short: "List the processes holding locks on a DuckDB file and its .wal",
@@ -50,47 +61,54 @@ The exit code is 0, or 3 when nothing is listed but F_GETLK could not check the 
   lockbench who --json simulation.duckdb`,
 		Args: positional(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
-			db := args[0]
-			if err := checkWhoPath(db); err != nil {
-				return err
-			}
-			hs, err := holders.Inspect(db)
-			var perr *holders.ProbeError
-			if err != nil && !errors.As(err, &perr) {
-				return usage(err)
-			}
-			// who holds no DuckDB handle, so a plain read of the headers is safe.
-			sv, svErr := release.ReadStorageVersion(db)
-			if jsonOut {
-				out := whoJSON{DB: db, Holders: hs}
-				if out.Holders == nil {
-					out.Holders = []holders.Holder{}
-				}
-				if svErr == nil {
-					out.StorageVersion = &sv
-				} else {
-					out.StorageVersionError = svErr.Error()
-				}
-				if err := writeJSON(a.stdout, out); err != nil {
-					return err
-				}
-			} else {
-				holders.Write(a.stdout, db, hs, err)
-				if svErr == nil {
-					fmt.Fprintf(a.stdout, "storage version %s\n", sv)
-				}
-			}
-			if err == nil {
-				return nil
-			}
-			if len(hs) == 0 {
-				// Not even F_GETLK could say whether a lock exists: undecided.
-				return exitcode.WithHint(exitcode.WithCode(err, exitcode.Unknown), "a holder outside this PID namespace would not show in /proc/locks: run `lockbench who` on the host to be sure")
-			}
-			fmt.Fprintf(a.stderr, "lockbench: %v; holders outside this PID namespace may be missing\n", err)
-			return nil
+			o.DB = args[0]
+			return runF(c.Context(), o)
 		},
 	}
-	c.Flags().BoolVar(&jsonOut, "json", false, "print the storage version and the holders as JSON (a lock held outside this PID namespace has \"OutsideNamespace\": true and PID 0)")
+	c.Flags().BoolVar(&o.JSON, "json", false, "print the storage version and the holders as JSON (a lock held outside this PID namespace has \"OutsideNamespace\": true and PID 0)")
 	return c
+}
+
+// runWho is `lockbench who`: it lists the holders of o.DB and its .wal, and the file's storage
+// version.
+func runWho(_ context.Context, o *whoOptions) error {
+	db := o.DB
+	if err := checkWhoPath(db); err != nil {
+		return err
+	}
+	hs, err := holders.Inspect(db)
+	var perr *holders.ProbeError
+	if err != nil && !errors.As(err, &perr) {
+		return err
+	}
+	// who holds no DuckDB handle, so a plain read of the headers is safe.
+	sv, svErr := release.ReadStorageVersion(db)
+	if o.JSON {
+		out := whoJSON{DB: db, Holders: hs}
+		if out.Holders == nil {
+			out.Holders = []holders.Holder{}
+		}
+		if svErr == nil {
+			out.StorageVersion = &sv
+		} else {
+			out.StorageVersionError = svErr.Error()
+		}
+		if err := writeJSON(o.IO.Out, out); err != nil {
+			return err
+		}
+	} else {
+		holders.Write(o.IO.Out, db, hs, err)
+		if svErr == nil {
+			fmt.Fprintf(o.IO.Out, "storage version %s\n", sv)
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	if len(hs) == 0 {
+		// Not even F_GETLK could say whether a lock exists: undecided.
+		return exitcode.WithHint(exitcode.WithCode(err, exitcode.Unknown), "a holder outside this PID namespace would not show in /proc/locks: run `lockbench who` on the host to be sure")
+	}
+	fmt.Fprintf(o.IO.Err, "lockbench: %v; holders outside this PID namespace may be missing\n", err)
+	return nil
 }

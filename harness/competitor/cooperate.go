@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"lockbench/access"
+	"lockbench/internal/exitcode"
 	"lockbench/outcome"
 	"lockbench/vocab"
 )
@@ -78,17 +78,18 @@ type Attempt struct {
 // workload that starts next to them, meet at random phases of their polling, as they would in
 // steady state), then makes one attempt every Every until ctx ends, printing each as a JSON
 // line. A failed attempt cut short by ctx is not printed; a successful one always is (its row
-// is in the file). It returns an error only for bad options.
+// is in the file). It returns an error only for bad options (exit code 2) or when it cannot
+// write its ready line.
 func Cooperate(ctx context.Context, o CoopOptions) error {
 	st, err := vocab.ParseStrategy(o.Strategy)
 	if err != nil {
-		return fmt.Errorf("cooperate: %w", err)
+		return exitcode.Usagef("cooperate: %w", err)
 	}
 	if o.DB == "" {
-		return errors.New("cooperate: no database file given")
+		return exitcode.Usagef("cooperate: no database file given")
 	}
 	if o.Every <= 0 {
-		return errors.New("cooperate: the period must be positive")
+		return exitcode.Usagef("cooperate: the period must be positive")
 	}
 	var rules access.Access
 	switch o.Role {
@@ -97,7 +98,7 @@ func Cooperate(ctx context.Context, o CoopOptions) error {
 	case RoleWriter:
 		rules = access.WriterAccess(st, o.DB)
 	default:
-		return fmt.Errorf("cooperate: unknown role %q (want %s or %s)", o.Role, RoleViewer, RoleWriter)
+		return exitcode.Usagef("cooperate: unknown role %q (want %s or %s)", o.Role, RoleViewer, RoleWriter)
 	}
 	out := o.Out
 	if out == nil {
@@ -211,10 +212,10 @@ func ParseCoopArgs(args []string) (CoopOptions, error) {
 	fs.StringVar(&o.Strategy, "strategy", string(vocab.NoStrategy), "the strategy whose rules to follow")
 	fs.DurationVar(&o.Every, "every", vocab.DefaultPollPeriod, "period between attempts")
 	if err := fs.Parse(args); err != nil {
-		return o, fmt.Errorf("cooperate: %w", err)
+		return o, exitcode.Usagef("cooperate: %w", err)
 	}
 	if fs.NArg() != 1 {
-		return o, fmt.Errorf("cooperate: want one database path, got %d arguments", fs.NArg())
+		return o, exitcode.Usagef("cooperate: want one database path, got %d arguments", fs.NArg())
 	}
 	o.DB = fs.Arg(0)
 	return o, nil

@@ -11,7 +11,6 @@ import (
 	"lockbench/access"
 	"lockbench/holders"
 	"lockbench/outcome"
-	"lockbench/sim"
 	"lockbench/trace"
 	"lockbench/vocab"
 )
@@ -82,7 +81,7 @@ func parallelNoRetry(ctx context.Context, r *caseRun) (Observation, error) {
 	log := &spanLog{r: r}
 	cfg.OnSpan = log.add
 	r.step("the workload starts: %s, %d workers, no lock retry", cfg.Mode, cfg.Threads)
-	res, err := sim.Run(ctx, cfg)
+	res, err := runSim(ctx, cfg)
 	var pids []int
 	if res != nil {
 		pids = res.WorkerPIDs
@@ -117,7 +116,7 @@ func parallelRetry(ctx context.Context, r *caseRun) (Observation, error) {
 	var obs Observation
 	seq := simConfig(r.path("sequential.duckdb"), vocab.Sequential, r.env.Worker)
 	r.step("reference: sequential run on sequential.duckdb")
-	ref, err := sim.Run(ctx, seq)
+	ref, err := runSim(ctx, seq)
 	if err != nil {
 		return obs, fmt.Errorf("sequential reference run: %w", err)
 	}
@@ -129,7 +128,7 @@ func parallelRetry(ctx context.Context, r *caseRun) (Observation, error) {
 	log := &spanLog{r: r}
 	cfg.OnSpan = log.add
 	r.step("parallel-processes run with lock retry on parallel.duckdb (%d workers)", cfg.Threads)
-	res, err := sim.Run(ctx, cfg)
+	res, err := runSim(ctx, cfg)
 	r.step("parallel run ended: %s", log.summary())
 	obs.Outcome = classify(err)
 	if err != nil {

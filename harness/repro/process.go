@@ -252,7 +252,7 @@ func viewerBlocksPipeline(ctx context.Context, r *caseRun) (Observation, error) 
 	}
 	cfg := simConfig(path, vocab.Sequential, r.env.Worker)
 	r.step("the workload starts: %s mode, %d employees, years %v", cfg.Mode, cfg.Employees, cfg.Years)
-	res, err := sim.Run(ctx, cfg)
+	res, err := runSim(ctx, cfg)
 	if err == nil {
 		r.step("the workload finished without error")
 		obs.Outcome = outcome.Outcome{Kind: vocab.OK}
@@ -513,6 +513,15 @@ func hardlinkInstance(ctx context.Context, r *caseRun, readOnly bool) (Observati
 	}
 	obs.check("the first instance's own rows are intact", rows == 2, "t has %d rows", rows)
 	return obs, nil
+}
+
+// runSim validates cfg and runs it.
+func runSim(ctx context.Context, cfg sim.Config) (*sim.Result, error) {
+	v, err := cfg.Validate()
+	if err != nil {
+		return nil, err
+	}
+	return sim.Run(ctx, v)
 }
 
 // simConfig is the small workload the pipeline cases run.

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"lockbench/harness/competitor"
+	"lockbench/internal/exitcode"
 	"lockbench/outcome"
 	"lockbench/sim"
 	"lockbench/vocab"
@@ -49,7 +50,8 @@ const (
 const CaseTimeout = 2 * time.Minute
 
 // ErrUnknownCase is wrapped by Run's error when a name is not in the catalog.
-var ErrUnknownCase = errors.New("unknown reproduction")
+// It carries exit code 2 (bad input).
+var ErrUnknownCase = exitcode.Usagef("unknown reproduction")
 
 // Expectation is what a case must show.
 type Expectation struct {
