@@ -8,23 +8,20 @@ import (
 
 	"lockbench/history"
 	"lockbench/scenarios"
-	"lockbench/sim"
+	"lockbench/vocab"
 )
 
 // WorkloadIdentity returns what defines the work of the given cells of s: the workload's digest
-// (the embedded SQL models and seeds for sim, the command template for exec) and, per cell, a
-// digest of that and the cell's expanded parameters. Anything that changes the work a cell
-// does changes its digest; what only changes how it is judged (its expected outcome, the
-// scenario's targets, timeout and trial counts) does not.
+// (Workload.Digest: the embedded SQL models and seeds for sim, the command template for exec)
+// and, per cell, a digest of that and the cell's expanded parameters. Anything that changes the
+// work a cell does changes its digest; what only changes how it is judged (its expected
+// outcome, the scenario's targets, timeout and trial counts) does not.
 func WorkloadIdentity(s *scenarios.Scenario, cells []scenarios.Cell) (*history.WorkloadIdentity, error) {
-	id := &history.WorkloadIdentity{Kind: s.Workload.Kind, Cells: make(map[string]string, len(cells))}
-	switch s.Workload.Kind {
-	case scenarios.WorkloadExec:
-		sum := sha256.Sum256([]byte(s.Workload.Command))
-		id.Digest = "sha256:" + hex.EncodeToString(sum[:])
-	default:
-		id.Digest = sim.Digest()
+	w, err := workloadOf(vocab.WorkloadKind(s.Workload.Kind))
+	if err != nil {
+		return nil, err
 	}
+	id := &history.WorkloadIdentity{Kind: string(w.Kind()), Digest: w.Digest(s.Workload), Cells: make(map[string]string, len(cells))}
 	for _, c := range cells {
 		c.Expect = "" // what the cell must show is not what it does
 		b, err := json.Marshal(c)

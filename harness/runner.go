@@ -78,6 +78,7 @@ type Result struct {
 	Ran         int // trials run and recorded now
 	Interrupted bool
 	empties     map[string]string // the run's empty database files by storage version, copied by trials
+	work        Workload          // what the scenario's trials run
 
 	// HarnessCost is the mean time per trial spent outside the workload (process start,
 	// set-up, competitors, data check, tear-down, recording).
@@ -190,9 +191,11 @@ func slotID(cell string, trial int, warmup bool) string {
 
 // prepare creates (or reopens, for a resume) the run directory and its manifest.
 func prepare(o Options) (*Result, error) {
-	var r *Result
+	var (
+		r   *Result
+		err error
+	)
 	if o.Resume != "" {
-		var err error
 		if r, err = reopen(o.Resume); err != nil {
 			return nil, err
 		}
@@ -206,6 +209,9 @@ func prepare(o Options) (*Result, error) {
 			s.RootSeed = o.RootSeed
 		}
 		r = &Result{Scenario: s}
+	}
+	if r.work, err = workloadOf(vocab.WorkloadKind(r.Scenario.Workload.Kind)); err != nil {
+		return nil, err
 	}
 	cells, err := selectCells(r.Scenario, o.Filter, o.Shard)
 	if err != nil {
@@ -354,10 +360,10 @@ func linkLatest(runsDir, name string) error {
 }
 
 // trialSpec turns a scheduled slot into the spec of its trial process.
-func trialSpec(s *scenarios.Scenario, sl scenarios.Slot, dir string) TrialSpec {
+func trialSpec(s *scenarios.Scenario, w Workload, sl scenarios.Slot, dir string) TrialSpec {
 	c := sl.Cell
 	spec := TrialSpec{
-		Cell: c.Key, Trial: sl.Trial, Warmup: sl.Warmup, Dir: dir, Workload: s.Workload.Kind,
+		Cell: c.Key, Trial: sl.Trial, Warmup: sl.Warmup, Dir: dir, Workload: w.Kind(),
 		Mode: c.Mode, Threads: c.Threads, Coordination: c.Coordination, LockRetry: c.LockRetry,
 		Employees: c.Employees, Years: c.Years, Seed: c.Seed, Strategy: c.Strategy,
 		Competitor: competitorSpec(c.Competitor, filepath.Join(dir, DBName)),
@@ -365,14 +371,8 @@ func trialSpec(s *scenarios.Scenario, sl scenarios.Slot, dir string) TrialSpec {
 	spec.Competitor.Strategy = c.Strategy
 	if c.StorageVersion != scenarios.DefaultValue {
 		spec.StorageVersion = c.StorageVersion
-	} else if s.Workload.Kind == scenarios.WorkloadExec {
-		spec.StorageVersion = ExecStorageVersion
 	}
-	if s.Workload.Kind == scenarios.WorkloadExec {
-		// dir is absolute (prepare made the run directory so): {db} names the same file from
-		// any working directory.
-		spec.Command = scenarios.Expand(s.Workload.Command, c, competitor.ShellWord(filepath.Join(dir, DBName)))
-	}
+	w.Prepare(&spec, s.Workload, c)
 	return spec
 }
 
@@ -410,7 +410,7 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 		return t, false
 	}
 	defer os.RemoveAll(dir)
-	spec := trialSpec(r.Scenario, sl, dir)
+	spec := trialSpec(r.Scenario, r.work, sl, dir)
 	// One empty database per run and storage version, which trials copy as their starting file.
 	if spec.EmptyDB, err = r.emptyFor(spec.StorageVersion); err != nil {
 		t.Outcome = outcome.Classify(err)

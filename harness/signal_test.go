@@ -23,7 +23,8 @@ func TestCrashNamesTheSignalOneWay(t *testing.T) {
 	assert.Equal(t, vocab.Sub("SIGKILL"), failure.Sub)
 
 	// An exec workload killed by a signal.
-	res := runExecTrial(context.Background(), TrialSpec{Dir: t.TempDir(), Command: "kill -KILL $$"}, "")
-	assert.Equal(t, vocab.Crash, res.Outcome.Kind)
-	assert.Equal(t, vocab.Sub("SIGKILL"), res.Outcome.Sub)
+	_, err := execWorkload{}.Run(context.Background(), &TrialEnv{Spec: TrialSpec{Dir: t.TempDir(), Command: "kill -KILL $$"}})
+	o := ClassifyRun(err)
+	assert.Equal(t, vocab.Crash, o.Kind)
+	assert.Equal(t, vocab.Sub("SIGKILL"), o.Sub)
 }

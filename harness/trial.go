@@ -1,34 +1,29 @@
 // Package harness runs scenarios: it executes trials (each in a child process of its own, with
 // its competitors around it), classifies their outcomes, checks their data, and records them in
-// a run directory. Its subpackages hold the parts: competitor (the injected connections),
-// holders (who holds a lock, from /proc/locks) and repro (the catalog of lock reproductions);
-// internal/outcome classifies DuckDB's errors and internal/proc starts and reaps the processes.
+// a run directory. What a trial runs is a Workload (the simulation, or a user's command),
+// selected by the scenario's workload kind; everything around it is the same for every
+// workload. Its subpackages are competitor (the injected connections) and repro (the catalog of
+// lock reproductions); package outcome classifies DuckDB's errors, holders names who holds a
+// lock (from /proc/locks), and internal/proc starts and reaps the processes.
 package harness
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"syscall"
 	"time"
 
-	"lockbench/access"
 	"lockbench/buildinfo"
 	"lockbench/harness/competitor"
 	"lockbench/history"
-	"lockbench/internal/proc"
 	"lockbench/outcome"
-	"lockbench/scenarios"
+	"lockbench/release"
 	"lockbench/sim"
 	"lockbench/trace"
 	"lockbench/vocab"
@@ -37,19 +32,19 @@ import (
 // TrialSpec is everything one trial process needs. The runner writes it as JSON on the command
 // line of `lockbench trial`.
 type TrialSpec struct {
-	Cell         string     `json:"cell"`
-	Trial        int        `json:"trial"`
-	Warmup       bool       `json:"warmup"`
-	Dir          string     `json:"dir"`
-	Workload     string     `json:"workload"`
-	Command      string     `json:"command,omitempty"`
-	Mode         vocab.Mode `json:"mode"`
-	Threads      int        `json:"threads"`
-	Coordination bool       `json:"coordination"`
-	LockRetry    bool       `json:"lock_retry"`
-	Employees    int        `json:"employees"`
-	Years        []int      `json:"years"`
-	Seed         int64      `json:"seed"`
+	Cell         string             `json:"cell"`
+	Trial        int                `json:"trial"`
+	Warmup       bool               `json:"warmup"`
+	Dir          string             `json:"dir"`
+	Workload     vocab.WorkloadKind `json:"workload"`
+	Command      string             `json:"command,omitempty"`
+	Mode         vocab.Mode         `json:"mode"`
+	Threads      int                `json:"threads"`
+	Coordination bool               `json:"coordination"`
+	LockRetry    bool               `json:"lock_retry"`
+	Employees    int                `json:"employees"`
+	Years        []int              `json:"years"`
+	Seed         int64              `json:"seed"`
 	// Strategy is how the workload shares the file (vocab.Strategy; empty for none).
 	Strategy   vocab.Strategy  `json:"strategy,omitempty"`
 	Competitor competitor.Spec `json:"competitor"`
@@ -86,169 +81,191 @@ type Roles struct {
 	Cooperator competitor.Launcher
 }
 
-// RunTrial runs one trial in this process: it starts the competitor, runs the workload, classifies
-// what happened (naming a lock holder while it still holds the lock), stops the competitor, and
-// checks the data. It never returns an error: every failure is an outcome.
+// RunTrial runs one trial in this process: it sets up the trial's file and its competitor, runs
+// the workload, and finishes the same way whatever the workload: it classifies a failure
+// (naming a lock holder while it still holds the lock), stops the competitor, collects what the
+// competitor did, and checks the data. It never returns an error: every failure is an outcome.
 func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
-	var res TrialResult
+	t, failed := setUp(ctx, spec, roles)
+	if failed != nil {
+		return TrialResult{Outcome: *failed}
+	}
+	defer t.tearDown()
+	run, err := t.work.Run(ctx, &t.env)
+	return t.finish(ctx, run, err)
+}
+
+// trial is one running trial of RunTrial.
+type trial struct {
+	spec   TrialSpec
+	work   Workload
+	env    TrialEnv
+	comp   *competitor.Running
+	inproc *sql.DB   // the in-process writer's handle, or nil
+	start  time.Time // when the competitor started
+	// deferredErr is the first failure of a competitor deferred to a year: it may find the
+	// file held by the workload itself, which is the competitor's failure, not the
+	// workload's, and is noted on the trial.
+	deferredErr error
+}
+
+// setUp makes the trial's directory path absolute, creates its empty database file and starts
+// its competitor; a failure is the trial's outcome.
+func setUp(ctx context.Context, spec TrialSpec, roles Roles) (*trial, *outcome.Outcome) {
 	// Every path this trial hands to a child (workers, competitors, the exec command) is
 	// absolute.
-	if abs, err := filepath.Abs(spec.Dir); err == nil {
-		spec.Dir = abs
-	} else {
-		res.Outcome = outcome.Outcome{Kind: vocab.Error, Message: "trial directory: " + err.Error()}
-		return res
-	}
-	db := filepath.Join(spec.Dir, DBName)
-	fail := func(err error) TrialResult {
-		res.Outcome = outcome.Classify(err)
-		if res.Outcome.Kind == vocab.OK {
-			res.Outcome = outcome.Outcome{Kind: vocab.Error, Message: err.Error()}
-		}
-		return res
-	}
-	mode, err := vocab.ParseMode(string(spec.Mode))
+	dir, err := filepath.Abs(spec.Dir)
 	if err != nil {
-		return fail(err)
+		return nil, &outcome.Outcome{Kind: vocab.Error, Message: "trial directory: " + err.Error()}
 	}
-	cfg := sim.Config{
-		DBPath: db, Mode: mode, Threads: spec.Threads, Coordination: spec.Coordination,
-		Employees: spec.Employees, Years: spec.Years, Seed: spec.Seed, Worker: roles.Worker, SkipInspect: true,
-		Strategy: spec.Strategy,
+	spec.Dir = dir
+	w, err := workloadOf(spec.Workload)
+	if err != nil {
+		return nil, &outcome.Outcome{Kind: vocab.Error, Message: err.Error()}
 	}
-	if spec.LockRetry && strategyName(spec.Strategy) == vocab.NoStrategy {
-		// A strategy brings its own retry policy (the retry strategy's has jitter).
-		r := access.DefaultRetry
-		cfg.LockRetry = &r
-	}
+	t := &trial{spec: spec, work: w}
+	t.env = TrialEnv{Spec: spec, DB: filepath.Join(dir, DBName), Roles: roles, YearStarted: t.yearStarted}
 	// The file exists before any competitor arrives, as a pipeline's database does.
-	if spec.StorageVersion != "" {
-		cfg.Options = map[string]string{sim.StorageOption: spec.StorageVersion}
+	if err := createEmpty(t.env.DB, spec.EmptyDB, spec.StorageVersion); err != nil {
+		o := ClassifyRun(err)
+		return nil, &o
 	}
-	if err := createEmpty(db, spec.EmptyDB, spec.StorageVersion); err != nil {
-		return fail(err)
-	}
-	env := competitor.Env{DB: db, Launcher: roles.Holder, Cooperator: roles.Cooperator}
-	var inproc *sql.DB
-	if spec.Competitor.Kind == vocab.InProcessWriter {
+	cenv := competitor.Env{DB: t.env.DB, Launcher: roles.Holder, Cooperator: roles.Cooperator}
+	if t.inProcess() {
 		// A second connection of the workload's own process: in the in-process modes it
 		// shares the workload's DuckDB instance; in the process modes it is one more process
 		// holding the file.
-		if inproc, err = sql.Open("duckdb", cfg.DSN()); err != nil {
-			return fail(err)
+		if t.inproc, err = sql.Open("duckdb", t.env.DSN()); err != nil {
+			o := ClassifyRun(err)
+			return nil, &o
 		}
-		defer inproc.Close()
-		env.InProcess = inproc
-		env.Tables = func() []string { return []string{"fct_workforce_snapshot", "fct_yearly_events", "int_comp_by_year"} }
+		cenv.InProcess, cenv.Tables = t.inproc, w.Tables
 	}
-	start := time.Now()
-	comp, err := competitor.Start(ctx, spec.Competitor, env)
-	if err != nil {
-		res.Outcome = outcome.Outcome{Kind: vocab.Error, Message: "competitor did not start: " + err.Error()}
-		return res
+	t.start = time.Now()
+	if t.comp, err = competitor.Start(ctx, spec.Competitor, cenv); err != nil {
+		t.tearDown()
+		return nil, &outcome.Outcome{Kind: vocab.Error, Message: "competitor did not start: " + err.Error()}
 	}
-	defer comp.Stop()
-	if spec.Workload == scenarios.WorkloadExec {
-		if spec.Competitor.AtYear > 0 {
-			_ = comp.YearStarted(spec.Competitor.AtYear)
-		}
-		res = runExecTrial(ctx, spec, db)
-		if res.Outcome.Kind != vocab.OK {
-			outcome.Enrich(&res.Outcome, buildinfo.LinkedRelease())
-			res.Outcome.HolderRole = cmp.Or(outcome.RoleOf(res.Outcome.HolderPID, comp.PIDs(), nil, spec.Competitor.Kind == vocab.InProcessWriter), res.Outcome.HolderRole)
-		}
-		_ = comp.Stop()
-		res.Events = comp.Events()
-		if spec.Competitor.Kind.Cooperates() {
-			res.Cooperation = cooperationOf(ctx, spec, comp, start, res.Summary.Wall, res.Spans, db, &res.Note)
-		}
-		res.Spans = append(res.Spans, competitorSpans(res.Events, start, res.Summary.Wall)...)
-		return res
+	return t, nil
+}
+
+// inProcess reports whether the trial's competitor is a connection of this very process.
+func (t *trial) inProcess() bool { return t.spec.Competitor.Kind == vocab.InProcessWriter }
+
+// yearStarted is the workload's TrialEnv.YearStarted.
+func (t *trial) yearStarted(year int) {
+	if err := t.comp.YearStarted(year); err != nil && t.deferredErr == nil {
+		t.deferredErr = err
 	}
-	// A competitor deferred to a year may find the file held by the workload itself; that is
-	// the competitor's failure, not the workload's, and is noted on the trial.
-	var deferredErr error
-	cfg.BeforeYear = func(year int) {
-		if err := comp.YearStarted(year); err != nil && deferredErr == nil {
-			deferredErr = err
-		}
+}
+
+// tearDown stops whatever of the trial is still running.
+func (t *trial) tearDown() {
+	if t.comp != nil {
+		_ = t.comp.Stop()
 	}
-	var run *sim.Result
-	valid, runErr := cfg.Validate()
-	if runErr == nil {
-		run, runErr = sim.Run(ctx, valid)
+	if t.inproc != nil {
+		t.inproc.Close()
 	}
+}
+
+// finish turns the workload's run into the trial's result. A failure is classified first, while
+// the holder of a lock still holds it, so that it can be named and its role told; then the
+// competitor is stopped, and its events, its cooperation figures and its spans are collected.
+// A successful run's data is checked with every competitor gone.
+func (t *trial) finish(ctx context.Context, run WorkloadResult, runErr error) TrialResult {
+	var res TrialResult
 	if runErr != nil {
-		// Classified while the holder of a lock still holds it, so that it can be named.
 		res.Outcome = ClassifyRun(runErr)
-		var workers []int
-		if run != nil {
-			workers = run.WorkerPIDs
-		}
-		res.Outcome.HolderRole = cmp.Or(outcome.RoleOf(res.Outcome.HolderPID, comp.PIDs(), workers, spec.Competitor.Kind == vocab.InProcessWriter), res.Outcome.HolderRole)
+		res.Outcome.HolderRole = cmp.Or(outcome.RoleOf(res.Outcome.HolderPID, t.comp.PIDs(), run.Workers, t.inProcess()), res.Outcome.HolderRole)
 	}
-	stopErr := comp.Stop()
-	res.Events = comp.Events()
-	origin := start
-	if run != nil {
-		res.Spans = run.Spans
-		res.Summary = run.Summary
-		origin = run.Origin
-		if run.Parallelism.CriticalPathS > 0 {
-			p := run.Parallelism
-			res.Parallelism = &p
-		}
+	stopErr := t.comp.Stop()
+	res.Events = t.comp.Events()
+	res.Spans, res.Summary, res.Parallelism = run.Spans, run.Summary, run.Parallelism
+	origin := run.Origin
+	if origin.IsZero() {
+		origin = t.start
 	}
-	if spec.Competitor.Kind.Cooperates() {
-		res.Cooperation = cooperationOf(ctx, spec, comp, origin, res.Summary.Wall, res.Spans, db, &res.Note)
+	if t.spec.Competitor.Kind.Cooperates() {
+		res.Cooperation = cooperationOf(ctx, t.spec, t.comp, origin, res.Summary.Wall, res.Spans, t.env.DB, &res.Note)
 	}
 	res.Spans = append(res.Spans, competitorSpans(res.Events, origin, res.Summary.Wall)...)
 	if runErr != nil {
 		return res
 	}
 	switch {
-	case deferredErr != nil:
-		res.Note = "the competitor could not start: " + deferredErr.Error()
-	case comp.Err() != nil:
-		res.Note = "the competitor failed: " + comp.Err().Error()
+	case t.deferredErr != nil:
+		res.Note = "the competitor could not start: " + t.deferredErr.Error()
+	case t.comp.Err() != nil:
+		res.Note = "the competitor failed: " + t.comp.Err().Error()
 	case stopErr != nil:
 		res.Note = "stopping the competitor: " + stopErr.Error()
 	}
-	if inproc != nil {
-		// Release our own handle before the data check so it reads what is on disk.
-		inproc.Close()
+	res.Outcome = outcome.Outcome{Kind: vocab.OK}
+	dc, ok := t.work.(DataChecker)
+	if !ok {
+		return res
 	}
-	fp, err := sim.FingerprintFile(ctx, db)
+	if t.inproc != nil {
+		// Release our own handle before the data check so it reads what is on disk.
+		t.inproc.Close()
+	}
+	fp, err := dc.CheckData(ctx, t.env.DB)
 	if err != nil {
 		res.Outcome = outcome.Classify(err)
 		res.Note = "data check after the trial: " + err.Error()
 		return res
 	}
 	res.Fingerprint = fp
-	res.Outcome = outcome.Outcome{Kind: vocab.OK}
 	return res
 }
 
-// ClassifyRun returns the outcome of a simulation run's error (ok for nil). A failed
-// data-quality check is a mismatch (sub-kind dq): the workload ran to the end of a year but its
-// data is wrong, whatever the timing. Any other error is classified by internal/outcome, and the
-// lock holder it names gets its executable and command line from /proc, which works only while
-// the holder lives; a lock conflict or a storage-format error also gets the file's storage
-// version and this binary's DuckDB release (the opener).
+// ClassifyRun returns the outcome of a workload's error (ok for nil). A failed data-quality
+// check of the simulation is a mismatch (sub-kind dq): the workload ran to the end of a year
+// but its data is wrong, whatever the timing. A failure the workload classified itself (an
+// exec command's exit status and output) keeps its outcome. Any other error is classified by
+// outcome.Classify. Then the lock holder the outcome names gets its executable and command line
+// from /proc, which works only while the holder lives, and a lock conflict or a storage-format
+// error gets the file's storage version and, for the simulation, this binary's DuckDB release
+// (the opener).
 func ClassifyRun(err error) outcome.Outcome {
 	if err == nil {
 		return outcome.Outcome{Kind: vocab.OK}
 	}
-	var dq *sim.DQError
-	if errors.As(err, &dq) {
+	var (
+		o    outcome.Outcome
+		dq   *sim.DQError
+		self *classifiedError
+	)
+	switch {
+	case errors.As(err, &dq):
 		return outcome.Outcome{Kind: vocab.Mismatch, Sub: vocab.SubDQ, Message: dq.Error()}
+	case errors.As(err, &self):
+		o = self.o
+	default:
+		o = outcome.Classify(err)
 	}
-	o := outcome.Classify(err)
-	outcome.Enrich(&o, buildinfo.LinkedRelease())
-	opener, _ := buildinfo.Release()
-	outcome.EnrichStorage(&o, opener)
+	if o.Kind == vocab.OK {
+		// An error whose text names no error at all (an empty message) is still a failure.
+		o = outcome.Outcome{Kind: vocab.Error, Message: err.Error()}
+	}
+	// The opener is this binary's DuckDB, except for a failure an exec command reported: its
+	// DuckDB is the user's, which lockbench does not know.
+	opener := buildinfo.LinkedRelease()
+	if self != nil {
+		opener = release.Release{}
+	}
+	outcome.Enrich(&o, opener)
 	return o
 }
+
+// classifiedError is a workload's failure that the workload classified itself.
+type classifiedError struct{ o outcome.Outcome }
+
+func (e *classifiedError) Error() string { return e.o.Message }
+
+// classified returns o as the error of a workload's run.
+func classified(o outcome.Outcome) error { return &classifiedError{o: o} }
 
 // createEmpty makes sure a database file exists at path: a copy of template when there is one
 // (this process does not hold either file, so copying bytes cannot drop anybody's lock), else
@@ -320,74 +337,6 @@ func competitorSpans(events []competitor.Event, origin time.Time, wall float64) 
 		}
 		out = append(out, trace.Span{Kind: trace.Competitor, Name: l.name, Worker: -1, Start: l.start, End: end})
 	}
-	return out
-}
-
-// The environment of an exec workload. Every path in it is absolute.
-const (
-	// ExecTraceEnv names the file where an exec workload may write its spans as NDJSON.
-	ExecTraceEnv = "LOCKBENCH_TRACE"
-	// ExecDBEnv names the trial's database file, the same path as {db}.
-	ExecDBEnv = "LOCKBENCH_DB"
-	// ExecTrialDirEnv names the trial's own directory, removed after the trial: a place for
-	// the command's scratch files.
-	ExecTrialDirEnv = "LOCKBENCH_TRIAL_DIR"
-)
-
-// runExecTrial runs the user's command (already expanded) with `sh -c` in its own process
-// group, with LOCKBENCH_TRACE, LOCKBENCH_DB and LOCKBENCH_TRIAL_DIR set. It runs in the
-// directory lockbench was started in (the trial process's own), so that a command such as
-// `./run.sh --db {db}` finds run.sh as it does on the user's command line. Its outcome comes
-// from its exit status and its output.
-func runExecTrial(ctx context.Context, spec TrialSpec, db string) TrialResult {
-	var res TrialResult
-	tracePath := filepath.Join(spec.Dir, "trace.ndjson")
-	cmd := exec.Command("sh", "-c", spec.Command)
-	cmd.Env = append(os.Environ(), ExecTraceEnv+"="+tracePath, ExecDBEnv+"="+db, ExecTrialDirEnv+"="+spec.Dir)
-	var out bytes.Buffer
-	cmd.Stdout = &limited{w: &out, n: 1 << 20}
-	cmd.Stderr = cmd.Stdout
-	start := time.Now()
-	if err := proc.StartGroup(cmd); err != nil {
-		res.Outcome = outcome.Outcome{Kind: vocab.Error, Message: "start command: " + err.Error()}
-		return res
-	}
-	_, err := proc.Wait(ctx, cmd)
-	wall := time.Since(start).Seconds()
-	res.Spans = readTrace(tracePath)
-	res.Summary = trace.Summarize(res.Spans, wall)
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		res.Outcome = outcome.Outcome{Kind: vocab.OK}
-	case ctx.Err() != nil:
-		res.Outcome = outcome.Outcome{Kind: vocab.Timeout, Message: "the command was stopped: " + ctx.Err().Error()}
-	case errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled():
-		// The classifier names the signal (SIGKILL), as everywhere else.
-		res.Outcome = outcome.Outcome{Kind: vocab.Crash, Sub: outcome.Classify(err).Sub, Message: lastLines(out.String(), 5)}
-	default:
-		res.Outcome = outcome.ClassifyText(out.String())
-		if res.Outcome.Kind == vocab.OK {
-			res.Outcome = outcome.Outcome{Kind: vocab.Error, Message: fmt.Sprintf("%v: %s", err, lastLines(out.String(), 5))}
-		}
-	}
-	return res
-}
-
-// readTrace reads an exec workload's NDJSON spans, skipping lines that do not parse.
-func readTrace(path string) []trace.Span {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil
-	}
-	var out []trace.Span
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		var s trace.Span
-		if json.Unmarshal(line, &s) == nil && s.Kind != "" {
-			out = append(out, s)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Start < out[j].Start })
 	return out
 }
 
