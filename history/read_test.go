@@ -165,6 +165,7 @@ func TestReadRunsPaths(t *testing.T) {
 	cancel()
 	_, err = ReadRuns(canceled, []string{a}, ReadOptions{})
 	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, exitcode.Unknown, exitcode.Of(err), "interrupted, not broken")
 }
 
 // TestManifestTargets reads the targets of a version 2 manifest from its raw scenario, and those
