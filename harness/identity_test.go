@@ -77,7 +77,7 @@ func TestManifestRecordsProvenance(t *testing.T) {
 	require.NoError(t, err)
 	m, err := history.ReadManifest(r.Dir)
 	require.NoError(t, err)
-	assert.Equal(t, 2, m.SchemaVersion)
+	assert.Equal(t, history.SchemaVersion, m.SchemaVersion)
 	assert.Equal(t, "0123abcd", m.Commit)
 	assert.Equal(t, "GITHUB_SHA", m.CommitSource)
 	assert.Equal(t, "github:99", m.Group)

@@ -330,6 +330,7 @@ func create(o Options, r *Result) error {
 		RootSeed: r.Scenario.RootSeed, Shard: o.Shard, Filter: o.Filter, Scenario: eff,
 		Versions: o.Versions, Host: o.Host,
 		Commit: o.Commit, CommitSource: o.CommitSource, Group: o.Group, Workload: work,
+		Targets: r.Scenario.ResolvedTargets(), Expectations: r.Scenario.Expectations,
 	}
 	if err := fsutil.WriteFileAtomic(filepath.Join(r.Dir, history.ScenarioFile), o.ScenarioYAML); err != nil {
 		return err

@@ -1,17 +1,22 @@
 // Package history defines the run directory format shared by the trial runner (which writes it)
-// and the reports (which read it): manifest.json, describing the run, and history.ndjson, one
-// JSON line per finished trial. Every write is crash-safe: trial lines are appended and synced
-// one at a time, and whole files are replaced atomically, so a crash or Ctrl-C never loses a
-// result that was already recorded.
+// and everything that reads it (report, compare, trend): manifest.json, describing the run, and
+// history.ndjson, one JSON line per finished trial. Every write is crash-safe: trial lines are
+// appended and synced one at a time, and whole files are replaced atomically, so a crash or
+// Ctrl-C never loses a result that was already recorded.
+//
+// ReadRun and ReadRuns are the one reader of run directories. They apply one rule to every
+// history: a final partial line (a crash in the middle of a write) is ignored and said so
+// (Run.TornLine), while a malformed whole line, or a trial whose timings no trial can have, is
+// an error naming the file and line. Every error about what a command was given to read (a path
+// that is not a run directory, an unreadable manifest, a bad line) is an *InputError, whose
+// exit code is 2.
 package history
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -19,7 +24,7 @@ import (
 
 	"lockbench/internal/fsutil"
 	"lockbench/outcome"
-
+	"lockbench/scenarios"
 	"lockbench/trace"
 )
 
@@ -33,8 +38,9 @@ const (
 
 // SchemaVersion is the version of the history and manifest formats. Version 2 added the
 // manifest's commit under test, group and workload identity; version 1 manifests, which lack
-// them, still load (with those fields empty).
-const SchemaVersion = 2
+// them, still load (with those fields empty). Version 3 added the manifest's typed targets and
+// expectations; ReadManifest takes them from the raw scenario of older manifests.
+const SchemaVersion = 3
 
 // Trial is one line of history.ndjson.
 type Trial struct {
@@ -106,6 +112,12 @@ type Manifest struct {
 	Group string `json:"group,omitempty"`
 	// Workload is the identity of the work the run measured; nil in version 1 manifests.
 	Workload *WorkloadIdentity `json:"workload,omitempty"`
+	// Targets are the scenario's targets, each with the cells its sides resolved to when the
+	// run was planned; reports judge them. Expectations are the scenario's expectation groups,
+	// which the harness resolved into each trial's Expected outcome. Both are also in Scenario
+	// (whose JSON older manifests hold them in only: ReadManifest reads them from there).
+	Targets      []scenarios.ResolvedTarget `json:"targets,omitempty"`
+	Expectations []scenarios.Expectation    `json:"expectations,omitempty"`
 }
 
 // WorkloadIdentity records what defines a run's work, so that timings are compared only
@@ -129,19 +141,6 @@ func WriteManifest(dir string, m Manifest) error {
 		return err
 	}
 	return fsutil.WriteFileAtomic(filepath.Join(dir, ManifestFile), append(b, '\n'))
-}
-
-// ReadManifest reads dir/manifest.json.
-func ReadManifest(dir string) (Manifest, error) {
-	var m Manifest
-	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
-	if err != nil {
-		return m, fmt.Errorf("read manifest: %w", err)
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)
-	}
-	return m, nil
 }
 
 // Appender appends trials to a history file, one synced line at a time. It is safe for
@@ -199,40 +198,4 @@ func truncatePartialLine(path string) error {
 	}
 	keep := bytes.LastIndexByte(b, '\n') + 1
 	return os.Truncate(path, int64(keep))
-}
-
-// ReadTrials reads every whole trial line of dir/history.ndjson. A final partial line (from a
-// crash mid-write) is ignored; a malformed whole line is an error naming its line number.
-func ReadTrials(dir string) ([]Trial, error) {
-	f, err := os.Open(filepath.Join(dir, HistoryFile))
-	if err != nil {
-		return nil, fmt.Errorf("read history: %w", err)
-	}
-	defer f.Close()
-	return DecodeTrials(f, filepath.Join(dir, HistoryFile))
-}
-
-// DecodeTrials decodes NDJSON trials from r; name is used in error messages.
-func DecodeTrials(r io.Reader, name string) ([]Trial, error) {
-	br := bufio.NewReader(r)
-	var out []Trial
-	for line := 1; ; line++ {
-		b, err := br.ReadBytes('\n')
-		if errors.Is(err, io.EOF) {
-			// A last line without a newline is a torn write: ignore it.
-			return out, nil
-		}
-		if err != nil {
-			return out, fmt.Errorf("%s: %w", name, err)
-		}
-		b = bytes.TrimSpace(b)
-		if len(b) == 0 {
-			continue
-		}
-		var t Trial
-		if err := json.Unmarshal(b, &t); err != nil {
-			return out, fmt.Errorf("%s:%d: malformed trial: %w", name, line, err)
-		}
-		out = append(out, t)
-	}
 }

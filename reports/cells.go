@@ -6,22 +6,15 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
 	"lockbench/history"
 	"lockbench/scenarios"
+	"lockbench/stats"
 	"lockbench/trace"
+	"lockbench/verdict"
 	"lockbench/vocab"
 )
-
-// OutcomeCount is how many trials had an outcome kind.
-type OutcomeCount struct {
-	// Kind is the outcome kind.
-	Kind vocab.Kind `json:"kind"`
-	// Count is the number of trials.
-	Count int `json:"count"`
-}
 
 // KindMedian is the median, over a cell's ok trials, of the overhead attributed to one span
 // kind (0 for trials without that kind). Medians per kind need not sum to the median overhead.
@@ -64,13 +57,13 @@ type Cell struct {
 	Warmups int `json:"warmups"`
 	OK      int `json:"ok"`
 	// Outcomes counts non-warmup trials by outcome kind.
-	Outcomes []OutcomeCount `json:"outcomes"`
+	Outcomes []verdict.OutcomeCount `json:"outcomes"`
 	// Expected is the outcome the cell's trials expect (ok unless they say otherwise).
 	Expected string `json:"expected"`
 	// Wall, Overhead and SQL summarize the ok non-warmup trials; nil when there are none.
-	Wall     *Summary `json:"wall,omitempty"`
-	Overhead *Summary `json:"overhead,omitempty"`
-	SQL      *Summary `json:"sql,omitempty"`
+	Wall     *stats.Summary `json:"wall,omitempty"`
+	Overhead *stats.Summary `json:"overhead,omitempty"`
+	SQL      *stats.Summary `json:"sql,omitempty"`
 	// OverheadByKind is the median overhead per span kind.
 	OverheadByKind []KindMedian `json:"overhead_by_kind,omitempty"`
 	// Warnings are the cell's warnings.
@@ -78,38 +71,26 @@ type Cell struct {
 	// Values are every trial of the cell, warmups included, in run and trial order.
 	Values []TrialValues `json:"values"`
 
-	samples     map[string][]sample // ok non-warmup values per metric
-	parallelism []trace.Parallelism // the parallelism bounds of the ok non-warmup trials
-	timeline    *history.Trial      // the trial shown in the HTML timeline
+	samples     map[vocab.Metric][]stats.Observation // ok non-warmup values per metric
+	parallelism []trace.Parallelism                  // the parallelism bounds of the ok non-warmup trials
+	timeline    *history.Trial                       // the trial shown in the HTML timeline
 }
 
-// Metric returns the summary of metric ("wall", "overhead" or "sql"), or nil.
-func (c *Cell) Metric(metric string) *Summary {
+// Metric returns the summary of metric, or nil.
+func (c *Cell) Metric(metric vocab.Metric) *stats.Summary {
 	switch metric {
-	case MetricWall:
+	case vocab.Wall:
 		return c.Wall
-	case MetricOverhead:
+	case vocab.Overhead:
 		return c.Overhead
-	case MetricSQL:
+	case vocab.SQL:
 		return c.SQL
 	}
 	return nil
 }
 
-func countOutcomes(counts map[vocab.Kind]int) []OutcomeCount {
-	var out []OutcomeCount
-	for _, k := range vocab.Kinds {
-		if n := counts[k]; n > 0 {
-			out = append(out, OutcomeCount{Kind: k, Count: n})
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(counts)) {
-		if !slices.Contains(vocab.Kinds, k) && counts[k] > 0 {
-			out = append(out, OutcomeCount{Kind: k, Count: counts[k]})
-		}
-	}
-	return out
-}
+// values returns the values of the cell's ok trials of metric.
+func (c *Cell) values(metric vocab.Metric) []float64 { return stats.Values(c.samples[metric]) }
 
 // kindOrder lists overhead span kinds in the order reports show them.
 var kindOrder = []trace.Kind{trace.LockWait, trace.Spawn, trace.Open, trace.Close, trace.Recompute,
@@ -119,20 +100,17 @@ func trialParams(t history.Trial) map[string]string {
 	if len(t.Params) > 0 {
 		return maps.Clone(t.Params)
 	}
-	return ParseCellKey(t.Cell)
+	return scenarios.ParseKey(t.Cell)
 }
 
 func expectedOf(t history.Trial) string {
-	if t.Expected == "" {
-		return string(vocab.OK)
-	}
-	return t.Expected
+	return cmp.Or(t.Expected, string(vocab.OK))
 }
 
 // buildCells pools the trials of runs (in canonical order) by cell key. Cells come in matrix
 // order, then in the order their first trial appears. It returns the cells and the axis=value
 // pairs they all share.
-func buildCells(runs []Run, opts Options) ([]*Cell, string) {
+func buildCells(runs []history.Run, s verdict.Settings) ([]*Cell, string) {
 	var cells []*Cell
 	byKey := map[string]*Cell{}
 	kindVals := map[*Cell]map[string][]float64{}
@@ -145,7 +123,7 @@ func buildCells(runs []Run, opts Options) ([]*Cell, string) {
 		for _, t := range run.Trials {
 			c := byKey[t.Cell]
 			if c == nil {
-				c = &Cell{Key: t.Cell, Params: trialParams(t), Expected: expectedOf(t), samples: map[string][]sample{}}
+				c = &Cell{Key: t.Cell, Params: trialParams(t), Expected: expectedOf(t), samples: map[vocab.Metric][]stats.Observation{}}
 				byKey[t.Cell] = c
 				cells = append(cells, c)
 				kindVals[c] = map[string][]float64{}
@@ -174,10 +152,10 @@ func buildCells(runs []Run, opts Options) ([]*Cell, string) {
 				c.parallelism = append(c.parallelism, *t.Parallelism)
 			}
 			for _, m := range []struct {
-				name string
-				v    float64
-			}{{MetricWall, t.WallS}, {MetricOverhead, t.OverheadS}, {MetricSQL, t.SQLS}} {
-				c.samples[m.name] = append(c.samples[m.name], sample{run: id, trial: t.Trial, value: m.v})
+				metric vocab.Metric
+				v      float64
+			}{{vocab.Wall, t.WallS}, {vocab.Overhead, t.OverheadS}, {vocab.SQL, t.SQLS}} {
+				c.samples[m.metric] = append(c.samples[m.metric], stats.Observation{Value: m.v, Run: id, Trial: t.Trial})
 			}
 			for k := range t.OverheadByKind {
 				if _, ok := kindVals[c][string(k)]; !ok {
@@ -214,15 +192,32 @@ func buildCells(runs []Run, opts Options) ([]*Cell, string) {
 				counts[v.Outcome]++
 			}
 		}
-		c.Outcomes = countOutcomes(counts)
-		c.Wall = summarize(c.samples[MetricWall], opts.Confidence)
-		c.Overhead = summarize(c.samples[MetricOverhead], opts.Confidence)
-		c.SQL = summarize(c.samples[MetricSQL], opts.Confidence)
+		c.Outcomes = verdict.CountOutcomes(counts)
+		c.Wall = stats.SummarizeObservations(c.samples[vocab.Wall], s.Confidence)
+		c.Overhead = stats.SummarizeObservations(c.samples[vocab.Overhead], s.Confidence)
+		c.SQL = stats.SummarizeObservations(c.samples[vocab.SQL], s.Confidence)
 		c.OverheadByKind = kindMedians(okTrials[c], kindVals[c])
 		c.timeline = pickTimeline(c, runs)
-		c.Warnings = cellWarnings(c, opts)
+		c.Warnings = cellWarnings(c, s)
 	}
 	return cells, constant
+}
+
+// verdictCells returns what package verdict needs of the cells.
+func verdictCells(cells []*Cell) []verdict.Cell {
+	out := make([]verdict.Cell, len(cells))
+	for i, c := range cells {
+		vc := verdict.Cell{Key: c.Key, Params: c.Params, Samples: map[vocab.Metric][]float64{}, Trials: make([]verdict.Trial, len(c.Values))}
+		for m := range c.samples {
+			vc.Samples[m] = c.values(m)
+		}
+		for j, v := range c.Values {
+			vc.Trials[j] = verdict.Trial{Run: v.Run, Trial: v.Trial, Warmup: v.Warmup, Outcome: v.Outcome, Sub: v.Sub,
+				HolderPID: v.HolderPID, HolderRole: v.HolderRole, Message: v.Message, Expected: v.Expected}
+		}
+		out[i] = vc
+	}
+	return out
 }
 
 // kindMedians returns the median per overhead kind over trials, kinds in kindOrder then by name.
@@ -246,8 +241,7 @@ func kindMedians(trials []history.Trial, seen map[string][]float64) []KindMedian
 		for i, t := range trials {
 			xs[i] = t.OverheadByKind[trace.Kind(k)]
 		}
-		sort.Float64s(xs)
-		out = append(out, KindMedian{Kind: k, Median: median(xs)})
+		out = append(out, KindMedian{Kind: k, Median: stats.Median(xs)})
 	}
 	return out
 }
@@ -255,7 +249,7 @@ func kindMedians(trials []history.Trial, seen map[string][]float64) []KindMedian
 // pickTimeline returns the ok non-warmup trial with spans whose wall time is closest to the
 // cell's median (the first such trial on ties); failing that, the first non-warmup trial with
 // spans.
-func pickTimeline(c *Cell, runs []Run) *history.Trial {
+func pickTimeline(c *Cell, runs []history.Run) *history.Trial {
 	var best *history.Trial
 	bestD := math.Inf(1)
 	var fallback *history.Trial
@@ -282,7 +276,7 @@ func pickTimeline(c *Cell, runs []Run) *history.Trial {
 	return fallback
 }
 
-func cellWarnings(c *Cell, opts Options) []Warning {
+func cellWarnings(c *Cell, s verdict.Settings) []Warning {
 	var ws []Warning
 	add := func(code, format string, args ...any) {
 		ws = append(ws, Warning{Cell: c.Key, Code: code, Message: fmt.Sprintf(format, args...)})
@@ -296,16 +290,16 @@ func cellWarnings(c *Cell, opts Options) []Warning {
 		}
 		return ws
 	}
-	if c.OK < MinTrialsForCI {
+	if c.OK < stats.MinTrialsForCI {
 		add("no-interval", "no confidence interval for the medians: need >= %d ok trials at level %.2f, have %d (run %d more)",
-			MinTrialsForCI, opts.Confidence, c.OK, MinTrialsForCI-c.OK)
-	} else if c.OK < opts.MinTrials {
-		add("few-trials", "%d ok trials: targets need >= %d per side", c.OK, opts.MinTrials)
+			stats.MinTrialsForCI, s.Confidence, c.OK, stats.MinTrialsForCI-c.OK)
+	} else if c.OK < s.MinTrials {
+		add("few-trials", "%d ok trials: targets need >= %d per side", c.OK, s.MinTrials)
 	}
 	// hyperfine's slow first run: the first timed trial is a high outlier of the wall time.
 	if first := firstTimed(c); first != nil {
 		for _, o := range c.Wall.Outliers {
-			if o.Trial == first.trial && o.Run == first.run && o.Side == "high" {
+			if o.Trial == first.Trial && o.Run == first.Run && o.Side == "high" {
 				hint := "consider warmup trials"
 				if c.Warmups > 0 {
 					hint = "consider more warmup trials"
@@ -315,34 +309,34 @@ func cellWarnings(c *Cell, opts Options) []Warning {
 			}
 		}
 	}
-	for _, m := range []string{MetricWall, MetricOverhead} {
-		s := c.Metric(m)
-		if s.Bimodal {
-			add("bimodal", "%s timings look bimodal (bimodality coefficient %.2f > 0.555 and a clear gap): the cell may mix two behaviours", m, s.BimodalityCoefficient)
+	for _, m := range []vocab.Metric{vocab.Wall, vocab.Overhead} {
+		sum := c.Metric(m)
+		if sum.Bimodal {
+			add("bimodal", "%s timings look bimodal (bimodality coefficient %.2f > 0.555 and a clear gap): the cell may mix two behaviours", m, sum.BimodalityCoefficient)
 		}
-		if len(s.Outliers) > 0 {
+		if len(sum.Outliers) > 0 {
 			var ts []string
-			for _, o := range s.Outliers {
+			for _, o := range sum.Outliers {
 				ts = append(ts, fmt.Sprintf("#%d %s (%s)", o.Trial, secs(o.Value), strings.Join(o.Rules, ",")))
 			}
-			add("outliers", "%s: %d outlier(s), kept: %s", m, len(s.Outliers), strings.Join(ts, "; "))
+			add("outliers", "%s: %d outlier(s), kept: %s", m, len(sum.Outliers), strings.Join(ts, "; "))
 		}
 	}
 	return ws
 }
 
-func firstTimed(c *Cell) *sample {
-	ss := c.samples[MetricWall]
-	if len(ss) == 0 {
+// firstTimed returns the first non-warmup trial recorded for the cell when it was ok (the
+// trial a cold cache slows), or nil.
+func firstTimed(c *Cell) *stats.Observation {
+	if len(c.samples[vocab.Wall]) == 0 {
 		return nil
 	}
-	// The first trial recorded for the cell that was not a warmup.
 	for _, v := range c.Values {
 		if !v.Warmup {
 			if v.Outcome != vocab.OK {
 				return nil
 			}
-			return &sample{run: v.Run, trial: v.Trial}
+			return &stats.Observation{Run: v.Run, Trial: v.Trial}
 		}
 	}
 	return nil

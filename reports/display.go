@@ -2,13 +2,88 @@ package reports
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
+
+	"lockbench/internal/units"
+	"lockbench/stats"
+	"lockbench/verdict"
 )
 
 // This file holds what every renderer for people shares: cells named by their labels (the
-// axes that vary), repeated warnings and mismatches folded into one line with a count, and the
-// footnote that replaces a missing interval. JSON, JUnit and Go benchmark output keep full keys.
+// axes that vary), repeated warnings and mismatches folded into one line with a count, the
+// footnote that replaces a missing interval, and how numbers are written. JSON, JUnit and Go
+// benchmark output keep full keys.
+
+// Secs formats a duration in seconds with three significant digits and an adaptive unit, as
+// every report prints durations.
+func Secs(v float64) string { return units.Secs(v) }
+
+func secs(v float64) string       { return units.Secs(v) }
+func signedSecs(v float64) string { return units.SignedSecs(v) }
+func pct(v float64) string        { return units.Pct(v) }
+func signedPct(v float64) string  { return units.SignedPct(v) }
+
+// errWriter remembers the first write error so renderers can write freely and check once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+// Write implements io.Writer.
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
+
+// pText formats a p-value with its sample sizes: "p=0.002 n=12+12".
+func pText(p *float64, n1, n2 int) string {
+	if p == nil {
+		return fmt.Sprintf("n=%d+%d", n1, n2)
+	}
+	if n1 == n2 {
+		return fmt.Sprintf("p=%.3f n=%d", *p, n1)
+	}
+	return fmt.Sprintf("p=%.3f n=%d+%d", *p, n1, n2)
+}
+
+// ciText formats an interval of fractions as signed percentages.
+func ciText(ci *stats.Interval) string {
+	if ci == nil {
+		return "[?]"
+	}
+	return fmt.Sprintf("[%s, %s]", signedPct(ci.Lo), signedPct(ci.Hi))
+}
+
+// outcomesText formats outcome counts as "ok 10, lock-conflict 2".
+func outcomesText(oc []verdict.OutcomeCount) string {
+	if len(oc) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(oc))
+	for i, o := range oc {
+		parts[i] = fmt.Sprintf("%s %d", o.Kind, o.Count)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// verdictWord is the upper-case verdict for terminal output.
+func verdictWord(v verdict.Verdict) string { return strings.ToUpper(string(v)) }
+
+// labelOf names a cell of the report by its label (its key when the report has no such cell).
+func labelOf(r *Report, key string) string {
+	if c := r.Cell(key); c != nil {
+		return c.Label
+	}
+	return key
+}
 
 // footnote is one numbered warning text, shared by every cell that has it.
 type footnote struct {
@@ -84,7 +159,7 @@ func (f footnotes) where(r *Report, n int) string {
 // valueCell formats a median with its interval, benchstat-style ("1.23s ± 4%"). Without an
 // interval (too few trials) it shows the median with the reference of the footnote that says
 // why, instead of benchstat's "± ∞".
-func valueCell(s *Summary, ref string) string {
+func valueCell(s *stats.Summary, ref string) string {
 	if s == nil {
 		return "-"
 	}
@@ -108,40 +183,40 @@ func cellValues(c *Cell, fn footnotes) (wall, overhead, sql, notes string) {
 }
 
 // expName names an expectation for people: an implicit one by its cell's label.
-func expName(r *Report, e ExpectationResult) string {
-	if e.Implicit && e.cell != "" {
-		return "cell " + labelOf(r, e.cell)
+func expName(r *Report, e verdict.ExpectationResult) string {
+	if e.Implicit && e.Cell != "" {
+		return "cell " + labelOf(r, e.Cell)
 	}
 	return e.Name
 }
 
 // foldedMismatches returns the expectation's mismatches with cells named by label, trials
 // that differ in the same way from the same cell folded into one line with a count.
-func foldedMismatches(r *Report, e ExpectationResult) []string {
-	if len(e.mism) == 0 {
+func foldedMismatches(r *Report, e verdict.ExpectationResult) []string {
+	if len(e.Details) == 0 {
 		return e.Mismatches
 	}
 	type group struct {
-		first  mismatch
+		first  verdict.Mismatch
 		trials []string
 	}
 	var order []string
 	groups := map[string]*group{}
 	runs := map[string]bool{}
-	for _, m := range e.mism {
-		runs[m.run] = true
+	for _, m := range e.Details {
+		runs[m.Run] = true
 	}
-	for _, m := range e.mism {
-		k := fmt.Sprintf("%s\x00%s\x00%s\x00%v", m.cell, m.got, m.want, m.strayOwner)
+	for _, m := range e.Details {
+		k := fmt.Sprintf("%s\x00%s\x00%s\x00%v", m.Cell, m.Got, m.Want, m.StrayOwner)
 		g := groups[k]
 		if g == nil {
 			g = &group{first: m}
 			groups[k] = g
 			order = append(order, k)
 		}
-		t := "#" + strconv.Itoa(m.trial)
+		t := "#" + strconv.Itoa(m.Trial)
 		if len(runs) > 1 {
-			t = m.run + " " + t
+			t = m.Run + " " + t
 		}
 		g.trials = append(g.trials, t)
 	}
@@ -149,22 +224,22 @@ func foldedMismatches(r *Report, e ExpectationResult) []string {
 	for _, k := range order {
 		g := groups[k]
 		if len(g.trials) == 1 {
-			out = append(out, g.first.text(labelOf(r, g.first.cell)))
+			out = append(out, g.first.Text(labelOf(r, g.first.Cell)))
 			continue
 		}
 		trials := g.trials
 		if len(trials) > 8 {
 			trials = append(trials[:8:8], "…")
 		}
-		what := fmt.Sprintf("got %s, want %s", g.first.got, g.first.want)
-		if g.first.strayOwner {
-			what = fmt.Sprintf("got %s from a process lockbench did not start, want %s from the injected competitor", g.first.got, g.first.want)
+		what := fmt.Sprintf("got %s, want %s", g.first.Got, g.first.Want)
+		if g.first.StrayOwner {
+			what = fmt.Sprintf("got %s from a process lockbench did not start, want %s from the injected competitor", g.first.Got, g.first.Want)
 		}
 		where := ""
 		if len(runs) == 1 {
-			where = " of run " + g.first.run
+			where = " of run " + g.first.Run
 		}
-		out = append(out, fmt.Sprintf("%s: %s in %d trials (%s%s)", labelOf(r, g.first.cell), what, len(g.trials), strings.Join(trials, ", "), where))
+		out = append(out, fmt.Sprintf("%s: %s in %d trials (%s%s)", labelOf(r, g.first.Cell), what, len(g.trials), strings.Join(trials, ", "), where))
 	}
 	return out
 }
@@ -172,13 +247,13 @@ func foldedMismatches(r *Report, e ExpectationResult) []string {
 // expLine is an expectation as people read it: one expectation, or several implicit ones that
 // say the same thing folded into one line.
 type expLine struct {
-	ExpectationResult
+	verdict.ExpectationResult
 	// Name is expName's, or "N cells" for a fold.
 	Name string
 	// Cells are the labels of a fold's cells (nil for one expectation).
 	Cells []string
-	// Details are the expectation's folded mismatches.
-	Details []string
+	// Folded are the expectation's mismatches, folded (see foldedMismatches).
+	Folded []string
 }
 
 // minFold is the smallest group of identical expectation lines that is folded into one.
@@ -188,9 +263,9 @@ const minFold = 5
 // same verdict, reason and outcome counts and nothing else to show (no mismatch, no message)
 // fold into one line naming their cells when there are at least minFold of them, at the
 // place of the first.
-func expLines(r *Report, es []ExpectationResult) []expLine {
+func expLines(r *Report, es []verdict.ExpectationResult) []expLine {
 	type key struct{ verdict, reason, outcomes string }
-	keyOf := func(e ExpectationResult) (key, bool) {
+	keyOf := func(e verdict.ExpectationResult) (key, bool) {
 		if !e.Implicit || len(e.Mismatches) > 0 || len(e.Messages) > 0 {
 			return key{}, false
 		}
@@ -207,10 +282,10 @@ func expLines(r *Report, es []ExpectationResult) []expLine {
 	for _, e := range es {
 		k, ok := keyOf(e)
 		if !ok || count[k] < minFold {
-			out = append(out, expLine{ExpectationResult: e, Name: expName(r, e), Details: foldedMismatches(r, e)})
+			out = append(out, expLine{ExpectationResult: e, Name: expName(r, e), Folded: foldedMismatches(r, e)})
 			continue
 		}
-		label := labelOf(r, e.cell)
+		label := labelOf(r, e.Cell)
 		if i, seen := at[k]; seen {
 			out[i].Cells = append(out[i].Cells, label)
 			out[i].Name = fmt.Sprintf("%d cells", len(out[i].Cells))

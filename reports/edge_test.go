@@ -19,7 +19,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/history"
+	"lockbench/internal/exitcode"
 	"lockbench/outcome"
+	"lockbench/scenarios"
+	"lockbench/stats"
+	"lockbench/verdict"
 	"lockbench/vocab"
 )
 
@@ -27,8 +31,8 @@ import (
 // trials reversed, and gets identical intervals, verdicts and renderings.
 func TestShardOrderDoesNotMatter(t *testing.T) {
 	runs := goldenRuns(t)
-	reversed := []Run{runs[1], runs[0]}
-	shuffled := make([]Run, len(runs))
+	reversed := []history.Run{runs[1], runs[0]}
+	shuffled := make([]history.Run, len(runs))
 	for i, r := range reversed {
 		r.Trials = slices.Clone(r.Trials)
 		slices.Reverse(r.Trials)
@@ -36,7 +40,7 @@ func TestShardOrderDoesNotMatter(t *testing.T) {
 	}
 	a, err := Build(runs, goldenOptions())
 	require.NoError(t, err)
-	for name, other := range map[string][]Run{"shards reversed": reversed, "shards and trials reversed": shuffled} {
+	for name, other := range map[string][]history.Run{"shards reversed": reversed, "shards and trials reversed": shuffled} {
 		t.Run(name, func(t *testing.T) {
 			b, err := Build(other, goldenOptions())
 			require.NoError(t, err)
@@ -55,8 +59,8 @@ func TestShardOrderDoesNotMatter(t *testing.T) {
 			}
 			ca := Compare(runs, compareNewRuns(t), 0.05)
 			cb := Compare(other, compareNewRuns(t), 0.05)
-			byKey := func(cs []CellChange) []CellChange {
-				return slices.SortedFunc(slices.Values(cs), func(a, b CellChange) int { return strings.Compare(a.Cell, b.Cell) })
+			byKey := func(cs []verdict.CellChange) []verdict.CellChange {
+				return slices.SortedFunc(slices.Values(cs), func(a, b verdict.CellChange) int { return strings.Compare(a.Cell, b.Cell) })
 			}
 			assert.Equal(t, byKey(ca.Cells), byKey(cb.Cells))
 			assert.Equal(t, ca.Verdict, cb.Verdict)
@@ -65,11 +69,11 @@ func TestShardOrderDoesNotMatter(t *testing.T) {
 	// The bootstrap itself depends only on the multisets.
 	base := []float64{10, 11, 12, 10.5, 11.5, 10.2, 11.8, 10.9}
 	cand := []float64{3, 3.2, 3.1, 2.9, 3.3, 3.05}
-	_, ci1, _ := BootstrapRatio(base, cand, 500, 0.95)
+	_, ci1, _ := stats.BootstrapRatio(base, cand, 500, 0.95)
 	rb, rc := slices.Clone(base), slices.Clone(cand)
 	slices.Reverse(rb)
 	slices.Reverse(rc)
-	_, ci2, _ := BootstrapRatio(rb, rc, 500, 0.95)
+	_, ci2, _ := stats.BootstrapRatio(rb, rc, 500, 0.95)
 	assert.Equal(t, ci1, ci2)
 }
 
@@ -79,36 +83,36 @@ func TestCompareFewTrialsIsUnknown(t *testing.T) {
 	for n := 1; n <= 5; n++ {
 		runs := twoCellRun(n, n, 10, 3, 0.05)
 		c := Compare(runs, runs, 0.05)
-		assert.Equal(t, Unknown, c.Verdict, "n=%d", n)
+		assert.Equal(t, verdict.Unknown, c.Verdict, "n=%d", n)
 		assert.Equal(t, 3, int(c.Verdict.ExitCode()))
 		assert.Contains(t, c.Reason, "too few ok trials to tell a change from noise (need >= 6 per side)", "n=%d", n)
 		assert.Contains(t, c.Reason, fmt.Sprintf("(n=%d+%d)", n, n))
 		for _, cc := range c.Cells {
-			assert.Equal(t, ChangeUnknown, cc.WallClass, "n=%d %s", n, cc.Cell)
+			assert.Equal(t, verdict.ChangeUnknown, cc.WallClass, "n=%d %s", n, cc.Cell)
 		}
 		var b bytes.Buffer
 		require.NoError(t, WriteCompareText(&b, c))
 		assert.Contains(t, b.String(), "verdict: UNKNOWN (exit 3): 2 cell(s) have too few ok trials")
 	}
 	six := twoCellRun(6, 6, 10, 3, 0.05)
-	assert.Equal(t, Pass, Compare(six, six, 0.05).Verdict, "6 per side can be called unchanged")
+	assert.Equal(t, verdict.Pass, Compare(six, six, 0.05).Verdict, "6 per side can be called unchanged")
 	// A regression is a failure however few the trials: fail wins over unknown.
 	slow := twoCellRun(5, 5, 20, 6, 0.02)
 	fast := twoCellRun(5, 5, 10, 3, 0.02)
-	assert.Equal(t, Fail, Compare(fast, slow, 0.05).Verdict)
+	assert.Equal(t, verdict.Fail, Compare(fast, slow, 0.05).Verdict)
 }
 
 // TestZeroBaselineCanRegress compares a cell whose baseline overhead is exactly 0 with one
 // that has 50 ms: there is no ratio, and the absolute rule flags the regression.
 func TestZeroBaselineCanRegress(t *testing.T) {
-	mk := func(id string, overhead float64) []Run {
+	mk := func(id string, overhead float64) []history.Run {
 		var ts []history.Trial
 		for i := range 12 {
 			v := overhead * (1 + 0.02*float64(i%5))
 			ts = append(ts, history.Trial{Cell: "mode=threaded", Trial: i + 1, Outcome: outcome.Outcome{Kind: vocab.OK},
 				WallS: 1 + v, SQLS: 1, OverheadS: v, Params: map[string]string{"mode": "threaded"}})
 		}
-		return []Run{{Manifest: history.Manifest{ID: id}, Trials: ts}}
+		return []history.Run{{Manifest: history.Manifest{ID: id}, Trials: ts}}
 	}
 	c := Compare(mk("base", 0), mk("new", 0.050), 0.05)
 	require.Len(t, c.Cells, 1)
@@ -116,20 +120,20 @@ func TestZeroBaselineCanRegress(t *testing.T) {
 	require.NotNil(t, o.DiffCI, "the absolute rule applies")
 	assert.Nil(t, o.RatioCI)
 	assert.InDelta(t, 0.0515, o.Diff, 1e-9)
-	assert.Greater(t, o.DiffCI.Lo, AbsoluteThreshold)
-	assert.Equal(t, ChangeRegressed, c.Cells[0].OverheadClass, o.Note)
-	assert.Equal(t, Fail, c.Verdict)
+	assert.Greater(t, o.DiffCI.Lo, verdict.AbsoluteThreshold)
+	assert.Equal(t, verdict.ChangeRegressed, c.Cells[0].OverheadClass, o.Note)
+	assert.Equal(t, verdict.Fail, c.Verdict)
 	var b bytes.Buffer
 	require.NoError(t, WriteCompareText(&b, c))
 	assert.Contains(t, b.String(), "0s → 51.5ms │ +51.5ms [+")
 	assert.Contains(t, b.String(), "regressed")
 	// Zero on both sides is no change.
 	same := Compare(mk("base", 0), mk("new", 0), 0.05)
-	assert.Equal(t, ChangeNone, same.Cells[0].OverheadClass)
-	assert.Equal(t, Pass, same.Verdict)
+	assert.Equal(t, verdict.ChangeNone, same.Cells[0].OverheadClass)
+	assert.Equal(t, verdict.Pass, same.Verdict)
 	// A change within ±1 ms of a zero baseline is noise.
 	tiny := Compare(mk("base", 0), mk("new", 0.0004), 0.05)
-	assert.Equal(t, ChangeNone, tiny.Cells[0].OverheadClass)
+	assert.Equal(t, verdict.ChangeNone, tiny.Cells[0].OverheadClass)
 }
 
 // writeHistory writes a run directory whose history holds lines verbatim.
@@ -164,9 +168,10 @@ func TestLoadRefusesCorruptTimings(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeHistory(t, good, "", good, tc.bad, good)
-			_, err := Load(dir)
+			_, err := LoadReport([]string{dir}, "")
 			require.Error(t, err)
-			assert.True(t, errors.Is(err, ErrCorrupt), "%v", err)
+			assert.True(t, errors.Is(err, history.ErrCorrupt), "%v", err)
+			assert.Equal(t, exitcode.Usage, exitcode.Of(err))
 			assert.Contains(t, err.Error(), filepath.Join(dir, history.HistoryFile)+":4: corrupt trial mode=threaded #3: "+tc.want)
 			assert.NotContains(t, err.Error(), "\n")
 		})
@@ -178,9 +183,9 @@ func TestLoadRefusesCorruptTimings(t *testing.T) {
 	st, _ := f.Stat()
 	require.NoError(t, f.Truncate(st.Size()-1)) // no newline after the torn line
 	f.Close()
-	runs, err := Load(dir)
+	r, err := LoadReport([]string{dir}, "")
 	require.NoError(t, err)
-	assert.Len(t, runs[0].Trials, 2)
+	assert.Equal(t, 2, r.Cell("mode=threaded").Trials)
 }
 
 // TestBuildRefusesNonFiniteValues checks that runs built in memory with values no trial can
@@ -191,16 +196,16 @@ func TestBuildRefusesNonFiniteValues(t *testing.T) {
 		runs[0].Trials[3].WallS = v
 		_, err := Build(runs, Options{})
 		require.Error(t, err, "%v", v)
-		assert.True(t, errors.Is(err, ErrCorrupt))
+		assert.True(t, errors.Is(err, history.ErrCorrupt))
 		assert.Contains(t, err.Error(), "mode=process-per-model #4")
 	}
 	// Denormal and huge-but-bounded values: every figure stays finite and encodes.
 	runs := twoCellRun(12, 12, 10, 3, 0.05)
 	for i := range runs[0].Trials {
 		runs[0].Trials[i].OverheadS = 5e-324 * float64(i%2)
-		runs[0].Trials[i].WallS = MaxSeconds * float64(i%3) / 2
+		runs[0].Trials[i].WallS = history.MaxSeconds * float64(i%3) / 2
 	}
-	r, err := Build(runs, Options{Targets: []Target{target(0.5)}, VersusAxis: "mode", VersusBase: "process-per-model"})
+	r, err := Build(runs, Options{Targets: []scenarios.ResolvedTarget{target(0.5)}, VersusAxis: "mode", VersusBase: "process-per-model"})
 	require.NoError(t, err)
 	var b bytes.Buffer
 	require.NoError(t, WriteJSON(&b, r))
@@ -236,15 +241,15 @@ func TestRepeatedMessagesFold(t *testing.T) {
 			oc = outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 100 + i,
 				Message: fmt.Sprintf(`IO Error: Could not set lock on file "a.db": Conflicting lock is held in /bin/x (PID %d)`, 100+i)}
 		}
-		trials = append(trials, history.Trial{Cell: key, Trial: i + 1, Expected: string(vocab.LockConflict), Outcome: oc, Params: ParseCellKey(key)})
+		trials = append(trials, history.Trial{Cell: key, Trial: i + 1, Expected: string(vocab.LockConflict), Outcome: oc, Params: scenarios.ParseKey(key)})
 	}
 	for i := range 3 {
 		trials = append(trials, history.Trial{Cell: "mode=threaded/threads=4/employees=1000", Trial: i + 1, Expected: string(vocab.LockConflict),
 			Outcome: outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 200 + i,
 				Message: fmt.Sprintf(`IO Error: Could not set lock on file "a.db": Conflicting lock is held in /bin/x (PID %d)`, 200+i)},
-			Params: ParseCellKey("mode=threaded/threads=4/employees=1000")})
+			Params: scenarios.ParseKey("mode=threaded/threads=4/employees=1000")})
 	}
-	r, err := Build([]Run{{Manifest: history.Manifest{ID: "r"}, Trials: trials}}, Options{})
+	r, err := Build([]history.Run{{Manifest: history.Manifest{ID: "r"}, Trials: trials}}, Options{})
 	require.NoError(t, err)
 	assert.Equal(t, "threads=4 employees=1000", r.Constant)
 	e := r.Expectations[0]
@@ -262,9 +267,9 @@ func TestRepeatedMessagesFold(t *testing.T) {
 // TestTargetsFigureStaysOnScale draws targets whose reductions are far below −100% (a much
 // slower candidate): the axis stops at −100% with a handful of ticks, and every mark stays on it.
 func TestTargetsFigureStaysOnScale(t *testing.T) {
-	fig := string(targetsFigure([]TargetResult{
-		{Target: Target{Name: "slow", Metric: MetricWall, Reduction: 0.65}, Verdict: Fail, Achieved: -5000, AchievedCI: &Interval{Lo: -9000, Hi: -10, Level: 0.95}},
-		{Target: Target{Name: "fine", Metric: MetricWall, Reduction: -0.1}, Verdict: Pass, Achieved: 0.2, AchievedCI: &Interval{Lo: 0.1, Hi: 0.3, Level: 0.95}},
+	fig := string(targetsFigure([]verdict.TargetResult{
+		{ResolvedTarget: scenarios.ResolvedTarget{Target: scenarios.Target{Name: "slow", Metric: vocab.Wall, Reduction: 0.65}}, Verdict: verdict.Fail, Achieved: -5000, AchievedCI: &stats.Interval{Lo: -9000, Hi: -10, Level: 0.95}},
+		{ResolvedTarget: scenarios.ResolvedTarget{Target: scenarios.Target{Name: "fine", Metric: vocab.Wall, Reduction: -0.1}}, Verdict: verdict.Pass, Achieved: 0.2, AchievedCI: &stats.Interval{Lo: 0.1, Hi: 0.3, Level: 0.95}},
 	}))
 	assert.Equal(t, 2*5, strings.Count(fig, `class="tick"`), "ticks at -100%, -50%, 0%, 50%, 100% on each row")
 	assert.Contains(t, fig, ">-500000.0%</div>", "the label keeps the exact value")
@@ -281,9 +286,9 @@ func TestIdenticalExpectationsFold(t *testing.T) {
 	var trials []history.Trial
 	for i := range 7 {
 		key := fmt.Sprintf("mode=threaded/seed=%d", i)
-		trials = append(trials, history.Trial{Cell: key, Trial: 1, Warmup: true, Outcome: outcome.Outcome{Kind: vocab.OK}, Params: ParseCellKey(key)})
+		trials = append(trials, history.Trial{Cell: key, Trial: 1, Warmup: true, Outcome: outcome.Outcome{Kind: vocab.OK}, Params: scenarios.ParseKey(key)})
 	}
-	r, err := Build([]Run{{Manifest: history.Manifest{ID: "r"}, Trials: trials}}, Options{})
+	r, err := Build([]history.Run{{Manifest: history.Manifest{ID: "r"}, Trials: trials}}, Options{})
 	require.NoError(t, err)
 	require.Len(t, r.Expectations, 7, "JSON keeps one expectation per cell")
 	lines := expLines(r, r.Expectations)

@@ -22,11 +22,11 @@ func Example() {
 			history.Trial{Cell: "mode=threaded", Trial: i + 1, Outcome: outcome.Outcome{Kind: vocab.OK},
 				WallS: 9 + jitter/3, SQLS: 6, OverheadS: 3 + jitter/3})
 	}
-	r, err := reports.Build([]reports.Run{{Trials: trials}}, reports.Options{Targets: []reports.Target{{
-		Name: "threaded cuts overhead by 65%", Metric: reports.MetricOverhead,
+	r, err := reports.Build([]history.Run{{Trials: trials}}, reports.Options{Targets: []scenarios.ResolvedTarget{{Target: scenarios.Target{
+		Name: "threaded cuts overhead by 65%", Metric: vocab.Overhead,
 		Baseline:  scenarios.Selector{"mode": "process-per-model"},
 		Candidate: scenarios.Selector{"mode": "threaded"}, Reduction: 0.65,
-	}}})
+	}}}})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -31,11 +31,11 @@ func FuzzBuildRenders(f *testing.F) {
 			ts = append(ts, history.Trial{Cell: key, Trial: i + 1, Outcome: outcome.Outcome{Kind: vocab.OK},
 				WallS: w, SQLS: vals[(i+1)%5], OverheadS: o, Params: map[string]string{"mode": p}})
 		}
-		runs := []Run{{Manifest: history.Manifest{ID: "f"}, Trials: ts}}
-		r, err := Build(runs, Options{Targets: []Target{{Name: "t", Metric: MetricOverhead, Baseline: scenarios.Selector{"mode": "sequential"},
-			Candidate: scenarios.Selector{"mode": "threaded"}, Reduction: 0.5}}, VersusAxis: "mode", VersusBase: "sequential"})
+		runs := []history.Run{{Manifest: history.Manifest{ID: "f"}, Trials: ts}}
+		r, err := Build(runs, Options{Targets: []scenarios.ResolvedTarget{{Target: scenarios.Target{Name: "t", Metric: vocab.Overhead, Baseline: scenarios.Selector{"mode": "sequential"},
+			Candidate: scenarios.Selector{"mode": "threaded"}, Reduction: 0.5}}}, VersusAxis: "mode", VersusBase: "sequential"})
 		if err != nil {
-			if !errors.Is(err, ErrCorrupt) {
+			if !errors.Is(err, history.ErrCorrupt) {
 				t.Fatalf("Build: %v", err)
 			}
 			return

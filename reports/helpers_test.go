@@ -169,7 +169,7 @@ var (
 
 // goldenRuns returns two shards of one synthetic run: the first holds three cells, the second
 // the other two and more trials of the threaded-on cell, which Build pools.
-func goldenRuns(t testing.TB) []Run {
+func goldenRuns(t testing.TB) []history.Run {
 	t.Helper()
 	mk := func(id, shard string) history.Manifest {
 		return history.Manifest{SchemaVersion: history.SchemaVersion, ID: id, Shard: shard, RootSeed: 42,
@@ -185,7 +185,7 @@ func goldenRuns(t testing.TB) []Run {
 	b = append(b, on[7:]...)
 	b = append(b, synthTrials(specParallel, 4)...)
 	b = append(b, synthTrials(specHolder, 5)...)
-	return []Run{
+	return []history.Run{
 		{Dir: "runs/r1-a", Manifest: mk("r1", "1/2"), Trials: a},
 		{Dir: "runs/r1-b", Manifest: mk("r1", "2/2"), Trials: b},
 	}
@@ -193,19 +193,18 @@ func goldenRuns(t testing.TB) []Run {
 
 func goldenOptions() Options {
 	ppm := scenarios.Selector{"mode": "process-per-model", "coordination": "off"}
+	target := func(name string, metric vocab.Metric, candidate scenarios.Selector, reduction float64) scenarios.ResolvedTarget {
+		return scenarios.ResolvedTarget{Target: scenarios.Target{Name: name, Metric: metric, Baseline: ppm, Candidate: candidate, Reduction: reduction}}
+	}
 	return Options{
-		Targets: []Target{
-			{Name: "threaded+coordination cuts overhead 65%", Metric: MetricOverhead, Baseline: ppm,
-				Candidate: scenarios.Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}, Reduction: 0.65},
-			{Name: "threaded without coordination cuts overhead 80%", Metric: MetricOverhead, Baseline: ppm,
-				Candidate: scenarios.Selector{"mode": "threaded", "coordination": "off"}, Reduction: 0.80},
-			{Name: "threaded+coordination cuts wall 85%", Metric: MetricWall, Baseline: ppm,
-				Candidate: scenarios.Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}, Reduction: 0.85},
-			{Name: "reader competitor costs little", Metric: MetricWall, Baseline: ppm,
-				Candidate: scenarios.Selector{"competitor": "holder-ro"}, Reduction: 0.5},
+		Targets: []scenarios.ResolvedTarget{
+			target("threaded+coordination cuts overhead 65%", vocab.Overhead, scenarios.Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}, 0.65),
+			target("threaded without coordination cuts overhead 80%", vocab.Overhead, scenarios.Selector{"mode": "threaded", "coordination": "off"}, 0.80),
+			target("threaded+coordination cuts wall 85%", vocab.Wall, scenarios.Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}, 0.85),
+			target("reader competitor costs little", vocab.Wall, scenarios.Selector{"competitor": "holder-ro"}, 0.5),
 		},
-		Expectations: []Expectation{
-			{Name: "a read-only holder does not block", Cells: scenarios.Selector{"competitor": "holder-ro"}, Outcome: string(vocab.OK)},
+		Expectations: []scenarios.Expectation{
+			{Note: "a read-only holder does not block", Cells: scenarios.Selector{"competitor": "holder-ro"}, Outcome: string(vocab.OK)},
 			{Cells: scenarios.Selector{"mode": "sequential"}, Outcome: string(vocab.OK)},
 		},
 		VersusAxis: "coordination",
@@ -241,7 +240,7 @@ func scaled(spec cellSpec, k trace.Kind, factor float64) cellSpec {
 // compareNewRuns is a later run of the golden matrix: process-per-model unchanged (new seed),
 // threaded with coordination 20% faster, threaded without coordination recomputing twice as
 // long, the parallel cell gone and a sequential cell added.
-func compareNewRuns(t testing.TB) []Run {
+func compareNewRuns(t testing.TB) []history.Run {
 	t.Helper()
 	seqSpec := cellSpec{params: cellParams("sequential", "1", "on", "none"),
 		workers: [][]step{{{trace.Open, 0.3}, {trace.Model, 8}}}, trials: 12}
@@ -253,5 +252,5 @@ func compareNewRuns(t testing.TB) []Run {
 	trials = append(trials, synthTrials(seqSpec, 16)...)
 	m := goldenRuns(t)[0].Manifest
 	m.ID, m.Shard = "r2", ""
-	return []Run{{Dir: "runs/r2", Manifest: m, Trials: trials}}
+	return []history.Run{{Dir: "runs/r2", Manifest: m, Trials: trials}}
 }

@@ -4,8 +4,13 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"regexp"
 	"strconv"
+	"strings"
+
+	"lockbench/verdict"
+	"lockbench/vocab"
 )
 
 type htmlCell struct {
@@ -126,7 +131,7 @@ ol.warnings li{margin:.2rem 0}
 {{end}}{{end}}
 {{if .R.Expectations}}<h2>Expectations</h2>
 {{range .Open}}<div class="item"><span class="badge {{.Verdict}}">{{.Verdict}}</span> <span class="what">{{.Label}}</span>
-<div class="why">{{.Reason}} ({{.OutcomesText}}){{if .Cells}}<details><summary>the cells</summary>{{range .Cells}}<div class="evidence">{{.}}</div>{{end}}</details>{{end}}{{range .Details}}<div class="evidence">{{.}}</div>{{end}}{{range .Messages}}<div class="msg">message: <code>{{.}}</code></div>{{end}}</div></div>
+<div class="why">{{.Reason}} ({{.OutcomesText}}){{if .Cells}}<details><summary>the cells</summary>{{range .Cells}}<div class="evidence">{{.}}</div>{{end}}</details>{{end}}{{range .Folded}}<div class="evidence">{{.}}</div>{{end}}{{range .Messages}}<div class="msg">message: <code>{{.}}</code></div>{{end}}</div></div>
 {{end}}{{if .Met}}<details{{if not .Open}} open{{end}}><summary>{{len .Met}} expectation(s) met</summary>
 {{range .Met}}<div class="item"><span class="badge pass">pass</span> {{.Label}} <span class="muted">({{.OutcomesText}})</span></div>
 {{end}}{{if .MetMessages}}<p class="meta">The messages of these trials, each once:</p>
@@ -210,7 +215,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 		pg.Cells = append(pg.Cells, hc)
 	}
 	if kinds := kindColumns(r.Cells); len(kinds) > 0 {
-		pg.KindHeader = append(append([]string{"cell"}, kinds...), "overhead")
+		pg.KindHeader = kindHeader(kinds)
 		for _, c := range r.Cells {
 			if c.Overhead != nil {
 				pg.KindRows = append(pg.KindRows, kindRow(c, kinds))
@@ -220,11 +225,9 @@ func WriteHTML(w io.Writer, r *Report) error {
 	if v := r.Versus; v != nil && len(v.Rows) > 0 {
 		pg.HasVersus = true
 		for _, row := range v.Rows {
-			pg.VersusRows = append(pg.VersusRows, []string{labelOf(r, row.Cell), deltaText(row.Wall),
-				pText(row.Wall.PAdj, row.Wall.BaseN, row.Wall.NewN), deltaText(row.Overhead),
-				pText(row.Overhead.PAdj, row.Overhead.BaseN, row.Overhead.NewN)})
+			pg.VersusRows = append(pg.VersusRows, versusRow(r, row))
 		}
-		pg.VersusGeo = []string{"geomean", ratioChange(v.GeomeanWall), "", ratioChange(v.GeomeanOverhead), ""}
+		pg.VersusGeo = versusGeomean(v)
 	}
 	if len(r.Parallelism) > 0 {
 		pg.ParallelismIntro = fmt.Sprintf(parallelismIntro, 100*r.Settings.Confidence)
@@ -235,9 +238,9 @@ func WriteHTML(w io.Writer, r *Report) error {
 	}
 	if hasTimings(r.Cells) {
 		for _, m := range []struct {
-			metric string
+			metric vocab.Metric
 			dst    *template.HTML
-		}{{MetricWall, &pg.WallBox}, {MetricOverhead, &pg.OverBox}} {
+		}{{vocab.Wall, &pg.WallBox}, {vocab.Overhead, &pg.OverBox}} {
 			svg, err := boxPlotSVG(r.Cells, m.metric)
 			if err != nil {
 				return fmt.Errorf("html report: %w", err)
@@ -269,7 +272,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 // hasTimings reports whether any cell has ok trials to plot.
 func hasTimings(cells []*Cell) bool {
 	for _, c := range cells {
-		if len(c.samples[MetricWall]) > 0 {
+		if len(c.samples[vocab.Wall]) > 0 {
 			return true
 		}
 	}
@@ -281,17 +284,17 @@ func hasTimings(cells []*Cell) bool {
 // message once, with its count and the cells it came from.
 func htmlExpectations(r *Report) (open, met []htmlExpectation, msgs []htmlMessage) {
 	index := map[string]int{}
-	var openOnes []ExpectationResult
+	var openOnes []verdict.ExpectationResult
 	for _, e := range r.Expectations {
-		if e.Verdict != Pass || !e.Implicit {
+		if e.Verdict != verdict.Pass || !e.Implicit {
 			openOnes = append(openOnes, e)
 			continue
 		}
 		he := htmlExpectation{expLine: expLine{ExpectationResult: e, Name: expName(r, e)}, Label: expName(r, e), OutcomesText: outcomesText(e.Outcomes)}
 		met = append(met, he)
 		where := he.Label
-		if e.cell != "" {
-			where = labelOf(r, e.cell)
+		if e.Cell != "" {
+			where = labelOf(r, e.Cell)
 		}
 		for _, m := range e.Messages {
 			text, n := splitCount(m)
@@ -326,4 +329,119 @@ func splitCount(m string) (string, int) {
 	}
 	n, _ := strconv.Atoi(m[loc[2]:loc[3]])
 	return m[:loc[0]], n
+}
+
+// verdictColors are the colours of the three verdicts in the HTML report.
+var verdictColors = map[verdict.Verdict]string{verdict.Pass: "#1a7f37", verdict.Fail: "#cf222e", verdict.Unknown: "#9a6700"}
+
+func verdictColor(v verdict.Verdict) string {
+	if c, ok := verdictColors[v]; ok {
+		return c
+	}
+	return verdictColors[verdict.Unknown]
+}
+
+// headlineText is the report's key figure in words: the first target's reduction with its
+// interval against the target, or, without targets, how many expectations were met.
+func headlineText(r *Report) string {
+	if len(r.Targets) > 0 {
+		t := r.Targets[0]
+		ci := "no interval"
+		if t.AchievedCI != nil {
+			ci = fmt.Sprintf("%.0f%% CI %s to %s", 100*t.AchievedCI.Level, pct(t.AchievedCI.Lo), pct(t.AchievedCI.Hi))
+		}
+		more := ""
+		if len(r.Targets) > 1 {
+			more = fmt.Sprintf(" (and %d more target(s) below)", len(r.Targets)-1)
+		}
+		return fmt.Sprintf("%s: %s reduced by %s (%s); target ≥ %s%s", t.Name, t.Metric, pct(t.Achieved), ci, pct(t.Reduction), more)
+	}
+	met := 0
+	for _, e := range r.Expectations {
+		if e.Verdict == verdict.Pass {
+			met++
+		}
+	}
+	return fmt.Sprintf("%d of %d expectations met", met, len(r.Expectations))
+}
+
+// targetsFigure draws every target as one row: the reduction's interval as a bar in the
+// colour of its verdict, the point estimate as a dot with its value, and the target as a dashed
+// line, on a shared percentage axis. It is HTML positioned in percentages, so it spans the
+// page's width on a desktop and on a phone while its text keeps the page's size and font.
+func targetsFigure(ts []verdict.TargetResult) template.HTML {
+	if len(ts) == 0 {
+		return ""
+	}
+	lo, hi := 0.0, 1.0 // reductions are at most 100%
+	for _, t := range ts {
+		lo = min(lo, t.Reduction, t.Achieved)
+		hi = max(hi, t.Reduction, t.Achieved)
+		if t.AchievedCI != nil {
+			lo, hi = min(lo, t.AchievedCI.Lo), max(hi, t.AchievedCI.Hi)
+		}
+	}
+	// Whole quarters, from at most −100% (twice as slow): a value beyond is drawn at the edge,
+	// its label still exact.
+	lo = max(math.Floor(lo*4)/4, -1)
+	hi = math.Ceil(hi*4) / 4
+	step := 0.25
+	if hi-lo > 1.25 {
+		step = 0.5
+	}
+	x := func(v float64) float64 { return 100 * (min(max(v, lo), hi) - lo) / (hi - lo) }
+	esc := template.HTMLEscapeString
+	var b strings.Builder
+	b.WriteString(`<div class="tfig" role="img" aria-label="each target's reduction with its interval against the target">`)
+	for _, t := range ts {
+		col := verdictColor(t.Verdict)
+		fmt.Fprintf(&b, `<div class="trow"><div class="tname"><b style="color:%s">%s</b> %s <span class="muted">(%s)</span></div><div class="track">`,
+			col, strings.ToUpper(string(t.Verdict)), esc(t.Name), esc(string(t.Metric)))
+		if t.AchievedCI != nil {
+			fmt.Fprintf(&b, `<div class="ci" style="left:%.2f%%;width:%.2f%%;background:%s;border-color:%s" title="%s to %s"></div>`,
+				x(t.AchievedCI.Lo), max(x(t.AchievedCI.Hi)-x(t.AchievedCI.Lo), 0.4), col, col, pct(t.AchievedCI.Lo), pct(t.AchievedCI.Hi))
+		}
+		// The estimate's label and the target's sit on opposite sides of their marks.
+		side, tside := "r", "l"
+		if t.Achieved < t.Reduction {
+			side, tside = "l", "r"
+		}
+		fmt.Fprintf(&b, `<div class="dot" style="left:%.2f%%;background:%s"></div><div class="est %s" style="left:%.2f%%;color:%s">%s</div>`,
+			x(t.Achieved), col, side, x(t.Achieved), col, pct(t.Achieved))
+		fmt.Fprintf(&b, `<div class="tline" style="left:%.2f%%"><span class="%s">target ≥ %s</span></div>`, x(t.Reduction), tside, pct(t.Reduction))
+		for v := lo; v <= hi+1e-9; v += step {
+			fmt.Fprintf(&b, `<span class="tick" style="left:%.2f%%">%.0f%%</span>`, x(v), 100*v)
+		}
+		b.WriteString(`</div></div>`)
+	}
+	b.WriteString(`</div>`)
+	return template.HTML(b.String())
+}
+
+var strategiesTmpl = template.Must(template.New("strategies").Parse(`<h2>Strategies</h2>
+{{range .Tables}}<h3>{{.Title}}</h3>
+<table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range $i, $c := .}}<td{{if $i}} class="n"{{end}}>{{$c}}</td>{{end}}</tr>
+{{end}}</table>
+{{end}}<p class="evidence">{{.Note}}</p>
+{{if .Recs}}<h3>Recommendations</h3>
+<ul>{{range .Recs}}<li>{{.Line}}</li>{{end}}</ul>{{end}}
+`))
+
+// strategiesHTML renders the strategies section for the HTML report ("" without one).
+func strategiesHTML(r *Report) (template.HTML, error) {
+	s := r.Strategies
+	if s == nil {
+		return "", nil
+	}
+	var b strings.Builder
+	err := strategiesTmpl.Execute(&b, struct {
+		Tables []strategyTable
+		Note   string
+		Recs   []Recommendation
+	}{strategyTables(s), strategiesNote(s, r.Settings.Confidence), s.Recommendations})
+	if err != nil {
+		return "", fmt.Errorf("html report: %w", err)
+	}
+	return template.HTML(b.String()), nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"lockbench/verdict"
 )
 
 type junitSuites struct {
@@ -38,12 +40,12 @@ type junitMessage struct {
 	Body    string `xml:",chardata"`
 }
 
-func junitCaseOf(class, name string, v Verdict, reason, evidence string) junitCase {
+func junitCaseOf(class, name string, v verdict.Verdict, reason, evidence string) junitCase {
 	c := junitCase{Name: name, Classname: class, SystemOut: evidence}
 	switch v {
-	case Fail:
+	case verdict.Fail:
 		c.Failure = &junitMessage{Message: reason, Type: "fail", Body: evidence}
-	case Unknown:
+	case verdict.Unknown:
 		c.Skipped = &junitMessage{Message: "unknown: " + reason}
 	}
 	return c

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"lockbench/verdict"
 )
 
 // mdEscape makes s safe inside a Markdown table cell.
@@ -12,11 +14,13 @@ func mdEscape(s string) string {
 	return r.Replace(s)
 }
 
+// mdRow writes one table row, every cell escaped.
 func mdRow(ew *errWriter, cells ...string) {
-	for i := range cells {
-		cells[i] = mdEscape(cells[i])
+	escaped := make([]string, len(cells))
+	for i, c := range cells {
+		escaped[i] = mdEscape(c)
 	}
-	ew.printf("| %s |\n", strings.Join(cells, " | "))
+	ew.printf("| %s |\n", strings.Join(escaped, " | "))
 }
 
 // mdHeader writes a table header; align gives each column's alignment ('l' or 'r').
@@ -32,11 +36,19 @@ func mdHeader(ew *errWriter, align string, cells ...string) {
 	ew.printf("|%s|\n", strings.Join(seps, "|"))
 }
 
-func verdictBadge(v Verdict) string {
+// mdTable writes a Markdown table of header and rows.
+func mdTable(ew *errWriter, align string, header []string, rows [][]string) {
+	mdHeader(ew, align, header...)
+	for _, row := range rows {
+		mdRow(ew, row...)
+	}
+}
+
+func verdictBadge(v verdict.Verdict) string {
 	switch v {
-	case Pass:
+	case verdict.Pass:
 		return "✅ pass"
-	case Fail:
+	case verdict.Fail:
 		return "❌ fail"
 	default:
 		return "❔ unknown"
@@ -45,7 +57,7 @@ func verdictBadge(v Verdict) string {
 
 // WriteMarkdown writes the report as GitHub-flavoured Markdown, for CI job summaries and pull
 // request comments: the verdict first, then targets, expectations, the cell table, the overhead
-// breakdown, the versus comparisons and the warnings.
+// breakdown, the versus comparisons, the parallelism and strategies sections and the warnings.
 func WriteMarkdown(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}
 	fn := newFootnotes(r)
@@ -75,7 +87,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			if t.AchievedCI != nil {
 				ci = fmt.Sprintf("[%s, %s]", pct(t.AchievedCI.Lo), pct(t.AchievedCI.Hi))
 			}
-			mdRow(ew, verdictBadge(t.Verdict), t.Name+" ("+t.Metric+")",
+			mdRow(ew, verdictBadge(t.Verdict), t.Name+" ("+string(t.Metric)+")",
 				fmt.Sprintf("%s (n=%d)", secs(t.BaselineMedian), t.BaselineN),
 				fmt.Sprintf("%s (n=%d)", secs(t.CandidateMedian), t.CandidateN),
 				pct(t.Achieved), ci, "≥ "+pct(t.Reduction))
@@ -113,28 +125,36 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if len(r.Cells) > 0 {
 		ew.printf("\n### Cells\n\n")
 		ew.printf("Median ± the relative half-width of its %.0f%% order-statistic interval; ok trials only, warmups excluded. A median without ± has too few trials for an interval: see its note.\n\n", 100*r.Settings.Confidence)
-		mdHeader(ew, "lrrrrrll", "cell", "ok/n", "wall", "overhead", "sql", "wall cv", "outcomes", "notes")
+		var rows [][]string
 		for _, c := range r.Cells {
-			mdRow(ew, cellRow(c, fn)...)
+			rows = append(rows, cellRow(c, fn))
 		}
+		mdTable(ew, cellAlign, cellHeader, rows)
 		if kinds := kindColumns(r.Cells); len(kinds) > 0 {
 			ew.printf("\n### Median overhead by span kind\n\n")
-			mdHeader(ew, "l"+strings.Repeat("r", len(kinds)+1), append(append([]string{"cell"}, kinds...), "overhead")...)
+			rows = nil
 			for _, c := range r.Cells {
-				mdRow(ew, kindRow(c, kinds)...)
+				rows = append(rows, kindRow(c, kinds))
 			}
+			mdTable(ew, "l"+strings.Repeat("r", len(kinds)+1), kindHeader(kinds), rows)
 		}
 	}
 	if v := r.Versus; v != nil && len(v.Rows) > 0 {
 		ew.printf("\n### vs %s=%s\n\n", mdEscape(v.Axis), mdEscape(v.Base))
-		mdHeader(ew, "lrlrl", "cell", "wall", "", "overhead", "")
+		var rows [][]string
 		for _, row := range v.Rows {
-			mdRow(ew, labelOf(r, row.Cell), deltaText(row.Wall), pText(row.Wall.PAdj, row.Wall.BaseN, row.Wall.NewN),
-				deltaText(row.Overhead), pText(row.Overhead.PAdj, row.Overhead.BaseN, row.Overhead.NewN))
+			rows = append(rows, versusRow(r, row))
 		}
-		mdRow(ew, "geomean", ratioChange(v.GeomeanWall), "", ratioChange(v.GeomeanOverhead), "")
+		mdTable(ew, "lrlrl", versusHeader, append(rows, versusGeomean(v)))
 	}
-	writeParallelismMarkdown(ew, r)
+	if len(r.Parallelism) > 0 {
+		ew.printf("\n### Parallelism\n\n"+parallelismIntro+"\n\n", 100*r.Settings.Confidence)
+		var rows [][]string
+		for _, row := range r.Parallelism {
+			rows = append(rows, parallelismCells(r, row))
+		}
+		mdTable(ew, parallelismAlign, parallelismHeader, rows)
+	}
 	writeStrategiesMarkdown(ew, r)
 	if len(fn.all) > 0 {
 		ew.printf("\n### Warnings\n\n")
@@ -148,6 +168,48 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	}
 	if ew.err != nil {
 		return fmt.Errorf("markdown report: %w", ew.err)
+	}
+	return nil
+}
+
+// writeStrategiesMarkdown writes the strategies section in Markdown.
+func writeStrategiesMarkdown(ew *errWriter, r *Report) {
+	s := r.Strategies
+	if s == nil {
+		return
+	}
+	ew.printf("\n### Strategies\n")
+	for _, t := range strategyTables(s) {
+		ew.printf("\n**%s**\n\n", mdEscape(t.Title))
+		mdTable(ew, t.Align, t.Header, t.Rows)
+	}
+	ew.printf("\n%s\n", mdEscape(strategiesNote(s, r.Settings.Confidence)))
+	if len(s.Recommendations) > 0 {
+		ew.printf("\nRecommendations, from these measurements:\n\n")
+		for _, rec := range s.Recommendations {
+			ew.printf("- %s\n", mdEscape(rec.Line))
+		}
+	}
+}
+
+// WriteCompareMarkdown writes a comparison as a Markdown table with a verdict heading.
+func WriteCompareMarkdown(w io.Writer, c *Comparison) error {
+	ew := &errWriter{w: w}
+	ew.printf("## lockbench compare: %s\n\n", verdictBadge(c.Verdict))
+	ew.printf("%s\n\n", mdEscape(c.Reason))
+	ew.printf("Base %s vs new %s. Change = median(new)/median(base) − 1 with its %.0f%% bootstrap CI; a cell regressed or improved only when the Holm-adjusted Mann–Whitney p < %.2f and the whole CI lies beyond ±%s (±%s where the baseline median is 0); ? marks too few ok trials to tell.",
+		mdEscape(runIDs(c.Base)), mdEscape(runIDs(c.New)), 100*c.Settings.Confidence, c.Settings.Alpha, pct(c.Threshold), secs(c.AbsThreshold))
+	if c.Constant != "" {
+		ew.printf(" Every cell: `%s`.", c.Constant)
+	}
+	ew.printf("\n\n")
+	var rows [][]string
+	for _, cc := range c.Cells {
+		rows = append(rows, compareRow(cc))
+	}
+	mdTable(ew, compareAlign, compareHeader, append(rows, compareGeomean(c)))
+	if ew.err != nil {
+		return fmt.Errorf("markdown comparison: %w", ew.err)
 	}
 	return nil
 }

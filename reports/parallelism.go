@@ -1,12 +1,13 @@
 package reports
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
+	"lockbench/stats"
 	"lockbench/trace"
+	"lockbench/verdict"
 	"lockbench/vocab"
 )
 
@@ -19,8 +20,8 @@ type ParallelismRow struct {
 	// Sequential is the sibling's key; empty when the report has none (then there is no speed-up).
 	Sequential string `json:"sequential,omitempty"`
 	// Speedup is median(sequential wall) / median(cell wall), with its bootstrap interval.
-	Speedup   float64   `json:"speedup,omitempty"`
-	SpeedupCI *Interval `json:"speedup_ci,omitempty"`
+	Speedup   float64         `json:"speedup,omitempty"`
+	SpeedupCI *stats.Interval `json:"speedup_ci,omitempty"`
 	// WorkS and CriticalPathS are medians over trials, from the sequential sibling's trials when
 	// there is one (their step times are not inflated by steps competing for the cores), else
 	// from the cell's own.
@@ -41,7 +42,7 @@ var parallelModes = []string{string(vocab.Threaded), string(vocab.ParallelProces
 
 // buildParallelism builds a row for every cell in a parallel mode with ok trials that recorded
 // their parallelism.
-func buildParallelism(cells []*Cell, opts Options) []ParallelismRow {
+func buildParallelism(cells []*Cell, s verdict.Settings) []ParallelismRow {
 	var out []ParallelismRow
 	for _, c := range cells {
 		if !slices.Contains(parallelModes, c.Params["mode"]) || len(c.parallelism) == 0 {
@@ -52,10 +53,12 @@ func buildParallelism(cells []*Cell, opts Options) []ParallelismRow {
 		source := c.parallelism
 		if seq := sequentialSibling(cells, c); seq != nil {
 			row.Sequential = seq.Key
-			base, cand := values(seq.samples[MetricWall]), values(c.samples[MetricWall])
-			if ratio, ci, ok := BootstrapRatio(base, cand, opts.Resamples, opts.Confidence); ok && ratio > 0 {
+			base, cand := seq.values(vocab.Wall), c.values(vocab.Wall)
+			if ratio, ci, ok := stats.BootstrapRatio(base, cand, s.Resamples, s.Confidence); ok && ratio > 0 {
 				row.Speedup = 1 / ratio
-				row.SpeedupCI = &Interval{Lo: 1 / ci.Hi, Hi: 1 / ci.Lo, Level: ci.Level}
+				if ci != nil {
+					row.SpeedupCI = &stats.Interval{Lo: 1 / ci.Hi, Hi: 1 / ci.Lo, Level: ci.Level}
+				}
 			}
 			if len(seq.parallelism) > 0 {
 				source = seq.parallelism
@@ -69,8 +72,8 @@ func buildParallelism(cells []*Cell, opts Options) []ParallelismRow {
 			cp = append(cp, p.CriticalPathS)
 			ratio = append(ratio, p.WorkS/p.CriticalPathS)
 		}
-		row.WorkS, row.CriticalPathS = median(sortedCopy(work)), median(sortedCopy(cp))
-		row.Bound = median(sortedCopy(ratio))
+		row.WorkS, row.CriticalPathS = stats.Median(work), stats.Median(cp)
+		row.Bound = stats.Median(ratio)
 		if row.Width > 0 {
 			row.Bound = min(row.Bound, float64(row.Width))
 		}
@@ -139,70 +142,4 @@ func pathModels(ps []trace.Parallelism) []string {
 		names = names[:6]
 	}
 	return names
-}
-
-// speedupText renders a row's speed-up with its interval, or "-".
-func speedupText(r ParallelismRow) string {
-	if r.Speedup == 0 {
-		return "-"
-	}
-	s := fmt.Sprintf("%.2f×", r.Speedup)
-	if r.SpeedupCI != nil {
-		s += fmt.Sprintf(" [%.2f, %.2f]", r.SpeedupCI.Lo, r.SpeedupCI.Hi)
-	}
-	return s
-}
-
-// fractionText renders the fraction of the bound achieved, or "-".
-func fractionText(r ParallelismRow) string {
-	if r.Fraction == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.0f%%", 100*r.Fraction)
-}
-
-// parallelismCells is the row rendered as table cells: cell, speed-up, bound, fraction, work,
-// critical path, models on the critical path.
-func parallelismCells(r *Report, row ParallelismRow) []string {
-	return []string{labelOf(r, row.Cell), speedupText(row), fmt.Sprintf("%.2f×", row.Bound), fractionText(row),
-		secs(row.WorkS), secs(row.CriticalPathS), strings.Join(row.Path, ", ")}
-}
-
-var parallelismHeader = []string{"cell", "speed-up vs sequential", "bound", "of bound", "work", "critical path", "on the critical path"}
-
-const parallelismIntro = "The bound is work / critical path of the steps' measured times (capped by the connections): the most running independent steps at once can gain. Speed-up is median sequential wall / median wall, with a %.0f%% bootstrap interval."
-
-// writeParallelismText renders the parallelism section as a terminal table.
-func writeParallelismText(ew *errWriter, r *Report) error {
-	if len(r.Parallelism) == 0 {
-		return nil
-	}
-	ew.printf("\nparallelism: "+parallelismIntro+"\n", 100*r.Settings.Confidence)
-	t := newTable(ew, "lrrrrrl")
-	header := make([]any, len(parallelismHeader))
-	for i, h := range parallelismHeader {
-		header[i] = h
-	}
-	t.Header(header...)
-	for _, row := range r.Parallelism {
-		if err := t.Append(parallelismCells(r, row)); err != nil {
-			return fmt.Errorf("text report: %w", err)
-		}
-	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("text report: %w", err)
-	}
-	return nil
-}
-
-// writeParallelismMarkdown renders the parallelism section as a Markdown table.
-func writeParallelismMarkdown(ew *errWriter, r *Report) {
-	if len(r.Parallelism) == 0 {
-		return
-	}
-	ew.printf("\n### Parallelism\n\n"+parallelismIntro+"\n\n", 100*r.Settings.Confidence)
-	mdHeader(ew, "lrrrrrl", parallelismHeader...)
-	for _, row := range r.Parallelism {
-		mdRow(ew, parallelismCells(r, row)...)
-	}
 }

@@ -16,7 +16,7 @@ import (
 // parallelRun is a run with a sequential cell (wall 10 s), a threaded cell (wall 8 s) and a
 // threaded cell without a sibling, each trial recording a parallelism bound (work 9 s over a
 // critical path of 7.5 s: a bound of 1.2).
-func parallelRun() Run {
+func parallelRun() history.Run {
 	var trials []history.Trial
 	add := func(cell string, params map[string]string, wall float64, p trace.Parallelism) {
 		for i := range 10 {
@@ -35,11 +35,11 @@ func parallelRun() Run {
 	// A strategy sets the mode of the same work: the sequential reference is its sibling.
 	add("mode=parallel-processes/threads=2/lock-retry=on/employees=100/strategy=retry",
 		map[string]string{"mode": "parallel-processes", "threads": "2", "lock-retry": "on", "employees": "100", "strategy": "retry"}, 20, thrP)
-	return Run{Dir: "par", Manifest: history.Manifest{ID: "par"}, Trials: trials}
+	return history.Run{Dir: "par", Manifest: history.Manifest{ID: "par"}, Trials: trials}
 }
 
 func TestParallelismComparesWithTheSequentialSiblingAndTheBound(t *testing.T) {
-	r, err := Build([]Run{parallelRun()}, Options{})
+	r, err := Build([]history.Run{parallelRun()}, Options{})
 	require.NoError(t, err)
 	require.Len(t, r.Parallelism, 3, "one row per threaded or parallel cell")
 	retry := r.Parallelism[2]

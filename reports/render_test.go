@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"lockbench/verdict"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/perf/benchfmt"
@@ -95,7 +97,7 @@ func TestJSONParses(t *testing.T) {
 	var c Comparison
 	require.NoError(t, json.Unmarshal(cb, &c))
 	assert.Equal(t, SchemaVersion, c.SchemaVersion)
-	assert.Equal(t, Fail, c.Verdict)
+	assert.Equal(t, verdict.Fail, c.Verdict)
 }
 
 func TestJUnitParses(t *testing.T) {

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,56 +10,19 @@ import (
 	"lockbench/history"
 	"lockbench/internal/exitcode"
 	"lockbench/scenarios"
+	"lockbench/verdict"
 )
 
 // SchemaVersion is the version of the JSON report and comparison formats.
 const SchemaVersion = 1
 
-// Verdict is the three-state result of a target, an expectation or a whole run.
-type Verdict string
-
-// The verdicts.
-const (
-	Pass    Verdict = "pass"
-	Fail    Verdict = "fail"
-	Unknown Verdict = "unknown"
-)
-
-// ExitCode maps the verdict onto lockbench's exit codes (README.md#exit-codes): pass 0, fail 1,
-// unknown 3.
-func (v Verdict) ExitCode() exitcode.Code {
-	switch v {
-	case Pass:
-		return exitcode.Pass
-	case Fail:
-		return exitcode.Fail
-	default:
-		return exitcode.Unknown
-	}
-}
-
-// Combine returns fail if any verdict fails, else unknown if any is unknown, else pass (also
-// for no verdicts at all).
-func Combine(vs ...Verdict) Verdict {
-	out := Pass
-	for _, v := range vs {
-		switch v {
-		case Fail:
-			return Fail
-		case Unknown:
-			out = Unknown
-		}
-	}
-	return out
-}
-
 // Options control Build.
 type Options struct {
-	// Targets are the reduction gates to judge.
-	Targets []Target
-	// Expectations are outcome expectations in addition to each cell's implicit one (every trial
-	// has the outcome its Expected field names, ok by default).
-	Expectations []Expectation
+	// Targets are the reduction gates to judge (a run's manifest records its scenario's).
+	Targets []scenarios.ResolvedTarget
+	// Expectations are outcome expectations in addition to each cell's implicit one (every
+	// trial has the outcome its Expected field names, ok by default); each is named by its Note.
+	Expectations []scenarios.Expectation
 	// VersusAxis and VersusBase, when both are set, compare every cell with the cell that has
 	// the same parameters except VersusAxis=VersusBase (benchstat's "vs base" column), e.g.
 	// VersusAxis "mode" and VersusBase "sequential".
@@ -76,32 +38,9 @@ type Options struct {
 	MinTrials int
 }
 
-func (o Options) withDefaults() Options {
-	if o.Alpha <= 0 {
-		o.Alpha = DefaultAlpha
-	}
-	if o.Confidence <= 0 || o.Confidence >= 1 {
-		o.Confidence = DefaultConfidence
-	}
-	if o.Resamples <= 0 {
-		o.Resamples = DefaultResamples
-	}
-	if o.MinTrials <= 0 {
-		o.MinTrials = DefaultMinTrials
-	}
-	return o
-}
-
-// Settings records the statistical settings a report was computed with.
-type Settings struct {
-	// Alpha is the significance level of U tests.
-	Alpha float64 `json:"alpha"`
-	// Confidence is the level of every interval.
-	Confidence float64 `json:"confidence"`
-	// Resamples is the number of bootstrap resamples.
-	Resamples int `json:"resamples"`
-	// MinTrials is the per-side floor of target verdicts.
-	MinTrials int `json:"min_trials"`
+// settings returns the options' statistical settings with their defaults.
+func (o Options) settings() verdict.Settings {
+	return verdict.Settings{Alpha: o.Alpha, Confidence: o.Confidence, Resamples: o.Resamples, MinTrials: o.MinTrials}.WithDefaults()
 }
 
 // RunInfo describes one run directory that went into a report.
@@ -119,6 +58,12 @@ type RunInfo struct {
 	Trials int `json:"trials"`
 }
 
+func runInfo(r history.Run) RunInfo {
+	m := r.Manifest
+	return RunInfo{Dir: r.Dir, ID: m.ID, Shard: m.Shard, CreatedAt: m.CreatedAt, RootSeed: m.RootSeed,
+		Versions: m.Versions, Host: m.Host, Trials: len(r.Trials)}
+}
+
 // Warning is a note about the data that a reader should see; warnings never drop data or
 // change a verdict.
 type Warning struct {
@@ -126,7 +71,8 @@ type Warning struct {
 	Cell string `json:"cell,omitempty"`
 	// Code classifies the warning: no-interval (too few ok trials for a median's interval),
 	// few-trials (too few for a target), slow-first-trial, bimodal, outliers, failed-trials,
-	// no-ok-trials, mixed-hosts, mixed-versions.
+	// no-ok-trials, mixed-hosts, mixed-versions, history (how a run's history was read: a
+	// partial last line, from a crash mid-write, was ignored).
 	Code string `json:"code"`
 	// Message is the warning in words.
 	Message string `json:"message"`
@@ -137,10 +83,10 @@ type Report struct {
 	// SchemaVersion is the JSON format version (SchemaVersion).
 	SchemaVersion int `json:"schema_version"`
 	// Runs describe the run directories pooled, Settings the statistics used, Cells every
-	// cell in first-seen order, Versus the optional comparisons against a base, Targets and
+	// cell in matrix order, Versus the optional comparisons against a base, Targets and
 	// Expectations the verdicts with their evidence (implicit per-cell expectations first).
-	Runs     []RunInfo `json:"runs"`
-	Settings Settings  `json:"settings"`
+	Runs     []RunInfo        `json:"runs"`
+	Settings verdict.Settings `json:"settings"`
 	// Constant holds the axis=value pairs every cell shares, joined with spaces: the part of
 	// the cell keys that each cell's Label leaves out (empty for a single cell).
 	Constant string  `json:"constant_axes,omitempty"`
@@ -148,16 +94,16 @@ type Report struct {
 	Versus   *Versus `json:"versus,omitempty"`
 	// Parallelism compares every threaded or parallel-processes cell with its sequential
 	// sibling and with the parallelism bound of its steps.
-	Parallelism  []ParallelismRow    `json:"parallelism,omitempty"`
-	Targets      []TargetResult      `json:"targets"`
-	Expectations []ExpectationResult `json:"expectations"`
+	Parallelism  []ParallelismRow            `json:"parallelism,omitempty"`
+	Targets      []verdict.TargetResult      `json:"targets"`
+	Expectations []verdict.ExpectationResult `json:"expectations"`
 	// Warnings are report-wide warnings; cell warnings are on each cell.
 	Warnings []Warning `json:"warnings,omitempty"`
 	// Strategies is the strategies section (strategies.go), nil when no cell has a strategy.
 	Strategies *Strategies `json:"strategies,omitempty"`
 	// Verdict is the run verdict: fail if any target or expectation fails, else unknown if any
 	// is unknown, else pass.
-	Verdict Verdict `json:"verdict"`
+	Verdict verdict.Verdict `json:"verdict"`
 }
 
 // AllWarnings returns the report-wide warnings followed by every cell's, in cell order.
@@ -182,10 +128,11 @@ func (r *Report) Cell(key string) *Cell {
 	return nil
 }
 
-// Build computes the report of runs. Trials of the same cell key are pooled across runs; cells
-// appear in the order their first trial appears.
-func Build(runs []Run, opts Options) (*Report, error) {
-	opts = opts.withDefaults()
+// Build computes the report of runs. Trials of the same cell key are pooled across runs (the
+// shards of one run merge into one report); cells come in matrix order. A trial with a timing
+// no trial can measure is a *history.CorruptError; an invalid target is an error.
+func Build(runs []history.Run, opts Options) (*Report, error) {
+	s := opts.settings()
 	for _, t := range opts.Targets {
 		if err := t.Validate(); err != nil {
 			return nil, fmt.Errorf("build report: %w", err)
@@ -193,60 +140,55 @@ func Build(runs []Run, opts Options) (*Report, error) {
 	}
 	r := &Report{
 		SchemaVersion: SchemaVersion,
-		Settings:      Settings{Alpha: opts.Alpha, Confidence: opts.Confidence, Resamples: opts.Resamples, MinTrials: opts.MinTrials},
-		Targets:       []TargetResult{},
-		Expectations:  []ExpectationResult{},
+		Settings:      s,
+		Targets:       []verdict.TargetResult{},
+		Expectations:  []verdict.ExpectationResult{},
 	}
 	runs = canonicalOrder(runs)
 	for _, run := range runs {
 		for _, t := range run.Trials {
-			if err := checkTrial(runName(run), t); err != nil {
+			if err := t.Check(run.Name()); err != nil {
 				return nil, fmt.Errorf("build report: %w", err)
 			}
 		}
 	}
-	r.Cells, r.Constant = buildCells(runs, opts)
+	r.Cells, r.Constant = buildCells(runs, s)
 	for _, run := range runs {
-		m := run.Manifest
-		r.Runs = append(r.Runs, RunInfo{Dir: run.Dir, ID: m.ID, Shard: m.Shard, CreatedAt: m.CreatedAt,
-			RootSeed: m.RootSeed, Versions: m.Versions, Host: m.Host, Trials: len(run.Trials)})
+		r.Runs = append(r.Runs, runInfo(run))
 	}
 	r.Warnings = runWarnings(runs)
-	r.Strategies = buildStrategies(r.Cells, runs, opts.Confidence)
+	r.Strategies = buildStrategies(r.Cells, runs, s.Confidence)
 	if opts.VersusAxis != "" && opts.VersusBase != "" {
-		r.Versus = buildVersus(r.Cells, opts)
+		r.Versus = buildVersus(r.Cells, opts.VersusAxis, opts.VersusBase, s)
 	}
-	r.Parallelism = buildParallelism(r.Cells, opts)
-	var verdicts []Verdict
+	r.Parallelism = buildParallelism(r.Cells, s)
+	judged := verdictCells(r.Cells)
+	var vs []verdict.Verdict
 	for _, t := range opts.Targets {
-		tr := judgeTarget(r.Cells, t, opts)
+		tr := verdict.JudgeTarget(t, judged, s)
 		r.Targets = append(r.Targets, tr)
-		verdicts = append(verdicts, tr.Verdict)
+		vs = append(vs, tr.Verdict)
 	}
-	for _, c := range r.Cells {
-		er := judgeExpectation(r.Cells, Expectation{Name: "cell " + c.Key, Cells: scenarios.Selector{scenarios.CellAxis: c.Key}}, true)
-		er.cell = c.Key
+	for _, c := range judged {
+		er := verdict.JudgeCell(c)
 		r.Expectations = append(r.Expectations, er)
-		verdicts = append(verdicts, er.Verdict)
+		vs = append(vs, er.Verdict)
 	}
 	for _, e := range opts.Expectations {
-		er := judgeExpectation(r.Cells, e, false)
+		er := verdict.JudgeExpectation(e, judged)
 		r.Expectations = append(r.Expectations, er)
-		verdicts = append(verdicts, er.Verdict)
+		vs = append(vs, er.Verdict)
 	}
-	r.Verdict = Combine(verdicts...)
+	r.Verdict = verdict.Combine(vs...)
 	return r, nil
 }
-
-// runName names a run in messages: its directory, else its ID.
-func runName(r Run) string { return cmp.Or(r.Dir, r.Manifest.ID) }
 
 // canonicalOrder returns runs sorted by creation time, ID, shard and directory, so that a
 // report does not depend on the order its directories were given in (shards merge the same
 // way in any order).
-func canonicalOrder(runs []Run) []Run {
+func canonicalOrder(runs []history.Run) []history.Run {
 	out := slices.Clone(runs)
-	slices.SortStableFunc(out, func(a, b Run) int {
+	slices.SortStableFunc(out, func(a, b history.Run) int {
 		return cmp.Or(a.Manifest.CreatedAt.Compare(b.Manifest.CreatedAt), strings.Compare(a.Manifest.ID, b.Manifest.ID),
 			strings.Compare(a.Manifest.Shard, b.Manifest.Shard), strings.Compare(a.Dir, b.Dir))
 	})
@@ -256,27 +198,19 @@ func canonicalOrder(runs []Run) []Run {
 // matrixOrder ranks cell keys by their position in the expanded scenarios of the runs'
 // manifests (matrix order), so reports list cells as the scenario does rather than in the
 // shuffled order trials ran in.
-func matrixOrder(runs []Run) map[string]int {
+func matrixOrder(runs []history.Run) map[string]int {
 	rank := map[string]int{}
 	for _, r := range runs {
-		var sc struct {
-			Cells []struct {
-				Key string `json:"key"`
-			} `json:"cells"`
-		}
-		if len(r.Manifest.Scenario) == 0 || json.Unmarshal(r.Manifest.Scenario, &sc) != nil {
-			continue
-		}
-		for _, c := range sc.Cells {
-			if _, ok := rank[c.Key]; !ok && c.Key != "" {
-				rank[c.Key] = len(rank)
+		for _, key := range r.Manifest.CellOrder() {
+			if _, ok := rank[key]; !ok {
+				rank[key] = len(rank)
 			}
 		}
 	}
 	return rank
 }
 
-func runWarnings(runs []Run) []Warning {
+func runWarnings(runs []history.Run) []Warning {
 	var ws []Warning
 	cpus, vers := map[string]bool{}, map[string]bool{}
 	for _, r := range runs {
@@ -289,6 +223,11 @@ func runWarnings(runs []Run) []Warning {
 	}
 	if len(vers) > 1 {
 		ws = append(ws, Warning{Code: "mixed-versions", Message: fmt.Sprintf("runs were made with %d different version sets (lockbench, Go, DuckDB, driver)", len(vers))})
+	}
+	for _, r := range runs {
+		for _, n := range r.Notes() {
+			ws = append(ws, Warning{Code: "history", Message: n})
+		}
 	}
 	return ws
 }

@@ -2,8 +2,10 @@ package reports
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -11,8 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/history"
+	"lockbench/internal/exitcode"
 	"lockbench/outcome"
 	"lockbench/scenarios"
+	"lockbench/verdict"
 	"lockbench/vocab"
 )
 
@@ -29,41 +33,41 @@ func simpleTrials(key string, params map[string]string, n int, center, spread fl
 	return out
 }
 
-func twoCellRun(nBase, nCand int, base, cand, spread float64) []Run {
+func twoCellRun(nBase, nCand int, base, cand, spread float64) []history.Run {
 	bp := map[string]string{"mode": "process-per-model"}
 	cp := map[string]string{"mode": "threaded"}
 	trials := append(simpleTrials("mode=process-per-model", bp, nBase, base, spread, 1),
 		simpleTrials("mode=threaded", cp, nCand, cand, spread, 2)...)
-	return []Run{{Manifest: history.Manifest{ID: "t"}, Trials: trials}}
+	return []history.Run{{Manifest: history.Manifest{ID: "t"}, Trials: trials}}
 }
 
-func target(reduction float64) Target {
-	return Target{Name: "t", Metric: MetricOverhead, Baseline: scenarios.Selector{"mode": "process-per-model"},
-		Candidate: scenarios.Selector{"mode": "threaded"}, Reduction: reduction}
+func target(reduction float64) scenarios.ResolvedTarget {
+	return scenarios.ResolvedTarget{Target: scenarios.Target{Name: "t", Metric: vocab.Overhead, Baseline: scenarios.Selector{"mode": "process-per-model"},
+		Candidate: scenarios.Selector{"mode": "threaded"}, Reduction: reduction}}
 }
 
 func TestTargetVerdicts(t *testing.T) {
 	tests := []struct {
 		name      string
-		runs      []Run
-		target    Target
-		want      Verdict
+		runs      []history.Run
+		target    scenarios.ResolvedTarget
+		want      verdict.Verdict
 		reasonHas string
 	}{
-		{"pass: whole interval above", twoCellRun(12, 12, 10, 3, 0.05), target(0.65), Pass, "at or above"},
-		{"fail: whole interval below", twoCellRun(12, 12, 10, 3, 0.05), target(0.75), Fail, "below the target"},
-		{"unknown: interval straddles", twoCellRun(12, 12, 10, 3, 0.05), target(0.70), Unknown, "straddles"},
-		{"unknown: too few baseline trials", twoCellRun(9, 12, 10, 3, 0.05), target(0.65), Unknown, "too few"},
-		{"unknown: too few candidate trials", twoCellRun(12, 9, 10, 3, 0.05), target(0.65), Unknown, "too few"},
-		{"pass at exactly the floor", twoCellRun(10, 10, 10, 3, 0.05), target(0.65), Pass, ""},
+		{"pass: whole interval above", twoCellRun(12, 12, 10, 3, 0.05), target(0.65), verdict.Pass, "at or above"},
+		{"fail: whole interval below", twoCellRun(12, 12, 10, 3, 0.05), target(0.75), verdict.Fail, "below the target"},
+		{"unknown: interval straddles", twoCellRun(12, 12, 10, 3, 0.05), target(0.70), verdict.Unknown, "straddles"},
+		{"unknown: too few baseline trials", twoCellRun(9, 12, 10, 3, 0.05), target(0.65), verdict.Unknown, "too few"},
+		{"unknown: too few candidate trials", twoCellRun(12, 9, 10, 3, 0.05), target(0.65), verdict.Unknown, "too few"},
+		{"pass at exactly the floor", twoCellRun(10, 10, 10, 3, 0.05), target(0.65), verdict.Pass, ""},
 		{"unknown: no candidate cell", twoCellRun(12, 12, 10, 3, 0.05),
-			Target{Name: "t", Metric: MetricOverhead, Baseline: scenarios.Selector{"mode": "process-per-model"}, Candidate: scenarios.Selector{"mode": "sequential"}, Reduction: 0.5},
-			Unknown, "no cell matches the candidate"},
-		{"unknown: zero baseline", twoCellRun(12, 12, 0, 3, 0.05), target(0.65), Unknown, "zero"},
+			scenarios.ResolvedTarget{Target: scenarios.Target{Name: "t", Metric: vocab.Overhead, Baseline: scenarios.Selector{"mode": "process-per-model"}, Candidate: scenarios.Selector{"mode": "sequential"}, Reduction: 0.5}},
+			verdict.Unknown, "no cell matches the candidate"},
+		{"unknown: zero baseline", twoCellRun(12, 12, 0, 3, 0.05), target(0.65), verdict.Unknown, "zero"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := Build(tc.runs, Options{Targets: []Target{tc.target}})
+			r, err := Build(tc.runs, Options{Targets: []scenarios.ResolvedTarget{tc.target}})
 			require.NoError(t, err)
 			require.Len(t, r.Targets, 1)
 			tr := r.Targets[0]
@@ -83,18 +87,19 @@ func TestTargetPoolsCells(t *testing.T) {
 	runs := twoCellRun(6, 12, 10, 3, 0.05)
 	more := simpleTrials("mode=process-per-model/threads=2", map[string]string{"mode": "process-per-model", "threads": "2"}, 6, 10, 0.05, 9)
 	runs[0].Trials = append(runs[0].Trials, more...)
-	r, err := Build(runs, Options{Targets: []Target{target(0.65)}})
+	r, err := Build(runs, Options{Targets: []scenarios.ResolvedTarget{target(0.65)}})
 	require.NoError(t, err)
 	tr := r.Targets[0]
 	assert.Equal(t, 12, tr.BaselineN)
 	assert.Equal(t, []string{"mode=process-per-model", "mode=process-per-model/threads=2"}, tr.BaselineCells)
-	assert.Equal(t, Pass, tr.Verdict)
+	assert.Equal(t, verdict.Pass, tr.Verdict)
 }
 
 func TestBuildRejectsBadTarget(t *testing.T) {
-	_, err := Build(nil, Options{Targets: []Target{{Name: "x", Metric: "latency", Baseline: scenarios.Selector{"a": "b"}, Candidate: scenarios.Selector{"a": "c"}}}})
+	bad := func(t scenarios.Target) Options { return Options{Targets: []scenarios.ResolvedTarget{{Target: t}}} }
+	_, err := Build(nil, bad(scenarios.Target{Name: "x", Metric: "latency", Baseline: scenarios.Selector{"a": "b"}, Candidate: scenarios.Selector{"a": "c"}}))
 	assert.ErrorContains(t, err, "metric")
-	_, err = Build(nil, Options{Targets: []Target{{Name: "x", Metric: "wall", Baseline: scenarios.Selector{"a": "b"}, Candidate: scenarios.Selector{"a": "c"}, Reduction: 65}}})
+	_, err = Build(nil, bad(scenarios.Target{Name: "x", Metric: "wall", Baseline: scenarios.Selector{"a": "b"}, Candidate: scenarios.Selector{"a": "c"}, Reduction: 65}))
 	assert.ErrorContains(t, err, "fraction")
 }
 
@@ -102,55 +107,45 @@ func TestExpectations(t *testing.T) {
 	lock := outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 7}
 	ok := outcome.Outcome{Kind: vocab.OK}
 	mk := func(cell string, warm bool, expected string, oc outcome.Outcome) history.Trial {
-		return history.Trial{Cell: cell, Warmup: warm, Expected: expected, Outcome: oc, Params: ParseCellKey(cell)}
+		return history.Trial{Cell: cell, Warmup: warm, Expected: expected, Outcome: oc, Params: scenarios.ParseKey(cell)}
 	}
 	tests := []struct {
 		name   string
 		trials []history.Trial
-		exp    *Expectation
-		want   Verdict
+		exp    *scenarios.Expectation
+		want   verdict.Verdict
 	}{
-		{"implicit ok", []history.Trial{mk("c=a", false, "", ok), mk("c=a", false, "", ok)}, nil, Pass},
-		{"implicit lock-conflict", []history.Trial{mk("c=a", false, "lock-conflict", lock)}, nil, Pass},
-		{"implicit differs", []history.Trial{mk("c=a", false, "lock-conflict", ok)}, nil, Fail},
-		{"only warmups", []history.Trial{mk("c=a", true, "", ok)}, nil, Unknown},
-		{"warmup failures do not count", []history.Trial{mk("c=a", true, "", lock), mk("c=a", false, "", ok)}, nil, Pass},
-		{"mismatch always fails", []history.Trial{mk("c=a", false, "mismatch", outcome.Outcome{Kind: vocab.Mismatch})}, nil, Fail},
-		{"explicit pass", []history.Trial{mk("c=a", false, "lock-conflict", lock)}, &Expectation{Cells: scenarios.Selector{"c": "a"}, Outcome: "lock-conflict"}, Pass},
-		{"explicit fail", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: scenarios.Selector{"c": "a"}, Outcome: "lock-conflict"}, Fail},
-		{"explicit no match", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: scenarios.Selector{"c": "b"}, Outcome: "ok"}, Unknown},
-		{"explicit by key", []history.Trial{mk("c=a", false, "", ok)}, &Expectation{Cells: scenarios.Selector{"cell": "c=a"}}, Pass},
-		{"either of two outcomes", []history.Trial{mk("c=a", false, "ok|lock-conflict", lock), mk("c=a", false, "ok|lock-conflict", ok)}, nil, Pass},
+		{"implicit ok", []history.Trial{mk("c=a", false, "", ok), mk("c=a", false, "", ok)}, nil, verdict.Pass},
+		{"implicit lock-conflict", []history.Trial{mk("c=a", false, "lock-conflict", lock)}, nil, verdict.Pass},
+		{"implicit differs", []history.Trial{mk("c=a", false, "lock-conflict", ok)}, nil, verdict.Fail},
+		{"only warmups", []history.Trial{mk("c=a", true, "", ok)}, nil, verdict.Unknown},
+		{"warmup failures do not count", []history.Trial{mk("c=a", true, "", lock), mk("c=a", false, "", ok)}, nil, verdict.Pass},
+		{"mismatch always fails", []history.Trial{mk("c=a", false, "mismatch", outcome.Outcome{Kind: vocab.Mismatch})}, nil, verdict.Fail},
+		{"explicit pass", []history.Trial{mk("c=a", false, "lock-conflict", lock)}, &scenarios.Expectation{Cells: scenarios.Selector{"c": "a"}, Outcome: "lock-conflict"}, verdict.Pass},
+		{"explicit fail", []history.Trial{mk("c=a", false, "", ok)}, &scenarios.Expectation{Cells: scenarios.Selector{"c": "a"}, Outcome: "lock-conflict"}, verdict.Fail},
+		{"explicit no match", []history.Trial{mk("c=a", false, "", ok)}, &scenarios.Expectation{Cells: scenarios.Selector{"c": "b"}, Outcome: "ok"}, verdict.Unknown},
+		{"explicit by key", []history.Trial{mk("c=a", false, "", ok)}, &scenarios.Expectation{Cells: scenarios.Selector{"cell": "c=a"}}, verdict.Pass},
+		{"either of two outcomes", []history.Trial{mk("c=a", false, "ok|lock-conflict", lock), mk("c=a", false, "ok|lock-conflict", ok)}, nil, verdict.Pass},
 		{"lock held by the injected competitor", []history.Trial{mk("c=a", false, "lock-conflict",
-			outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 7, HolderRole: "competitor"})}, nil, Pass},
+			outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 7, HolderRole: "competitor"})}, nil, verdict.Pass},
 		{"lock held by a stray process", []history.Trial{mk("c=a", false, "lock-conflict",
-			outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 7, HolderRole: "other"})}, nil, Fail},
+			outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 7, HolderRole: "other"})}, nil, verdict.Fail},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var opts Options
 			if tc.exp != nil {
-				opts.Expectations = []Expectation{*tc.exp}
+				opts.Expectations = []scenarios.Expectation{*tc.exp}
 			}
-			r, err := Build([]Run{{Trials: tc.trials}}, opts)
+			r, err := Build([]history.Run{{Trials: tc.trials}}, opts)
 			require.NoError(t, err)
 			er := r.Expectations[len(r.Expectations)-1]
 			assert.Equal(t, tc.want, er.Verdict, er.Reason)
-			if tc.want == Fail {
+			if tc.want == verdict.Fail {
 				assert.NotEmpty(t, er.Mismatches)
 			}
 		})
 	}
-}
-
-func TestCombineAndExitCodes(t *testing.T) {
-	assert.Equal(t, Pass, Combine())
-	assert.Equal(t, Pass, Combine(Pass, Pass))
-	assert.Equal(t, Unknown, Combine(Pass, Unknown))
-	assert.Equal(t, Fail, Combine(Unknown, Fail, Pass))
-	assert.Equal(t, 0, int(Pass.ExitCode()))
-	assert.Equal(t, 1, int(Fail.ExitCode()))
-	assert.Equal(t, 3, int(Unknown.ExitCode()))
 }
 
 func TestGoldenReportModel(t *testing.T) {
@@ -163,11 +158,11 @@ func TestGoldenReportModel(t *testing.T) {
 	assert.Equal(t, 1, on.Warmups)
 	assert.Equal(t, "mode=threaded threads=4 coordination=on competitor=none", on.Label)
 
-	want := []Verdict{Pass, Fail, Unknown, Unknown}
+	want := []verdict.Verdict{verdict.Pass, verdict.Fail, verdict.Unknown, verdict.Unknown}
 	for i, tr := range r.Targets {
 		assert.Equal(t, want[i], tr.Verdict, "%s: %s", tr.Name, tr.Reason)
 	}
-	assert.Equal(t, Fail, r.Verdict)
+	assert.Equal(t, verdict.Fail, r.Verdict)
 
 	codes := map[string]bool{}
 	for _, w := range r.AllWarnings() {
@@ -187,45 +182,80 @@ func TestGoldenReportModel(t *testing.T) {
 	assert.True(t, r.Versus.Rows[0].Overhead.Significant)
 }
 
-func TestLoadAndParseScenario(t *testing.T) {
+// TestLoadReport reads the golden shards from disk and judges the targets their manifest
+// records: the report is the one built from the same runs in memory. Paths that are not run
+// directories, and a run without a history, are bad input.
+func TestLoadReport(t *testing.T) {
 	runs := goldenRuns(t)
+	opts := goldenOptions()
 	var dirs []string
 	for i, run := range runs {
+		run.Manifest.Targets = opts.Targets
 		dir := filepath.Join(t.TempDir(), fmt.Sprint(i))
 		require.NoError(t, writeRun(dir, run))
 		dirs = append(dirs, dir)
 	}
-	loaded, err := Load(dirs...)
+	loaded, err := LoadReport(dirs, "coordination=off")
 	require.NoError(t, err)
-	require.Len(t, loaded, 2)
-	assert.Len(t, loaded[0].Trials, len(runs[0].Trials))
-	r, err := Build(loaded, Options{})
+	assert.Equal(t, 12, loaded.Cell(specThreadedOn.key()).Trials)
+	opts.Expectations = nil
+	for i := range runs {
+		runs[i].Dir = dirs[i]
+	}
+	want, err := Build(runs, opts)
 	require.NoError(t, err)
-	assert.Equal(t, 12, r.Cell(specThreadedOn.key()).Trials)
+	assert.Equal(t, string(render(t, func(w io.Writer) error { return WriteText(w, want) })),
+		string(render(t, func(w io.Writer) error { return WriteText(w, loaded) })))
 
-	_, err = Load(filepath.Join(t.TempDir(), "missing"))
-	assert.Error(t, err)
-	_, err = Load()
-	assert.Error(t, err)
+	for _, tc := range []struct {
+		name string
+		dirs []string
+		want string
+	}{
+		{"missing", []string{filepath.Join(t.TempDir(), "missing")}, "no such file or directory"},
+		{"not a run", []string{t.TempDir()}, "is not a run directory: it has no manifest.json"},
+		{"none", nil, "no run directory given"},
+	} {
+		_, err := LoadReport(tc.dirs, "")
+		require.Error(t, err, tc.name)
+		assert.Contains(t, err.Error(), tc.want, tc.name)
+		assert.Equal(t, exitcode.Usage, exitcode.Of(err), tc.name)
+	}
+	_, err = LoadReport(dirs, "coordination")
+	assert.Equal(t, exitcode.Usage, exitcode.Of(err))
+	assert.ErrorContains(t, err, "--versus")
 
-	spec, err := ParseScenario([]byte(`{"matrix": {"mode": ["threaded"]},
-		"targets": [{"name": "overhead 65%", "metric": "overhead",
-			"baseline": {"mode": "process-per-model", "coordination": "off"},
-			"candidate": {"mode": "threaded", "coordination": "on"}, "reduction": 0.65}],
-		"expectations": [{"cells": {"competitor": "holder-rw"}, "outcome": "lock-conflict"}]}`))
-	require.NoError(t, err)
-	require.Len(t, spec.Targets, 1)
-	assert.Equal(t, Target{Name: "overhead 65%", Metric: "overhead", Baseline: scenarios.Selector{"mode": "process-per-model", "coordination": "off"},
-		Candidate: scenarios.Selector{"mode": "threaded", "coordination": "on"}, Reduction: 0.65}, spec.Targets[0])
-	assert.Equal(t, "lock-conflict", spec.Expectations[0].Outcome)
-	spec, err = ParseScenario(nil)
-	require.NoError(t, err)
-	assert.Empty(t, spec.Targets)
-	_, err = ParseScenario([]byte(`{"targets": [{"metric": "p99"}]}`))
-	assert.Error(t, err)
+	// A run directory whose run recorded no trial: bad input, rather than an empty report that
+	// passes.
+	bare := t.TempDir()
+	require.NoError(t, history.WriteManifest(bare, history.Manifest{SchemaVersion: history.SchemaVersion, ID: "bare"}))
+	_, err = LoadReport([]string{bare}, "")
+	assert.ErrorContains(t, err, "has no history.ndjson: the run recorded no trial")
+	assert.Equal(t, exitcode.Usage, exitcode.Of(err))
 }
 
-func writeRun(dir string, run Run) error {
+// TestTornHistoryIsReported reads a history that ends in a partial line: the line is ignored,
+// as it always was, and the report now says so in a warning (it said nothing before the one
+// reader of run directories).
+func TestTornHistoryIsReported(t *testing.T) {
+	runs := twoCellRun(12, 12, 10, 3, 0.05)
+	dir := t.TempDir()
+	require.NoError(t, writeRun(dir, runs[0]))
+	f, err := os.OpenFile(filepath.Join(dir, history.HistoryFile), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(`{"cell":"mode=threaded","trial":13,"outco`)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	r, err := LoadReport([]string{dir}, "")
+	require.NoError(t, err)
+	assert.Equal(t, 12, r.Cell("mode=threaded").Trials)
+	require.Len(t, r.Warnings, 1)
+	assert.Equal(t, "history", r.Warnings[0].Code)
+	assert.Contains(t, r.Warnings[0].Message, "ends in a partial line (a crash mid-write); it was ignored")
+	assert.Contains(t, string(render(t, func(w io.Writer) error { return WriteText(w, r) })), "ends in a partial line")
+}
+
+func writeRun(dir string, run history.Run) error {
 	if err := history.WriteManifest(ensureDir(dir), run.Manifest); err != nil {
 		return err
 	}
@@ -248,12 +278,12 @@ func TestCompare(t *testing.T) {
 	for _, c := range cmpn.Cells {
 		classes[c.Cell] = [2]string{c.WallClass, c.OverheadClass}
 	}
-	assert.Equal(t, ChangeNone, classes[specPPM.key()][0], "same distribution")
-	assert.Equal(t, ChangeImproved, classes[specThreadedOn.key()][0])
-	assert.Equal(t, ChangeRegressed, classes[specThreadedOff.key()][1])
-	assert.Equal(t, ChangeOnlyBase, classes[specParallel.key()][0])
-	assert.Equal(t, ChangeOnlyNew, classes["mode=sequential/threads=1/coordination=on/employees=1000/years=3/competitor=none"][0])
-	assert.Equal(t, Fail, cmpn.Verdict)
+	assert.Equal(t, verdict.ChangeNone, classes[specPPM.key()][0], "same distribution")
+	assert.Equal(t, verdict.ChangeImproved, classes[specThreadedOn.key()][0])
+	assert.Equal(t, verdict.ChangeRegressed, classes[specThreadedOff.key()][1])
+	assert.Equal(t, verdict.ChangeOnlyBase, classes[specParallel.key()][0])
+	assert.Equal(t, verdict.ChangeOnlyNew, classes["mode=sequential/threads=1/coordination=on/employees=1000/years=3/competitor=none"][0])
+	assert.Equal(t, verdict.Fail, cmpn.Verdict)
 	assert.Greater(t, cmpn.GeomeanWall, 0.0)
 	for _, c := range cmpn.Cells {
 		if c.Wall != nil && c.Wall.PAdj != nil {
@@ -261,11 +291,11 @@ func TestCompare(t *testing.T) {
 		}
 	}
 	self := Compare(base, base, 0.05)
-	assert.Equal(t, Unknown, self.Verdict, "the holder-ro cell has 4 trials a side: too few to call it unchanged")
+	assert.Equal(t, verdict.Unknown, self.Verdict, "the holder-ro cell has 4 trials a side: too few to call it unchanged")
 	assert.Contains(t, self.Reason, "1 cell(s) have too few ok trials to tell a change from noise (need >= 6 per side): mode=threaded threads=4 coordination=on competitor=holder-ro (n=4+4)")
 	enough := twoCellRun(12, 12, 10, 3, 0.05)
-	assert.Equal(t, Pass, Compare(enough, enough, 0.05).Verdict)
-	assert.Equal(t, Unknown, Compare(nil, nil, 0.05).Verdict)
+	assert.Equal(t, verdict.Pass, Compare(enough, enough, 0.05).Verdict)
+	assert.Equal(t, verdict.Unknown, Compare(nil, nil, 0.05).Verdict)
 	assert.InDelta(t, 1, self.GeomeanWall, 1e-12)
 	assert.False(t, math.IsNaN(self.GeomeanOverhead))
 }

@@ -9,9 +9,10 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"lockbench/history"
+	"lockbench/stats"
+	"lockbench/verdict"
 	"lockbench/vocab"
 )
 
@@ -46,14 +47,6 @@ type Strategies struct {
 	Recommendations []Recommendation `json:"recommendations"`
 }
 
-// Rate is a count of successes out of attempts with its Wilson score interval.
-type Rate struct {
-	OK    int       `json:"ok"`
-	N     int       `json:"n"`
-	Value float64   `json:"value"`
-	CI    *Interval `json:"ci,omitempty"`
-}
-
 // StrategyRow is one strategy in one situation (one cell), pooled over its non-warmup trials.
 type StrategyRow struct {
 	// Strategy, Situation and Competitor describe the cell; Cell is its key.
@@ -62,13 +55,13 @@ type StrategyRow struct {
 	Competitor string `json:"competitor"`
 	Cell       string `json:"cell"`
 	// Pipeline is the share of trials whose workload ended ok; Outcomes counts them by kind.
-	Pipeline Rate           `json:"pipeline"`
-	Outcomes []OutcomeCount `json:"outcomes"`
+	Pipeline stats.Rate             `json:"pipeline"`
+	Outcomes []verdict.OutcomeCount `json:"outcomes"`
 	// Wall is the median wall time of the ok trials and WallCI its order-statistic interval
 	// (at the report's confidence when there are enough trials, else min–max with the level
 	// that has); nil without ok trials.
-	Wall   *float64  `json:"wall,omitempty"`
-	WallCI *Interval `json:"wall_ci,omitempty"`
+	Wall   *float64        `json:"wall,omitempty"`
+	WallCI *stats.Interval `json:"wall_ci,omitempty"`
 	// Viewers and Writer are the cooperating participants' figures, nil without them.
 	Viewers *ParticipantFigures `json:"viewers,omitempty"`
 	Writer  *ParticipantFigures `json:"writer,omitempty"`
@@ -82,8 +75,8 @@ type StrategyRow struct {
 // ParticipantFigures pools one role's attempts over a row's trials.
 type ParticipantFigures struct {
 	// Served is the share of attempts that succeeded; LockConflicts counts refusals.
-	Served        Rate `json:"served"`
-	LockConflicts int  `json:"lock_conflicts"`
+	Served        stats.Rate `json:"served"`
+	LockConflicts int        `json:"lock_conflicts"`
 	// WaitP50 and WaitP95 are percentiles of the time attempts waited for access, in ms.
 	WaitP50 float64 `json:"wait_p50_ms"`
 	WaitP95 float64 `json:"wait_p95_ms"`
@@ -144,7 +137,7 @@ var situationOrder = []string{SituationAlone, SituationViewers, SituationWriter}
 
 // buildStrategies computes the section from the report's cells and the runs' trials; nil when
 // no cell has a strategy.
-func buildStrategies(cells []*Cell, runs []Run, conf float64) *Strategies {
+func buildStrategies(cells []*Cell, runs []history.Run, conf float64) *Strategies {
 	trials := map[string][]history.Trial{}
 	for _, run := range runs {
 		for _, t := range run.Trials {
@@ -242,7 +235,7 @@ func strategyRow(c *Cell, st string, ts []history.Trial, ref string, hasRef bool
 			}
 		}
 	}
-	row.Pipeline = newRate(len(walls), len(ts), conf)
+	row.Pipeline = stats.Wilson(len(walls), len(ts), conf)
 	switch {
 	case row.Mismatches > 0:
 		row.DataIdentical = "no"
@@ -252,45 +245,14 @@ func strategyRow(c *Cell, st string, ts []history.Trial, ref string, hasRef bool
 		row.DataIdentical = "yes"
 	}
 	if len(walls) > 0 {
-		sorted := sortedCopy(walls)
-		m := median(sorted)
+		sorted := slices.Sorted(slices.Values(walls))
+		m := stats.Median(sorted)
 		row.Wall = &m
-		row.WallCI = medianInterval(sorted, conf)
+		row.WallCI = stats.MedianRange(sorted, conf)
 	}
 	row.Viewers = pool(viewers, false, conf)
 	row.Writer = pool(writers, true, conf)
 	return row
-}
-
-// newRate returns ok/n with its Wilson score interval at level conf.
-func newRate(ok, n int, conf float64) Rate {
-	r := Rate{OK: ok, N: n}
-	if n == 0 {
-		return r
-	}
-	p := float64(ok) / float64(n)
-	r.Value = p
-	z := distuv.UnitNormal.Quantile(1 - (1-conf)/2)
-	nf := float64(n)
-	den := 1 + z*z/nf
-	centre := (p + z*z/(2*nf)) / den
-	half := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
-	r.CI = &Interval{Lo: math.Max(0, centre-half), Hi: math.Min(1, centre+half), Level: conf}
-	return r
-}
-
-// medianInterval is the distribution-free interval of the median of sorted: Summarize's at
-// level conf when the sample is large enough, else the range [min, max] with the level it has
-// (1 − 2·0.5ⁿ); nil for fewer than two values.
-func medianInterval(sorted []float64, conf float64) *Interval {
-	if s := Summarize(sorted, conf); s != nil && s.MedianCI != nil {
-		return s.MedianCI
-	}
-	n := len(sorted)
-	if n < 2 {
-		return nil
-	}
-	return &Interval{Lo: sorted[0], Hi: sorted[n-1], Level: 1 - 2*math.Pow(0.5, float64(n))}
 }
 
 // pool adds up one role's figures over trials.
@@ -316,7 +278,7 @@ func pool(ps []*history.Participants, writer bool, conf float64) *ParticipantFig
 			f.FirstError = p.FirstError
 		}
 	}
-	f.Served = newRate(ok, n, conf)
+	f.Served = stats.Wilson(ok, n, conf)
 	if len(waits) > 0 {
 		sort.Float64s(waits)
 		f.WaitP50 = stat.Quantile(0.5, stat.Empirical, waits, nil)
@@ -425,7 +387,7 @@ func wallOf(r StrategyRow) float64 {
 }
 
 // overlaps reports whether two intervals share a point (false when either is missing).
-func overlaps(a, b *Interval) bool {
+func overlaps(a, b *stats.Interval) bool {
 	return a != nil && b != nil && a.Lo <= b.Hi && b.Lo <= a.Hi
 }
 

@@ -11,39 +11,9 @@ import (
 
 	"lockbench/history"
 	"lockbench/outcome"
+	"lockbench/stats"
 	"lockbench/vocab"
 )
-
-func TestWilsonInterval(t *testing.T) {
-	for _, tc := range []struct {
-		ok, n  int
-		lo, hi float64
-	}{
-		// Reference values: Wilson score interval at 95% (z = 1.959964).
-		{8, 10, 0.4902, 0.9433},
-		{0, 1, 0, 0.7935},
-		{3, 3, 0.4385, 1},
-		{50, 100, 0.4038, 0.5962},
-	} {
-		r := newRate(tc.ok, tc.n, 0.95)
-		require.NotNil(t, r.CI)
-		assert.InDelta(t, tc.lo, r.CI.Lo, 5e-5, "%d/%d", tc.ok, tc.n)
-		assert.InDelta(t, tc.hi, r.CI.Hi, 5e-5, "%d/%d", tc.ok, tc.n)
-		assert.InDelta(t, float64(tc.ok)/float64(tc.n), r.Value, 1e-12)
-	}
-	assert.Nil(t, newRate(0, 0, 0.95).CI)
-}
-
-func TestMedianIntervalLevels(t *testing.T) {
-	ci := medianInterval([]float64{1, 2, 4}, 0.95)
-	require.NotNil(t, ci)
-	assert.Equal(t, Interval{Lo: 1, Hi: 4, Level: 0.75}, *ci, "three values: the range, at the level it has")
-	assert.Nil(t, medianInterval([]float64{1}, 0.95))
-	big := medianInterval([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 0.95)
-	require.NotNil(t, big)
-	assert.GreaterOrEqual(t, big.Level, 0.95)
-	assert.Less(t, big.Hi-big.Lo, 9.0, "ten values: a real interval, narrower than the range")
-}
 
 // coopCell is a synthetic cell of the strategies matrix.
 type coopCell struct {
@@ -68,8 +38,8 @@ func (c coopCell) key() string {
 	return fmt.Sprintf("mode=%s/strategy=%s/competitor=%s/employees=200/years=2025-2026/seed=1", p["mode"], c.strategy, c.competitor)
 }
 
-func coopRuns(cells []coopCell) []Run {
-	run := Run{Manifest: history.Manifest{ID: "strat1", CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}
+func coopRuns(cells []coopCell) []history.Run {
+	run := history.Run{Manifest: history.Manifest{ID: "strat1", CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}
 	for _, c := range cells {
 		for i, o := range c.outcomes {
 			tr := history.Trial{Cell: c.key(), Trial: i, Params: c.params(), Outcome: outcome.Outcome{Kind: o}, Expected: "ok|lock-conflict|mismatch"}
@@ -83,7 +53,7 @@ func coopRuns(cells []coopCell) []Run {
 			run.Trials = append(run.Trials, tr)
 		}
 	}
-	return []Run{run}
+	return []history.Run{run}
 }
 
 func viewersWith(attempts, ok, conflicts int, waits []float64, stale []int, partial int) *history.Participants {
@@ -137,7 +107,7 @@ func TestStrategiesSection(t *testing.T) {
 	assert.Equal(t, "yes", row("queue", SituationAlone).DataIdentical)
 
 	sv := row("single-process", SituationViewers)
-	assert.Equal(t, Rate{OK: 2, N: 3, Value: 2.0 / 3, CI: sv.Pipeline.CI}, sv.Pipeline)
+	assert.Equal(t, stats.Rate{OK: 2, N: 3, Value: 2.0 / 3, CI: sv.Pipeline.CI}, sv.Pipeline)
 	require.NotNil(t, sv.Wall)
 	assert.Equal(t, 1.15, *sv.Wall, "median of the ok trials only")
 	assert.Equal(t, 30, sv.Viewers.LockConflicts, "pooled over three trials")

@@ -10,24 +10,6 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 )
 
-// errWriter remembers the first write error so renderers can write freely and check once.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-// Write implements io.Writer.
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
-
 // newTable returns a light box-drawing table with plain headers; align gives each column's
 // alignment ('l' or 'r').
 func newTable(w io.Writer, align string) *tablewriter.Table {
@@ -47,9 +29,30 @@ func newTable(w io.Writer, align string) *tablewriter.Table {
 	)
 }
 
+// writeTable writes a terminal table of header and rows; what names the rendering in errors.
+func writeTable(ew *errWriter, align string, header []string, rows [][]string, what string) error {
+	t := newTable(ew, align)
+	cells := make([]any, len(header))
+	for i, h := range header {
+		cells[i] = h
+	}
+	t.Header(cells...)
+	for _, row := range rows {
+		if err := t.Append(row); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
 // WriteText writes the terminal report: the runs, a table per cell, the overhead breakdown,
-// the comparisons against the versus base, the verdict block and the warnings as footnotes.
+// the comparisons against the versus base, the parallelism and strategies sections, the
+// verdict block and the warnings as footnotes.
 func WriteText(w io.Writer, r *Report) error {
+	const what = "text report"
 	ew := &errWriter{w: w}
 	writeRunsText(ew, r.Runs)
 	if r.Constant != "" {
@@ -60,34 +63,51 @@ func WriteText(w io.Writer, r *Report) error {
 		ew.printf("\nno trials\n")
 	} else {
 		ew.printf("\n")
-		t := newTable(ew, "lrrrrrll")
-		t.Header("cell", "ok/n", "wall", "overhead", "sql", "wall cv", "outcomes", "notes")
+		var rows [][]string
 		for _, c := range r.Cells {
-			if err := t.Append(cellRow(c, fn)); err != nil {
-				return fmt.Errorf("text report: %w", err)
+			rows = append(rows, cellRow(c, fn))
+		}
+		if err := writeTable(ew, cellAlign, cellHeader, rows, what); err != nil {
+			return err
+		}
+		if kinds := kindColumns(r.Cells); len(kinds) > 0 {
+			ew.printf("\nmedian overhead by span kind\n")
+			rows = nil
+			for _, c := range r.Cells {
+				rows = append(rows, kindRow(c, kinds))
+			}
+			if err := writeTable(ew, "l"+strings.Repeat("r", len(kinds)+1), kindHeader(kinds), rows, what); err != nil {
+				return err
 			}
 		}
-		if err := t.Render(); err != nil {
-			return fmt.Errorf("text report: %w", err)
+	}
+	if v := r.Versus; v != nil && len(v.Rows) > 0 {
+		ew.printf("\nvs %s=%s (ratio of medians, %.0f%% bootstrap CI of the change, Mann–Whitney U, Holm-adjusted, ~ = not significant at α=%.2f)\n",
+			v.Axis, v.Base, 100*r.Settings.Confidence, r.Settings.Alpha)
+		var rows [][]string
+		for _, row := range v.Rows {
+			rows = append(rows, versusRow(r, row))
 		}
-		if err := writeByKindText(ew, r); err != nil {
+		if err := writeTable(ew, "lrlrl", versusHeader, append(rows, versusGeomean(v)), what); err != nil {
 			return err
 		}
 	}
-	if r.Versus != nil && len(r.Versus.Rows) > 0 {
-		if err := writeVersusText(ew, r); err != nil {
+	if len(r.Parallelism) > 0 {
+		ew.printf("\nparallelism: "+parallelismIntro+"\n", 100*r.Settings.Confidence)
+		var rows [][]string
+		for _, row := range r.Parallelism {
+			rows = append(rows, parallelismCells(r, row))
+		}
+		if err := writeTable(ew, parallelismAlign, parallelismHeader, rows, what); err != nil {
 			return err
 		}
-	}
-	if err := writeParallelismText(ew, r); err != nil {
-		return err
 	}
 	if err := writeStrategiesText(ew, r); err != nil {
 		return err
 	}
 	writeVerdictText(ew, r, fn)
 	if ew.err != nil {
-		return fmt.Errorf("text report: %w", ew.err)
+		return fmt.Errorf("%s: %w", what, ew.err)
 	}
 	return nil
 }
@@ -110,127 +130,47 @@ func writeRunsText(ew *errWriter, runs []RunInfo) {
 	}
 }
 
-// cellRow is one row of the cell table: label, ok/n, the medians, wall cv, outcomes, notes.
-func cellRow(c *Cell, fn footnotes) []string {
-	cv := "-"
-	if c.Wall != nil {
-		cv = pct(c.Wall.CV)
-	}
-	wall, overhead, sql, notes := cellValues(c, fn)
-	return []string{c.Label, fmt.Sprintf("%d/%d", c.OK, c.Trials), wall, overhead, sql, cv, outcomesText(c.Outcomes), notes}
-}
-
-// kindColumns returns the overhead kinds present in any cell, in report order.
-func kindColumns(cells []*Cell) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, k := range kindOrder {
-		for _, c := range cells {
-			for _, km := range c.OverheadByKind {
-				if km.Kind == string(k) && !seen[km.Kind] {
-					seen[km.Kind] = true
-					out = append(out, km.Kind)
-				}
-			}
-		}
-	}
-	for _, c := range cells {
-		for _, km := range c.OverheadByKind {
-			if !seen[km.Kind] {
-				seen[km.Kind] = true
-				out = append(out, km.Kind)
-			}
-		}
-	}
-	return out
-}
-
-func kindValue(c *Cell, kind string) string {
-	for _, km := range c.OverheadByKind {
-		if km.Kind == kind {
-			return secs(km.Median)
-		}
-	}
-	return "-"
-}
-
-// kindRow is one row of the overhead-by-kind table: the cell's label, the median of each kind,
-// and the median overhead.
-func kindRow(c *Cell, kinds []string) []string {
-	row := []string{c.Label}
-	for _, k := range kinds {
-		row = append(row, kindValue(c, k))
-	}
-	ov := "-"
-	if c.Overhead != nil {
-		ov = secs(c.Overhead.Median)
-	}
-	return append(row, ov)
-}
-
-func writeByKindText(ew *errWriter, r *Report) error {
-	kinds := kindColumns(r.Cells)
-	if len(kinds) == 0 {
+// writeStrategiesText writes the strategies section of the terminal report.
+func writeStrategiesText(ew *errWriter, r *Report) error {
+	s := r.Strategies
+	if s == nil {
 		return nil
 	}
-	ew.printf("\nmedian overhead by span kind\n")
-	t := newTable(ew, "l"+strings.Repeat("r", len(kinds)+1))
-	t.Header(append(append([]string{"cell"}, kinds...), "overhead"))
-	for _, c := range r.Cells {
-		if err := t.Append(kindRow(c, kinds)); err != nil {
-			return fmt.Errorf("text report: %w", err)
+	ew.printf("\nstrategies: what to do about \"Conflicting lock is held\"\n")
+	for _, t := range strategyTables(s) {
+		ew.printf("\n%s\n", t.Title)
+		if err := writeTable(ew, t.Align, t.Header, t.Rows, "text report"); err != nil {
+			return err
 		}
 	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("text report: %w", err)
+	ew.printf("%s\n", wrapText(strategiesNote(s, r.Settings.Confidence), 100))
+	if len(s.Recommendations) > 0 {
+		ew.printf("\nrecommendations (from these measurements):\n")
+		for _, rec := range s.Recommendations {
+			ew.printf("  - %s\n", rec.Line)
+		}
 	}
 	return nil
 }
 
-func deltaText(d Delta) string {
-	if d.absolute() {
-		return fmt.Sprintf("%s [%s, %s]", d.Symbol(), signedSecs(d.DiffCI.Lo), signedSecs(d.DiffCI.Hi))
-	}
-	if d.Ratio == 0 && d.RatioCI == nil {
-		return "?"
-	}
-	return fmt.Sprintf("%s %s", d.Symbol(), ciText(d.ChangeCI))
-}
-
-func labelOf(r *Report, key string) string {
-	if c := r.Cell(key); c != nil {
-		return c.Label
-	}
-	return key
-}
-
-func writeVersusText(ew *errWriter, r *Report) error {
-	v := r.Versus
-	ew.printf("\nvs %s=%s (ratio of medians, %.0f%% bootstrap CI of the change, Mann–Whitney U, Holm-adjusted, ~ = not significant at α=%.2f)\n",
-		v.Axis, v.Base, 100*r.Settings.Confidence, r.Settings.Alpha)
-	t := newTable(ew, "lrlrl")
-	t.Header("cell", "wall", "", "overhead", "")
-	for _, row := range v.Rows {
-		if err := t.Append([]string{labelOf(r, row.Cell), deltaText(row.Wall), pText(row.Wall.PAdj, row.Wall.BaseN, row.Wall.NewN),
-			deltaText(row.Overhead), pText(row.Overhead.PAdj, row.Overhead.BaseN, row.Overhead.NewN)}); err != nil {
-			return fmt.Errorf("text report: %w", err)
+// wrapText breaks s into lines of at most width characters at spaces.
+func wrapText(s string, width int) string {
+	var b strings.Builder
+	line := 0
+	for i, w := range strings.Fields(s) {
+		if i > 0 {
+			if line+1+len(w) > width {
+				b.WriteString("\n")
+				line = 0
+			} else {
+				b.WriteString(" ")
+				line++
+			}
 		}
+		b.WriteString(w)
+		line += len(w)
 	}
-	if err := t.Append([]string{"geomean", ratioChange(v.GeomeanWall), "", ratioChange(v.GeomeanOverhead), ""}); err != nil {
-		return fmt.Errorf("text report: %w", err)
-	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("text report: %w", err)
-	}
-	return nil
-}
-
-// ratioChange formats a geometric-mean ratio as a signed change ("-" for none).
-func ratioChange(ratio float64) string {
-	if ratio == 0 {
-		return "-"
-	}
-	return signedPct(ratio - 1)
+	return b.String()
 }
 
 func writeVerdictText(ew *errWriter, r *Report, fn footnotes) {
@@ -249,7 +189,7 @@ func writeVerdictText(ew *errWriter, r *Report, fn footnotes) {
 			if e.Cells != nil {
 				ew.printf("          cells: %s\n", cellList(e.Cells))
 			}
-			for _, m := range e.Details {
+			for _, m := range e.Folded {
 				ew.printf("          %s\n", m)
 			}
 			for _, m := range e.Messages {
@@ -264,4 +204,30 @@ func writeVerdictText(ew *errWriter, r *Report, fn footnotes) {
 		}
 	}
 	ew.printf("\nverdict: %s (exit %d)\n", verdictWord(r.Verdict), r.Verdict.ExitCode())
+}
+
+// WriteCompareText writes a comparison as a terminal table: per cell the medians on each side,
+// the change with its bootstrap interval and class, and the Holm-adjusted U-test p-value, then a
+// geomean row and the verdict.
+func WriteCompareText(w io.Writer, c *Comparison) error {
+	const what = "text comparison"
+	ew := &errWriter{w: w}
+	ew.printf("lockbench compare: base %s vs new %s\n", runIDs(c.Base), runIDs(c.New))
+	if c.Constant != "" {
+		ew.printf("every cell: %s\n", c.Constant)
+	}
+	ew.printf("change = median(new)/median(base) − 1 with %.0f%% bootstrap CI; regressed/improved only when p (Holm) < %.2f and the whole CI is beyond ±%s (±%s where the baseline median is 0); ? = too few ok trials to tell\n\n",
+		100*c.Settings.Confidence, c.Settings.Alpha, pct(c.Threshold), secs(c.AbsThreshold))
+	var rows [][]string
+	for _, cc := range c.Cells {
+		rows = append(rows, compareRow(cc))
+	}
+	if err := writeTable(ew, compareAlign, compareHeader, append(rows, compareGeomean(c)), what); err != nil {
+		return err
+	}
+	ew.printf("\nverdict: %s (exit %d): %s\n", verdictWord(c.Verdict), c.Verdict.ExitCode(), c.Reason)
+	if ew.err != nil {
+		return fmt.Errorf("%s: %w", what, ew.err)
+	}
+	return nil
 }

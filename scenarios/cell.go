@@ -96,3 +96,15 @@ func (ic icell) cell(root int64) Cell {
 	c.Seed = DeriveSeed(root, c.DataKey())
 	return c
 }
+
+// ParseKey splits a cell key "a=1/b=2" into its axis values; parts without "=" are ignored. It
+// gives the values of a cell known only by its key (a trial recorded without its parameters).
+func ParseKey(key string) map[string]string {
+	out := map[string]string{}
+	for part := range strings.SplitSeq(key, "/") {
+		if k, v, ok := strings.Cut(part, "="); ok && k != "" {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -481,7 +481,7 @@ func (p *parser) targets(raw []rawTarget, cells []icell) ([]Target, *Error) {
 			return nil, p.errPath(path+".reduction", "a number from -10 to below 1 (0.65 means at least 65% lower, -0.1 at most 10% higher)",
 				"%s: reduction %v is not from -10 to below 1", path, r)
 		}
-		t := Target{Name: rt.Name, Metric: rt.Metric, Reduction: *rt.Reduction}
+		t := Target{Name: rt.Name, Metric: vocab.Metric(rt.Metric), Reduction: *rt.Reduction}
 		for _, side := range []struct {
 			name string
 			raw  *rawAxes

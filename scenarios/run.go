@@ -196,37 +196,27 @@ func Expand(template string, c Cell, db string) string {
 // the expectation groups, the targets, and every cell with its key, values, derived seed and
 // expected outcome. It uses s.RootSeed.
 func (s *Scenario) Effective() ([]byte, error) {
-	type target struct {
-		Target
-		BaselineCells  []string `json:"baseline_cells"`
-		CandidateCells []string `json:"candidate_cells"`
-	}
 	cells := s.Cells()
 	v := struct {
-		Name         string        `json:"name"`
-		Description  string        `json:"description,omitempty"`
-		Source       string        `json:"source"`
-		Workload     Workload      `json:"workload"`
-		RootSeed     int64         `json:"root_seed"`
-		Trials       int           `json:"trials"`
-		Warmup       int           `json:"warmup"`
-		Timeout      string        `json:"timeout"`
-		Axes         []string      `json:"axes"`
-		Expectations []Expectation `json:"expectations"`
-		Targets      []target      `json:"targets"`
-		Cells        []Cell        `json:"cells"`
+		Name         string           `json:"name"`
+		Description  string           `json:"description,omitempty"`
+		Source       string           `json:"source"`
+		Workload     Workload         `json:"workload"`
+		RootSeed     int64            `json:"root_seed"`
+		Trials       int              `json:"trials"`
+		Warmup       int              `json:"warmup"`
+		Timeout      string           `json:"timeout"`
+		Axes         []string         `json:"axes"`
+		Expectations []Expectation    `json:"expectations"`
+		Targets      []ResolvedTarget `json:"targets"`
+		Cells        []Cell           `json:"cells"`
 	}{
 		Name: s.Name, Description: s.Description, Source: s.Source, Workload: s.Workload,
 		RootSeed: s.RootSeed, Trials: s.Trials, Warmup: s.Warmup, Timeout: s.Timeout.String(),
-		Axes: Axes, Expectations: s.Expectations, Targets: []target{}, Cells: cells,
+		Axes: Axes, Expectations: s.Expectations, Targets: resolveTargets(s.Targets, cells), Cells: cells,
 	}
 	if v.Expectations == nil {
 		v.Expectations = []Expectation{}
-	}
-	for _, t := range s.Targets {
-		b, c := t.Sides(cells)
-		tv := target{Target: t, BaselineCells: keys(b), CandidateCells: keys(c)}
-		v.Targets = append(v.Targets, tv)
 	}
 	out, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {

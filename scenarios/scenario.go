@@ -60,8 +60,8 @@ type Expectation struct {
 type Target struct {
 	// Name names the target in reports.
 	Name string `json:"name"`
-	// Metric is one of Metrics: overhead, wall or sql.
-	Metric string `json:"metric"`
+	// Metric is one of vocab.Metrics: overhead, wall or sql.
+	Metric vocab.Metric `json:"metric"`
 	// Baseline selects the cells whose trials form the baseline side.
 	Baseline Selector `json:"baseline"`
 	// Candidate selects the cells whose trials form the candidate side.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"strconv"
 	"strings"
 
@@ -11,8 +13,17 @@ import (
 
 func init() { register(newCompareCmd) }
 
+// compareOptions are what `lockbench compare` was asked to do.
+type compareOptions struct {
+	// Base and New are the run directories compared.
+	Base, New string
+	// Threshold is the smallest change that counts ("5%" or "0.05"); Format a name of
+	// reports.CompareFormats.
+	Threshold, Format string
+}
+
 func newCompareCmd(a *app) *cobra.Command {
-	var threshold, format string
+	opts := &compareOptions{}
 	c := &cobra.Command{
 		Use:   "compare BASE NEW",
 		Short: "Compare two runs cell by cell and fail on a significant regression",
@@ -24,32 +35,34 @@ beyond the threshold. Cells present on one side only are listed as such. Exit 1 
   lockbench compare --threshold 10% --format md base new`,
 		Args: positional(cobra.ExactArgs(2)),
 		RunE: func(c *cobra.Command, args []string) error {
-			th, err := parsePercent(threshold)
-			if err != nil {
-				return usageErr("--threshold %q: %v (e.g. 5%% or 0.05)", threshold, err)
-			}
-			base, err := reports.Load(args[0])
-			if err != nil {
-				return usage(err)
-			}
-			next, err := reports.Load(args[1])
-			if err != nil {
-				return usage(err)
-			}
-			cmp := reports.Compare(base, next, th)
-			f, ok := reports.FindFormat(reports.CompareFormats, format)
-			if !ok {
-				return usageErr("--format %q: use %s", format, reports.FormatNames(reports.CompareFormats))
-			}
-			if err := f.Write(a.stdout, cmp); err != nil {
-				return err
-			}
-			return withCode(cmp.Verdict.ExitCode())
+			opts.Base, opts.New = args[0], args[1]
+			return runCompare(a.ctx, opts, a.stdout)
 		},
 	}
-	c.Flags().StringVar(&threshold, "threshold", "5%", "smallest change that counts as a regression")
-	c.Flags().StringVar(&format, "format", "text", reports.FormatNames(reports.CompareFormats))
+	c.Flags().StringVar(&opts.Threshold, "threshold", "5%", "smallest change that counts as a regression")
+	c.Flags().StringVar(&opts.Format, "format", "text", reports.FormatNames(reports.CompareFormats))
 	return c
+}
+
+// runCompare compares the two runs and writes the comparison to stdout; the returned error
+// carries the exit code (the verdict's, or 2 for bad input).
+func runCompare(ctx context.Context, opts *compareOptions, stdout io.Writer) error {
+	th, err := parsePercent(opts.Threshold)
+	if err != nil {
+		return usageErr("--threshold %q: %v (e.g. 5%% or 0.05)", opts.Threshold, err)
+	}
+	f, ok := reports.FindFormat(reports.CompareFormats, opts.Format)
+	if !ok {
+		return usageErr("--format %q: use %s", opts.Format, reports.FormatNames(reports.CompareFormats))
+	}
+	cmp, err := reports.LoadComparison(ctx, []string{opts.Base}, []string{opts.New}, th)
+	if err != nil {
+		return err
+	}
+	if err := f.Write(stdout, cmp); err != nil {
+		return err
+	}
+	return withCode(cmp.Verdict.ExitCode())
 }
 
 // parsePercent reads "5%" or "0.05" as 0.05.

@@ -2,20 +2,31 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 
-	"lockbench/internal/fsutil"
-
 	"github.com/spf13/cobra"
 
+	"lockbench/internal/fsutil"
 	"lockbench/reports"
+	"lockbench/verdict"
 )
 
 func init() { register(newReportCmd) }
 
+// reportOptions are what `lockbench report` was asked to do.
+type reportOptions struct {
+	// Dirs are the run directories (several: the shards of one run).
+	Dirs []string
+	// Format is a name of reports.Formats; Out a file to write instead of stdout.
+	Format, Out string
+	// Versus is AXIS=VALUE: compare every cell with its sibling at that value.
+	Versus string
+}
+
 func newReportCmd(a *app) *cobra.Command {
-	var format, out, versus string
+	opts := &reportOptions{}
 	c := &cobra.Command{
 		Use:   "report RUN_DIR...",
 		Short: "Recompute the report of one or more run directories (shards merge into one)",
@@ -27,40 +38,47 @@ into one report. The exit code is the verdict: 0 pass, 1 fail, 3 unknown.`,
   lockbench report --format html --out report.html shard-1 shard-2 shard-3`,
 		Args: positional(cobra.MinimumNArgs(1)),
 		RunE: func(c *cobra.Command, dirs []string) error {
-			f, ok := reports.FindFormat(reports.Formats, format)
-			if !ok {
-				return usageErr("--format %q: use %s", format, reports.FormatNames(reports.Formats))
-			}
-			r, err := reports.LoadReport(dirs, versus)
-			if err != nil {
-				return err
-			}
-			if err := writeOutput(a, out, r.Verdict, func(w io.Writer) error { return f.Write(w, r) }); err != nil {
-				return err
-			}
-			return withCode(r.ExitCode())
+			opts.Dirs = dirs
+			return runReport(a.ctx, opts, a.stdout, a.stderr)
 		},
 	}
-	c.Flags().StringVar(&format, "format", "text", reports.FormatNames(reports.Formats))
-	c.Flags().StringVar(&out, "out", "", "write to this file instead of stdout (atomically)")
-	c.Flags().StringVar(&versus, "versus", "", "compare every cell with its sibling at AXIS=VALUE, e.g. mode=sequential")
+	c.Flags().StringVar(&opts.Format, "format", "text", reports.FormatNames(reports.Formats))
+	c.Flags().StringVar(&opts.Out, "out", "", "write to this file instead of stdout (atomically)")
+	c.Flags().StringVar(&opts.Versus, "versus", "", "compare every cell with its sibling at AXIS=VALUE, e.g. mode=sequential")
 	return c
+}
+
+// runReport builds the report of opts.Dirs and writes it; the returned error carries the exit
+// code (the verdict's, or 2 for bad input).
+func runReport(ctx context.Context, opts *reportOptions, stdout, stderr io.Writer) error {
+	f, ok := reports.FindFormat(reports.Formats, opts.Format)
+	if !ok {
+		return usageErr("--format %q: use %s", opts.Format, reports.FormatNames(reports.Formats))
+	}
+	r, err := reports.LoadReportContext(ctx, opts.Dirs, opts.Versus)
+	if err != nil {
+		return err
+	}
+	if err := writeOutput(stdout, stderr, opts.Out, r.Verdict, func(w io.Writer) error { return f.Write(w, r) }); err != nil {
+		return err
+	}
+	return withCode(r.ExitCode())
 }
 
 // writeOutput writes what render renders to stdout or, when out is set, atomically to the file
 // out, telling stderr which verdict it holds.
-func writeOutput(a *app, out string, verdict reports.Verdict, render func(io.Writer) error) error {
+func writeOutput(stdout, stderr io.Writer, out string, v verdict.Verdict, render func(io.Writer) error) error {
 	var b bytes.Buffer
 	if err := render(&b); err != nil {
 		return err
 	}
 	if out == "" {
-		_, err := a.stdout.Write(b.Bytes())
+		_, err := stdout.Write(b.Bytes())
 		return err
 	}
 	if err := fsutil.WriteFileAtomic(out, b.Bytes()); err != nil {
 		return usageErr("--out: %v", err)
 	}
-	fmt.Fprintf(a.stderr, "wrote %s (verdict %s)\n", out, verdict)
+	fmt.Fprintf(stderr, "wrote %s (verdict %s)\n", out, v)
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -121,6 +122,54 @@ func TestTrendBadInput(t *testing.T) {
 			code, _, stderr := lockbench(t, tc.args...)
 			assert.Equal(t, int(exitcode.Usage), code, stderr)
 			assert.Contains(t, stderr, tc.stderr)
+		})
+	}
+}
+
+// TestRunTrend runs the trend command without cobra: bad input has exit code 2 from where it
+// was found (history's reader, trend's options), and --fail-on-regression=false turns a
+// regression into exit 0.
+func TestRunTrend(t *testing.T) {
+	ctx := context.Background()
+	levels := make([]float64, 12)
+	for i := range levels {
+		levels[i] = 0.5
+		if i >= 6 {
+			levels[i] = 0.6
+		}
+	}
+	step := writeSeries(t, levels)
+	var out bytes.Buffer
+	err := runTrend(ctx, &trendOptions{Paths: []string{step}, Metric: "overhead", MinChange: "5%", Format: "text", FailOnRegression: true}, &out, &bytes.Buffer{})
+	assert.Equal(t, exitcode.Fail, exitcode.Of(err), out.String())
+	assert.Contains(t, out.String(), "slower from commit c006 (run r006)")
+	err = runTrend(ctx, &trendOptions{Paths: []string{step}, Metric: "overhead", MinChange: "5%", Format: "json"}, &bytes.Buffer{}, &bytes.Buffer{})
+	assert.Equal(t, exitcode.Pass, exitcode.Of(err))
+
+	for _, tc := range []struct {
+		name string
+		opts trendOptions
+		want string
+	}{
+		{"missing path", trendOptions{Paths: []string{filepath.Join(t.TempDir(), "gone")}}, "no such file or directory"},
+		{"no run under it", trendOptions{Paths: []string{t.TempDir()}}, "no run directory"},
+		{"bad metric", trendOptions{Paths: []string{step}, Metric: "cpu"}, `--metric "cpu"`},
+		{"bad filter", trendOptions{Paths: []string{step}, Filter: "colour=red"}, `unknown axis "colour"`},
+		{"bad min change", trendOptions{Paths: []string{step}, MinChange: "lots"}, `--min-change "lots"`},
+		{"bad format", trendOptions{Paths: []string{step}, Format: "pdf"}, `--format "pdf"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.opts
+			if o.Format == "" {
+				o.Format = "text"
+			}
+			if o.MinChange == "" {
+				o.MinChange = "5%"
+			}
+			err := runTrend(ctx, &o, &bytes.Buffer{}, &bytes.Buffer{})
+			require.Error(t, err)
+			assert.Equal(t, exitcode.Usage, exitcode.Of(err), "%v", err)
+			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
 }

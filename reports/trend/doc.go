@@ -1,11 +1,11 @@
 // Package trend follows every cell's timings across runs, as regression tracking across
 // commits needs: what `lockbench trend` computes and renders.
 //
-// It never runs anything. Load finds the run directories under the paths it is given (run
-// directories, runs/, downloaded CI artifacts), reads their manifests, and reads every
-// history.ndjson in one query of an in-memory DuckDB (read_json over the NDJSON files), so no
-// DuckDB file is shared by concurrent CI jobs; the shards of one sharded run merge into one
-// run, as `lockbench report` merges them. Analyze then builds, per cell and metric:
+// It never runs anything. Load reads the run directories at or under the paths it is given (run
+// directories, runs/, downloaded CI artifacts) with history.ReadRuns, the one reader of run
+// directories, decoding only the trials' timings, on every core; the shards of one sharded run
+// merge into one MergedRun, as `lockbench report` merges them. Analyze then builds, per cell
+// and metric:
 //
 //   - the series of per-run medians of the ok, non-warmup trials, each with its
 //     distribution-free order-statistic interval, in time order, labelled with the commit under

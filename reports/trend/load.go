@@ -2,40 +2,19 @@ package trend
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	_ "github.com/duckdb/duckdb-go/v2" // DuckDB reads the histories, in memory
 
 	"lockbench/history"
 	"lockbench/scenarios"
 	"lockbench/vocab"
 )
 
-// InputError is an error in what trend was given to read (a missing path, a malformed manifest
-// or history line, no run directory at all): bad input, exit code 2.
-type InputError struct{ Err error }
-
-func (e *InputError) Error() string { return e.Err.Error() }
-func (e *InputError) Unwrap() error { return e.Err }
-
-func inputErr(format string, args ...any) error {
-	return &InputError{Err: fmt.Errorf(format, args...)}
-}
-
-// Run is one point in time of a trend: a run directory, or the shards of one sharded run
+// MergedRun is one point in time of a trend: a run directory, or the shards of one sharded run
 // merged (as `lockbench report` merges them).
-type Run struct {
+type MergedRun struct {
 	// ID is the run's ID; for merged shards, the first shard's (by shard index).
 	ID string
 	// IDs are the IDs of every run directory merged into this run (one unless sharded).
@@ -56,12 +35,12 @@ type Run struct {
 	// Workload maps each cell key to its workload identity; nil for runs recorded before
 	// manifests had one (schema_version 1), whose cells all have an unknown identity.
 	Workload map[string]string
-	// Cells maps each cell key to its measured trials.
-	Cells map[string]*Trials
+	// Cells maps each cell key to its measured trials' timings.
+	Cells map[string]*CellTimings
 }
 
-// Trials are the measured (non-warmup) trials of one cell in one run.
-type Trials struct {
+// CellTimings are the measured (non-warmup) trials of one cell in one run.
+type CellTimings struct {
 	// Measured counts the cell's non-warmup trials, whatever their outcome.
 	Measured int
 	// Wall, SQL and Overhead are the metrics of the trials whose outcome was ok, in seconds.
@@ -69,7 +48,7 @@ type Trials struct {
 }
 
 // Values returns the ok trials' values of metric ("wall", "sql" or "overhead").
-func (t *Trials) Values(metric string) []float64 {
+func (t *CellTimings) Values(metric string) []float64 {
 	switch vocab.Metric(metric) {
 	case vocab.Wall:
 		return t.Wall
@@ -83,274 +62,58 @@ func (t *Trials) Values(metric string) []float64 {
 // Data is what Load read.
 type Data struct {
 	// Runs are the runs ordered by time (then ID).
-	Runs []*Run
+	Runs []*MergedRun
 	// Notes say what the reader should know about the input (runs without trials, torn last
 	// lines); they never change a result.
 	Notes []string
 }
 
-// Discover returns the run directories (directories with a manifest.json) at or under paths,
-// each once, in path order. Symbolic links inside the folders (runs/latest) are not followed,
-// so a run is not found twice. A path that does not exist, or under which there is no run
-// directory, is an *InputError.
-func Discover(paths ...string) ([]string, error) {
-	if len(paths) == 0 {
-		return nil, inputErr("no path given: name run directories or folders of them, e.g. runs/")
-	}
-	var out []string
-	seen := map[string]bool{}
-	add := func(dir string) {
-		real, err := filepath.EvalSymlinks(dir)
-		if err != nil {
-			real = dir
-		}
-		if abs, err := filepath.Abs(real); err == nil {
-			real = abs
-		}
-		if !seen[real] {
-			seen[real] = true
-			out = append(out, dir)
-		}
-	}
-	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			return nil, inputErr("%s: %v", p, errors.Unwrap(err))
-		}
-		if !info.IsDir() {
-			return nil, inputErr("%s is not a directory: name a run directory (with %s) or a folder of them", p, history.ManifestFile)
-		}
-		if _, err := os.Stat(filepath.Join(p, history.ManifestFile)); err == nil {
-			add(p) // a run directory, perhaps through a link such as runs/latest
-			continue
-		}
-		root, err := filepath.EvalSymlinks(p)
-		if err != nil {
-			return nil, inputErr("%s: %v", p, err)
-		}
-		found := 0
-		err = filepath.WalkDir(root, func(dir string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() {
-				return nil
-			}
-			if _, err := os.Stat(filepath.Join(dir, history.ManifestFile)); err == nil {
-				add(dir)
-				found++
-				return fs.SkipDir
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, inputErr("%s: %v", p, err)
-		}
-		if found == 0 {
-			return nil, inputErr("%s: no run directory (a directory with %s) at or under it", p, history.ManifestFile)
-		}
-	}
-	return out, nil
-}
-
-// dirRun is one run directory as read.
+// dirRun is one run directory as trend uses it.
 type dirRun struct {
 	dir      string
 	manifest history.Manifest
 	scenario string
-	cells    map[string]*Trials
+	cells    map[string]*CellTimings
 }
 
-// Load discovers the run directories at or under paths (see Discover), reads their manifests,
-// reads every history through an in-memory DuckDB (read_json over the NDJSON files: no
-// database file is ever written, so concurrent CI jobs never contend for one), and merges the
-// shards of each sharded run into one Run (see mergeShards). Every problem with the input is
-// an *InputError.
+// Load reads the run directories at or under paths (run directories, runs/, downloaded CI
+// artifacts) with history.ReadRuns, decoding only the trials' timings, and merges the shards
+// of each sharded run into one MergedRun (see mergeShards). Every problem with the input is a
+// *history.InputError (exit code 2).
 func Load(ctx context.Context, paths ...string) (*Data, error) {
-	dirs, err := Discover(paths...)
+	runs, err := history.ReadRuns(ctx, paths, history.ReadOptions{Search: true, TimingsOnly: true})
 	if err != nil {
 		return nil, err
 	}
-	runs := make([]*dirRun, len(dirs))
-	for i, dir := range dirs {
-		m, err := history.ReadManifest(dir)
-		if err != nil {
-			return nil, &InputError{Err: err}
-		}
-		runs[i] = &dirRun{dir: dir, manifest: m, scenario: scenarioName(m.Scenario), cells: map[string]*Trials{}}
-	}
 	data := &Data{}
-	if err := readHistories(ctx, runs, data); err != nil {
-		return nil, err
+	dirs := make([]*dirRun, len(runs))
+	for i, r := range runs {
+		data.Notes = append(data.Notes, r.Notes()...)
+		d := &dirRun{dir: r.Dir, manifest: r.Manifest, scenario: r.Manifest.ScenarioName(), cells: map[string]*CellTimings{}}
+		for _, t := range r.Trials {
+			if !t.Warmup {
+				d.add(t)
+			}
+		}
+		dirs[i] = d
 	}
-	data.Runs = mergeShards(runs)
+	data.Runs = mergeShards(dirs)
 	return data, nil
 }
 
-func scenarioName(raw json.RawMessage) string {
-	var s struct {
-		Name string `json:"name"`
-	}
-	_ = json.Unmarshal(raw, &s)
-	return s.Name
-}
-
-// trialRow is the part of a history line trend reads.
-type trialRow struct {
-	cell                string
-	ok                  bool
-	wall, sqlS, overhed float64
-}
-
-func (r *dirRun) add(t trialRow) {
-	c := r.cells[t.cell]
+func (r *dirRun) add(t history.Trial) {
+	c := r.cells[t.Cell]
 	if c == nil {
-		c = &Trials{}
-		r.cells[t.cell] = c
+		c = &CellTimings{}
+		r.cells[t.Cell] = c
 	}
 	c.Measured++
-	if t.ok {
-		c.Wall = append(c.Wall, t.wall)
-		c.SQL = append(c.SQL, t.sqlS)
-		c.Overhead = append(c.Overhead, t.overhed)
+	if t.Outcome.Kind == vocab.OK {
+		c.Wall = append(c.Wall, t.WallS)
+		c.SQL = append(c.SQL, t.SQLS)
+		c.Overhead = append(c.Overhead, t.OverheadS)
 	}
 }
-
-// readHistories fills every run's cells from its history.ndjson. Files that end in a torn line
-// (a crash mid-write) or whose names DuckDB would read as a glob are decoded in Go, which drops
-// the torn line as the harness does; all the others are read in one DuckDB query.
-func readHistories(ctx context.Context, runs []*dirRun, data *Data) error {
-	var viaDuck []int
-	for i, r := range runs {
-		path := filepath.Join(r.dir, history.HistoryFile)
-		torn, err := endsTorn(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			data.Notes = append(data.Notes, fmt.Sprintf("%s has no %s: no trials recorded", r.dir, history.HistoryFile))
-		case err != nil:
-			return inputErr("%s: %v", path, err)
-		case torn || strings.ContainsAny(path, "*?[{\\"):
-			if err := readInGo(r); err != nil {
-				return err
-			}
-			if torn {
-				data.Notes = append(data.Notes, fmt.Sprintf("%s ends in a partial line (a crash mid-write); it was ignored", path))
-			}
-		default:
-			viaDuck = append(viaDuck, i)
-		}
-	}
-	if len(viaDuck) == 0 {
-		return nil
-	}
-	return readInDuckDB(ctx, runs, viaDuck)
-}
-
-// endsTorn reports whether the file is not empty and does not end in a newline.
-func endsTorn(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return false, err
-	}
-	if info.Size() == 0 {
-		return false, nil
-	}
-	var b [1]byte
-	if _, err := f.ReadAt(b[:], info.Size()-1); err != nil && !errors.Is(err, io.EOF) {
-		return false, err
-	}
-	return b[0] != '\n', nil
-}
-
-func readInGo(r *dirRun) error {
-	ts, err := history.ReadTrials(r.dir)
-	if err != nil {
-		return &InputError{Err: err}
-	}
-	for _, t := range ts {
-		if t.Warmup {
-			continue
-		}
-		r.add(trialRow{cell: t.Cell, ok: t.Outcome.Kind == vocab.OK, wall: t.WallS, sqlS: t.SQLS, overhed: t.OverheadS})
-	}
-	return nil
-}
-
-// readInDuckDB reads the histories of runs[idx...] in one query of an in-memory DuckDB. A line
-// that is not a trial (malformed JSON, no cell) comes back as a row without a cell; the file is
-// then decoded in Go for an error that names the line.
-func readInDuckDB(ctx context.Context, runs []*dirRun, idx []int) error {
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		return fmt.Errorf("open in-memory DuckDB: %w", err)
-	}
-	defer db.Close()
-	byFile := make(map[string]*dirRun, len(idx))
-	var list strings.Builder
-	list.WriteByte('[')
-	for n, i := range idx {
-		path := filepath.Join(runs[i].dir, history.HistoryFile)
-		byFile[path] = runs[i]
-		if n > 0 {
-			list.WriteByte(',')
-		}
-		list.WriteString(sqlString(path))
-	}
-	list.WriteByte(']')
-	q := `SELECT filename, cell, coalesce(outcome.kind = 'ok', false), coalesce(wall_s, 0), coalesce(sql_s, 0), coalesce(overhead_s, 0)
-FROM read_json(` + list.String() + `, format = 'newline_delimited', filename = true, ignore_errors = true,
-	maximum_object_size = 268435456,
-	columns = {cell: 'VARCHAR', warmup: 'BOOLEAN', outcome: 'STRUCT(kind VARCHAR)', wall_s: 'DOUBLE', sql_s: 'DOUBLE', overhead_s: 'DOUBLE'})
-WHERE cell IS NULL OR NOT coalesce(warmup, false)`
-	rows, err := db.QueryContext(ctx, q)
-	if err != nil {
-		return inputErr("read histories: %v", err)
-	}
-	defer rows.Close()
-	bad := map[*dirRun]bool{}
-	var (
-		file string
-		cell sql.NullString
-		t    trialRow
-	)
-	for rows.Next() {
-		if err := rows.Scan(&file, &cell, &t.ok, &t.wall, &t.sqlS, &t.overhed); err != nil {
-			return fmt.Errorf("read histories: %w", err)
-		}
-		r := byFile[file]
-		if r == nil {
-			return fmt.Errorf("read histories: DuckDB returned rows of an unexpected file %q", file)
-		}
-		if !cell.Valid || cell.String == "" {
-			bad[r] = true
-			continue
-		}
-		t.cell = cell.String
-		r.add(t)
-	}
-	if err := rows.Err(); err != nil {
-		return inputErr("read histories: %v", err)
-	}
-	for _, i := range idx {
-		r := runs[i]
-		if !bad[r] {
-			continue
-		}
-		if _, err := history.ReadTrials(r.dir); err != nil {
-			return &InputError{Err: err}
-		}
-		return inputErr("%s: a line is not a trial (no cell)", filepath.Join(r.dir, history.HistoryFile))
-	}
-	return nil
-}
-
-// sqlString quotes s as an SQL string literal.
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // mergeShards turns run directories into runs. A directory recorded without --shard is a run
 // of its own. Shards merge when they share the scenario, root seed, number of shards, commit
@@ -358,7 +121,7 @@ func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") 
 // stay apart even on one commit); in time order, each shard joins the oldest such run that
 // lacks its index, or starts a new one (a re-run of one job starts a new run rather than
 // overwriting a shard).
-func mergeShards(dirs []*dirRun) []*Run {
+func mergeShards(dirs []*dirRun) []*MergedRun {
 	slices.SortStableFunc(dirs, func(a, b *dirRun) int {
 		if c := a.manifest.CreatedAt.Compare(b.manifest.CreatedAt); c != 0 {
 			return c
@@ -366,12 +129,12 @@ func mergeShards(dirs []*dirRun) []*Run {
 		return strings.Compare(a.manifest.ID, b.manifest.ID)
 	})
 	type batch struct {
-		run   *Run
+		run   *MergedRun
 		have  map[int]bool
 		first int // lowest shard index so far
 	}
 	open := map[string][]*batch{}
-	var out []*Run
+	var out []*MergedRun
 	for _, d := range dirs {
 		m := d.manifest
 		k, n, err := scenarios.ParseShard(m.Shard)
@@ -421,7 +184,7 @@ func mergeShards(dirs []*dirRun) []*Run {
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b *Run) int {
+	slices.SortStableFunc(out, func(a, b *MergedRun) int {
 		if c := a.Time.Compare(b.Time); c != 0 {
 			return c
 		}
@@ -430,9 +193,9 @@ func mergeShards(dirs []*dirRun) []*Run {
 	return out
 }
 
-func newRun(d *dirRun) *Run {
+func newRun(d *dirRun) *MergedRun {
 	m := d.manifest
-	r := &Run{
+	r := &MergedRun{
 		ID: m.ID, IDs: []string{m.ID}, Dirs: []string{d.dir}, Time: m.CreatedAt, Commit: m.Commit,
 		Lockbench: m.Versions.Lockbench, Scenario: d.scenario, Group: m.Group, Cells: d.cells,
 	}

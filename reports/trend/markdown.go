@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"lockbench/reports"
+	"lockbench/verdict"
 )
 
 // mdEscape makes s safe inside a Markdown table cell.
@@ -32,11 +32,11 @@ func mdHeader(b *strings.Builder, align string, cells ...string) {
 	fmt.Fprintf(b, "|%s|\n", strings.Join(seps, "|"))
 }
 
-func badge(v reports.Verdict) string {
+func badge(v verdict.Verdict) string {
 	switch v {
-	case reports.Pass:
+	case verdict.Pass:
 		return "✅ pass"
-	case reports.Fail:
+	case verdict.Fail:
 		return "❌ regression"
 	default:
 		return "❔ unknown"

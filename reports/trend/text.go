@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lockbench/reports"
+	"lockbench/verdict"
 )
 
 // RecentPoints is how many of a series' newest points the text and Markdown renderings list;
@@ -99,20 +100,20 @@ func header(b *strings.Builder, t *Trend) {
 func summary(t *Trend) string {
 	regs := t.Regressions()
 	switch t.Verdict {
-	case reports.Fail:
+	case verdict.Fail:
 		parts := make([]string, len(regs))
 		for i, s := range regs {
 			c := s.ChangePoints[len(s.ChangePoints)-1]
 			parts[i] = fmt.Sprintf("%s %s at commit %s", s.Label, signedPct(c.Change()), shortCommit(c.Commit))
 		}
 		return fmt.Sprintf("FAIL: %d of %d series regressed at the newest run: %s", len(regs), len(t.Series), strings.Join(parts, "; "))
-	case reports.Unknown:
+	case verdict.Unknown:
 		if len(t.Series) == 0 {
 			return "UNKNOWN: no series with ok trials"
 		}
 		n := 0
 		for _, s := range t.Series {
-			if s.Verdict == reports.Unknown {
+			if s.Verdict == verdict.Unknown {
 				n++
 			}
 		}

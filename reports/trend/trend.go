@@ -12,10 +12,11 @@ import (
 	"sync"
 	"time"
 
-	mstats "github.com/aclements/go-moremath/stats"
-
-	"lockbench/reports"
+	"lockbench/internal/exitcode"
 	"lockbench/scenarios"
+	"lockbench/stats"
+	"lockbench/verdict"
+	"lockbench/vocab"
 )
 
 // SchemaVersion is the version of the JSON trend format.
@@ -23,7 +24,7 @@ const SchemaVersion = 1
 
 // Defaults of Options.
 const (
-	DefaultMetric       = reports.MetricOverhead
+	DefaultMetric       = string(vocab.Overhead)
 	DefaultAlpha        = 0.05
 	DefaultMinChange    = 0.05
 	DefaultPermutations = 199
@@ -91,34 +92,32 @@ func (o Options) withDefaults() Options {
 		o.Window = DefaultWindow
 	}
 	if o.Confidence == 0 {
-		o.Confidence = reports.DefaultConfidence
+		o.Confidence = stats.DefaultConfidence
 	}
 	if o.Resamples == 0 {
-		o.Resamples = reports.DefaultResamples
+		o.Resamples = stats.DefaultResamples
 	}
 	return o
 }
 
 func (o Options) validate() error {
-	switch o.Metric {
-	case reports.MetricWall, reports.MetricOverhead, reports.MetricSQL:
-	default:
-		return inputErr("--metric %q: use overhead, wall or sql", o.Metric)
+	if _, err := vocab.ParseMetric(o.Metric); err != nil {
+		return exitcode.Usagef("--metric %q: use overhead, wall or sql", o.Metric)
 	}
 	if !(o.Alpha > 0 && o.Alpha < 1) {
-		return inputErr("--alpha %v: want a level between 0 and 1, e.g. 0.05", o.Alpha)
+		return exitcode.Usagef("--alpha %v: want a level between 0 and 1, e.g. 0.05", o.Alpha)
 	}
 	if !(o.MinChange >= 0 && o.MinChange < 10) {
-		return inputErr("--min-change %v: want a fraction such as 5%% or 0.05", o.MinChange)
+		return exitcode.Usagef("--min-change %v: want a fraction such as 5%% or 0.05", o.MinChange)
 	}
 	if o.Permutations < 1 {
-		return inputErr("--permutations %d: want at least 1 (199 resolves p to 0.005)", o.Permutations)
+		return exitcode.Usagef("--permutations %d: want at least 1 (199 resolves p to 0.005)", o.Permutations)
 	}
 	if o.MinRuns < 2*minSide {
-		return inputErr("--min-runs %d: want at least %d (two runs on each side of a change)", o.MinRuns, 2*minSide)
+		return exitcode.Usagef("--min-runs %d: want at least %d (two runs on each side of a change)", o.MinRuns, 2*minSide)
 	}
 	if !(o.Confidence > 0 && o.Confidence < 1) || o.Window < 1 || o.Resamples < 1 {
-		return inputErr("bad interval settings (confidence %v, window %d, resamples %d)", o.Confidence, o.Window, o.Resamples)
+		return exitcode.Usagef("bad interval settings (confidence %v, window %d, resamples %d)", o.Confidence, o.Window, o.Resamples)
 	}
 	return nil
 }
@@ -157,7 +156,7 @@ type Trend struct {
 	Constant string `json:"constant_axes,omitempty"`
 	// Verdict is fail when a series regressed at its newest point, else unknown when a series
 	// has too few runs to decide, else pass.
-	Verdict reports.Verdict `json:"verdict"`
+	Verdict verdict.Verdict `json:"verdict"`
 	// Notes are things the reader should know about the input.
 	Notes []string `json:"notes,omitempty"`
 }
@@ -166,7 +165,7 @@ type Trend struct {
 func (t *Trend) Regressions() []*Series {
 	var out []*Series
 	for _, s := range t.Series {
-		if s.Verdict == reports.Fail {
+		if s.Verdict == verdict.Fail {
 			out = append(out, s)
 		}
 	}
@@ -191,7 +190,7 @@ type Series struct {
 	// Verdict judges the newest point: fail when the newest change point since the workload
 	// last changed is a slowdown, unknown with fewer than the minimum runs since then, pass
 	// otherwise.
-	Verdict reports.Verdict `json:"verdict"`
+	Verdict verdict.Verdict `json:"verdict"`
 	// Reason says why, in words.
 	Reason string `json:"reason"`
 	// Skipped counts runs that measured the cell without a single ok trial (no point).
@@ -280,8 +279,8 @@ const (
 // Analyze computes the trend of data's runs: for every selected cell, the series of per-run
 // medians with their intervals, split where the cell's workload identity changes, change
 // points within each part (E-Divisive on the run medians, permutation test, minimum change),
-// and a verdict on the newest point. Bad options or a selection that matches no cell are an
-// *InputError.
+// and a verdict on the newest point. Bad options or a selection that matches no cell are bad
+// input (exit code 2).
 func Analyze(data *Data, o Options) (*Trend, error) {
 	o = o.withDefaults()
 	if err := o.validate(); err != nil {
@@ -339,20 +338,20 @@ func Analyze(data *Data, o Options) (*Trend, error) {
 	}
 	labels, constant := scenarios.Labels(keys)
 	t.Constant = constant
-	var vs []reports.Verdict
+	var vs []verdict.Verdict
 	for _, s := range t.Series {
 		s.Label = labels[s.Cell]
 		vs = append(vs, s.Verdict)
 	}
-	t.Verdict = reports.Combine(vs...)
+	t.Verdict = verdict.Combine(vs...)
 	if len(t.Series) == 0 {
-		t.Verdict = reports.Unknown
+		t.Verdict = verdict.Unknown
 	}
 	return t, nil
 }
 
 // selectCells returns the sorted cell keys of the runs that --cell and --filter select.
-func selectCells(runs []*Run, o Options) ([]string, error) {
+func selectCells(runs []*MergedRun, o Options) ([]string, error) {
 	all := map[string]bool{}
 	for _, r := range runs {
 		for c := range r.Cells {
@@ -364,7 +363,7 @@ func selectCells(runs []*Run, o Options) ([]string, error) {
 		var picked []string
 		for _, c := range o.Cells {
 			if !all[c] {
-				return nil, inputErr("--cell %q: no run has this cell%s", c, cellHint(keys))
+				return nil, exitcode.Usagef("--cell %q: no run has this cell%s", c, cellHint(keys))
 			}
 			picked = append(picked, c)
 		}
@@ -374,11 +373,11 @@ func selectCells(runs []*Run, o Options) ([]string, error) {
 	if strings.TrimSpace(o.Filter) != "" {
 		sels, err := scenarios.ParseFilter(o.Filter)
 		if err != nil {
-			return nil, &InputError{Err: err}
+			return nil, exitcode.WithCode(err, exitcode.Usage)
 		}
 		var kept []string
 		for _, k := range keys {
-			params := reports.ParseCellKey(k)
+			params := scenarios.ParseKey(k)
 			for _, s := range sels {
 				if s.Matches(k, params) {
 					kept = append(kept, k)
@@ -387,7 +386,7 @@ func selectCells(runs []*Run, o Options) ([]string, error) {
 			}
 		}
 		if len(kept) == 0 {
-			return nil, inputErr("--filter %q selects no cell%s", o.Filter, cellHint(keys))
+			return nil, exitcode.Usagef("--filter %q selects no cell%s", o.Filter, cellHint(keys))
 		}
 		keys = kept
 	}
@@ -414,7 +413,7 @@ func seriesRand(o Options, cell string, start int) *rand.Rand {
 	return rand.New(rand.NewPCG(o.Seed, h.Sum64()))
 }
 
-func analyzeCell(runs []*Run, cell string, o Options) *Series {
+func analyzeCell(runs []*MergedRun, cell string, o Options) *Series {
 	s := &Series{Cell: cell, Metric: o.Metric, Points: []Point{}, ChangePoints: []ChangePoint{}, WorkloadChanges: []WorkloadChange{}}
 	for _, r := range runs {
 		tr := r.Cells[cell]
@@ -454,19 +453,18 @@ func analyzeCell(runs []*Run, cell string, o Options) *Series {
 	return s
 }
 
-func newPoint(r *Run, cell string, tr *Trials, xs []float64, confidence float64) Point {
+func newPoint(r *MergedRun, cell string, tr *CellTimings, xs []float64, confidence float64) Point {
 	sorted := slices.Clone(xs)
 	slices.Sort(sorted)
-	smp := mstats.Sample{Xs: sorted, Sorted: true}
 	p := Point{
 		Run: r.ID, Time: r.Time, Commit: r.Commit, Lockbench: r.Lockbench, Workload: r.Workload[cell],
-		Median: smp.Quantile(0.5), N: len(xs), Failed: tr.Measured - len(xs), values: xs,
+		Median: stats.Median(sorted), N: len(xs), Failed: tr.Measured - len(xs), values: xs,
 	}
 	if len(r.IDs) > 1 {
 		p.Runs = slices.Clone(r.IDs)
 	}
-	if sum := reports.Summarize(xs, confidence); sum != nil && sum.MedianCI != nil {
-		lo, hi := sum.MedianCI.Lo, sum.MedianCI.Hi
+	if ci := stats.MedianCI(sorted, confidence); ci != nil {
+		lo, hi := ci.Lo, ci.Hi
 		p.Lo, p.Hi = &lo, &hi
 	}
 	return p
@@ -515,7 +513,7 @@ func changePoints(points []Point, lo, hi int, cell string, o Options) []ChangePo
 			at := cps[i].at
 			cps[i].before = pool(max(prev, at-o.Window), at)
 			cps[i].after = pool(at, min(next, at+o.Window))
-			cps[i].bm, cps[i].am = median(cps[i].before), median(cps[i].after)
+			cps[i].bm, cps[i].am = stats.Median(cps[i].before), stats.Median(cps[i].after)
 			cps[i].changed = math.Inf(1)
 			if cps[i].bm > 0 {
 				cps[i].changed = math.Abs(cps[i].am/cps[i].bm - 1)
@@ -544,7 +542,7 @@ func changePoints(points []Point, lo, hi int, cell string, o Options) []ChangePo
 			BeforeCommit: b.Commit, Commit: a.Commit, BeforeMedian: c.bm, AfterMedian: c.am,
 			BeforeN: len(c.before), AfterN: len(c.after), P: c.p, Q: c.q, Direction: Faster,
 		}
-		if ratio, ci, ok := reports.BootstrapRatio(c.before, c.after, o.Resamples, o.Confidence); ok {
+		if ratio, ci, ok := stats.BootstrapRatio(c.before, c.after, o.Resamples, o.Confidence); ok {
 			cp.Ratio = ratio
 			if ci != nil {
 				l, h := ci.Lo, ci.Hi
@@ -561,15 +559,6 @@ func changePoints(points []Point, lo, hi int, cell string, o Options) []ChangePo
 	return out
 }
 
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return mstats.Sample{Xs: s, Sorted: true}.Quantile(0.5)
-}
-
 // judge sets the series' verdict from the part that starts at start (the points since the
 // workload last changed).
 func judge(s *Series, start int, o Options) {
@@ -579,7 +568,7 @@ func judge(s *Series, start int, o Options) {
 		since = fmt.Sprintf(" since the workload changed at run %s", s.Points[start].Run)
 	}
 	if n < o.MinRuns {
-		s.Verdict = reports.Unknown
+		s.Verdict = verdict.Unknown
 		s.Reason = fmt.Sprintf("%d %s%s: too few to decide (%d needed)", n, plural(n, "run", "runs"), since, o.MinRuns)
 		return
 	}
@@ -591,14 +580,14 @@ func judge(s *Series, start int, o Options) {
 	}
 	switch {
 	case newest == nil:
-		s.Verdict = reports.Pass
+		s.Verdict = verdict.Pass
 		s.Reason = fmt.Sprintf("no change point in %d runs%s", n, since)
 	case newest.Direction == Slower:
-		s.Verdict = reports.Fail
+		s.Verdict = verdict.Fail
 		s.Reason = fmt.Sprintf("regression: %s slower from commit %s (run %s), not undone since",
 			signedPct(newest.Change()), shortCommit(newest.Commit), newest.AfterRun)
 	default:
-		s.Verdict = reports.Pass
+		s.Verdict = verdict.Pass
 		s.Reason = fmt.Sprintf("the newest change is %s faster, from commit %s (run %s)",
 			signedPct(newest.Change()), shortCommit(newest.Commit), newest.AfterRun)
 	}

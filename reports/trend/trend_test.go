@@ -16,10 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"lockbench/history"
+	"lockbench/internal/exitcode"
+	"lockbench/verdict"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"lockbench/reports"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -77,10 +79,10 @@ func TestStepFoundAtItsRun(t *testing.T) {
 	assert.Equal(t, 100, c.BeforeN, "10 runs × 10 trials before")
 	assert.Equal(t, 80, c.AfterN, "8 runs × 10 trials after")
 	assert.LessOrEqual(t, c.P, 0.05)
-	assert.Equal(t, reports.Fail, s.Verdict)
+	assert.Equal(t, verdict.Fail, s.Verdict)
 	assert.Contains(t, s.Reason, "+20")
 	assert.Contains(t, s.Reason, "c012")
-	assert.Equal(t, reports.Fail, tr.Verdict)
+	assert.Equal(t, verdict.Fail, tr.Verdict)
 	assert.Equal(t, 1, int(tr.Verdict.ExitCode()))
 
 	// The same step 20% faster is found the same way and passes.
@@ -88,12 +90,12 @@ func TestStepFoundAtItsRun(t *testing.T) {
 	c = only(t, fast).ChangePoints[0]
 	assert.Equal(t, 12, c.Index)
 	assert.Equal(t, Faster, c.Direction)
-	assert.Equal(t, reports.Pass, fast.Verdict)
+	assert.Equal(t, verdict.Pass, fast.Verdict)
 
 	// A step below --min-change is significant but does not count.
 	small := analyze(t, Options{MinChange: 0.25}, root)
 	assert.Empty(t, only(t, small).ChangePoints)
-	assert.Equal(t, reports.Pass, small.Verdict)
+	assert.Equal(t, verdict.Pass, small.Verdict)
 }
 
 // Flat noise: over 200 series of 30 runs, the share with a change point is at most the nominal
@@ -137,7 +139,7 @@ func TestFlatNoiseFalsePositiveRate(t *testing.T) {
 	for _, s := range def.Series {
 		assert.Empty(t, s.ChangePoints, s.Cell)
 	}
-	assert.Equal(t, reports.Pass, def.Verdict)
+	assert.Equal(t, verdict.Pass, def.Verdict)
 }
 
 // A step up and a later recovery: two change points, the newest one faster, so the newest
@@ -151,7 +153,7 @@ func TestStepAndRecovery(t *testing.T) {
 	assert.Equal(t, 20, s.ChangePoints[1].Index)
 	assert.Equal(t, Faster, s.ChangePoints[1].Direction)
 	assert.InDelta(t, 1/1.25, s.ChangePoints[1].Ratio, 0.02)
-	assert.Equal(t, reports.Pass, s.Verdict)
+	assert.Equal(t, verdict.Pass, s.Verdict)
 	assert.Contains(t, s.Reason, "faster")
 }
 
@@ -169,7 +171,7 @@ func TestSlowDrift(t *testing.T) {
 		assert.Equal(t, Slower, c.Direction)
 		assert.GreaterOrEqual(t, c.Change(), DefaultMinChange)
 	}
-	assert.Equal(t, reports.Fail, s.Verdict)
+	assert.Equal(t, verdict.Fail, s.Verdict)
 }
 
 // A workload change (another model digest) with a +30% level splits the series there: no
@@ -197,7 +199,7 @@ func TestWorkloadChangeSplits(t *testing.T) {
 	assert.Equal(t, "c012", w.Commit)
 	assert.Equal(t, "w1", w.From)
 	assert.Equal(t, "w2", w.To)
-	assert.Equal(t, reports.Pass, s.Verdict)
+	assert.Equal(t, verdict.Pass, s.Verdict)
 	assert.Contains(t, s.Reason, "since the workload changed at run r012")
 
 	// Three runs since the change are too few to decide, however long the history before.
@@ -212,7 +214,7 @@ func TestWorkloadChangeSplits(t *testing.T) {
 	}
 	tr := analyze(t, Options{}, root2)
 	s = only(t, tr)
-	assert.Equal(t, reports.Unknown, s.Verdict)
+	assert.Equal(t, verdict.Unknown, s.Verdict)
 	assert.Contains(t, s.Reason, "3 runs since the workload changed")
 	assert.Equal(t, 3, int(tr.Verdict.ExitCode()))
 }
@@ -255,7 +257,7 @@ func TestSingleRun(t *testing.T) {
 	s := only(t, tr)
 	require.Len(t, s.Points, 1)
 	assert.Empty(t, s.ChangePoints)
-	assert.Equal(t, reports.Unknown, s.Verdict)
+	assert.Equal(t, verdict.Unknown, s.Verdict)
 	assert.Equal(t, "1 run: too few to decide (5 needed)", s.Reason)
 	assert.Equal(t, 3, int(tr.Verdict.ExitCode()))
 }
@@ -310,7 +312,7 @@ func TestShardsMerge(t *testing.T) {
 // Same input, same output: byte for byte, whatever the order of the paths.
 func TestDeterministic(t *testing.T) {
 	root := series(t, cellA, steps(25, 1, change{9, 1.15}, change{17, 1.3}), 10, 9)
-	dirs, err := Discover(root)
+	dirs, err := history.FindRuns(root)
 	require.NoError(t, err)
 	render := func(paths ...string) string {
 		var b bytes.Buffer
@@ -373,24 +375,27 @@ func TestSelection(t *testing.T) {
 		{Metric: "cpu"}, {Alpha: 1.5}, {MinChange: -0.5}, {MinRuns: 2},
 	} {
 		_, err := Analyze(data, o)
-		var ie *InputError
-		assert.True(t, errors.As(err, &ie), "%+v: %v", o, err)
+		require.Error(t, err, "%+v", o)
+		assert.Equal(t, exitcode.Usage, exitcode.Of(err), "%+v: %v", o, err)
 	}
 }
 
 func TestLoadProblems(t *testing.T) {
+	isInput := func(err error) bool {
+		var ie *history.InputError
+		return errors.As(err, &ie) && exitcode.Of(err) == exitcode.Usage
+	}
 	_, err := Load(context.Background(), filepath.Join(t.TempDir(), "none"))
-	var ie *InputError
-	require.True(t, errors.As(err, &ie))
+	require.True(t, isInput(err), "%v", err)
 	assert.Contains(t, err.Error(), "no such file or directory")
 
 	_, err = Load(context.Background(), t.TempDir())
-	require.True(t, errors.As(err, &ie))
+	require.True(t, isInput(err), "%v", err)
 	assert.Contains(t, err.Error(), "no run directory")
 
 	// A torn last line (a crash mid-write) is ignored and noted; runs/latest is not read twice.
 	root := series(t, cellA, []float64{1, 1, 1}, 6, 12)
-	dirs, err := Discover(root)
+	dirs, err := history.FindRuns(root)
 	require.NoError(t, err)
 	require.NoError(t, os.Symlink(filepath.Base(dirs[2]), filepath.Join(root, "latest")))
 	hist := filepath.Join(dirs[1], "history.ndjson")
@@ -407,16 +412,25 @@ func TestLoadProblems(t *testing.T) {
 	assert.Contains(t, data.Notes[0], "partial line")
 
 	// A malformed whole line is bad input naming the file and line.
-	require.NoError(t, os.WriteFile(hist, []byte("{\"cell\":\"x\",\"outcome\":{\"kind\":\"ok\"}}\nnot json\n{\"cell\":\"x\"}\n"), 0o644))
+	good := `{"cell":"x","outcome":{"kind":"ok"},"wall_s":1,"sql_s":1,"overhead_s":0}`
+	require.NoError(t, os.WriteFile(hist, []byte(good+"\nnot json\n{\"cell\":\"x\"}\n"), 0o644))
 	_, err = Load(context.Background(), root)
-	require.True(t, errors.As(err, &ie), "%v", err)
+	require.True(t, isInput(err), "%v", err)
 	assert.Contains(t, err.Error(), hist+":2: malformed trial")
+
+	// So is a line that is not a trial's record: an ok trial without its timings, which trend
+	// once read as 0 s (since the one reader of run directories, it refuses it as report does).
+	require.NoError(t, os.WriteFile(hist, []byte(good+"\n"+`{"cell":"x","trial":4,"outcome":{"kind":"ok"}}`+"\n"), 0o644))
+	_, err = Load(context.Background(), root)
+	require.True(t, isInput(err), "%v", err)
+	assert.ErrorIs(t, err, history.ErrCorrupt)
+	assert.Contains(t, err.Error(), hist+":2: corrupt trial x #4: an ok trial without wall_s")
 
 	// A malformed manifest is bad input naming it.
 	require.NoError(t, os.WriteFile(hist, nil, 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dirs[0], "manifest.json"), []byte("{"), 0o644))
 	_, err = Load(context.Background(), root)
-	require.True(t, errors.As(err, &ie), "%v", err)
+	require.True(t, isInput(err), "%v", err)
 	assert.Contains(t, err.Error(), filepath.Join(dirs[0], "manifest.json"))
 }
 

@@ -1,5 +1,9 @@
 package reports
 
+// This file draws the HTML report's plots with gonum/plot as inline SVG: box plots of wall and
+// overhead per cell, the overhead by span kind, and one timeline per cell. RenderSVG is shared
+// with the trend and watch pages.
+
 import (
 	"bytes"
 	"fmt"
@@ -16,6 +20,7 @@ import (
 
 	"lockbench/history"
 	"lockbench/trace"
+	"lockbench/vocab"
 )
 
 // kindColors gives every span kind a fixed colour, so plots are stable across reports.
@@ -87,7 +92,7 @@ func renderSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 }
 
 // timedCells returns the cells that have ok trials of metric, the rows of the box plots.
-func timedCells(cells []*Cell, metric string) []*Cell {
+func timedCells(cells []*Cell, metric vocab.Metric) []*Cell {
 	var out []*Cell
 	for _, c := range cells {
 		if len(c.samples[metric]) > 0 {
@@ -154,14 +159,14 @@ func plotHeight(rows, lines int) vg.Length {
 const plotWidth = 7 * vg.Inch
 
 // boxPlotSVG draws a horizontal box plot of metric for every cell with ok trials.
-func boxPlotSVG(cells []*Cell, metric string) ([]byte, error) {
+func boxPlotSVG(cells []*Cell, metric vocab.Metric) ([]byte, error) {
 	cells = timedCells(cells, metric)
 	p := newPlot()
-	p.Title.Text = metric + " per cell (ok trials, seconds)"
+	p.Title.Text = string(metric) + " per cell (ok trials, seconds)"
 	p.X.Label.Text = "seconds"
 	labels := topDownLabels(cells)
 	for i, c := range cells {
-		xs := values(c.samples[metric])
+		xs := c.values(metric)
 		if len(xs) == 0 {
 			continue
 		}
@@ -183,11 +188,11 @@ func boxPlotSVG(cells []*Cell, metric string) ([]byte, error) {
 // stacked in report order.
 // Its legend is the caller's (HTML beside the figure), so it never covers a bar.
 func stackedKindsSVG(cells []*Cell) ([]byte, error) {
-	p, err := stackedKindsPlot(timedCells(cells, MetricOverhead))
+	p, err := stackedKindsPlot(timedCells(cells, vocab.Overhead))
 	if err != nil {
 		return nil, err
 	}
-	timed := timedCells(cells, MetricOverhead)
+	timed := timedCells(cells, vocab.Overhead)
 	return renderSVG(p, plotWidth, plotHeight(len(timed), labelLines(timed)))
 }
 

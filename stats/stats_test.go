@@ -1,8 +1,9 @@
-package reports
+package stats
 
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -182,4 +183,71 @@ func TestBootstrapCoverage(t *testing.T) {
 	t.Logf("coverage %.3f", cov)
 	assert.GreaterOrEqual(t, cov, 0.88)
 	assert.LessOrEqual(t, cov, 0.99)
+}
+
+// TestBootstrapOrderFree checks that the bootstrap depends only on the multisets of values,
+// not on the order they come in (shards merged in any order give the same interval).
+func TestBootstrapOrderFree(t *testing.T) {
+	base := []float64{10, 11, 12, 10.5, 11.5, 10.2, 11.8, 10.9}
+	cand := []float64{3, 3.2, 3.1, 2.9, 3.3, 3.05}
+	_, ci1, _ := BootstrapRatio(base, cand, 500, 0.95)
+	rb, rc := slices.Clone(base), slices.Clone(cand)
+	slices.Reverse(rb)
+	slices.Reverse(rc)
+	_, ci2, _ := BootstrapRatio(rb, rc, 500, 0.95)
+	assert.Equal(t, ci1, ci2)
+	d1, dci1, ok := BootstrapDiff(base, cand, 500, 0.95)
+	require.True(t, ok)
+	d2, dci2, _ := BootstrapDiff(rb, rc, 500, 0.95)
+	assert.Equal(t, d1, d2)
+	assert.Equal(t, dci1, dci2)
+	assert.InDelta(t, Median(cand)-Median(base), d1, 1e-12)
+}
+
+func TestWilsonInterval(t *testing.T) {
+	for _, tc := range []struct {
+		ok, n  int
+		lo, hi float64
+	}{
+		// Reference values: Wilson score interval at 95% (z = 1.959964).
+		{8, 10, 0.4902, 0.9433},
+		{0, 1, 0, 0.7935},
+		{3, 3, 0.4385, 1},
+		{50, 100, 0.4038, 0.5962},
+	} {
+		r := Wilson(tc.ok, tc.n, 0.95)
+		require.NotNil(t, r.CI)
+		assert.InDelta(t, tc.lo, r.CI.Lo, 5e-5, "%d/%d", tc.ok, tc.n)
+		assert.InDelta(t, tc.hi, r.CI.Hi, 5e-5, "%d/%d", tc.ok, tc.n)
+		assert.InDelta(t, float64(tc.ok)/float64(tc.n), r.Value, 1e-12)
+	}
+	assert.Nil(t, Wilson(0, 0, 0.95).CI)
+}
+
+func TestMedianRangeLevels(t *testing.T) {
+	ci := MedianRange([]float64{1, 2, 4}, 0.95)
+	require.NotNil(t, ci)
+	assert.Equal(t, Interval{Lo: 1, Hi: 4, Level: 0.75}, *ci, "three values: the range, at the level it has")
+	assert.Nil(t, MedianRange([]float64{1}, 0.95))
+	big := MedianRange([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 0.95)
+	require.NotNil(t, big)
+	assert.GreaterOrEqual(t, big.Level, 0.95)
+	assert.Less(t, big.Hi-big.Lo, 9.0, "ten values: a real interval, narrower than the range")
+}
+
+func TestMedian(t *testing.T) {
+	xs := []float64{3, 1, 2, 10}
+	assert.Equal(t, 2.5, Median(xs))
+	assert.Equal(t, []float64{3, 1, 2, 10}, xs, "the input is not sorted in place")
+	assert.True(t, math.IsNaN(Median(nil)))
+}
+
+func TestSummarizeObservationsNamesOutliers(t *testing.T) {
+	var obs []Observation
+	for i, x := range []float64{10, 10.1, 9.9, 10.2, 9.8, 10.05, 9.95, 10.1, 13, 30} {
+		obs = append(obs, Observation{Value: x, Run: "r" + string(rune('a'+i%2)), Trial: 100 + i})
+	}
+	s := SummarizeObservations(obs, 0.95)
+	require.Len(t, s.Outliers, 2)
+	assert.Equal(t, Outlier{Trial: 109, Run: "rb", Value: 30, Side: "high", Rules: []string{"tukey-severe", "mad-z"}}, s.Outliers[1])
 }
