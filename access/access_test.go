@@ -35,51 +35,69 @@ func waiters(t *testing.T, path string) int {
 	return n
 }
 
-func TestEnterOpenExcludes(t *testing.T) {
+// TestOpensShareACloseExcludes: opens take the open lock together; a close waits for the opens
+// in progress, and an open waits for a close in progress.
+func TestOpensShareACloseExcludes(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "o.duckdb")
 	ctx := context.Background()
-	leave, waited, err := access.EnterOpen(ctx, db)
+	open1, waited, err := access.EnterOpen(ctx, db)
 	require.NoError(t, err)
 	assert.Zero(t, waited)
 	assert.FileExists(t, access.OpenLockPath(db))
+	open2, waited, err := access.EnterOpen(ctx, db)
+	require.NoError(t, err)
+	assert.Zero(t, waited, "opens share the lock")
 
 	type entered struct {
 		leave  func()
 		waited time.Duration
 		err    error
 	}
-	second := make(chan entered, 1)
-	go func() {
-		l, w, err := access.EnterOpen(ctx, db)
-		second <- entered{l, w, err}
-	}()
-	require.True(t, proc.WaitUntil(nil, time.Minute, time.Millisecond, func() bool { return waiters(t, access.OpenLockPath(db)) == 1 }),
-		"the second EnterOpen blocks on the first")
-	select {
-	case <-second:
-		t.Fatal("the second EnterOpen returned while the first held the lock")
-	default:
+	enter := func(f func(context.Context, string) (func(), time.Duration, error), ctx context.Context) <-chan entered {
+		ch := make(chan entered, 1)
+		go func() {
+			l, w, err := f(ctx, db)
+			ch <- entered{l, w, err}
+		}()
+		return ch
 	}
-	leave()
-	got := <-second
-	require.NoError(t, got.err)
-	assert.Positive(t, got.waited)
+	blocked := func(ch <-chan entered, what string) {
+		t.Helper()
+		require.True(t, proc.WaitUntil(nil, time.Minute, time.Millisecond, func() bool { return waiters(t, access.OpenLockPath(db)) == 1 }),
+			"%s blocks", what)
+		select {
+		case <-ch:
+			t.Fatalf("%s returned while the lock was held", what)
+		default:
+		}
+	}
+	closing := enter(access.EnterClose, ctx)
+	blocked(closing, "a close during two opens")
+	open1()
+	blocked(closing, "a close during one open")
+	open2()
+	c := <-closing
+	require.NoError(t, c.err)
+	assert.Positive(t, c.waited)
 
-	// A third waits until ctx ends, and then says so.
+	opening := enter(access.EnterOpen, ctx)
+	blocked(opening, "an open during a close")
+	c.leave()
+	o := <-opening
+	require.NoError(t, o.err)
+	assert.Positive(t, o.waited)
+
+	// A close that waits until ctx ends says so, and leaves nothing held.
 	cctx, cancel := context.WithCancel(ctx)
-	third := make(chan error, 1)
-	go func() {
-		_, _, err := access.EnterOpen(cctx, db)
-		third <- err
-	}()
-	require.True(t, proc.WaitUntil(nil, time.Minute, time.Millisecond, func() bool { return waiters(t, access.OpenLockPath(db)) == 1 }))
+	cancelled := enter(access.EnterClose, cctx)
+	blocked(cancelled, "a close during an open")
 	cancel()
-	assert.ErrorIs(t, <-third, context.Canceled)
-	got.leave()
-	// The cancelled waiter's flock may still be granted for a moment, then its descriptor is
+	assert.ErrorIs(t, (<-cancelled).err, context.Canceled)
+	o.leave()
+	// The cancelled close's flock may still be granted for a moment, then its descriptor is
 	// closed: the lock can be had again.
-	l, _, err := access.EnterOpen(ctx, db)
-	require.NoError(t, err, "the cancelled waiter left nothing held")
+	l, _, err := access.EnterClose(ctx, db)
+	require.NoError(t, err)
 	l()
 }
 

@@ -132,7 +132,7 @@ func DSN(path string, threads int, readOnly bool) string {
 // openDB opens the database, recording an open span. With a retry policy, a lock conflict is
 // retried with bounded exponential backoff, each wait recorded as a lock-wait span. Under the
 // queue strategy it first takes the sidecar lock, which closeDB releases. Each attempt, and
-// closeDB's close, holds the open lock (access.EnterOpen), so that no open of lockbench's reads
+// closeDB's close, holds the open lock (access.EnterOpen, access.EnterClose), so that no open of lockbench's reads
 // the file's headers while another process of lockbench checkpoints and closes it (DuckDB 2.0.0
 // would work on the stale headers); the open and close spans include the time it waited.
 func openDB(ctx context.Context, cfg *Config, rec *trace.Recorder, worker int, name string, year int) (*sql.DB, error) {
@@ -203,7 +203,7 @@ func closeDB(db *sql.DB, path string, rec *trace.Recorder, worker int, name stri
 	start := time.Now()
 	unlock := lockInstance(path)
 	// A close checkpoints: no other process of lockbench opens the file meanwhile.
-	unguard, _, _ := access.EnterOpen(context.Background(), path)
+	unguard, _, _ := access.EnterClose(context.Background(), path)
 	err := db.Close()
 	unguard()
 	unlock()

@@ -45,7 +45,7 @@ func releaseBugCases() []Case {
 				"with --lock-retry, the retry strategy) hit it when a worker's open lands while another closes, most often on a loaded machine: " +
 				"a model then fails with `Table with name ... does not exist`, or a table a finished worker created is gone. A 2.0.0 read-only " +
 				"open, too, reads the headers before its lock. lockbench's workers and cooperating processes close the window among themselves with a flock(2) on " +
-				"DB.open.lock held across each open and each close (access.EnterOpen).",
+				"DB.open.lock, shared by opens and held alone by a closing writer (access.EnterOpen, access.EnterClose).",
 			Expect: Expectation{Kind: vocab.LostWrite,
 				Also: []string{
 					"writer B is held at its lock call while A holds a.db: /proc/locks lists A alone",
