@@ -71,6 +71,62 @@ func EnterQueue(ctx context.Context, db string, exclusive bool) (leave func(), w
 	if exclusive {
 		how = unix.LOCK_EX
 	}
+	leave, waited, err = take(ctx, f, how)
+	if err != nil && ctx.Err() == nil {
+		err = fmt.Errorf("queue: flock %s: %w", QueuePath(db), err)
+	}
+	return leave, waited, err
+}
+
+// OpenLockPath is the sidecar lock file that keeps lockbench's processes from opening the
+// database db while one of them closes it (EnterOpen, EnterClose).
+func OpenLockPath(db string) string { return db + ".open.lock" }
+
+// EnterOpen takes db's open lock (OpenLockPath) for an open, shared with other opens, blocking
+// while a close holds it or until ctx ends, and returns the function that releases it and how
+// long the call waited. Every process of lockbench holds it across each open of db (from
+// sql.Open until DuckDB holds its lock on the file, or has refused to), and takes it alone
+// (EnterClose) across each read-write close (until DuckDB has checkpointed and released its
+// lock), never longer: an open and a checkpointing close of the same file never overlap.
+//
+// This works around DuckDB 2.0.0, which reads a file's headers before it takes its lock and does
+// not read them again: an open whose lock is granted because another process has just
+// checkpointed and closed the file works on the state before that checkpoint, and its own
+// checkpoint then overwrites it, losing what the other process committed. With the open lock,
+// an open either meets the holder's lock (and retries, if it retries) or starts after the close
+// has finished. Releases up to 1.5.6 read the headers after taking the lock; for them the open
+// lock costs an uncontended flock(2). Processes that are not lockbench do not take it, so they
+// are not protected from each other or from lockbench.
+//
+// When the lock file cannot be created or locked (a directory this process may not write to, a
+// file system without flock), the open goes ahead unguarded, as it would without lockbench: the
+// returned leave does nothing. The error is ctx's, when it ends first.
+func EnterOpen(ctx context.Context, db string) (leave func(), waited time.Duration, err error) {
+	return guard(ctx, db, unix.LOCK_SH)
+}
+
+// EnterClose takes db's open lock alone for a read-write close, blocking while opens or another
+// close hold it or until ctx ends; see EnterOpen. A read-only close writes nothing and needs
+// no open lock.
+func EnterClose(ctx context.Context, db string) (leave func(), waited time.Duration, err error) {
+	return guard(ctx, db, unix.LOCK_EX)
+}
+
+func guard(ctx context.Context, db string, how int) (leave func(), waited time.Duration, err error) {
+	f, err := os.OpenFile(OpenLockPath(db), os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		return func() {}, 0, nil
+	}
+	leave, waited, err = take(ctx, f, how)
+	if err != nil && ctx.Err() == nil {
+		return func() {}, waited, nil
+	}
+	return leave, waited, err
+}
+
+// take takes flock(2) how on f, blocking until it is granted or ctx ends; f is closed when the
+// returned leave is called or when the lock is not granted.
+func take(ctx context.Context, f *os.File, how int) (leave func(), waited time.Duration, err error) {
 	fd := int(f.Fd())
 	leave = func() {
 		_ = unix.Flock(fd, unix.LOCK_UN)
@@ -80,7 +136,7 @@ func EnterQueue(ctx context.Context, db string, exclusive bool) (leave func(), w
 		return leave, 0, nil
 	} else if !errors.Is(err, unix.EWOULDBLOCK) {
 		f.Close()
-		return nil, 0, fmt.Errorf("queue: flock %s: %w", QueuePath(db), err)
+		return nil, 0, err
 	}
 	start := time.Now()
 	done := make(chan error, 1)
@@ -89,7 +145,7 @@ func EnterQueue(ctx context.Context, db string, exclusive bool) (leave func(), w
 	case err := <-done:
 		if err != nil {
 			f.Close()
-			return nil, time.Since(start), fmt.Errorf("queue: flock %s: %w", QueuePath(db), err)
+			return nil, time.Since(start), err
 		}
 		return leave, time.Since(start), nil
 	case <-ctx.Done():
@@ -163,27 +219,35 @@ type Opened struct {
 	// DB is the handle, limited to one connection (an attached file is the default database of
 	// that connection).
 	DB *sql.DB
-	// Waited is the time spent waiting for access: blocked on the queue, or sleeping between
-	// retries. Opens themselves are not counted.
+	// Waited is the time spent waiting for access: blocked on the queue or on the open lock,
+	// or sleeping between retries. Opens themselves are not counted.
 	Waited time.Duration
 	// Tries is the number of opens attempted (1 without retries).
-	Tries int
-	leave func()
+	Tries    int
+	leave    func()
+	path     string
+	readOnly bool
 }
 
-// Close closes the database and then leaves the queue.
+// Close closes the database, when read-write under the open lock (EnterClose), and then leaves
+// the queue.
 func (o *Opened) Close() error {
+	unguard := func() {}
+	if !o.readOnly {
+		unguard, _, _ = EnterClose(context.Background(), o.path)
+	}
 	err := o.DB.Close()
+	unguard()
 	if o.leave != nil {
 		o.leave()
 	}
 	return err
 }
 
-// Open opens the database by the access rules. On failure Waited and Tries still say how long it
-// waited and how often it tried.
+// Open opens the database by the access rules, each attempt under the open lock (EnterOpen). On
+// failure Waited and Tries still say how long it waited and how often it tried.
 func (a Access) Open(ctx context.Context) (*Opened, error) {
-	o := &Opened{}
+	o := &Opened{path: a.Path, readOnly: a.ReadOnly}
 	if a.Queue {
 		leave, waited, err := EnterQueue(ctx, a.Path, !a.ReadOnly)
 		o.Waited += waited
@@ -199,7 +263,16 @@ func (a Access) Open(ctx context.Context) (*Opened, error) {
 	var sleptTotal time.Duration
 	for {
 		o.Tries++
+		unguard, waited, err := EnterOpen(ctx, a.Path)
+		o.Waited += waited
+		if err != nil {
+			if o.leave != nil {
+				o.leave()
+			}
+			return o, err
+		}
 		db, err := a.open(ctx)
+		unguard()
 		if err == nil {
 			o.DB = db
 			return o, nil
@@ -215,6 +288,9 @@ func (a Access) Open(ctx context.Context) (*Opened, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
+			if o.leave != nil {
+				o.leave()
+			}
 			return o, ctx.Err()
 		case <-t.C:
 		}

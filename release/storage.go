@@ -136,24 +136,50 @@ var ErrHeldHere = errors.New("this process has the file open; its headers are no
 // 4096 or 8192, whichever has the higher iteration), which is where DuckDB 1.5.6 finds the 69
 // it reports.
 func ReadStorageVersion(path string) (StorageVersion, error) {
-	if held, err := openHere(path); err != nil {
+	b, err := readHeaders(path, "storage version")
+	if err != nil {
 		return StorageVersion{}, err
+	}
+	return ParseHeaders(b, path)
+}
+
+// ReadIteration reads the iteration of the current database header of the DuckDB database file
+// at path. Every checkpoint writes the other of the file's two database headers with the
+// iteration one higher, so the difference between two readings counts the checkpoints that
+// reached the file in between. Like ReadStorageVersion it reads the file without DuckDB and
+// refuses (ErrHeldHere) when this process has it open.
+func ReadIteration(path string) (uint64, error) {
+	b, err := readHeaders(path, "header iteration")
+	if err != nil {
+		return 0, err
+	}
+	if !bytes.Equal(b[magicOffset:magicOffset+4], []byte("DUCK")) {
+		return 0, fmt.Errorf("header iteration of %s: %w", path, ErrNotDatabase)
+	}
+	return max(binary.LittleEndian.Uint64(b[headerSize+iterationOffset:]), binary.LittleEndian.Uint64(b[2*headerSize+iterationOffset:])), nil
+}
+
+// readHeaders reads the main and database headers of the file at path; what names the reading
+// in errors.
+func readHeaders(path, what string) ([]byte, error) {
+	if held, err := openHere(path); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	} else if held {
-		return StorageVersion{}, fmt.Errorf("storage version of %s: %w", path, ErrHeldHere)
+		return nil, fmt.Errorf("%s of %s: %w", what, path, ErrHeldHere)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return StorageVersion{}, fmt.Errorf("storage version: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer f.Close()
 	b := make([]byte, minFileSize)
 	if _, err := io.ReadFull(f, b); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return StorageVersion{}, fmt.Errorf("storage version of %s: %w (shorter than its headers)", path, ErrNotDatabase)
+			return nil, fmt.Errorf("%s of %s: %w (shorter than its headers)", what, path, ErrNotDatabase)
 		}
-		return StorageVersion{}, fmt.Errorf("storage version: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	return ParseHeaders(b, path)
+	return b, nil
 }
 
 // ParseHeaders reads a storage version from the first 12 KiB of a database file; name is used
@@ -186,7 +212,7 @@ func ParseHeaders(b []byte, name string) (StorageVersion, error) {
 func openHere(path string) (bool, error) {
 	var want syscall.Stat_t
 	if err := syscall.Stat(path, &want); err != nil {
-		return false, fmt.Errorf("storage version: %w", &os.PathError{Op: "stat", Path: path, Err: err})
+		return false, &os.PathError{Op: "stat", Path: path, Err: err}
 	}
 	fds, err := os.ReadDir("/proc/self/fd")
 	if err != nil {

@@ -96,6 +96,39 @@ func TestReadStorageVersionNotADatabase(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
 
+// TestReadIterationCountsCheckpoints makes k rounds of open, insert and close with the DuckDB
+// this test links, each close writing one checkpoint, and reads the header iteration after
+// each: it must grow by one a round.
+func TestReadIterationCountsCheckpoints(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "i.db")
+	var got []uint64
+	for round := range 4 {
+		db, err := sql.Open("duckdb", path)
+		require.NoError(t, err)
+		_, err = db.Exec("CREATE TABLE IF NOT EXISTS t (i INTEGER)")
+		require.NoError(t, err)
+		_, err = db.Exec("INSERT INTO t VALUES (?)", round)
+		require.NoError(t, err)
+		_, err = release.ReadIteration(path)
+		require.ErrorIs(t, err, release.ErrHeldHere, "the file is open here: its headers must not be read")
+		require.NoError(t, db.Close())
+		it, err := release.ReadIteration(path)
+		require.NoError(t, err)
+		got = append(got, it)
+	}
+	for i := 1; i < len(got); i++ {
+		assert.Equal(t, got[i-1]+1, got[i], "iterations %v", got)
+	}
+
+	dir := t.TempDir()
+	text := filepath.Join(dir, "text.db")
+	require.NoError(t, os.WriteFile(text, make([]byte, 20000), 0o644))
+	_, err := release.ReadIteration(text)
+	assert.ErrorIs(t, err, release.ErrNotDatabase)
+	_, err = release.ReadIteration(filepath.Join(dir, "missing.db"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+}
+
 func TestParseCompat(t *testing.T) {
 	tests := []struct {
 		in, name string

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"lockbench/access"
 	"lockbench/internal/exitcode"
 	"lockbench/outcome"
 	"lockbench/trace"
@@ -145,7 +146,10 @@ func DSN(path string, threads int, readOnly bool) string {
 
 // openDB opens the database, recording an open span. With a retry policy, a lock conflict is
 // retried with bounded exponential backoff, each wait recorded as a lock-wait span. Under the
-// queue strategy it first takes the sidecar lock, which closeDB releases.
+// queue strategy it first takes the sidecar lock, which closeDB releases. Each attempt, and
+// closeDB's close, holds the open lock (access.EnterOpen, access.EnterClose), so that no open of lockbench's reads
+// the file's headers while another process of lockbench checkpoints and closes it (DuckDB 2.0.0
+// would work on the stale headers); the open and close spans include the time it waited.
 func openDB(ctx context.Context, cfg *Config, rec *trace.Recorder, worker int, name string, year int) (*sql.DB, error) {
 	leave, err := enterQueue(ctx, cfg, rec, worker, name, year)
 	if err != nil {
@@ -169,6 +173,13 @@ func openRetrying(ctx context.Context, cfg *Config, rec *trace.Recorder, worker 
 	for {
 		start := time.Now()
 		unlock := lockInstance(cfg.DBPath)
+		// No other process of lockbench closes the file while this one opens it.
+		unguard, _, err := access.EnterOpen(ctx, cfg.DBPath)
+		if err != nil {
+			unlock()
+			rec.Add(trace.Open, name, year, worker, start, err)
+			return nil, fmt.Errorf("open %s: %w", cfg.DBPath, err)
+		}
 		db, err := sql.Open("duckdb", cfg.DSN())
 		if err == nil {
 			// Make sure a connection really exists (the driver opens the instance in Open).
@@ -177,6 +188,7 @@ func openRetrying(ctx context.Context, cfg *Config, rec *trace.Recorder, worker 
 				db.Close()
 			}
 		}
+		unguard()
 		unlock()
 		if err == nil {
 			rec.Add(trace.Open, name, year, worker, start, nil)
@@ -205,7 +217,10 @@ func openRetrying(ctx context.Context, cfg *Config, rec *trace.Recorder, worker 
 func closeDB(db *sql.DB, path string, rec *trace.Recorder, worker int, name string, year int) error {
 	start := time.Now()
 	unlock := lockInstance(path)
+	// A close checkpoints: no other process of lockbench opens the file meanwhile.
+	unguard, _, _ := access.EnterClose(context.Background(), path)
 	err := db.Close()
+	unguard()
 	unlock()
 	leaveQueue(db)
 	rec.Add(trace.Close, name, year, worker, start, err)

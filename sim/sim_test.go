@@ -25,6 +25,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(workerEnv) == "1" {
 		os.Exit(WorkerMain(context.Background(), os.Args[1:], os.Stdout))
 	}
+	if os.Getenv(writerEnv) == "1" {
+		os.Exit(writerMain(os.Args[1:]))
+	}
 	os.Exit(m.Run())
 }
 

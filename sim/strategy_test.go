@@ -6,15 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 
 	"lockbench/access"
 	"lockbench/outcome"
@@ -273,27 +270,9 @@ func TestQueueWaitsForTheSidecarHolder(t *testing.T) {
 	assert.Positive(t, waits, "the wait for the queue is recorded")
 }
 
-// queueWaiters counts the processes blocked on the sidecar lock of db (the "->" lines of
-// /proc/locks on its inode).
+// queueWaiters counts the processes blocked on the sidecar lock of db.
 func queueWaiters(t *testing.T, db string) int {
-	var st unix.Stat_t
-	if unix.Stat(access.QueuePath(db), &st) != nil {
-		return 0
-	}
-	b, err := os.ReadFile("/proc/locks")
-	require.NoError(t, err)
-	n := 0
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		// 7: -> FLOCK  ADVISORY  WRITE 4242 fe:01:1234 0 EOF
-		if len(f) < 7 || f[1] != "->" {
-			continue
-		}
-		if parts := strings.Split(f[6], ":"); len(parts) == 3 && parts[2] == strconv.FormatUint(st.Ino, 10) {
-			n++
-		}
-	}
-	return n
+	return len(flockWaiters(t, access.QueuePath(db)))
 }
 
 func TestEnterQueue(t *testing.T) {

@@ -213,6 +213,7 @@ func Catalog() []Case {
 	cs = append(cs, raceCases()...)
 	cs = append(cs, containerCases()...)
 	cs = append(cs, upgradeCases()...)
+	cs = append(cs, releaseBugCases()...)
 	return cs
 }
 
