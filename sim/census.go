@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -48,66 +49,86 @@ const duplicateShare = 0.005
 // during the census year), 13% terminated during the census
 // year, 80% participating in the plan with a deferral rate of 3–15%.
 func GenerateCensus(n int, seed int64, censusYear int) []CensusRow {
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x6c6f636b62656e63)) // "lockbenc"
-	yearEnd := time.Date(censusYear, 12, 31, 0, 0, 0, 0, time.UTC)
 	rows := make([]CensusRow, 0, n+n/100)
-	for i := 1; i <= n; i++ {
-		u := rng.Float64()
-		lvl := len(censusLevels) - 1
-		for j, acc := 0, 0.0; j < len(censusLevels); j++ {
-			acc += censusLevels[j].share
-			if u < acc {
-				lvl = j
-				break
-			}
-		}
-		band := censusLevels[lvl]
-		age := clampF(38+10*rng.NormFloat64(), 22, 65)
-		tenure := clampF(rng.ExpFloat64()*5, 0, math.Min(30, age-18))
-		birth := yearEnd.AddDate(0, 0, -int(age*365.25))
-		hire := yearEnd.AddDate(0, 0, -int(tenure*365.25))
-		comp := math.Round((band.min+rng.Float64()*(band.max-band.min))/100) * 100
-		if start := time.Date(censusYear, 1, 1, 0, 0, 0, 0, time.UTC); hire.After(start) {
-			// Gross pay of someone hired during the census year covers only the days worked;
-			// staging annualises it back.
-			days := yearEnd.Sub(hire).Hours()/24 + 1
-			comp = math.Round(comp*days/365/100) * 100
-			comp = math.Max(comp, 100)
-		}
-		r := CensusRow{
-			EmployeeID:        fmt.Sprintf("EMP_%06d", i),
-			SSN:               fmt.Sprintf("SSN-%09d", 100000000+i),
-			BirthDate:         birth,
-			HireDate:          hire,
-			GrossCompensation: comp,
-		}
-		if rng.Float64() < 0.13 {
-			earliest := hire
-			if start := time.Date(censusYear, 1, 1, 0, 0, 0, 0, time.UTC); earliest.Before(start) {
-				earliest = start
-			}
-			span := int(yearEnd.Sub(earliest).Hours() / 24)
-			t := earliest.AddDate(0, 0, rng.IntN(span+1))
-			r.TerminationDate = &t
-		}
-		if rng.Float64() < 0.80 {
-			r.DeferralRate = math.Round((0.03+rng.Float64()*0.12)*10000) / 10000
-		}
+	for r := range censusRows(n, seed, censusYear) {
 		rows = append(rows, r)
-		if rng.Float64() < duplicateShare {
-			old := r
-			old.HireDate = hire.AddDate(-2, 0, 0)
-			old.GrossCompensation = math.Round(comp*0.9/100) * 100
-			rows = append(rows, old)
-		}
 	}
 	return rows
 }
 
+// censusRows yields the rows of GenerateCensus one at a time, so that a census can be loaded
+// without holding it in memory (a million rows are about 150 MB as CensusRow values).
+func censusRows(n int, seed int64, censusYear int) iter.Seq[CensusRow] {
+	return func(yield func(CensusRow) bool) {
+		rng := rand.New(rand.NewPCG(uint64(seed), 0x6c6f636b62656e63)) // "lockbenc"
+		yearEnd := time.Date(censusYear, 12, 31, 0, 0, 0, 0, time.UTC)
+		for i := 1; i <= n; i++ {
+			if !censusRow(rng, i, censusYear, yearEnd, yield) {
+				return
+			}
+		}
+	}
+}
+
+// censusRow draws employee i and yields it (and, for some, an older duplicate record).
+func censusRow(rng *rand.Rand, i, censusYear int, yearEnd time.Time, yield func(CensusRow) bool) bool {
+	u := rng.Float64()
+	lvl := len(censusLevels) - 1
+	for j, acc := 0, 0.0; j < len(censusLevels); j++ {
+		acc += censusLevels[j].share
+		if u < acc {
+			lvl = j
+			break
+		}
+	}
+	band := censusLevels[lvl]
+	age := clampF(38+10*rng.NormFloat64(), 22, 65)
+	tenure := clampF(rng.ExpFloat64()*5, 0, math.Min(30, age-18))
+	birth := yearEnd.AddDate(0, 0, -int(age*365.25))
+	hire := yearEnd.AddDate(0, 0, -int(tenure*365.25))
+	comp := math.Round((band.min+rng.Float64()*(band.max-band.min))/100) * 100
+	if start := time.Date(censusYear, 1, 1, 0, 0, 0, 0, time.UTC); hire.After(start) {
+		// Gross pay of someone hired during the census year covers only the days worked;
+		// staging annualises it back.
+		days := yearEnd.Sub(hire).Hours()/24 + 1
+		comp = math.Round(comp*days/365/100) * 100
+		comp = math.Max(comp, 100)
+	}
+	r := CensusRow{
+		EmployeeID:        fmt.Sprintf("EMP_%06d", i),
+		SSN:               fmt.Sprintf("SSN-%09d", 100000000+i),
+		BirthDate:         birth,
+		HireDate:          hire,
+		GrossCompensation: comp,
+	}
+	if rng.Float64() < 0.13 {
+		earliest := hire
+		if start := time.Date(censusYear, 1, 1, 0, 0, 0, 0, time.UTC); earliest.Before(start) {
+			earliest = start
+		}
+		span := int(yearEnd.Sub(earliest).Hours() / 24)
+		t := earliest.AddDate(0, 0, rng.IntN(span+1))
+		r.TerminationDate = &t
+	}
+	if rng.Float64() < 0.80 {
+		r.DeferralRate = math.Round((0.03+rng.Float64()*0.12)*10000) / 10000
+	}
+	if !yield(r) {
+		return false
+	}
+	if rng.Float64() < duplicateShare {
+		old := r
+		old.HireDate = hire.AddDate(-2, 0, 0)
+		old.GrossCompensation = math.Round(comp*0.9/100) * 100
+		return yield(old)
+	}
+	return true
+}
+
 func clampF(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
 
-// loadCensus replaces raw_census with rows, appended through DuckDB's appender.
-func loadCensus(ctx context.Context, conn *sql.Conn, rows []CensusRow) error {
+// loadCensus replaces raw_census with rows, appended through DuckDB's appender as they come.
+func loadCensus(ctx context.Context, conn *sql.Conn, rows iter.Seq[CensusRow]) error {
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE raw_census (
 		employee_id VARCHAR, employee_ssn VARCHAR, birth_date DATE, hire_date DATE,
 		termination_date DATE, gross_compensation DOUBLE, deferral_rate DOUBLE)`); err != nil {
@@ -118,7 +139,7 @@ func loadCensus(ctx context.Context, conn *sql.Conn, rows []CensusRow) error {
 		if err != nil {
 			return fmt.Errorf("appender: %w", err)
 		}
-		for _, r := range rows {
+		for r := range rows {
 			var term any
 			if r.TerminationDate != nil {
 				term = *r.TerminationDate

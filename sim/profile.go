@@ -20,13 +20,28 @@ type OperatorTime struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// profileNode is the part of DuckDB's JSON profile that ReadProfiles reads.
+// profileNode is the part of DuckDB's JSON profile that ReadProfiles reads. DuckDB 2.0 writes
+// the operator tree under "operator" with type, timing and intermediate_rows; DuckDB 1.x wrote
+// the tree under "children" with operator_type, operator_timing and operator_cardinality. Both
+// are read.
 type profileNode struct {
+	Type                string          `json:"type"`
+	Timing              float64         `json:"timing"`
+	IntermediateRows    int64           `json:"intermediate_rows"`
 	OperatorType        string          `json:"operator_type"`
 	OperatorTiming      float64         `json:"operator_timing"`
 	OperatorCardinality int64           `json:"operator_cardinality"`
 	ExtraInfo           json.RawMessage `json:"extra_info"`
+	Operator            []profileNode   `json:"operator"`
 	Children            []profileNode   `json:"children"`
+}
+
+// operator returns the node's operator type, seconds and output rows in either format.
+func (n profileNode) operator() (string, float64, int64) {
+	if n.Type != "" {
+		return n.Type, n.Timing, n.IntermediateRows
+	}
+	return n.OperatorType, n.OperatorTiming, n.OperatorCardinality
 }
 
 // ReadProfiles reads every JSON query profile in dir (written by a run with ProfileDir) and
@@ -49,9 +64,11 @@ func ReadProfiles(dir string) ([]OperatorTime, error) {
 		step := strings.TrimSuffix(filepath.Base(f), ".json")
 		var walk func(n profileNode)
 		walk = func(n profileNode) {
-			if n.OperatorType != "" {
-				out = append(out, OperatorTime{Step: step, Operator: n.OperatorType, Seconds: n.OperatorTiming,
-					Rows: n.OperatorCardinality, Detail: describeExtra(n.ExtraInfo)})
+			if typ, secs, rows := n.operator(); typ != "" {
+				out = append(out, OperatorTime{Step: step, Operator: typ, Seconds: secs, Rows: rows, Detail: describeExtra(n.ExtraInfo)})
+			}
+			for _, c := range n.Operator {
+				walk(c)
 			}
 			for _, c := range n.Children {
 				walk(c)

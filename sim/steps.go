@@ -32,7 +32,7 @@ func (e *stepEnv) runNode(ctx context.Context, conn *sql.Conn, n *Node) error {
 			if cfg.CensusPath != "" {
 				return loadCensusFile(ctx, conn, cfg.CensusPath)
 			}
-			return loadCensus(ctx, conn, GenerateCensus(cfg.Employees, cfg.Seed, e.plan.data.CensusYear))
+			return loadCensus(ctx, conn, censusRows(cfg.Employees, cfg.Seed, e.plan.data.CensusYear))
 		})
 	case n.Name == stepCheckpoint:
 		return e.span(n.Kind, n, func() error { return checkpointYear(ctx, conn, n.Year, cfg.Coordination) })

@@ -3,7 +3,9 @@
 -- events applied in date order (terminations, promotions, raises, enrollment), plus the year's
 -- hires, with compensation prorated over the periods between salary changes and the year's real
 -- length (366 days in a leap year).
-WITH ev AS (
+-- The year's events are read where they are used: materialising them once for both uses (DuckDB's
+-- default for a CTE used twice) copied every column of every event.
+WITH ev AS NOT MATERIALIZED (
     SELECT * FROM {{ref "fct_yearly_events"}} WHERE simulation_year = {{.Year}}
 ),
 consolidated AS (
@@ -25,7 +27,9 @@ consolidated AS (
 people AS (
     SELECT employee_id, employee_ssn, birth_date, hire_date, current_compensation, current_age,
            current_tenure, level_id, is_enrolled, enrollment_date, deferral_rate, FALSE AS is_new_hire
-    FROM {{ref "int_comp_by_year"}}
+    FROM {{ref "int_comp_by_year"}} c
+    -- A new hire's row replaces a starting row with the same id (ids are unique on either side).
+    WHERE NOT EXISTS (SELECT 1 FROM ev WHERE ev.event_type = 'hire' AND ev.employee_id = c.employee_id)
     UNION ALL
     -- New hires: age is counted at the start of the year, as for everyone else (the census
     -- convention: age = years between the birth year and the last day of the previous year).
@@ -34,10 +38,6 @@ people AS (
            effective_date, compensation_amount, employee_age, 0, level_id, FALSE, NULL, CAST(0 AS DECIMAL(6, 4)), TRUE
     FROM ev
     WHERE event_type = 'hire'
-),
-deduped AS (
-    SELECT * FROM people
-    QUALIFY ROW_NUMBER() OVER (PARTITION BY employee_id ORDER BY is_new_hire DESC, current_compensation DESC) = 1
 ),
 applied AS (
     SELECT
@@ -55,7 +55,7 @@ applied AS (
         CASE WHEN c.raise_date IS NULL OR c.raise_date >= c.promotion_date THEN c.promotion_salary ELSE c.raise_salary END AS first_salary,
         CASE WHEN c.raise_date IS NULL OR c.raise_date >= c.promotion_date THEN c.raise_date ELSE c.promotion_date END AS second_date,
         CASE WHEN c.raise_date IS NULL OR c.raise_date >= c.promotion_date THEN c.raise_salary ELSE c.promotion_salary END AS second_salary
-    FROM deduped d
+    FROM people d
     LEFT JOIN consolidated c USING (employee_id)
 ),
 prorated AS (

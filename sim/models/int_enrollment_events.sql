@@ -33,8 +33,9 @@ enrolled AS (
         FROM scored
         WHERE {{draw "employee_id" "enroll"}} < enroll_probability
     ) s
-    -- The segment's rate whose cumulative share starts at or below the draw.
-    ASOF JOIN {{ref "stg_deferral_rates"}} d ON d.age_segment = s.age_segment AND s.deferral_draw >= d.cum_lo
+    -- The segment's rate whose cumulative shares [cum_lo, cum_hi) contain the draw.
+    JOIN {{ref "stg_deferral_rates"}} d
+        ON d.age_segment = s.age_segment AND s.deferral_draw >= d.cum_lo AND s.deferral_draw < d.cum_hi
 )
 SELECT employee_id, employee_ssn, 'enrollment' AS event_type, {{.Year}} AS simulation_year,
        DATE '{{.Year}}-01-15' AS effective_date, current_compensation AS compensation_amount,

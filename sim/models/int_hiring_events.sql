@@ -41,5 +41,5 @@ SELECT
 FROM (SELECT *, {{draw "employee_id" "hire_age"}} AS age_draw FROM people) p
 LEFT JOIN adjust a USING (level_id)
 CROSS JOIN {{ref "stg_simulation_config"}} cfg
--- The age whose cumulative share starts at or below the draw (shares are [cum_lo, cum_hi)).
-ASOF JOIN {{ref "stg_new_hire_age"}} g ON p.age_draw >= g.cum_lo
+-- The age whose cumulative shares [cum_lo, cum_hi) contain the draw.
+JOIN {{ref "stg_new_hire_age"}} g ON p.age_draw >= g.cum_lo AND p.age_draw < g.cum_hi

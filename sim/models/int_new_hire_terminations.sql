@@ -1,7 +1,14 @@
 -- config: materialized=table scope=year
 -- New-hire terminations: the expected share of this year's hires leave between 30 and 270 days
--- after joining (never past the year's end), chosen by a draw keyed by employee and year.
+-- after joining (never past the year's end), chosen by a draw keyed by employee and year (sorted
+-- on the id and its draw alone; the chosen ids pick their rows afterwards).
 CREATE OR REPLACE TABLE int_new_hire_terminations AS
+WITH chosen AS (
+    SELECT employee_id
+    FROM {{ref "int_hiring_events"}}
+    ORDER BY {{draw "employee_id" "nh_termination"}}, employee_id
+    LIMIT (SELECT expected_nh_terminations FROM {{ref "int_workforce_needs"}})
+)
 SELECT
     h.employee_id,
     h.employee_ssn,
@@ -16,10 +23,7 @@ SELECT
     h.compensation_amount,
     h.employee_age,
     0 AS employee_tenure,
-    n.new_hire_termination_rate AS event_probability
+    c.new_hire_termination_rate AS event_probability
 FROM {{ref "int_hiring_events"}} h
-CROSS JOIN (
-    SELECT w.expected_nh_terminations, c.new_hire_termination_rate
-    FROM {{ref "int_workforce_needs"}} w CROSS JOIN {{ref "stg_simulation_config"}} c
-) n
-QUALIFY ROW_NUMBER() OVER (ORDER BY {{draw "h.employee_id" "nh_termination"}}, h.employee_id) <= n.expected_nh_terminations
+CROSS JOIN {{ref "stg_simulation_config"}} c
+WHERE h.employee_id IN (SELECT employee_id FROM chosen)

@@ -12,5 +12,6 @@ FROM (
     FROM {{ref "int_comp_by_year"}}
     WHERE current_tenure >= 1
 ) c
--- The month whose cumulative share starts at or below the draw (shares are [cum_lo, cum_hi)).
-ASOF JOIN {{ref "stg_raise_timing"}} t ON c.month_draw >= t.cum_lo
+-- The month whose cumulative shares [cum_lo, cum_hi) contain the draw: a range join against the
+-- twelve months compares each draw with every month, where an ASOF join sorted all the draws.
+JOIN {{ref "stg_raise_timing"}} t ON c.month_draw >= t.cum_lo AND c.month_draw < t.cum_hi
