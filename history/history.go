@@ -57,16 +57,36 @@ type Trial struct {
 	PeakRSSBytes   int64                  `json:"peak_rss_bytes"`
 	// StorageVersion is the storage version of the trial's database file at its end, read
 	// from its headers (0 when the file could not be read).
-	StorageVersion int               `json:"storage_version,omitempty"`
-	StartedAt      time.Time         `json:"started_at"`
-	Seed           int64             `json:"seed,omitempty"`
-	Params         map[string]string `json:"params,omitempty"`
-	Spans          []trace.Span      `json:"spans,omitempty"`
+	StorageVersion int `json:"storage_version,omitempty"`
+	// DuckDB and Driver are the DuckDB release and the duckdb-go version of the process that ran
+	// the workload (for an exec workload: of the lockbench process that created its file and
+	// checked its data). Empty in records written before they were kept, where the manifest's
+	// Versions apply.
+	DuckDB string `json:"duckdb,omitempty"`
+	Driver string `json:"driver,omitempty"`
+	// Competitors are the releases that the trial's competitor processes (and cooperating
+	// viewers and writers) ran, one entry per process started.
+	Competitors []CompetitorRelease `json:"competitors,omitempty"`
+	StartedAt   time.Time           `json:"started_at"`
+	Seed        int64               `json:"seed,omitempty"`
+	Params      map[string]string   `json:"params,omitempty"`
+	Spans       []trace.Span        `json:"spans,omitempty"`
 	// Parallelism is the trial's parallelism bound (simulation workloads).
 	Parallelism *trace.Parallelism `json:"parallelism,omitempty"`
 	Note        string             `json:"note,omitempty"`
 	// Cooperation is what the trial's cooperating competitors measured (cooperation.go).
 	Cooperation *Cooperation `json:"cooperation,omitempty"`
+}
+
+// CompetitorRelease is the DuckDB release one competitor process of a trial ran.
+type CompetitorRelease struct {
+	// Kind is the competitor's kind (vocab.CompetitorKind) and Role its role in the trial's
+	// outcomes (for example "competitor" or "viewer").
+	Kind string `json:"kind"`
+	Role string `json:"role,omitempty"`
+	// DuckDB and Driver are the DuckDB release and duckdb-go version the process linked.
+	DuckDB string `json:"duckdb"`
+	Driver string `json:"driver,omitempty"`
 }
 
 // Host describes the machine a run was made on.
@@ -118,6 +138,9 @@ type Manifest struct {
 	// (whose JSON older manifests hold them in only: ReadManifest reads them from there).
 	Targets      []scenarios.ResolvedTarget `json:"targets,omitempty"`
 	Expectations []scenarios.Expectation    `json:"expectations,omitempty"`
+	// Releases are the DuckDB releases the run's cells and competitors used, sorted; empty when
+	// every process ran the release in Versions.DuckDB.
+	Releases []string `json:"releases,omitempty"`
 }
 
 // WorkloadIdentity records what defines a run's work, so that timings are compared only
