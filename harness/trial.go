@@ -140,6 +140,9 @@ func setUp(ctx context.Context, spec TrialSpec, roles Roles) (*trial, *outcome.O
 			return nil, &o
 		}
 		cenv.InProcess, cenv.Tables = t.inproc, w.Tables
+		if rb, ok := w.(Rebuilder); ok {
+			cenv.Rebuilt = rb.RebuiltTables
+		}
 	}
 	t.start = time.Now()
 	if t.comp, err = competitor.Start(ctx, spec.Competitor, cenv); err != nil {

@@ -36,6 +36,13 @@ type Workload interface {
 	Run(ctx context.Context, env *TrialEnv) (WorkloadResult, error)
 }
 
+// Rebuilder is a workload that replaces some of its Tables whole; an in-process writer then
+// replaces them as well (with their own rows), the way a second thread building the same model
+// would, instead of only rewriting rows that the workload never touches again.
+type Rebuilder interface {
+	RebuiltTables() []string
+}
+
 // DataChecker is a workload whose data lockbench can check: after a successful run, with every
 // competitor stopped, the trial fingerprints the file, and the runner compares the fingerprint
 // with the other trials' of the same data.

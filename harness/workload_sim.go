@@ -24,6 +24,9 @@ func (simWorkload) Prepare(*TrialSpec, scenarios.Workload, scenarios.Cell) {}
 // Tables are the simulation's tables every year writes (sim.ContendedTables).
 func (simWorkload) Tables() []string { return sim.ContendedTables() }
 
+// RebuiltTables are the tables every simulated year replaces whole (sim.RebuiltTables).
+func (simWorkload) RebuiltTables() []string { return sim.RebuiltTables() }
+
 // Run runs the simulation on the trial's file, telling the competitor about each year before
 // the year's first step.
 func (simWorkload) Run(ctx context.Context, env *TrialEnv) (WorkloadResult, error) {

@@ -259,7 +259,9 @@ const startAllowed = `"before", "delay DURATION" (e.g. "delay 2s") or "year YYYY
 //	  kind: readers          # one of vocab.CompetitorKinds
 //	  count: 3               # readers (default 2) and viewers (default 3): how many processes
 //	  period: 500ms          # flapping-process: one open/close cycle (default 1s); viewers and
-//	                         # second-writer: time between attempts (default 200ms)
+//	                         # second-writer: time between attempts (default 200ms);
+//	                         # in-process-writer: how long each transaction stays open
+//	                         # (default: until the trial ends)
 //	  start: delay 2s        # before (default) | delay DURATION | year YYYY
 //	  command: viewer {db}   # exec only (required): a command that opens the file; {db} is replaced
 type CompetitorSpec struct {
@@ -270,7 +272,8 @@ type CompetitorSpec struct {
 	Count int
 	// Period is one open/close cycle of a flapping-process, which holds the file for the first
 	// half of each period (default 1s), or the time between the attempts of viewers and
-	// second-writer (default 200ms); 0 otherwise.
+	// second-writer (default 200ms), or how long each transaction of an in-process-writer stays
+	// open (default: until the trial ends); 0 otherwise.
 	Period time.Duration
 	// Start is when the competitor starts.
 	Start Start

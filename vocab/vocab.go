@@ -184,9 +184,13 @@ const (
 	DefaultFlapCycle = time.Second
 	// DefaultPollPeriod is the time between the attempts of viewers and a second writer.
 	DefaultPollPeriod = 200 * time.Millisecond
-	// DefaultWritePeriod is the write interval of a writer-process and the length of each
-	// transaction of an in-process-writer.
+	// DefaultWritePeriod is the write interval of a writer-process.
 	DefaultWritePeriod = 100 * time.Millisecond
+	// DefaultInProcessHold is how long an in-process-writer keeps each transaction open when the
+	// competitor names no period: longer than any trial, so that it holds one transaction, its
+	// writes made as soon as the tables exist, until the trial stops it (and rolls it back).
+	// A transaction that commits every period leaves gaps in which the workload's writes pass.
+	DefaultInProcessHold = 24 * time.Hour
 	// DefaultKillAfter is how long a killed-holder holds the file before SIGKILL.
 	DefaultKillAfter = time.Second
 )

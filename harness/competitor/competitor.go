@@ -47,7 +47,7 @@ type Spec struct {
 	Count int `json:"count,omitempty"`
 	// Period is the write interval of WriterProcess, the hold and release time of
 	// FlappingProcess, the time KilledHolder holds before SIGKILL, and the time each
-	// transaction of InProcessWriter stays open.
+	// transaction of InProcessWriter stays open (default: until Stop).
 	Period time.Duration `json:"period,omitempty"`
 	// Delay starts the competitor this long after Start (or after the AtYear boundary), in the
 	// background; errors then show in Running.Err and Events.
@@ -106,6 +106,9 @@ type Env struct {
 	// Tables lists the workload tables InProcessWriter writes; it is called before every
 	// transaction, so it can follow the workload's progress. Missing tables are skipped.
 	Tables func() []string
+	// Rebuilt lists those of Tables that the workload replaces whole (CREATE OR REPLACE);
+	// InProcessWriter replaces them too, with their own rows (nil: none).
+	Rebuilt func() []string
 	// ReadyTimeout bounds the wait for a holder's ready line (default 30s).
 	ReadyTimeout time.Duration
 	// Grace is how long Stop waits after SIGTERM before SIGKILL (default 5s).
@@ -372,7 +375,7 @@ func (r *Running) begin() error {
 		return r.startExec()
 	case vocab.InProcessWriter:
 		r.wg.Add(1)
-		go r.writeInProcess(or(s.Period, vocab.DefaultWritePeriod))
+		go r.writeInProcess(or(s.Period, vocab.DefaultInProcessHold))
 		return nil
 	case vocab.Viewers, vocab.SecondWriter:
 		return r.beginCooperating()

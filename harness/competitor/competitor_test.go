@@ -222,6 +222,38 @@ func TestInProcessWriter(t *testing.T) {
 	assert.NoError(t, err)
 }
 
+// TestInProcessWriterRebuildsWhatTheWorkloadRebuilds: for a table the workload replaces whole,
+// the writer replaces it too, so the workload's own CREATE OR REPLACE meets DuckDB's catalog
+// write-write conflict; the writer's replacements keep every row.
+func TestInProcessWriterRebuildsWhatTheWorkloadRebuilds(t *testing.T) {
+	path := newDB(t)
+	db, err := sql.Open("duckdb", path)
+	require.NoError(t, err)
+	defer db.Close()
+	env := competitor.Env{InProcess: db,
+		Tables:  func() []string { return []string{"t"} },
+		Rebuilt: func() []string { return []string{"t"} }}
+	r := start(t, competitor.Spec{Kind: vocab.InProcessWriter, Period: 20 * time.Millisecond}, env)
+
+	var conflict error
+	eventually(t, "a catalog conflict", func() bool {
+		_, err := db.Exec("CREATE OR REPLACE TABLE t AS SELECT range AS id, 0 AS v FROM range(100)")
+		if err != nil {
+			conflict = err
+		}
+		return err != nil
+	})
+	o := outcome.Classify(conflict)
+	assert.Equal(t, vocab.TxnConflict, o.Kind, conflict.Error())
+	assert.Equal(t, vocab.SubCatalog, o.Sub, conflict.Error())
+
+	require.NoError(t, r.Stop())
+	// Counted by another query than the writer's: 100 rows, ids 0..99, every v still 0.
+	var n, ids, nonzero int
+	require.NoError(t, db.QueryRow("SELECT count(*), count(DISTINCT id), count(*) FILTER (v <> 0) FROM t WHERE id BETWEEN 0 AND 99").Scan(&n, &ids, &nonzero))
+	assert.Equal(t, []int{100, 100, 0}, []int{n, ids, nonzero})
+}
+
 // TestStopReapsEverything proves that no process is left after Stop or after cancelling the
 // context of Start, whatever state the competitor is in (frozen included).
 func TestStopReapsEverything(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -12,9 +13,12 @@ import (
 )
 
 // writeInProcess is the in-process writer: until Stop, it opens a transaction on the workload's
-// handle, rewrites up to 1000 rows of each workload table with their own values (the data does
-// not change, but the rows count as written), keeps the transaction open for period and
-// commits it. Its failures (conflicts) are events, not errors: causing them is its job.
+// handle, replaces each table the workload rebuilds with a copy of its own rows and rewrites up
+// to 1000 rows of each other workload table with their own values (the data does not change,
+// but the tables count as written), keeps the transaction open for period and commits it. A
+// workload statement that replaces a table while the writer's replacement is uncommitted gets
+// DuckDB's catalog write-write conflict; the writer gets it when the order is the other way.
+// Its failures (conflicts) are events, not errors: causing them is its job.
 func (r *Running) writeInProcess(period time.Duration) {
 	defer r.wg.Done()
 	r.record(0, ActionWrites, "writes the workload's tables from a second connection, each transaction open for %s", period)
@@ -23,13 +27,17 @@ func (r *Running) writeInProcess(period time.Duration) {
 	}
 }
 
+// conflictBackoff is how long the in-process writer pauses after one of its statements
+// conflicted with the workload before it starts its next transaction.
+const conflictBackoff = 5 * time.Millisecond
+
 func (r *Running) writeOnce(period time.Duration) {
 	// Statements do not see Stop's cancellation: database/sql would roll a cancelled
 	// transaction back asynchronously, after Stop returned. The transaction is rolled back
 	// here instead, before writeOnce returns.
 	ctx := context.WithoutCancel(r.ctx)
-	wait := func() bool {
-		t := time.NewTimer(period)
+	wait := func(d time.Duration) bool {
+		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
 		case <-r.ctx.Done():
@@ -41,28 +49,51 @@ func (r *Running) writeOnce(period time.Duration) {
 	tx, err := r.env.InProcess.BeginTx(ctx, nil)
 	if err != nil {
 		r.conflict("begin", err)
-		wait()
+		wait(period)
 		return
 	}
 	// Never leave the transaction open: roll back unless committed.
 	defer func() { _ = tx.Rollback() }()
+	rebuilt := map[string]bool{}
+	if r.env.Rebuilt != nil {
+		for _, t := range r.env.Rebuilt() {
+			rebuilt[t] = true
+		}
+	}
+	// Rebuilt tables first: the replacement is held from as early in the transaction as
+	// possible, and the row rewrites of the other tables do not widen the gap between commit
+	// and the next replacement.
+	tables := r.env.Tables()
+	sort.SliceStable(tables, func(i, j int) bool { return rebuilt[tables[i]] && !rebuilt[tables[j]] })
 	wrote := 0
-	for _, t := range r.env.Tables() {
+	for _, t := range tables {
 		col, err := lastColumn(ctx, tx, t)
 		if errors.Is(err, sql.ErrNoRows) {
+			if rebuilt[t] {
+				// Not created yet (in this transaction's snapshot): look again soon rather
+				// than hold a transaction without it for a whole period.
+				wait(min(period, conflictBackoff))
+				return
+			}
 			continue // not created yet
 		}
-		if err == nil {
+		switch {
+		case err != nil:
+		case rebuilt[t]:
+			_, err = tx.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %[1]s AS FROM %[1]s", ident(t)))
+		default:
 			_, err = tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET %s = %s WHERE rowid < 1000", ident(t), ident(col), ident(col)))
 		}
 		if err != nil {
+			// The workload holds the table: try again soon, so that the writer is back
+			// holding its own replacement before the workload's next one.
 			r.conflict(t, err)
-			wait()
+			wait(min(period, conflictBackoff))
 			return
 		}
 		wrote++
 	}
-	if !wait() || wrote == 0 {
+	if !wait(period) || wrote == 0 {
 		return
 	}
 	if err := tx.Commit(); err != nil {
