@@ -90,6 +90,22 @@ func inProcessCases() []Case {
 			run: dropVsInsert,
 		},
 		{
+			Name: "replace-vs-insert",
+			Title: "CREATE OR REPLACE of a table from an old snapshot, committed after another transaction's INSERT: " +
+				"1.5.6 loses the committed INSERT without an error, 2.0.0 refuses the INSERT's COMMIT",
+			Reference: "docs/duckdb-locking.md#silent-lost-updates",
+			Setup:     "c1 BEGIN, CREATE OR REPLACE TABLE t AS FROM t (pending: a copy of t's 3 rows); c2 BEGIN, INSERT row 4, COMMIT; c1 COMMIT.",
+			Note: "This is what a second thread rebuilding a model (dbt's table materialization) does to a thread appending to it. " +
+				"On 1.5.6 both COMMITs succeed and the replacement, built from the snapshot before the INSERT, wins: row 4 is gone. " +
+				"2.0.0 fails the INSERT's COMMIT (its message, \"another transaction has no changes this table\", is garbled, but it is a " +
+				"transaction error), so nothing that was reported committed is lost.",
+			Expect: Expectation{Kind: vocab.TxnConflict, Message: "Failed to commit",
+				Also: []string{"c1's replacement commits", "t has its 3 rows, and no row 4, which c2 was told had failed"}},
+			ExpectOn: map[string]Expectation{"1.5.6": {Kind: vocab.LostWrite,
+				Also: []string{"every statement and both COMMITs succeed", "row 4, committed by c2, is gone: t has 3 rows"}}},
+			run: replaceVsInsert,
+		},
+		{
 			Name:      "commit-after-conflict",
 			Title:     "after a conflict, tx.Commit() returns nil but silently rolls back the whole transaction",
 			Reference: "docs/duckdb-locking.md#commit-after-a-conflict, #rules-for-lockbench-code",
@@ -326,6 +342,46 @@ func dropVsInsert(ctx context.Context, r *caseRun) (Observation, error) {
 		return obs, cerr
 	}
 	obs.check("t is gone, with c1's row", n == 0, "%d tables named t", n)
+	return obs, nil
+}
+
+// replaceVsInsert commits an INSERT (c2) while a CREATE OR REPLACE of the same table (c1), built
+// from the snapshot before it, is pending, then commits the replacement, and counts the rows.
+func replaceVsInsert(ctx context.Context, r *caseRun) (Observation, error) {
+	var obs Observation
+	db, c1, c2, err := r.twoConns(ctx)
+	if err != nil {
+		return obs, err
+	}
+	if _, err := r.run(ctx, stmt{c1, "c1", "BEGIN"}, stmt{c1, "c1", "CREATE OR REPLACE TABLE t AS FROM t"},
+		stmt{c2, "c2", "BEGIN"}, stmt{c2, "c2", "INSERT INTO t VALUES (4, 0)"}); err != nil {
+		return obs, err
+	}
+	ierr := r.exec(ctx, c2, "c2", "COMMIT")
+	rerr := r.exec(ctx, c1, "c1", "COMMIT")
+	n, err := count(ctx, db, "SELECT count(*) FROM t")
+	if err != nil {
+		return obs, err
+	}
+	four, err := count(ctx, db, "SELECT count(*) FROM t WHERE id = 4")
+	if err != nil {
+		return obs, err
+	}
+	r.step("after both commits: t has %d rows, %d with id 4", n, four)
+	if ierr != nil {
+		obs.Outcome = classify(ierr)
+		obs.check("c1's replacement commits", rerr == nil, "%s", message(rerr))
+		obs.check("t has its 3 rows, and no row 4, which c2 was told had failed", n == 3 && four == 0, "%d rows, %d with id 4", n, four)
+		return obs, nil
+	}
+	obs.check("every statement and both COMMITs succeed", rerr == nil, "%s", message(rerr))
+	obs.check("row 4, committed by c2, is gone: t has 3 rows", n == 3 && four == 0, "%d rows, %d with id 4", n, four)
+	if rerr == nil && four == 0 {
+		obs.Outcome = lostWrite("no error anywhere: c2's INSERT of row 4 committed, then c1's replacement, built from the snapshot " +
+			"before it, committed over it; row 4 is gone")
+	} else {
+		obs.Outcome = classify(rerr)
+	}
 	return obs, nil
 }
 

@@ -28,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"lockbench/buildinfo"
 	"lockbench/harness/competitor"
 	"lockbench/internal/exitcode"
 	"lockbench/outcome"
@@ -106,6 +107,9 @@ type Case struct {
 	Note string `json:"note,omitempty"`
 	// Expect is what the case must observe.
 	Expect Expectation `json:"expect"`
+	// ExpectOn, when set, holds what the case must observe on DuckDB releases that behave
+	// otherwise than Expect says, by release name ("1.5.6").
+	ExpectOn map[string]Expectation `json:"expect_on,omitempty"`
 	// Releases, when set, are the DuckDB releases the case runs side by side (an upgrade
 	// case): it runs binaries of exactly these, whatever release the running lockbench links.
 	// Other cases run on the running binary's release.
@@ -328,8 +332,18 @@ func runCase(ctx context.Context, c Case, env Env) Result {
 		res.Verdict, res.Detail = Fail, fmt.Sprintf("harness error: %v", err)
 		return res
 	}
-	res.Verdict, res.Detail = judge(c.Expect, obs)
+	// The result states the expectation it was judged by: this release's.
+	res.Expect = c.ExpectFor(buildinfo.LinkedRelease().Name)
+	res.Verdict, res.Detail = judge(res.Expect, obs)
 	return res
+}
+
+// ExpectFor returns what the case must observe on DuckDB release rel.
+func (c Case) ExpectFor(rel string) Expectation {
+	if e, ok := c.ExpectOn[rel]; ok {
+		return e
+	}
+	return c.Expect
 }
 
 // skipError is what a case returns when this machine cannot set it up.
