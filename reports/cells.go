@@ -52,6 +52,13 @@ type Cell struct {
 	Label string `json:"label"`
 	// Params are the cell's axis values.
 	Params map[string]string `json:"params"`
+	// DuckDB is the DuckDB release the cell's workload ran: the one its trials recorded (the
+	// most frequent, should they differ), else the one its duckdb axis names, else the release
+	// of the run's manifest versions.
+	DuckDB string `json:"duckdb,omitempty"`
+	// Competitors are the distinct releases the cell's competitor processes ran (as recorded,
+	// else the release the competitor's axis value names, else the workload's).
+	Competitors []history.CompetitorRelease `json:"competitor_releases,omitempty"`
 	// Trials counts non-warmup trials, Warmups warmups, OK the non-warmup trials that were ok.
 	Trials  int `json:"trials"`
 	Warmups int `json:"warmups"`
@@ -179,13 +186,11 @@ func buildCells(runs []history.Run, s verdict.Settings) ([]*Cell, string) {
 			return 0
 		})
 	}
-	keys := make([]string, len(cells))
+	assignReleases(cells, runs)
+	shown := labelKeys(cells)
+	labels, constant := scenarios.Labels(shown)
 	for i, c := range cells {
-		keys[i] = c.Key
-	}
-	labels, constant := scenarios.Labels(keys)
-	for _, c := range cells {
-		c.Label = labels[c.Key]
+		c.Label = labels[shown[i]]
 		counts := map[vocab.Kind]int{}
 		for _, v := range c.Values {
 			if !v.Warmup {
