@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"lockbench/history"
-	"lockbench/release"
 	"lockbench/scenarios"
 	"lockbench/verdict"
 	"lockbench/vocab"
@@ -29,19 +28,6 @@ const (
 // DefaultThreshold is the noise threshold of release comparisons when Options.Threshold is 0:
 // the one `lockbench compare` uses by default.
 const DefaultThreshold = 0.05
-
-// releaseName returns a DuckDB version as a release name: "2.0.0" for "v2.0.0" or "2.0.0";
-// "" for an empty or unknown version, or the axis's default.
-func releaseName(v string) string {
-	v = strings.TrimSpace(v)
-	if v == "" || v == "unknown" || v == scenarios.DefaultValue {
-		return ""
-	}
-	if r, ok := release.ByVersion(v); ok {
-		return r.Name
-	}
-	return strings.TrimPrefix(v, "v")
-}
 
 // compareReleases orders release names by their numeric parts ("1.10.0" after "1.5.6"), then
 // as text.
@@ -70,13 +56,6 @@ func sortReleases(rs []string) []string {
 	return slices.Compact(out)
 }
 
-// trialRelease is the release of the process that ran a trial's workload: the one the trial
-// recorded, else the cell's duckdb axis, else the release of the run's manifest versions (the
-// runner's own, which ran every trial before cells could name a release).
-func trialRelease(t history.Trial, params map[string]string, m history.Manifest) string {
-	return cmp.Or(releaseName(t.DuckDB), releaseName(params[duckdbAxis]), releaseName(m.Versions.DuckDB))
-}
-
 // competitorParamRelease reads a release named among the options of a competitor axis value
 // ("reader-process(duckdb=1.5.6)"), or "".
 func competitorParamRelease(v string) string {
@@ -86,7 +65,7 @@ func competitorParamRelease(v string) string {
 	}
 	for o := range strings.SplitSeq(strings.TrimSuffix(opts, ")"), ";") {
 		if k, val, ok := strings.Cut(o, "="); ok && k == duckdbAxis {
-			return releaseName(val)
+			return history.ReleaseName(val)
 		}
 	}
 	return ""
@@ -106,7 +85,7 @@ func trialCompetitors(t history.Trial, params map[string]string, workload string
 	if len(t.Competitors) > 0 {
 		out := make([]history.CompetitorRelease, len(t.Competitors))
 		for i, c := range t.Competitors {
-			c.DuckDB = releaseName(c.DuckDB)
+			c.DuckDB = history.ReleaseName(c.DuckDB)
 			c.Driver = ""
 			out[i] = c
 		}
@@ -134,7 +113,7 @@ func assignReleases(cells []*Cell, runs []history.Run) {
 			if c == nil {
 				continue
 			}
-			rel := trialRelease(t, c.Params, run.Manifest)
+			rel := t.WorkloadRelease(run.Manifest)
 			if counts[c] == nil {
 				counts[c] = map[string]int{}
 			}
