@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"lockbench/history"
+	"lockbench/release"
 	"lockbench/scenarios"
 	"lockbench/verdict"
 	"lockbench/vocab"
@@ -29,30 +29,10 @@ const (
 // the one `lockbench compare` uses by default.
 const DefaultThreshold = 0.05
 
-// compareReleases orders release names by their numeric parts ("1.10.0" after "1.5.6"), then
-// as text.
-func compareReleases(a, b string) int {
-	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
-	for i := range min(len(pa), len(pb)) {
-		x, errx := strconv.Atoi(pa[i])
-		y, erry := strconv.Atoi(pb[i])
-		if errx != nil || erry != nil {
-			if c := strings.Compare(pa[i], pb[i]); c != 0 {
-				return c
-			}
-			continue
-		}
-		if c := cmp.Compare(x, y); c != 0 {
-			return c
-		}
-	}
-	return cmp.Compare(len(pa), len(pb))
-}
-
 // sortReleases returns the distinct non-empty names of rs, oldest first.
 func sortReleases(rs []string) []string {
 	out := slices.DeleteFunc(slices.Clone(rs), func(s string) bool { return s == "" })
-	slices.SortFunc(out, compareReleases)
+	slices.SortFunc(out, release.Compare)
 	return slices.Compact(out)
 }
 
@@ -499,7 +479,7 @@ func releaseData(cells []*Cell, trials map[string][]history.Trial) []ReleaseData
 			d.Status = DataDiffers
 		}
 		slices.SortStableFunc(fs, func(a, b *ReleaseFingerprint) int {
-			return cmp.Or(compareReleases(a.Release, b.Release), cmp.Compare(b.Trials, a.Trials), strings.Compare(a.Fingerprint, b.Fingerprint))
+			return cmp.Or(release.Compare(a.Release, b.Release), cmp.Compare(b.Trials, a.Trials), strings.Compare(a.Fingerprint, b.Fingerprint))
 		})
 		for _, f := range fs {
 			d.Fingerprints = append(d.Fingerprints, *f)

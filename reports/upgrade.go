@@ -289,7 +289,7 @@ func trialResult(t history.Trial) (string, bool) {
 // arrangement sums up the trials of cell c whose competitor cr ran another release.
 func arrangement(c *Cell, cr history.CompetitorRelease, trials []history.Trial) Arrangement {
 	a := Arrangement{Cell: c.Key, Label: c.Label, Workload: c.DuckDB, Competitor: cr.Kind, CompetitorDuckDB: cr.DuckDB,
-		Older: compareReleases(cr.DuckDB, c.DuckDB) < 0, Pinned: pinnedVersion(c)}
+		Older: release.Compare(cr.DuckDB, c.DuckDB) < 0, Pinned: pinnedVersion(c)}
 	counts := map[string]int{}
 	storage := map[int]int{}
 	var served *ServedCount
@@ -428,7 +428,7 @@ func pinOf(cells []*Cell, trials map[string][]history.Trial, mixed []Arrangement
 	p.Storage = slices.Sorted(maps.Keys(storage))
 	var older []string
 	for _, r := range rels {
-		if compareReleases(r, p.Release) < 0 {
+		if release.Compare(r, p.Release) < 0 {
 			older = append(older, r)
 		}
 	}
