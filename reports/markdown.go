@@ -263,6 +263,9 @@ func WriteCompareMarkdown(w io.Writer, c *Comparison) error {
 	if c.Constant != "" {
 		ew.printf(" Every cell: `%s`.", c.Constant)
 	}
+	if l := c.releasesLine(); l != "" {
+		ew.printf(" %s.", mdEscape(l))
+	}
 	ew.printf("\n\n")
 	var rows [][]string
 	for _, cc := range c.Cells {

@@ -553,3 +553,21 @@ func TestReleaseHelpers(t *testing.T) {
 	assert.Equal(t, "mode=a/seed=1", withoutAxis("mode=a/seed=1/duckdb=2.0.0", "duckdb"))
 	assert.Equal(t, "a, b and c", joinAnd([]string{"a", "b", "c"}))
 }
+
+// compare names the releases of its sides when an upgrade of the linked DuckDB lies between
+// them: the same cells, on another release.
+func TestCompareAcrossAnUpgrade(t *testing.T) {
+	cells := []relCell{{mode: thr, keyOnly: true, n: 8, wall: 5}}
+	base, next := relRuns(cells), relRuns(cells)
+	base[0].Manifest.Versions.DuckDB, base[0].Manifest.ID = "v1.5.6", "old"
+	next[0].Manifest.CreatedAt = next[0].Manifest.CreatedAt.Add(time.Hour)
+	c := Compare(base, next, 0.05)
+	assert.Equal(t, []string{"1.5.6"}, c.BaseReleases)
+	assert.Equal(t, []string{"2.0.0"}, c.NewReleases)
+	require.Len(t, c.Cells, 1, "one cell on both sides: the release is not part of its key")
+	text := string(render(t, func(w io.Writer) error { return WriteCompareText(w, c) }))
+	assert.Contains(t, text, "DuckDB releases: base 1.5.6, new 2.0.0: the comparison spans a DuckDB upgrade")
+	same := Compare(next, next, 0.05)
+	assert.False(t, same.ReleasesDiffer())
+	assert.NotContains(t, string(render(t, func(w io.Writer) error { return WriteCompareText(w, same) })), "DuckDB releases")
+}

@@ -274,6 +274,9 @@ func WriteCompareText(w io.Writer, c *Comparison) error {
 	const what = "text comparison"
 	ew := &errWriter{w: w}
 	ew.printf("lockbench compare: base %s vs new %s\n", runIDs(c.Base), runIDs(c.New))
+	if l := c.releasesLine(); l != "" {
+		ew.printf("%s\n", l)
+	}
 	if c.Constant != "" {
 		ew.printf("every cell: %s\n", c.Constant)
 	}
