@@ -16,6 +16,7 @@ import (
 	"lockbench/history"
 	"lockbench/outcome"
 	"lockbench/scenarios"
+	"lockbench/stats"
 	"lockbench/verdict"
 	"lockbench/vocab"
 )
@@ -383,7 +384,7 @@ func TestUpgradeAnswer(t *testing.T) {
 	require.Len(t, u.Speed, 2)
 	assert.Equal(t, thr, scenarios.ParseKey(u.Speed[0].Cell)["mode"], "the threaded cell first")
 	assert.Contains(t, u.Speed[0].Line, "2.0.0 against 1.5.6: faster, -")
-	assert.Contains(t, u.Speed[1].Line, "no change beyond ±5.0%")
+	assert.Contains(t, u.Speed[1].Line, "no change beyond ±5.0%", "its whole interval lies within ±5%")
 	require.Len(t, u.Mixed, 5)
 	type want struct {
 		older, worked bool
@@ -570,4 +571,30 @@ func TestCompareAcrossAnUpgrade(t *testing.T) {
 	same := Compare(next, next, 0.05)
 	assert.False(t, same.ReleasesDiffer())
 	assert.NotContains(t, string(render(t, func(w io.Writer) error { return WriteCompareText(w, same) })), "DuckDB releases")
+}
+
+func TestSpeedWords(t *testing.T) {
+	p := 0.01
+	delta := func(lo, hi float64) verdict.Delta {
+		return verdict.Delta{BaseN: 10, NewN: 10, Ratio: 1 + (lo+hi)/2, Change: (lo + hi) / 2, PAdj: &p,
+			RatioCI: &stats.Interval{Lo: 1 + lo, Hi: 1 + hi}, ChangeCI: &stats.Interval{Lo: lo, Hi: hi}}
+	}
+	tests := []struct {
+		name  string
+		d     verdict.Delta
+		class string
+		want  string
+	}{
+		{"faster", delta(-0.3, -0.1), verdict.ChangeImproved, "faster, -20.0% [-30.0%, -10.0%] (p=0.010 n=10)"},
+		{"slower", delta(0.1, 0.3), verdict.ChangeRegressed, "slower, +20.0% [+10.0%, +30.0%] (p=0.010 n=10)"},
+		{"within the threshold", delta(-0.04, 0.03), verdict.ChangeNone, "no change beyond ±5.0%, -0.5% [-4.0%, +3.0%] (p=0.010 n=10)"},
+		{"a wide interval", delta(-0.3, 0.2), verdict.ChangeNone, "no significant change, -5.0% [-30.0%, +20.0%] (p=0.010 n=10)"},
+		{"too few trials", delta(-0.3, 0.2), verdict.ChangeUnknown, "too few ok trials to tell, -5.0% [-30.0%, +20.0%] (p=0.010 n=10)"},
+		{"no trials on a side", verdict.Delta{BaseN: 4}, verdict.ChangeUnknown, "no ok trials on one side (n=4+0)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, speedWords(tc.d, tc.class, 0.05))
+		})
+	}
 }

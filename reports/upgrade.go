@@ -234,7 +234,10 @@ func speedWords(d verdict.Delta, class string, threshold float64) string {
 	case verdict.ChangeUnknown:
 		return fmt.Sprintf("too few ok trials to tell, %s (%s)", figure, p)
 	}
-	return fmt.Sprintf("no change beyond ±%s, %s (%s)", pct(threshold), figure, p)
+	if ci := d.ChangeCI; ci != nil && ci.Lo >= -threshold && ci.Hi <= threshold {
+		return fmt.Sprintf("no change beyond ±%s, %s (%s)", pct(threshold), figure, p)
+	}
+	return fmt.Sprintf("no significant change, %s (%s)", figure, p)
 }
 
 // changeFigure is a delta's change with its interval ("−8.1% [−12.0%, −3.9%]", or in seconds
