@@ -21,10 +21,11 @@ import (
 	"lockbench/vocab"
 )
 
-// formatError is DuckDB 1.5.6's refusal of a file DuckDB 2.0.0 created, as a competitor
-// process reports it.
+// formatError is DuckDB 1.5.6's refusal of a file DuckDB 2.0.0 created, verbatim (from
+// `lockbench fingerprint` of a 1.5.6 build on a 2.0.0 file).
 const formatError = "IO Error: Trying to read a database file with version number 69, but we can only read versions between 64 and 68. " +
-	"The database file was created with a newer version of DuckDB."
+	"The database file was created with a newer version of DuckDB.  Newer DuckDB version might introduce backward incompatible changes " +
+	"(possibly guarded by compatibility settings)."
 
 // sameData is the fingerprint every release must give for the synthetic data set.
 const sameData = "ev1200/ws900/0123456789abcdef"
