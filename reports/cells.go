@@ -79,6 +79,7 @@ type Cell struct {
 	Values []TrialValues `json:"values"`
 
 	samples     map[vocab.Metric][]stats.Observation // ok non-warmup values per metric
+	releases    map[string]int                       // trials per release of the workload
 	parallelism []trace.Parallelism                  // the parallelism bounds of the ok non-warmup trials
 	timeline    *history.Trial                       // the trial shown in the HTML timeline
 }
@@ -288,6 +289,13 @@ func cellWarnings(c *Cell, s verdict.Settings) []Warning {
 	}
 	if failed := c.Trials - c.OK; failed > 0 && c.Expected == string(vocab.OK) {
 		add("failed-trials", "%d of %d trials were not ok and are left out of the timing statistics", failed, c.Trials)
+	}
+	if len(c.releases) > 1 {
+		var parts []string
+		for _, r := range sortReleases(slices.Collect(maps.Keys(c.releases))) {
+			parts = append(parts, fmt.Sprintf("%s (%d)", r, c.releases[r]))
+		}
+		add("mixed-releases", "the cell's trials ran different DuckDB releases: %s; its figures mix them (compare the runs with lockbench compare)", strings.Join(parts, ", "))
 	}
 	if c.OK == 0 {
 		if c.Trials > 0 && c.Expected == string(vocab.OK) {

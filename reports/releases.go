@@ -108,6 +108,7 @@ func assignReleases(cells []*Cell, runs []history.Run) {
 		}
 	}
 	for c, n := range counts {
+		c.releases = n
 		for _, rel := range sortReleases(slices.Collect(maps.Keys(n))) {
 			if c.DuckDB == "" || n[rel] > n[c.DuckDB] {
 				c.DuckDB = rel

@@ -599,3 +599,22 @@ func TestSpeedWords(t *testing.T) {
 		})
 	}
 }
+
+// Two runs of the same cells on different releases, given to one report, pool into one cell
+// per key: the cell says its figures mix releases.
+func TestMixedReleasesInOneCellWarn(t *testing.T) {
+	cells := []relCell{{mode: thr, keyOnly: true, n: 6, wall: 5}}
+	a, b := relRuns(cells), relRuns(cells)
+	a[0].Manifest.Versions.DuckDB, a[0].Manifest.ID = "v1.5.6", "old"
+	r, err := Build(append(a, b...), Options{})
+	require.NoError(t, err)
+	require.Len(t, r.Cells, 1)
+	var msgs []string
+	for _, w := range r.Cells[0].Warnings {
+		if w.Code == "mixed-releases" {
+			msgs = append(msgs, w.Message)
+		}
+	}
+	assert.Equal(t, []string{"the cell's trials ran different DuckDB releases: 1.5.6 (6), 2.0.0 (6); its figures mix them (compare the runs with lockbench compare)"}, msgs)
+	assert.Nil(t, r.Releases, "one cell: nothing to pair")
+}

@@ -78,8 +78,10 @@ type Warning struct {
 	Cell string `json:"cell,omitempty"`
 	// Code classifies the warning: no-interval (too few ok trials for a median's interval),
 	// few-trials (too few for a target), slow-first-trial, bimodal, outliers, failed-trials,
-	// no-ok-trials, mixed-hosts, mixed-versions, history (how a run's history was read: a
-	// partial last line, from a crash mid-write, was ignored).
+	// no-ok-trials, mixed-hosts, mixed-versions, mixed-releases (a cell's trials ran different
+	// DuckDB releases), release-data (a data set's fingerprints differ between DuckDB
+	// releases), history (how a run's history was read: a partial last line, from a crash
+	// mid-write, was ignored).
 	Code string `json:"code"`
 	// Message is the warning in words.
 	Message string `json:"message"`
