@@ -62,21 +62,22 @@ func competitorKind(v string) string {
 // value names or, failing that, the workload's (a competitor ran the cell's release unless it
 // named its own).
 func trialCompetitors(t history.Trial, params map[string]string, workload string) []history.CompetitorRelease {
+	v := params["competitor"]
+	named := cmp.Or(competitorParamRelease(v), workload)
 	if len(t.Competitors) > 0 {
 		out := make([]history.CompetitorRelease, len(t.Competitors))
 		for i, c := range t.Competitors {
-			c.DuckDB = history.ReleaseName(c.DuckDB)
+			c.DuckDB = cmp.Or(history.ReleaseName(c.DuckDB), named)
 			c.Driver = ""
 			out[i] = c
 		}
 		return out
 	}
-	v := params["competitor"]
 	kind := competitorKind(v)
 	if kind == "" || kind == string(vocab.NoCompetitor) {
 		return nil
 	}
-	return []history.CompetitorRelease{{Kind: kind, DuckDB: cmp.Or(competitorParamRelease(v), workload)}}
+	return []history.CompetitorRelease{{Kind: kind, DuckDB: named}}
 }
 
 // assignReleases sets every cell's DuckDB (the most frequent release of its trials' workload;
@@ -97,7 +98,9 @@ func assignReleases(cells []*Cell, runs []history.Run) {
 			if counts[c] == nil {
 				counts[c] = map[string]int{}
 			}
-			counts[c][rel]++
+			if rel != "" {
+				counts[c][rel]++
+			}
 			for _, cr := range trialCompetitors(t, c.Params, rel) {
 				if !slices.ContainsFunc(c.Competitors, func(x history.CompetitorRelease) bool {
 					return x.Kind == cr.Kind && x.Role == cr.Role && x.DuckDB == cr.DuckDB
