@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -86,5 +88,31 @@ func TestManifestRecordsProvenance(t *testing.T) {
 	require.Len(t, m.Workload.Cells, len(r.Cells), "only the shard's cells")
 	for _, c := range r.Cells {
 		assert.Contains(t, m.Workload.Cells, c.Key)
+	}
+}
+
+// The release lockbench links is not part of a cell's identity, so a trend across an upgrade
+// of it stays one series: a cell that names no DuckDB release (or names "default") has the
+// same key and identity whichever release runs it, and what is hashed says "default", never the
+// linked release. A cell that names a release is another cell.
+func TestWorkloadIdentityLeavesTheLinkedReleaseOut(t *testing.T) {
+	base := identityOf(t, tinyScenario)
+	withAxis := func(v string) string {
+		return strings.Replace(tinyScenario, "  threads: 2\n", "  threads: 2\n  duckdb: "+v+"\n", 1)
+	}
+	assert.Equal(t, base, identityOf(t, withAxis("default")))
+	for key := range base.Cells {
+		assert.NotContains(t, key, "duckdb")
+	}
+	for _, c := range parse(t, tinyScenario).Cells() {
+		b, err := json.Marshal(c)
+		require.NoError(t, err)
+		assert.Contains(t, string(b), `"duckdb":"default"`, "the identity hashes the axis value, not the linked release")
+	}
+	named := identityOf(t, withAxis("1.5.6"))
+	require.Len(t, named.Cells, len(base.Cells))
+	for key := range named.Cells {
+		assert.Contains(t, key, "duckdb=1.5.6")
+		assert.NotContains(t, base.Cells, key)
 	}
 }

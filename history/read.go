@@ -69,7 +69,7 @@ type ReadOptions struct {
 	// and Run.NoHistory set (trend notes it and goes on).
 	NeedHistory bool
 	// TimingsOnly decodes only what timing statistics need: each Trial has its Cell, Trial,
-	// Warmup, Outcome.Kind, Expected, WallS, SQLS and OverheadS, and nothing else. Spans,
+	// Warmup, Outcome.Kind, Expected, WallS, SQLS, OverheadS and DuckDB, and nothing else. Spans,
 	// messages and the rest make up most of a history, and are scanned but not built: this
 	// reads histories about 2.5 times faster (BenchmarkReadRuns). Every line is still checked
 	// as a whole (see ReadRun).
@@ -184,6 +184,7 @@ type timingLine struct {
 	SQLS           *float64                `json:"sql_s"`
 	OverheadS      *float64                `json:"overhead_s"`
 	OverheadByKind map[trace.Kind]*float64 `json:"overhead_by_kind"`
+	DuckDB         string                  `json:"duckdb"`
 }
 
 // decodeTrials decodes NDJSON trials from r (name is the file, for messages), checking every
@@ -219,7 +220,7 @@ func decodeLine(b []byte, name string, line int, timingsOnly bool) (Trial, error
 			return Trial{}, malformed(err)
 		}
 		t := Trial{Cell: l.Cell, Trial: l.Trial, Warmup: l.Warmup, Outcome: outcome.Outcome{Kind: l.Outcome.Kind}, Expected: l.Expected,
-			WallS: deref(l.WallS), SQLS: deref(l.SQLS), OverheadS: deref(l.OverheadS)}
+			WallS: deref(l.WallS), SQLS: deref(l.SQLS), OverheadS: deref(l.OverheadS), DuckDB: l.DuckDB}
 		if err := checkLine(name, line, t, l.WallS, l.SQLS, l.OverheadS, l.OverheadByKind); err != nil {
 			return t, &InputError{Err: err}
 		}

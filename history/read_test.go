@@ -30,6 +30,7 @@ func writeDir(t *testing.T, dir string, m Manifest, history string) string {
 
 func okLine(cell string, trial int, wall float64) string {
 	b, _ := json.Marshal(Trial{Cell: cell, Trial: trial, Outcome: outcome.Outcome{Kind: vocab.OK, Message: "m"}, WallS: wall, SQLS: 1, OverheadS: wall - 1,
+		DuckDB: "2.0.0", Driver: "v2.20000.0", Competitors: []CompetitorRelease{{Kind: "reader-process", DuckDB: "1.5.6"}},
 		OverheadByKind: map[trace.Kind]float64{trace.Open: 0.5}, Spans: []trace.Span{{Kind: trace.Model, Name: "x", End: 1}}})
 	return string(b) + "\n"
 }
@@ -47,12 +48,13 @@ func TestReadRun(t *testing.T) {
 	assert.Equal(t, 0.5, run.Trials[1].OverheadByKind[trace.Open])
 	assert.Len(t, run.Trials[0].Spans, 1)
 
-	// The same run, timings only: the figures are the same, the rest is left out.
+	// The same run, timings only: the figures and the workload's release are the same, the rest
+	// is left out.
 	runs, err := ReadRuns(context.Background(), []string{dir}, ReadOptions{TimingsOnly: true})
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
 	lite := runs[0].Trials[1]
-	assert.Equal(t, Trial{Cell: "mode=a", Trial: 2, Outcome: outcome.Outcome{Kind: vocab.OK}, WallS: 3, SQLS: 1, OverheadS: 2}, lite)
+	assert.Equal(t, Trial{Cell: "mode=a", Trial: 2, Outcome: outcome.Outcome{Kind: vocab.OK}, WallS: 3, SQLS: 1, OverheadS: 2, DuckDB: "2.0.0"}, lite)
 
 	// No history: no trials, and a note.
 	bare := t.TempDir()
@@ -262,4 +264,27 @@ func TestTrialCheck(t *testing.T) {
 		assert.ErrorIs(t, err, ErrCorrupt)
 		assert.True(t, strings.HasPrefix(err.Error(), "run: corrupt trial c #2: "), err.Error())
 	}
+}
+
+func TestWorkloadRelease(t *testing.T) {
+	m := Manifest{Versions: Versions{DuckDB: "v2.0.0"}}
+	tests := []struct {
+		name  string
+		trial Trial
+		want  string
+	}{
+		{"recorded", Trial{Cell: "mode=a/duckdb=1.5.6", DuckDB: "1.5.6"}, "1.5.6"},
+		{"recorded wins over the axis", Trial{Cell: "mode=a/duckdb=1.5.6", Params: map[string]string{"duckdb": "1.5.6"}, DuckDB: "2.0.0"}, "2.0.0"},
+		{"the axis in the parameters", Trial{Cell: "mode=a", Params: map[string]string{"mode": "a", "duckdb": "1.5.6"}}, "1.5.6"},
+		{"the axis in the key", Trial{Cell: "mode=a/duckdb=1.4.5"}, "1.4.5"},
+		{"the default axis: the manifest", Trial{Cell: "mode=a", Params: map[string]string{"duckdb": "default"}}, "2.0.0"},
+		{"an old record: the manifest", Trial{Cell: "mode=a"}, "2.0.0"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.trial.WorkloadRelease(m))
+		})
+	}
+	assert.Equal(t, "", Trial{Cell: "mode=a"}.WorkloadRelease(Manifest{Versions: Versions{DuckDB: "unknown"}}))
+	assert.Equal(t, "9.9.9", ReleaseName("v9.9.9"), "a release lockbench does not know keeps its number")
 }

@@ -52,6 +52,13 @@ type Cell struct {
 	Label string `json:"label"`
 	// Params are the cell's axis values.
 	Params map[string]string `json:"params"`
+	// DuckDB is the DuckDB release the cell's workload ran: the one its trials recorded (the
+	// most frequent, should they differ), else the one its duckdb axis names, else the release
+	// of the run's manifest versions.
+	DuckDB string `json:"duckdb,omitempty"`
+	// Competitors are the distinct releases the cell's competitor processes ran (as recorded,
+	// else the release the competitor's axis value names, else the workload's).
+	Competitors []history.CompetitorRelease `json:"competitor_releases,omitempty"`
 	// Trials counts non-warmup trials, Warmups warmups, OK the non-warmup trials that were ok.
 	Trials  int `json:"trials"`
 	Warmups int `json:"warmups"`
@@ -72,6 +79,7 @@ type Cell struct {
 	Values []TrialValues `json:"values"`
 
 	samples     map[vocab.Metric][]stats.Observation // ok non-warmup values per metric
+	releases    map[string]int                       // trials per release of the workload
 	parallelism []trace.Parallelism                  // the parallelism bounds of the ok non-warmup trials
 	timeline    *history.Trial                       // the trial shown in the HTML timeline
 }
@@ -179,13 +187,11 @@ func buildCells(runs []history.Run, s verdict.Settings) ([]*Cell, string) {
 			return 0
 		})
 	}
-	keys := make([]string, len(cells))
+	assignReleases(cells, runs)
+	shown := labelKeys(cells)
+	labels, constant := scenarios.Labels(shown)
 	for i, c := range cells {
-		keys[i] = c.Key
-	}
-	labels, constant := scenarios.Labels(keys)
-	for _, c := range cells {
-		c.Label = labels[c.Key]
+		c.Label = labels[shown[i]]
 		counts := map[vocab.Kind]int{}
 		for _, v := range c.Values {
 			if !v.Warmup {
@@ -283,6 +289,13 @@ func cellWarnings(c *Cell, s verdict.Settings) []Warning {
 	}
 	if failed := c.Trials - c.OK; failed > 0 && c.Expected == string(vocab.OK) {
 		add("failed-trials", "%d of %d trials were not ok and are left out of the timing statistics", failed, c.Trials)
+	}
+	if len(c.releases) > 1 {
+		var parts []string
+		for _, r := range sortReleases(slices.Collect(maps.Keys(c.releases))) {
+			parts = append(parts, fmt.Sprintf("%s (%d)", r, c.releases[r]))
+		}
+		add("mixed-releases", "the cell's trials ran different DuckDB releases: %s; its figures mix them (compare the runs with lockbench compare)", strings.Join(parts, ", "))
 	}
 	if c.OK == 0 {
 		if c.Trials > 0 && c.Expected == string(vocab.OK) {

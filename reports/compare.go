@@ -1,7 +1,10 @@
 package reports
 
 import (
+	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"lockbench/history"
 	"lockbench/scenarios"
@@ -24,6 +27,10 @@ type Comparison struct {
 	AbsThreshold float64 `json:"abs_threshold"`
 	// Constant holds the axis=value pairs every compared cell shares (see Report.Constant).
 	Constant string `json:"constant_axes,omitempty"`
+	// BaseReleases and NewReleases are the DuckDB releases the cells of each side ran, oldest
+	// first: where they differ, the comparison spans a DuckDB upgrade.
+	BaseReleases []string `json:"base_releases,omitempty"`
+	NewReleases  []string `json:"new_releases,omitempty"`
 	// Cells are the base cells in order, then the cells only in new.
 	Cells []verdict.CellChange `json:"cells"`
 	// GeomeanWall and GeomeanOverhead are the geometric means of the ratios of the cells present
@@ -55,6 +62,7 @@ func Compare(base, newRuns []history.Run, threshold float64) *Comparison {
 	for _, r := range newRuns {
 		cmpn.New = append(cmpn.New, runInfo(r))
 	}
+	cmpn.BaseReleases, cmpn.NewReleases = cellReleases(bc), cellReleases(nc)
 	find := func(cells []*Cell, key string) *Cell {
 		for _, c := range cells {
 			if c.Key == key {
@@ -109,4 +117,27 @@ func Compare(base, newRuns []history.Run, threshold float64) *Comparison {
 	cmpn.GeomeanWall = geoOrZero(wr)
 	cmpn.GeomeanOverhead = geoOrZero(or)
 	return cmpn
+}
+
+// cellReleases returns the releases the cells ran, oldest first.
+func cellReleases(cells []*Cell) []string {
+	var rs []string
+	for _, c := range cells {
+		rs = append(rs, c.DuckDB)
+	}
+	return sortReleases(rs)
+}
+
+// ReleasesDiffer reports whether the two sides ran different DuckDB releases.
+func (c *Comparison) ReleasesDiffer() bool {
+	return len(c.BaseReleases) > 0 && len(c.NewReleases) > 0 && !slices.Equal(c.BaseReleases, c.NewReleases)
+}
+
+// releasesLine says which DuckDB releases each side ran, when they differ ("" otherwise).
+func (c *Comparison) releasesLine() string {
+	if !c.ReleasesDiffer() {
+		return ""
+	}
+	return fmt.Sprintf("DuckDB releases: base %s, new %s: the comparison spans a DuckDB upgrade",
+		strings.Join(c.BaseReleases, "+"), strings.Join(c.NewReleases, "+"))
 }

@@ -7,7 +7,9 @@
 //   - this package groups the trials: Build pools the trials of each cell across the runs
 //     given (the shards of one run merge into one report) and builds the report model, a
 //     Report of Cells with their statistics and warnings, the versus comparisons, the
-//     parallelism and strategies sections; Compare builds a Comparison of two runs;
+//     parallelism and strategies sections, the DuckDB releases section (cells that differ only
+//     in their release, compared as Compare compares two runs, and their data's fingerprints)
+//     and the upgrade answer derived from it; Compare builds a Comparison of two runs;
 //   - package stats computes every statistic (medians with their distribution-free interval,
 //     bootstrap intervals, Mann–Whitney U, Holm) and package verdict every judgement (targets,
 //     expectations, regressions), with the targets typed once in package scenarios and

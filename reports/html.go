@@ -61,6 +61,8 @@ type htmlPage struct {
 	KindHeader        []string
 	KindRows          [][]string
 	Strategies        template.HTML
+	Releases          template.HTML
+	Upgrade           template.HTML
 }
 
 var htmlTmpl = template.Must(template.New("report").Parse(`<!DOCTYPE html>
@@ -168,9 +170,9 @@ ol.warnings li{margin:.2rem 0}
 {{range .Cells}}{{if .Timeline}}<h3>{{.Label}}</h3>
 <figure>{{.Timeline}}</figure>
 {{end}}{{end}}</details>
-{{.Strategies}}{{if .Warnings}}<h2>Warnings</h2>
+{{.Strategies}}{{.Releases}}{{if .Warnings}}<h2>Warnings</h2>
 <ol class="warnings">{{range .Warnings}}<li value="{{.N}}">{{if .Where}}<b>{{.Where}}</b>: {{end}}{{.Message}}</li>{{end}}</ol>{{end}}
-</body>
+{{.Upgrade}}</body>
 </html>
 `))
 
@@ -261,6 +263,12 @@ func WriteHTML(w io.Writer, r *Report) error {
 	}
 	var err error
 	if pg.Strategies, err = strategiesHTML(r); err != nil {
+		return err
+	}
+	if pg.Releases, err = releasesHTML(r); err != nil {
+		return err
+	}
+	if pg.Upgrade, err = upgradeHTML(r.Upgrade); err != nil {
 		return err
 	}
 	if err := htmlTmpl.Execute(w, pg); err != nil {
@@ -440,6 +448,74 @@ func strategiesHTML(r *Report) (template.HTML, error) {
 		Note   string
 		Recs   []Recommendation
 	}{strategyTables(s), strategiesNote(s, r.Settings.Confidence), s.Recommendations})
+	if err != nil {
+		return "", fmt.Errorf("html report: %w", err)
+	}
+	return template.HTML(b.String()), nil
+}
+
+var releasesTmpl = template.Must(template.New("releases").Parse(`<h2>DuckDB releases: {{.Releases}}</h2>
+{{if .Rows}}<p class="meta">{{.Intro}}{{if .Constant}} Every pair: {{.Constant}}.{{end}}</p>
+<div class="scroll"><table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range $i, $v := .}}{{if lt $i 2}}<td class="nw">{{$v}}</td>{{else if eq $i 8}}<td{{if eq $v "DIFFERS"}} style="color:var(--fail);font-weight:bold"{{end}}>{{$v}}</td>{{else}}<td class="n">{{$v}}</td>{{end}}{{end}}</tr>
+{{end}}</table></div>
+<p class="evidence">{{.Summary}}</p>{{end}}
+{{if .Data}}<h3>Data across releases</h3>
+<ul>{{range .Data}}<li{{if .Differs}} style="color:var(--fail);font-weight:bold"{{end}}>{{.Line}}</li>{{end}}</ul>{{end}}
+`))
+
+// releasesHTML renders the DuckDB releases section for the HTML report ("" without one).
+func releasesHTML(r *Report) (template.HTML, error) {
+	rc := r.Releases
+	if rc == nil {
+		return "", nil
+	}
+	type dataLine struct {
+		Line    string
+		Differs bool
+	}
+	var rows [][]string
+	for _, p := range rc.Pairs {
+		rows = append(rows, releaseRow(p))
+	}
+	if len(rows) > 0 {
+		rows = append(rows, releaseGeomean(rc))
+	}
+	var data []dataLine
+	for _, d := range rc.Data {
+		data = append(data, dataLine{releaseDataLine(d), d.Status == DataDiffers})
+	}
+	var b strings.Builder
+	err := releasesTmpl.Execute(&b, struct {
+		Releases, Intro, Constant, Summary string
+		Header                             []string
+		Rows                               [][]string
+		Data                               []dataLine
+	}{strings.Join(rc.Releases, ", "), releasesIntro(rc, r.Settings), rc.Constant, rc.Summary, releaseHeader, rows, data})
+	if err != nil {
+		return "", fmt.Errorf("html report: %w", err)
+	}
+	return template.HTML(b.String()), nil
+}
+
+var upgradeTmpl = template.Must(template.New("upgrade").Parse(`<h2>{{.Title}}</h2>
+<ul><li>{{.U.DataLine}}</li>
+<li>{{.U.SpeedLine}}{{if .U.Speed}}<ul>{{range .U.Speed}}<li>{{.Line}}</li>{{end}}</ul>{{end}}</li>
+<li>{{.Mixed}}{{if .U.Mixed}}<ul>{{range .U.Mixed}}<li>{{.Line}}</li>{{end}}</ul>{{end}}</li>
+{{if .U.Pin}}<li>{{.U.Pin.Line}}</li>{{end}}
+<li><b>Order:</b> {{.U.Order}}</li></ul>
+`))
+
+// upgradeHTML renders the upgrade answer for the HTML report ("" without one).
+func upgradeHTML(u *Upgrade) (template.HTML, error) {
+	if u == nil {
+		return "", nil
+	}
+	var b strings.Builder
+	err := upgradeTmpl.Execute(&b, struct {
+		Title, Mixed string
+		U            *Upgrade
+	}{upgradeTitle(u), upgradeMixedIntro(u), u})
 	if err != nil {
 		return "", fmt.Errorf("html report: %w", err)
 	}

@@ -74,6 +74,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		}
 		ew.printf(" `%s`: %s, %d cores; lockbench %s, DuckDB %s.", id, mdEscape(run.Host.CPU), run.Host.Cores,
 			mdEscape(run.Versions.Lockbench), mdEscape(run.Versions.DuckDB))
+		if len(run.Releases) > 0 {
+			ew.printf(" DuckDB releases used: %s.", mdEscape(strings.Join(run.Releases, ", ")))
+		}
 	}
 	if r.Constant != "" {
 		ew.printf(" Every cell: `%s`.", r.Constant)
@@ -156,6 +159,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		mdTable(ew, parallelismAlign, parallelismHeader, rows)
 	}
 	writeStrategiesMarkdown(ew, r)
+	writeReleasesMarkdown(ew, r)
 	if len(fn.all) > 0 {
 		ew.printf("\n### Warnings\n\n")
 		for i, w := range fn.all {
@@ -166,10 +170,67 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			ew.printf("%d. %s%s\n", i+1, where, mdEscape(w.message))
 		}
 	}
+	writeUpgradeMarkdown(ew, r.Upgrade)
 	if ew.err != nil {
 		return fmt.Errorf("markdown report: %w", ew.err)
 	}
 	return nil
+}
+
+// writeReleasesMarkdown writes the DuckDB releases section in Markdown.
+func writeReleasesMarkdown(ew *errWriter, r *Report) {
+	rc := r.Releases
+	if rc == nil {
+		return
+	}
+	ew.printf("\n### DuckDB releases\n\n")
+	ew.printf("Releases: %s.", mdEscape(strings.Join(rc.Releases, ", ")))
+	if len(rc.Pairs) > 0 {
+		ew.printf(" %s", mdEscape(releasesIntro(rc, r.Settings)))
+		if rc.Constant != "" {
+			ew.printf(" Every pair: `%s`.", rc.Constant)
+		}
+		ew.printf("\n\n")
+		var rows [][]string
+		for _, p := range rc.Pairs {
+			rows = append(rows, releaseRow(p))
+		}
+		mdTable(ew, releaseAlign, releaseHeader, append(rows, releaseGeomean(rc)))
+		ew.printf("\n%s\n", mdEscape(rc.Summary))
+	} else {
+		ew.printf("\n")
+	}
+	if len(rc.Data) > 0 {
+		ew.printf("\nData across releases (fingerprints of the same data set):\n\n")
+		for _, d := range rc.Data {
+			line := mdEscape(releaseDataLine(d))
+			if d.Status == DataDiffers {
+				line = "**" + line + "**"
+			}
+			ew.printf("- %s\n", line)
+		}
+	}
+}
+
+// writeUpgradeMarkdown writes the upgrade answer, the last section of the Markdown report.
+func writeUpgradeMarkdown(ew *errWriter, u *Upgrade) {
+	if u == nil {
+		return
+	}
+	ew.printf("\n### %s\n\n", mdEscape(upgradeTitle(u)))
+	ew.printf("- %s\n", mdEscape(u.DataLine))
+	ew.printf("- %s\n", mdEscape(u.SpeedLine))
+	for _, sp := range u.Speed {
+		ew.printf("  - %s\n", mdEscape(sp.Line))
+	}
+	ew.printf("- %s\n", mdEscape(upgradeMixedIntro(u)))
+	for _, a := range u.Mixed {
+		ew.printf("  - %s\n", mdEscape(a.Line))
+	}
+	if u.Pin != nil {
+		ew.printf("- %s\n", mdEscape(u.Pin.Line))
+	}
+	ew.printf("- **Order:** %s\n", mdEscape(u.Order))
 }
 
 // writeStrategiesMarkdown writes the strategies section in Markdown.
@@ -201,6 +262,9 @@ func WriteCompareMarkdown(w io.Writer, c *Comparison) error {
 		mdEscape(runIDs(c.Base)), mdEscape(runIDs(c.New)), 100*c.Settings.Confidence, c.Settings.Alpha, pct(c.Threshold), secs(c.AbsThreshold))
 	if c.Constant != "" {
 		ew.printf(" Every cell: `%s`.", c.Constant)
+	}
+	if l := c.releasesLine(); l != "" {
+		ew.printf(" %s.", mdEscape(l))
 	}
 	ew.printf("\n\n")
 	var rows [][]string

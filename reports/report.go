@@ -3,6 +3,7 @@ package reports
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +37,9 @@ type Options struct {
 	Resamples int
 	// MinTrials is the per-side floor below which a target is unknown (default 10).
 	MinTrials int
+	// Threshold is the noise threshold of the comparisons of DuckDB releases (default
+	// DefaultThreshold, compare's): a change counts only when its whole interval lies beyond it.
+	Threshold float64
 }
 
 // settings returns the options' statistical settings with their defaults.
@@ -56,12 +60,15 @@ type RunInfo struct {
 	Host      history.Host     `json:"host"`
 	// Trials is the number of trials the run recorded, warmups included.
 	Trials int `json:"trials"`
+	// Releases are the DuckDB releases the run's cells and competitors used, as its manifest
+	// lists them (empty when every process ran the release in Versions).
+	Releases []string `json:"releases,omitempty"`
 }
 
 func runInfo(r history.Run) RunInfo {
 	m := r.Manifest
 	return RunInfo{Dir: r.Dir, ID: m.ID, Shard: m.Shard, CreatedAt: m.CreatedAt, RootSeed: m.RootSeed,
-		Versions: m.Versions, Host: m.Host, Trials: len(r.Trials)}
+		Versions: m.Versions, Host: m.Host, Trials: len(r.Trials), Releases: m.Releases}
 }
 
 // Warning is a note about the data that a reader should see; warnings never drop data or
@@ -71,8 +78,10 @@ type Warning struct {
 	Cell string `json:"cell,omitempty"`
 	// Code classifies the warning: no-interval (too few ok trials for a median's interval),
 	// few-trials (too few for a target), slow-first-trial, bimodal, outliers, failed-trials,
-	// no-ok-trials, mixed-hosts, mixed-versions, history (how a run's history was read: a
-	// partial last line, from a crash mid-write, was ignored).
+	// no-ok-trials, mixed-hosts, mixed-versions, mixed-releases (a cell's trials ran different
+	// DuckDB releases), release-data (a data set's fingerprints differ between DuckDB
+	// releases), history (how a run's history was read: a partial last line, from a crash
+	// mid-write, was ignored).
 	Code string `json:"code"`
 	// Message is the warning in words.
 	Message string `json:"message"`
@@ -101,8 +110,16 @@ type Report struct {
 	Warnings []Warning `json:"warnings,omitempty"`
 	// Strategies is the strategies section (strategies.go), nil when no cell has a strategy.
 	Strategies *Strategies `json:"strategies,omitempty"`
-	// Verdict is the run verdict: fail if any target or expectation fails, else unknown if any
-	// is unknown, else pass.
+	// Releases is the "DuckDB releases" section (releases.go): cells that differ only in their
+	// DuckDB release compared as compare does, and their data's fingerprints; nil when no two
+	// cells differ only in their release and no data set was fingerprinted on two releases.
+	Releases *ReleaseComparison `json:"releases,omitempty"`
+	// Upgrade is the upgrade answer (upgrade.go), nil when the cells and their competitors ran
+	// fewer than two releases.
+	Upgrade *Upgrade `json:"upgrade,omitempty"`
+	// Verdict is the run verdict: fail if any target or expectation fails or a data set's
+	// fingerprints differ between DuckDB releases, else unknown if any target or expectation is
+	// unknown, else pass.
 	Verdict verdict.Verdict `json:"verdict"`
 }
 
@@ -162,6 +179,10 @@ func Build(runs []history.Run, opts Options) (*Report, error) {
 		r.Versus = buildVersus(r.Cells, opts.VersusAxis, opts.VersusBase, s)
 	}
 	r.Parallelism = buildParallelism(r.Cells, s)
+	threshold := cmp.Or(math.Abs(opts.Threshold), DefaultThreshold)
+	r.Releases = buildReleases(r.Cells, runs, s, threshold)
+	r.Warnings = append(r.Warnings, releaseWarnings(r.Releases)...)
+	r.Upgrade = buildUpgrade(r.Cells, runs, r.Releases, s, threshold)
 	judged := verdictCells(r.Cells)
 	var vs []verdict.Verdict
 	for _, t := range opts.Targets {
@@ -178,6 +199,9 @@ func Build(runs []history.Run, opts Options) (*Report, error) {
 		er := verdict.JudgeExpectation(e, judged)
 		r.Expectations = append(r.Expectations, er)
 		vs = append(vs, er.Verdict)
+	}
+	if r.Releases != nil && slices.ContainsFunc(r.Releases.Data, func(d ReleaseData) bool { return d.Status == DataDiffers }) {
+		vs = append(vs, verdict.Fail)
 	}
 	r.Verdict = verdict.Combine(vs...)
 	return r, nil

@@ -3,6 +3,7 @@ package reports
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"lockbench/stats"
@@ -345,4 +346,60 @@ func compareRow(cc verdict.CellChange) []string {
 // compareGeomean is the last row of the comparison table.
 func compareGeomean(c *Comparison) []string {
 	return []string{"geomean", "", ratioChange(c.GeomeanWall), "", "", ratioChange(c.GeomeanOverhead), ""}
+}
+
+// releaseHeader is the header of the DuckDB releases table, and releaseAlign its alignment:
+// the comparison table's columns with the releases after the cell and the data check last.
+var releaseHeader = []string{"cell", "releases", "wall", "wall change", "", "overhead", "overhead change", "", "data"}
+
+const releaseAlign = "llrlrrlrl"
+
+// releasesIntro explains the DuckDB releases table in one sentence.
+func releasesIntro(rc *ReleaseComparison, s verdict.Settings) string {
+	return fmt.Sprintf("Cells that differ only in their DuckDB release, the newer against the older: change = median(new)/median(old) − 1 with its %.0f%% bootstrap CI; "+
+		"slower (regressed) or faster (improved) only when p (Mann–Whitney U, Holm-adjusted) < %.2f and the whole CI is beyond ±%s (±%s where the older median is 0); "+
+		"? = too few ok trials to tell. Data compares the fingerprints of the two cells, data seed by data seed.",
+		100*s.Confidence, s.Alpha, pct(rc.Threshold), secs(rc.AbsThreshold))
+}
+
+// releaseRow is one pair of the DuckDB releases table.
+func releaseRow(p ReleasePair) []string {
+	row := compareRow(p.CellChange)
+	return slices.Concat([]string{row[0], p.BaseRelease + " → " + p.NewRelease}, row[1:], []string{dataWord(p.Data)})
+}
+
+// releaseGeomean is the last row of the DuckDB releases table.
+func releaseGeomean(rc *ReleaseComparison) []string {
+	return []string{"geomean", "", "", ratioChange(rc.GeomeanWall), "", "", ratioChange(rc.GeomeanOverhead), "", ""}
+}
+
+// dataWord is a data status as the tables print it: a difference in capitals.
+func dataWord(status string) string {
+	if status == DataDiffers {
+		return "DIFFERS"
+	}
+	return status
+}
+
+// releaseDataLine is one data set of the releases section: "identical: employees=1000
+// years=2025-2027 seed=1: 1.5.6 ev12/ws34/ab12… (10 trials), 2.0.0 … (10 trials)".
+func releaseDataLine(d ReleaseData) string {
+	parts := make([]string, len(d.Fingerprints))
+	for i, f := range d.Fingerprints {
+		parts[i] = fmt.Sprintf("%s %s (%d %s)", f.Release, f.Fingerprint, f.Trials, plural(f.Trials, "trial", "trials"))
+	}
+	return fmt.Sprintf("%s: %s: %s", dataWord(d.Status), d.Data, strings.Join(parts, ", "))
+}
+
+// upgradeTitle is the heading of the upgrade answer.
+func upgradeTitle(u *Upgrade) string {
+	return fmt.Sprintf("Upgrade answer: DuckDB %s → %s (derived from the figures of this report)", u.From, u.To)
+}
+
+// upgradeMixedIntro introduces the mixed arrangements, or says there is none.
+func upgradeMixedIntro(u *Upgrade) string {
+	if len(u.Mixed) == 0 {
+		return "Mixed arrangements: none measured (no competitor ran another release than the pipeline)."
+	}
+	return "Mixed arrangements (a competitor on another release than the pipeline that created the file):"
 }

@@ -105,7 +105,11 @@ func WriteText(w io.Writer, r *Report) error {
 	if err := writeStrategiesText(ew, r); err != nil {
 		return err
 	}
+	if err := writeReleasesText(ew, r); err != nil {
+		return err
+	}
 	writeVerdictText(ew, r, fn)
+	writeUpgradeText(ew, r.Upgrade)
 	if ew.err != nil {
 		return fmt.Errorf("%s: %w", what, ew.err)
 	}
@@ -127,7 +131,64 @@ func writeRunsText(ew *errWriter, runs []RunInfo) {
 		ew.printf("    host %s (%d cores), %s %s; lockbench %s %s, %s, duckdb %s, driver %s\n",
 			r.Host.CPU, r.Host.Cores, r.Host.OS, r.Host.Kernel, r.Versions.Lockbench, r.Versions.Commit,
 			r.Versions.Go, r.Versions.DuckDB, r.Versions.Driver)
+		if len(r.Releases) > 0 {
+			ew.printf("    DuckDB releases used: %s\n", strings.Join(r.Releases, ", "))
+		}
 	}
+}
+
+// writeReleasesText writes the DuckDB releases section of the terminal report.
+func writeReleasesText(ew *errWriter, r *Report) error {
+	rc := r.Releases
+	if rc == nil {
+		return nil
+	}
+	ew.printf("\nDuckDB releases: %s\n", strings.Join(rc.Releases, ", "))
+	if len(rc.Pairs) > 0 {
+		ew.printf("%s\n", wrapText(releasesIntro(rc, r.Settings), 100))
+		if rc.Constant != "" {
+			ew.printf("every pair: %s\n", rc.Constant)
+		}
+		var rows [][]string
+		for _, p := range rc.Pairs {
+			rows = append(rows, releaseRow(p))
+		}
+		if err := writeTable(ew, releaseAlign, releaseHeader, append(rows, releaseGeomean(rc)), "text report"); err != nil {
+			return err
+		}
+		ew.printf("%s\n", rc.Summary)
+	}
+	if len(rc.Data) > 0 {
+		ew.printf("\ndata across releases (fingerprints of the same data set):\n")
+		for _, d := range rc.Data {
+			ew.printf("  %s\n", releaseDataLine(d))
+		}
+	}
+	return nil
+}
+
+// writeUpgradeText writes the upgrade answer, the last block of the terminal report.
+func writeUpgradeText(ew *errWriter, u *Upgrade) {
+	if u == nil {
+		return
+	}
+	ew.printf("\n%s\n", upgradeTitle(u))
+	item := func(indent, s string) {
+		ew.printf("%s%s\n", indent, strings.ReplaceAll(wrapText(s, 96-len(indent)), "\n", "\n"+indent+"  "))
+	}
+	item("  ", u.DataLine)
+	item("  ", u.SpeedLine)
+	for _, sp := range u.Speed {
+		item("    ", sp.Line)
+	}
+	item("  ", upgradeMixedIntro(u))
+	for _, a := range u.Mixed {
+		item("    ", a.Line)
+	}
+	if u.Pin != nil {
+		item("  ", u.Pin.Line)
+	}
+	item("  ", "Order: "+u.Order)
 }
 
 // writeStrategiesText writes the strategies section of the terminal report.
@@ -213,6 +274,9 @@ func WriteCompareText(w io.Writer, c *Comparison) error {
 	const what = "text comparison"
 	ew := &errWriter{w: w}
 	ew.printf("lockbench compare: base %s vs new %s\n", runIDs(c.Base), runIDs(c.New))
+	if l := c.releasesLine(); l != "" {
+		ew.printf("%s\n", l)
+	}
 	if c.Constant != "" {
 		ew.printf("every cell: %s\n", c.Constant)
 	}

@@ -13,7 +13,11 @@
 //   - parts split wherever the cell's workload identity changes (a changed SQL model, seed, exec
 //     command or cell parameter): timings on either side are not comparable, so a split is
 //     reported as such and is never a change point; runs recorded before manifests had an
-//     identity join their neighbours;
+//     identity join their neighbours. The DuckDB release a run's trials ran is not part of the
+//     identity: a cell that names no release runs whichever one lockbench links, and upgrading
+//     it is exactly the kind of change a series should show, so each point records its release
+//     and a change point whose two sides ran different releases names them, as it names the
+//     commits;
 //   - change points in each part: E-Divisive with means (Matteson and James 2014, exponent 1,
 //     as Apache Otava uses it) on the run medians, each split tested by a seeded permutation
 //     test within the current segments (exact when there are few arrangements) and kept when

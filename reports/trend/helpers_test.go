@@ -37,6 +37,9 @@ type synthRun struct {
 	// failed adds non-ok measured trials per cell; every run also gets a warmup trial per cell
 	// with an absurd value, which must never count.
 	failed map[string]int
+	// duckdb is the manifest's DuckDB version ("v2.0.0"); trialDuckDB the release the trials
+	// record ("" for records written before trials recorded one).
+	duckdb, trialDuckDB string
 }
 
 // writeRun writes r as a run directory under root and returns its path.
@@ -46,7 +49,7 @@ func writeRun(t testing.TB, root string, r synthRun) string {
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	m := history.Manifest{
 		SchemaVersion: history.SchemaVersion, ID: r.id, CreatedAt: r.at, RootSeed: 1, Shard: r.shard,
-		Scenario: json.RawMessage(`{"name":"synthetic"}`), Versions: history.Versions{Lockbench: "0.1.0", Commit: "feedfacecafe"},
+		Scenario: json.RawMessage(`{"name":"synthetic"}`), Versions: history.Versions{Lockbench: "0.1.0", Commit: "feedfacecafe", DuckDB: r.duckdb},
 	}
 	if r.schema1 {
 		m.SchemaVersion = 1
@@ -72,7 +75,7 @@ func writeRun(t testing.TB, root string, r synthRun) string {
 		for i, x := range xs {
 			require.NoError(t, enc.Encode(history.Trial{
 				Cell: cell, Trial: i, Outcome: outcome.Outcome{Kind: vocab.OK},
-				WallS: x + 1, SQLS: 1, OverheadS: x, StartedAt: r.at,
+				WallS: x + 1, SQLS: 1, OverheadS: x, StartedAt: r.at, DuckDB: r.trialDuckDB,
 			}))
 		}
 		for i := range r.failed[cell] {

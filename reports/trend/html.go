@@ -234,7 +234,7 @@ func WriteHTML(w io.Writer, t *Trend) error {
 			if c := e.cp; c != nil {
 				hs.Rows = append(hs.Rows, htmlChange{Class: c.Direction, Kind: c.Direction, Change: ratioText(*c),
 					Medians: secs(c.BeforeMedian) + " → " + secs(c.AfterMedian), P: pValue(c.P),
-					Runs: c.BeforeRun + " → " + c.AfterRun, Commits: shortCommit(c.BeforeCommit) + " → " + shortCommit(c.Commit), Time: stamp(c.AfterTime)})
+					Runs: c.BeforeRun + " → " + c.AfterRun, Commits: shortCommit(c.BeforeCommit) + " → " + shortCommit(c.Commit) + releaseSuffix(*c), Time: stamp(c.AfterTime)})
 			} else {
 				c := e.wc
 				hs.Rows = append(hs.Rows, htmlChange{Class: "note", Kind: "workload changed", Change: "-", Medians: "-", P: "-",

@@ -2,12 +2,14 @@ package trend
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"lockbench/history"
+	"lockbench/release"
 	"lockbench/scenarios"
 	"lockbench/vocab"
 )
@@ -45,6 +47,16 @@ type CellTimings struct {
 	Measured int
 	// Wall, SQL and Overhead are the metrics of the trials whose outcome was ok, in seconds.
 	Wall, SQL, Overhead []float64
+	// DuckDB counts the measured trials by the DuckDB release that ran their workload
+	// (history.Trial.WorkloadRelease: as recorded, else the cell's axis, else the manifest's).
+	DuckDB map[string]int
+}
+
+// Releases returns the releases of the measured trials, oldest first.
+func (t *CellTimings) Releases() []string {
+	out := slices.Collect(maps.Keys(t.DuckDB))
+	slices.SortFunc(out, release.Compare)
+	return out
 }
 
 // Values returns the ok trials' values of metric ("wall", "sql" or "overhead").
@@ -104,10 +116,13 @@ func Load(ctx context.Context, paths ...string) (*Data, error) {
 func (r *dirRun) add(t history.Trial) {
 	c := r.cells[t.Cell]
 	if c == nil {
-		c = &CellTimings{}
+		c = &CellTimings{DuckDB: map[string]int{}}
 		r.cells[t.Cell] = c
 	}
 	c.Measured++
+	if rel := t.WorkloadRelease(r.manifest); rel != "" {
+		c.DuckDB[rel]++
+	}
 	if t.Outcome.Kind == vocab.OK {
 		c.Wall = append(c.Wall, t.WallS)
 		c.SQL = append(c.SQL, t.SQLS)
@@ -179,6 +194,9 @@ func mergeShards(dirs []*dirRun) []*MergedRun {
 				have.Wall = append(have.Wall, t.Wall...)
 				have.SQL = append(have.SQL, t.SQL...)
 				have.Overhead = append(have.Overhead, t.Overhead...)
+				for rel, n := range t.DuckDB {
+					have.DuckDB[rel] += n
+				}
 			} else {
 				r.Cells[c] = t
 			}

@@ -1,6 +1,7 @@
 package trend
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -79,7 +80,7 @@ func WriteMarkdown(w io.Writer, t *Trend) error {
 				c := e.cp
 				changes = append(changes, mdRowString("`"+s.Label+"`", c.Direction, ratioText(*c),
 					secs(c.BeforeMedian)+" → "+secs(c.AfterMedian), pValue(c.P),
-					fmt.Sprintf("%s → %s", c.BeforeRun, c.AfterRun), shortCommit(c.BeforeCommit)+" → "+shortCommit(c.Commit), stamp(c.AfterTime)))
+					fmt.Sprintf("%s → %s", c.BeforeRun, c.AfterRun), shortCommit(c.BeforeCommit)+" → "+shortCommit(c.Commit)+releaseSuffix(*c), stamp(c.AfterTime)))
 			} else {
 				c := e.wc
 				changes = append(changes, mdRowString("`"+s.Label+"`", "workload changed", "-", "-", "-",
@@ -101,10 +102,18 @@ func WriteMarkdown(w io.Writer, t *Trend) error {
 		}
 		from := max(0, len(s.Points)-RecentPoints)
 		fmt.Fprintf(b, "\n<details><summary><code>%s</code>: newest %d of %d runs</summary>\n\n", mdEscape(s.Label), len(s.Points)-from, len(s.Points))
-		mdHeader(b, "lllrlrl", "run", "time", "commit", "median", "interval", "n", "")
+		if len(seriesReleases(s)) > 1 {
+			mdHeader(b, "llllrlrl", "run", "time", "commit", "duckdb", "median", "interval", "n", "")
+		} else {
+			mdHeader(b, "lllrlrl", "run", "time", "commit", "median", "interval", "n", "")
+		}
 		for i := from; i < len(s.Points); i++ {
 			p := s.Points[i]
-			mdRow(b, p.Run, stamp(p.Time), shortCommit(p.Commit), secs(p.Median), intervalText(p), fmt.Sprint(p.N), marker(s, i))
+			cells := []string{p.Run, stamp(p.Time), shortCommit(p.Commit)}
+			if len(seriesReleases(s)) > 1 {
+				cells = append(cells, cmp.Or(p.DuckDB, "-"))
+			}
+			mdRow(b, append(cells, secs(p.Median), intervalText(p), fmt.Sprint(p.N), marker(s, i))...)
 		}
 		fmt.Fprintf(b, "\n</details>\n")
 	}

@@ -1,10 +1,12 @@
 package trend
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -51,8 +53,8 @@ func WriteText(w io.Writer, t *Trend) error {
 			switch {
 			case e.cp != nil:
 				c := e.cp
-				fmt.Fprintf(b, "        change %s: run %s → %s (%s → %s), commit %s → %s\n", c.Direction,
-					c.BeforeRun, c.AfterRun, stamp(c.BeforeTime), stamp(c.AfterTime), shortCommit(c.BeforeCommit), shortCommit(c.Commit))
+				fmt.Fprintf(b, "        change %s: run %s → %s (%s → %s), %s\n", c.Direction,
+					c.BeforeRun, c.AfterRun, stamp(c.BeforeTime), stamp(c.AfterTime), commitsText(*c))
 				fmt.Fprintf(b, "               %s → %s, %s, p %s\n", secs(c.BeforeMedian), secs(c.AfterMedian), ratioText(*c), pValue(c.P))
 			case e.wc != nil:
 				c := e.wc
@@ -62,14 +64,21 @@ func WriteText(w io.Writer, t *Trend) error {
 		}
 		if len(s.Points) > 0 {
 			tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "        \trun\ttime\tcommit\tmedian\tinterval\tn\t")
+			// A series that ran several DuckDB releases shows each point's.
+			rel := func(Point) string { return "" }
+			relHead, cols := "", 6
+			if len(seriesReleases(s)) > 1 {
+				rel = func(p Point) string { return cmp.Or(p.DuckDB, "-") + "\t" }
+				relHead, cols = "duckdb\t", 7
+			}
+			fmt.Fprintf(tw, "        \trun\ttime\tcommit\t%smedian\tinterval\tn\t\n", relHead)
 			from := max(0, len(s.Points)-RecentPoints)
 			if from > 0 {
-				fmt.Fprintf(tw, "        \t… %d older\t\t\t\t\t\t\n", from)
+				fmt.Fprintf(tw, "        \t… %d older%s\n", from, strings.Repeat("\t", cols))
 			}
 			for i := from; i < len(s.Points); i++ {
 				p := s.Points[i]
-				fmt.Fprintf(tw, "        \t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", p.Run, stamp(p.Time), shortCommit(p.Commit),
+				fmt.Fprintf(tw, "        \t%s\t%s\t%s\t%s%s\t%s\t%d\t%s\n", p.Run, stamp(p.Time), shortCommit(p.Commit), rel(p),
 					secs(p.Median), intervalText(p), p.N, marker(s, i))
 			}
 			tw.Flush()
@@ -104,7 +113,7 @@ func summary(t *Trend) string {
 		parts := make([]string, len(regs))
 		for i, s := range regs {
 			c := s.ChangePoints[len(s.ChangePoints)-1]
-			parts[i] = fmt.Sprintf("%s %s at commit %s", s.Label, signedPct(c.Change()), shortCommit(c.Commit))
+			parts[i] = fmt.Sprintf("%s %s at commit %s%s", s.Label, signedPct(c.Change()), shortCommit(c.Commit), releaseSuffix(c))
 		}
 		return fmt.Sprintf("FAIL: %d of %d series regressed at the newest run: %s", len(regs), len(t.Series), strings.Join(parts, "; "))
 	case verdict.Unknown:
@@ -161,6 +170,23 @@ func marker(s *Series, i int) string {
 		}
 	}
 	return ""
+}
+
+// commitsText names the commits on the two sides of a change point, and the DuckDB releases
+// when they differ: "commit 1a2b → 3c4d, DuckDB 1.5.6 → 2.0.0".
+func commitsText(c ChangePoint) string {
+	return "commit " + shortCommit(c.BeforeCommit) + " → " + shortCommit(c.Commit) + releaseSuffix(c)
+}
+
+// seriesReleases returns the distinct DuckDB releases of a series' points.
+func seriesReleases(s *Series) []string {
+	var out []string
+	for _, p := range s.Points {
+		if p.DuckDB != "" && !slices.Contains(out, p.DuckDB) {
+			out = append(out, p.DuckDB)
+		}
+	}
+	return out
 }
 
 func pointText(p Point) string {

@@ -211,6 +211,11 @@ type Point struct {
 	Lockbench string `json:"lockbench,omitempty"`
 	// Workload is the cell's workload identity in this run ("" when the run did not record one).
 	Workload string `json:"workload,omitempty"`
+	// DuckDB is the DuckDB release that ran the cell's workload in this run ("1.5.6+2.0.0" in
+	// the odd run that ran several). A release is not part of a series' identity: a cell that
+	// names no release runs whichever one lockbench links, and an upgrade of it is a change to
+	// look for, not a new series.
+	DuckDB string `json:"duckdb,omitempty"`
 	// Median is the median of the run's ok trials; Lo and Hi bound its distribution-free
 	// order-statistic interval (absent with fewer than 6 trials).
 	Median float64  `json:"median"`
@@ -235,6 +240,11 @@ type ChangePoint struct {
 	AfterTime    time.Time `json:"after_time"`
 	BeforeCommit string    `json:"before_commit"`
 	Commit       string    `json:"commit"`
+	// BeforeDuckDB and DuckDB are the DuckDB releases of the same two runs, named as the
+	// commits are: where they differ, the change came with an upgrade (or a downgrade) of
+	// DuckDB.
+	BeforeDuckDB string `json:"before_duckdb,omitempty"`
+	DuckDB       string `json:"duckdb,omitempty"`
 	// BeforeMedian and AfterMedian are the medians of the ok trials pooled over up to Window
 	// runs on each side (never across another change point); BeforeN and AfterN count them.
 	BeforeMedian float64 `json:"before_median"`
@@ -255,6 +265,21 @@ type ChangePoint struct {
 
 // Change returns the relative change Ratio − 1.
 func (c ChangePoint) Change() float64 { return c.Ratio - 1 }
+
+// ReleaseChanged reports whether the runs on the two sides of the change ran different DuckDB
+// releases.
+func (c ChangePoint) ReleaseChanged() bool {
+	return c.BeforeDuckDB != "" && c.DuckDB != "" && c.BeforeDuckDB != c.DuckDB
+}
+
+// ReleaseText names the change of DuckDB release across the change point ("DuckDB 1.5.6 →
+// 2.0.0"), or "" when the release did not change.
+func (c ChangePoint) ReleaseText() string {
+	if !c.ReleaseChanged() {
+		return ""
+	}
+	return "DuckDB " + c.BeforeDuckDB + " → " + c.DuckDB
+}
 
 // WorkloadChange is where a cell's workload identity changed between two runs.
 type WorkloadChange struct {
@@ -458,6 +483,7 @@ func newPoint(r *MergedRun, cell string, tr *CellTimings, xs []float64, confiden
 	slices.Sort(sorted)
 	p := Point{
 		Run: r.ID, Time: r.Time, Commit: r.Commit, Lockbench: r.Lockbench, Workload: r.Workload[cell],
+		DuckDB: strings.Join(tr.Releases(), "+"),
 		Median: stats.Median(sorted), N: len(xs), Failed: tr.Measured - len(xs), values: xs,
 	}
 	if len(r.IDs) > 1 {
@@ -539,7 +565,7 @@ func changePoints(points []Point, lo, hi int, cell string, o Options) []ChangePo
 		b, a := points[c.at-1], points[c.at]
 		cp := ChangePoint{
 			Index: c.at, BeforeRun: b.Run, AfterRun: a.Run, BeforeTime: b.Time, AfterTime: a.Time,
-			BeforeCommit: b.Commit, Commit: a.Commit, BeforeMedian: c.bm, AfterMedian: c.am,
+			BeforeCommit: b.Commit, Commit: a.Commit, BeforeDuckDB: b.DuckDB, DuckDB: a.DuckDB, BeforeMedian: c.bm, AfterMedian: c.am,
 			BeforeN: len(c.before), AfterN: len(c.after), P: c.p, Q: c.q, Direction: Faster,
 		}
 		if ratio, ci, ok := stats.BootstrapRatio(c.before, c.after, o.Resamples, o.Confidence); ok {
@@ -584,13 +610,21 @@ func judge(s *Series, start int, o Options) {
 		s.Reason = fmt.Sprintf("no change point in %d runs%s", n, since)
 	case newest.Direction == Slower:
 		s.Verdict = verdict.Fail
-		s.Reason = fmt.Sprintf("regression: %s slower from commit %s (run %s), not undone since",
-			signedPct(newest.Change()), shortCommit(newest.Commit), newest.AfterRun)
+		s.Reason = fmt.Sprintf("regression: %s slower from commit %s (run %s%s), not undone since",
+			signedPct(newest.Change()), shortCommit(newest.Commit), newest.AfterRun, releaseSuffix(*newest))
 	default:
 		s.Verdict = verdict.Pass
-		s.Reason = fmt.Sprintf("the newest change is %s faster, from commit %s (run %s)",
-			signedPct(newest.Change()), shortCommit(newest.Commit), newest.AfterRun)
+		s.Reason = fmt.Sprintf("the newest change is %s faster, from commit %s (run %s%s)",
+			signedPct(newest.Change()), shortCommit(newest.Commit), newest.AfterRun, releaseSuffix(*newest))
 	}
+}
+
+// releaseSuffix is ", DuckDB 1.5.6 → 2.0.0" for a change point across releases, else "".
+func releaseSuffix(c ChangePoint) string {
+	if t := c.ReleaseText(); t != "" {
+		return ", " + t
+	}
+	return ""
 }
 
 func plural(n int, one, many string) string {

@@ -219,6 +219,68 @@ func TestWorkloadChangeSplits(t *testing.T) {
 	assert.Equal(t, 3, int(tr.Verdict.ExitCode()))
 }
 
+// An upgrade of the DuckDB that a cell runs (the one lockbench links, for a cell that names no
+// release) does not split the series: the workload is the same, so its identity is. A change
+// across it is a change point like any other, named by its releases as by its commits.
+func TestUpgradeIsAChangePointNotANewSeries(t *testing.T) {
+	root := t.TempDir()
+	rng := rand.New(rand.NewPCG(6, 6))
+	for i := range 20 {
+		r := synthRun{id: fmt.Sprintf("r%03d", i), at: t0.Add(time.Duration(i) * time.Hour), commit: fmt.Sprintf("c%03d", i),
+			duckdb: "v1.5.6", cells: map[string][]float64{cellA: noisy(rng, 10, 1.0, 0.02)}}
+		switch {
+		case i < 5:
+			// Records written before trials named their release: the manifest's applies.
+		case i < 10:
+			r.trialDuckDB = "1.5.6"
+		default:
+			r.duckdb, r.trialDuckDB = "v2.0.0", "2.0.0"
+			r.cells[cellA] = noisy(rng, 10, 1.25, 0.02)
+		}
+		writeRun(t, root, r)
+	}
+	tr := analyze(t, Options{}, root)
+	s := only(t, tr)
+	assert.Empty(t, s.WorkloadChanges, "a new DuckDB release is not a new workload")
+	require.Len(t, s.Points, 20)
+	for i, p := range s.Points {
+		want := "1.5.6"
+		if i >= 10 {
+			want = "2.0.0"
+		}
+		assert.Equal(t, want, p.DuckDB, "run %s", p.Run)
+	}
+	require.Len(t, s.ChangePoints, 1)
+	c := s.ChangePoints[0]
+	assert.Equal(t, 10, c.Index)
+	assert.Equal(t, "c009", c.BeforeCommit)
+	assert.Equal(t, "c010", c.Commit)
+	assert.Equal(t, "1.5.6", c.BeforeDuckDB)
+	assert.Equal(t, "2.0.0", c.DuckDB)
+	assert.True(t, c.ReleaseChanged())
+	assert.Equal(t, Slower, c.Direction)
+	assert.Equal(t, verdict.Fail, s.Verdict)
+	assert.Contains(t, s.Reason, "(run r010, DuckDB 1.5.6 → 2.0.0)")
+
+	var b bytes.Buffer
+	require.NoError(t, WriteText(&b, tr))
+	golden(t, "trend-upgrade.txt", b.String())
+	assert.Contains(t, b.String(), "commit c009 → c010, DuckDB 1.5.6 → 2.0.0")
+	b.Reset()
+	require.NoError(t, WriteMarkdown(&b, tr))
+	golden(t, "trend-upgrade.md", b.String())
+	assert.Contains(t, b.String(), "| c009 → c010, DuckDB 1.5.6 → 2.0.0 |")
+	b.Reset()
+	require.NoError(t, WriteHTML(&b, tr))
+	assert.Contains(t, b.String(), "c009 → c010, DuckDB 1.5.6 → 2.0.0")
+
+	// A series on one release never names it.
+	flat := only(t, analyze(t, Options{}, series(t, cellA, steps(12, 1, change{6, 1.3}), 10, 7)))
+	require.Len(t, flat.ChangePoints, 1)
+	assert.False(t, flat.ChangePoints[0].ReleaseChanged())
+	assert.NotContains(t, flat.Reason, "DuckDB")
+}
+
 // Runs recorded before manifests had a commit and a workload identity (schema_version 1) load
 // as one series with unknown commits, also when newer runs with an identity follow them.
 func TestMissingCommitsAndOldManifests(t *testing.T) {
