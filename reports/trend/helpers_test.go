@@ -37,6 +37,8 @@ type synthRun struct {
 	// failed adds non-ok measured trials per cell; every run also gets a warmup trial per cell
 	// with an absurd value, which must never count.
 	failed map[string]int
+	// env adds measured trials per cell that failed for environmental reasons (not results).
+	env map[string]int
 }
 
 // writeRun writes r as a run directory under root and returns its path.
@@ -77,6 +79,9 @@ func writeRun(t testing.TB, root string, r synthRun) string {
 		}
 		for i := range r.failed[cell] {
 			require.NoError(t, enc.Encode(history.Trial{Cell: cell, Trial: len(xs) + i, Outcome: outcome.Outcome{Kind: vocab.Crash}, WallS: 99, OverheadS: 99}))
+		}
+		for i := range r.env[cell] {
+			require.NoError(t, enc.Encode(history.Trial{Cell: cell, Trial: len(xs) + r.failed[cell] + i, Outcome: outcome.Outcome{Kind: vocab.Environment, Sub: vocab.SubDiskFull}}))
 		}
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, history.HistoryFile), b.Bytes(), 0o644))
