@@ -56,8 +56,12 @@ func (p *progress) trial(t history.Trial) {
 	if t.Warmup {
 		kind = "warmup"
 	}
+	what := string(t.Outcome.Kind)
+	if !t.Outcome.Kind.Result() {
+		what += "/" + string(t.Outcome.Sub) + " (not a result)"
+	}
 	line := fmt.Sprintf("[%d/%d] %s %d %s: %s %.2fs  elapsed %s, ETA %s",
-		p.done, p.total, kind, t.Trial, p.label(t.Cell), t.Outcome.Kind, t.WallS, round(elapsed), round(eta))
+		p.done, p.total, kind, t.Trial, p.label(t.Cell), what, t.WallS, round(elapsed), round(eta))
 	if p.live {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
 		return

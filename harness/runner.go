@@ -76,6 +76,7 @@ type Result struct {
 	Planned     int // trials in the run's schedule
 	Skipped     int // trials already recorded before this session (resume)
 	Ran         int // trials run and recorded now
+	Environment int // trials run now that failed for environmental reasons (not results)
 	Interrupted bool
 	empties     map[string]string // the run's empty database files by storage version, copied by trials
 	work        Workload          // what the scenario's trials run
@@ -130,7 +131,7 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	app, err := history.OpenAppender(r.Dir)
+	app, err := openHistory(r.Dir)
 	if err != nil {
 		return r, err
 	}
@@ -142,9 +143,13 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 	done := map[string]bool{}
 	check := newFingerprintCheck()
 	for _, t := range existing {
-		done[slotID(t.Cell, t.Trial, t.Warmup)] = true
+		// A trial that failed for environmental reasons is not a result: its slot runs again.
+		if t.Outcome.Kind.Result() {
+			done[slotID(t.Cell, t.Trial, t.Warmup)] = true
+		}
 		check.observe(t)
 	}
+	env := newEnvGuard(r.Dir)
 	slots := scenarios.Schedule(r.Cells, r.Scenario.Trials, r.Scenario.Warmup, r.Manifest.RootSeed)
 	r.Planned = len(slots)
 	prog := newProgress(o.Progress, o.Live, len(slots), r.Cells)
@@ -164,23 +169,33 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 			break
 		}
 		check.apply(&t)
-		if err := app.Append(t); err != nil {
-			return r, err
+		recorded, err := env.record(app, t)
+		if recorded {
+			r.Ran++
+			cost += time.Since(began) - time.Duration(t.WallS*float64(time.Second))
+			prog.trial(t)
+			if o.OnTrial != nil {
+				o.OnTrial(t)
+			}
 		}
-		r.Ran++
-		cost += time.Since(began) - time.Duration(t.WallS*float64(time.Second))
-		prog.trial(t)
-		if o.OnTrial != nil {
-			o.OnTrial(t)
+		if errors.Is(err, errEnvStop) {
+			break
+		} else if err != nil {
+			return r, err
 		}
 	}
 	prog.finish()
 	if r.Ran > 0 {
 		r.HarnessCost = cost / time.Duration(r.Ran)
 	}
-	if r.Ran+r.Skipped < r.Planned {
+	r.Environment = env.failed
+	if err := env.result(r.Skipped, r.Planned, ctx.Err() != nil); err != nil {
 		r.Interrupted = true
-		return r, fmt.Errorf("%w after %d of %d trials: resume with: lockbench bench --resume %s", ErrInterrupted, r.Ran+r.Skipped, r.Planned, r.Dir)
+		return r, err
+	}
+	if done := env.results + r.Skipped; done < r.Planned {
+		r.Interrupted = true
+		return r, fmt.Errorf("%w after %d of %d trials: resume with: lockbench bench --resume %s", ErrInterrupted, done, r.Planned, r.Dir)
 	}
 	return r, nil
 }
@@ -222,7 +237,7 @@ func prepare(o Options) (*Result, error) {
 		return r, nil
 	}
 	if err := create(o, r); err != nil {
-		return nil, err
+		return nil, writableErr(r.Dir, err)
 	}
 	return r, nil
 }
@@ -407,7 +422,7 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 	}
 	dir, err := os.MkdirTemp(r.Dir, "trial-")
 	if err != nil {
-		t.Outcome = outcome.Outcome{Kind: vocab.Error, Message: "create trial directory: " + err.Error()}
+		t.Outcome = harnessFailure("create trial directory", err, r.Dir)
 		return t, false
 	}
 	defer os.RemoveAll(dir)
@@ -415,8 +430,10 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 	// One empty database per run and storage version, which trials copy as their starting file.
 	if spec.EmptyDB, err = r.emptyFor(spec.StorageVersion); err != nil {
 		t.Outcome = outcome.Classify(err)
+		outcome.EnrichEnvironment(&t.Outcome, r.Dir)
 		return t, false
 	}
+	machine := beforeTrial()
 	res, rss, failure, interrupted := startTrial(ctx, o.Trial, spec, r.Scenario.Timeout)
 	if interrupted {
 		return t, true
@@ -429,9 +446,11 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 	}
 	if failure != nil {
 		t.Outcome = *failure
+		machine.settle(&t.Outcome, dir)
 		return t, false
 	}
 	t.Outcome = res.Outcome
+	machine.settle(&t.Outcome, dir)
 	// The trial directory is gone once the trial ends; name it the same way in every message so
 	// identical failures read as identical.
 	// DuckDB may name the file by its resolved path.
@@ -468,7 +487,8 @@ func startTrial(ctx context.Context, tc TrialCommand, spec TrialSpec, timeout ti
 	cmd.Stdout = &stdout
 	cmd.Stderr = &limited{w: &stderr, n: 64 << 10}
 	if err := proc.StartGroup(cmd); err != nil {
-		return res, 0, &outcome.Outcome{Kind: vocab.Error, Message: "start trial: " + err.Error()}, false
+		o := harnessFailure("start trial", err, spec.Dir)
+		return res, 0, &o, false
 	}
 	// Killing the trial's group kills its workers and exec command; its competitors die with
 	// it (they have a parent-death signal).
@@ -495,6 +515,7 @@ func startTrial(ctx context.Context, tc TrialCommand, spec TrialSpec, timeout ti
 		if c := outcome.Classify(werr); c.Kind == vocab.Crash {
 			o.Sub = c.Sub
 		}
+		envInStderr(o, msg)
 		return res, rss, o, false
 	}
 	return res, rss, nil, false

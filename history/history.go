@@ -181,7 +181,7 @@ func OpenAppender(dir string) (*Appender, error) {
 	if err := truncatePartialLine(path); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
 	if err != nil {
 		return nil, fmt.Errorf("open history: %w", err)
 	}

@@ -169,11 +169,13 @@ func Build(runs []history.Run, opts Options) (*Report, error) {
 			}
 		}
 	}
+	// Trials that failed for environmental reasons are not results: they are left out, and said so.
+	runs, env := withoutEnvironment(runs)
 	r.Cells, r.Constant = buildCells(runs, s)
 	for _, run := range runs {
 		r.Runs = append(r.Runs, runInfo(run))
 	}
-	r.Warnings = runWarnings(runs)
+	r.Warnings = append(runWarnings(runs), env.warning()...)
 	r.Strategies = buildStrategies(r.Cells, runs, s.Confidence)
 	if opts.VersusAxis != "" && opts.VersusBase != "" {
 		r.Versus = buildVersus(r.Cells, opts.VersusAxis, opts.VersusBase, s)
@@ -184,7 +186,7 @@ func Build(runs []history.Run, opts Options) (*Report, error) {
 	r.Warnings = append(r.Warnings, releaseWarnings(r.Releases)...)
 	r.Upgrade = buildUpgrade(r.Cells, runs, r.Releases, s, threshold)
 	judged := verdictCells(r.Cells)
-	var vs []verdict.Verdict
+	vs := []verdict.Verdict{env.verdict()}
 	for _, t := range opts.Targets {
 		tr := verdict.JudgeTarget(t, judged, s)
 		r.Targets = append(r.Targets, tr)

@@ -19,8 +19,10 @@ import (
 	"lockbench/buildinfo"
 	"lockbench/harness"
 	"lockbench/internal/exitcode"
+	"lockbench/outcome"
 	"lockbench/reports"
 	"lockbench/scenarios"
+	"lockbench/vocab"
 )
 
 func init() {
@@ -197,6 +199,12 @@ func executeAndReport(ctx context.Context, ios streams, o harness.Options, out r
 		return exitcode.WithCode(err, exitcode.Unknown)
 	}
 	code, rerr := writeRunReports(ios.Out, []string{res.Dir}, res.Dir, out.versus)
+	var envErr *harness.EnvironmentError
+	if rerr != nil && errors.As(err, &envErr) {
+		// The machine that stopped the run may keep its reports from being written too.
+		fmt.Fprintf(ios.Err, "lockbench: no report: %v\n", rerr)
+		return err
+	}
 	if rerr != nil {
 		return rerr
 	}
@@ -255,6 +263,7 @@ func writeRunReports(stdout io.Writer, dirs []string, outDir, versus string) (ex
 	if err != nil {
 		return 0, err
 	}
+	var werr error
 	if outDir != "" {
 		for _, f := range reports.Formats {
 			var b bytes.Buffer
@@ -262,12 +271,21 @@ func writeRunReports(stdout io.Writer, dirs []string, outDir, versus string) (ex
 				return 0, fmt.Errorf("%s: %w", f.File, err)
 			}
 			if err := fsutil.WriteFileAtomic(filepath.Join(outDir, f.File), b.Bytes()); err != nil {
-				return 0, err
+				werr = err
+				break
 			}
 		}
 	}
 	if err := reports.WriteText(stdout, r); err != nil {
 		return 0, err
+	}
+	if werr != nil {
+		// A full or read-only disk is the machine's failure, not lockbench's: exit 3 with advice.
+		if o := outcome.Classify(werr); o.Kind == vocab.Environment {
+			outcome.EnrichEnvironment(&o, outDir)
+			werr = exitcode.WithHint(exitcode.WithCode(werr, exitcode.Unknown), outcome.Advice(o, ""))
+		}
+		return 0, werr
 	}
 	if outDir != "" {
 		fmt.Fprintf(stdout, "\nreports: %s/report.{txt,md,json,junit.xml,html,bench.txt}\n", outDir)

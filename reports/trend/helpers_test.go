@@ -40,6 +40,8 @@ type synthRun struct {
 	// duckdb is the manifest's DuckDB version ("v2.0.0"); trialDuckDB the release the trials
 	// record ("" for records written before trials recorded one).
 	duckdb, trialDuckDB string
+	// env adds measured trials per cell that failed for environmental reasons (not results).
+	env map[string]int
 }
 
 // writeRun writes r as a run directory under root and returns its path.
@@ -80,6 +82,9 @@ func writeRun(t testing.TB, root string, r synthRun) string {
 		}
 		for i := range r.failed[cell] {
 			require.NoError(t, enc.Encode(history.Trial{Cell: cell, Trial: len(xs) + i, Outcome: outcome.Outcome{Kind: vocab.Crash}, WallS: 99, OverheadS: 99}))
+		}
+		for i := range r.env[cell] {
+			require.NoError(t, enc.Encode(history.Trial{Cell: cell, Trial: len(xs) + r.failed[cell] + i, Outcome: outcome.Outcome{Kind: vocab.Environment, Sub: vocab.SubDiskFull}}))
 		}
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, history.HistoryFile), b.Bytes(), 0o644))

@@ -103,7 +103,8 @@ func Load(ctx context.Context, paths ...string) (*Data, error) {
 		data.Notes = append(data.Notes, r.Notes()...)
 		d := &dirRun{dir: r.Dir, manifest: r.Manifest, scenario: r.Manifest.ScenarioName(), cells: map[string]*CellTimings{}}
 		for _, t := range r.Trials {
-			if !t.Warmup {
+			// A trial that failed for environmental reasons is not a result.
+			if !t.Warmup && t.Outcome.Kind.Result() {
 				d.add(t)
 			}
 		}
