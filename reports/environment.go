@@ -103,4 +103,3 @@ func cmpSub(s vocab.Sub) string {
 	}
 	return string(s)
 }
-
