@@ -55,9 +55,16 @@ var driverVersion = sync.OnceValue(func() string {
 
 // DuckDB returns the DuckDB version this binary links, without the leading v ("2.0.0", as
 // release names are written), and the duckdb-go driver version it was built with
-// ("v2.20000.0"). Unlike Get it runs nothing but an in-memory DuckDB, once.
+// ("v2.20000.0"). The driver fixes the DuckDB library, so for a driver release.Known lists
+// the version comes from the build info, without starting DuckDB (which costs a trial process
+// about a tenth of a second on a busy machine); for another driver it comes from an
+// in-memory DuckDB.
 func DuckDB() (version, driver string) {
-	return strings.TrimPrefix(duckdbVersion(), "v"), driverVersion()
+	driver = driverVersion()
+	if r, ok := release.ByDriver(driver); ok {
+		return r.Name, driver
+	}
+	return strings.TrimPrefix(duckdbVersion(), "v"), driver
 }
 
 // Release returns the DuckDB release this binary links, as lockbench knows it; false when the
