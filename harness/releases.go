@@ -45,7 +45,7 @@ func (rr *runReleases) cellRelease(c scenarios.Cell) string {
 }
 
 // namedReleases returns the releases the cells name (as a cell's duckdb or a competitor's),
-// in release order, and whether any cell names one at all.
+// in release order.
 func namedReleases(cells []scenarios.Cell) []string {
 	seen := map[string]bool{}
 	for _, c := range cells {
