@@ -38,6 +38,35 @@ var duckdbVersion = sync.OnceValue(func() string {
 	return v
 })
 
+// driverVersion is the duckdb-go version this binary was built with, from its build info.
+var driverVersion = sync.OnceValue(func() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == driverModule {
+				if d.Replace != nil && d.Replace.Version != "" {
+					return d.Replace.Version
+				}
+				return d.Version
+			}
+		}
+	}
+	return "unknown"
+})
+
+// DuckDB returns the DuckDB version this binary links, without the leading v ("2.0.0", as
+// release names are written), and the duckdb-go driver version it was built with
+// ("v2.20000.0"). The driver fixes the DuckDB library, so for a driver release.Known lists
+// the version comes from the build info, without starting DuckDB (which costs a trial process
+// about a tenth of a second on a busy machine); for another driver it comes from an
+// in-memory DuckDB.
+func DuckDB() (version, driver string) {
+	driver = driverVersion()
+	if r, ok := release.ByDriver(driver); ok {
+		return r.Name, driver
+	}
+	return strings.TrimPrefix(duckdbVersion(), "v"), driver
+}
+
 // Release returns the DuckDB release this binary links, as lockbench knows it; false when the
 // linked DuckDB is not one of release.Known.
 func Release() (release.Release, bool) {
@@ -52,13 +81,8 @@ func Release() (release.Release, bool) {
 // command stamps no VCS information (go run never does; nor does a build in a git worktree or
 // with GOFLAGS=-buildvcs=false).
 func Get() history.Versions {
-	v := history.Versions{Lockbench: Version, Go: runtime.Version(), DuckDB: duckdbVersion(), Driver: "unknown"}
+	v := history.Versions{Lockbench: Version, Go: runtime.Version(), DuckDB: duckdbVersion(), Driver: driverVersion()}
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, d := range bi.Deps {
-			if d.Path == driverModule {
-				v.Driver = d.Version
-			}
-		}
 		v.Commit = vcsCommit(bi.Settings)
 	}
 	if v.Commit == "" {

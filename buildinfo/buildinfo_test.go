@@ -124,3 +124,11 @@ func TestCIGroup(t *testing.T) {
 	assert.Equal(t, "buildkite:b-1", CIGroup(func(k string) string { return map[string]string{"BUILDKITE_BUILD_ID": "b-1"}[k] }))
 	assert.Equal(t, "circleci:w", CIGroup(func(k string) string { return map[string]string{"CIRCLE_WORKFLOW_ID": "w"}[k] }))
 }
+
+// DuckDB names the release that an in-memory DuckDB reports, with the driver of the build.
+func TestDuckDBMatchesTheLinkedLibrary(t *testing.T) {
+	version, driver := DuckDB()
+	v := Get()
+	assert.Equal(t, strings.TrimPrefix(v.DuckDB, "v"), version)
+	assert.Equal(t, v.Driver, driver)
+}

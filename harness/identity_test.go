@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -72,7 +73,7 @@ matrix:
 // A new run's manifest records the commit under test, the group and the workload identity.
 func TestManifestRecordsProvenance(t *testing.T) {
 	s := parse(t, tinyScenario)
-	r, err := prepare(Options{
+	r, err := prepare(context.Background(), Options{
 		Scenario: s, ScenarioYAML: []byte(tinyScenario), RunsDir: t.TempDir(), Shard: "2/3",
 		Commit: "0123abcd", CommitSource: "GITHUB_SHA", Group: "github:99",
 	})

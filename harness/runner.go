@@ -65,6 +65,14 @@ type Options struct {
 	// OnTrial, when non-nil, is called with every trial once it is recorded (appended to the
 	// history and synced).
 	OnTrial func(history.Trial)
+	// Releases gives lockbench binaries of the DuckDB releases that cells and competitors name
+	// (scenarios' duckdb axis and competitor option): a cell that names a release runs its
+	// trial process, and so its workload, workers and default competitors, from that
+	// release's binary. Every binary the run needs is obtained (built, with progress lines on
+	// Releases.Progress) and checked before the first trial. Its Override gets the scenario's
+	// duckdb-binaries that it does not name already. Nil refuses a scenario that names a
+	// release.
+	Releases *release.Binaries
 }
 
 // Result describes a finished (or interrupted) run.
@@ -78,8 +86,9 @@ type Result struct {
 	Ran         int // trials run and recorded now
 	Environment int // trials run now that failed for environmental reasons (not results)
 	Interrupted bool
-	empties     map[string]string // the run's empty database files by storage version, copied by trials
+	empties     map[string]string // the run's empty database files by release and storage version, copied by trials
 	work        Workload          // what the scenario's trials run
+	releases    *runReleases      // the binaries of the releases the cells name
 
 	// HarnessCost is the mean time per trial spent outside the workload (process start,
 	// set-up, competitors, data check, tear-down, recording).
@@ -96,26 +105,40 @@ const emptyDBName = ".empty.duckdb"
 // links.
 const ExecStorageVersion = "v1.0.0"
 
-// emptyFor returns the run's empty database file of a storage version ("" for DuckDB's own
-// default), creating it the first time.
-func (r *Result) emptyFor(storage string) (string, error) {
-	if p, ok := r.empties[storage]; ok {
+// emptyFor returns the run's empty database file of a cell's release (a name from the duckdb
+// axis, or DefaultValue) and a storage version ("" for that release's own default), creating
+// it the first time: with this process's DuckDB for the default release, else with the
+// release's own binary, since each release makes files in its own format.
+func (r *Result) emptyFor(ctx context.Context, rel, storage string) (string, error) {
+	key := rel + "/" + storage
+	if p, ok := r.empties[key]; ok {
 		return p, nil
 	}
 	name := emptyDBName
-	if storage != "" {
+	bin, named := r.releases.bins[rel]
+	switch {
+	case named && storage != "":
+		name = ".empty-duckdb-" + rel + "-" + storage + ".duckdb"
+	case named:
+		name = ".empty-duckdb-" + rel + ".duckdb"
+	case storage != "":
 		name = ".empty-" + storage + ".duckdb"
 	}
 	p := filepath.Join(r.Dir, name)
 	if _, err := os.Stat(p); err != nil {
-		if err := newEmptyDB(p, storage); err != nil {
+		if named {
+			err = createEmptyWith(ctx, bin.Path, p, storage)
+		} else {
+			err = CreateEmpty(p, storage)
+		}
+		if err != nil {
 			return "", fmt.Errorf("create %s: %w", p, err)
 		}
 	}
 	if r.empties == nil {
 		r.empties = map[string]string{}
 	}
-	r.empties[storage] = p
+	r.empties[key] = p
 	return p, nil
 }
 
@@ -127,7 +150,7 @@ var ErrInterrupted = errors.New("run interrupted")
 // group when it passes the scenario's timeout. Each finished trial is appended to the history
 // and synced before the next one starts, so a crash or Ctrl-C loses nothing recorded.
 func Execute(ctx context.Context, o Options) (*Result, error) {
-	r, err := prepare(o)
+	r, err := prepare(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -204,8 +227,9 @@ func slotID(cell string, trial int, warmup bool) string {
 	return fmt.Sprintf("%s#%d#%v", cell, trial, warmup)
 }
 
-// prepare creates (or reopens, for a resume) the run directory and its manifest.
-func prepare(o Options) (*Result, error) {
+// prepare creates (or reopens, for a resume) the run directory and its manifest, once the
+// binaries of every release the cells name are ready.
+func prepare(ctx context.Context, o Options) (*Result, error) {
 	var (
 		r   *Result
 		err error
@@ -233,6 +257,9 @@ func prepare(o Options) (*Result, error) {
 		return nil, err
 	}
 	r.Cells = cells
+	if r.releases, err = resolveReleases(ctx, o.Releases, r.Scenario.DuckDBBinaries, cells); err != nil {
+		return nil, err
+	}
 	if o.Resume != "" {
 		return r, nil
 	}
@@ -346,6 +373,7 @@ func create(o Options, r *Result) error {
 		Versions: o.Versions, Host: o.Host,
 		Commit: o.Commit, CommitSource: o.CommitSource, Group: o.Group, Workload: work,
 		Targets: r.Scenario.ResolvedTargets(), Expectations: r.Scenario.Expectations,
+		Releases: r.releases.manifestReleases(r.Cells),
 	}
 	if err := fsutil.WriteFileAtomic(filepath.Join(r.Dir, history.ScenarioFile), o.ScenarioYAML); err != nil {
 		return err
@@ -427,18 +455,26 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 	}
 	defer os.RemoveAll(dir)
 	spec := trialSpec(r.Scenario, r.work, sl, dir)
-	// One empty database per run and storage version, which trials copy as their starting file.
-	if spec.EmptyDB, err = r.emptyFor(spec.StorageVersion); err != nil {
+	r.releases.prepareSpec(&spec, c)
+	t.DuckDB, t.Driver = r.releases.workloadRelease(c)
+	// One empty database per run, release and storage version, which trials copy as their
+	// starting file.
+	if spec.EmptyDB, err = r.emptyFor(ctx, c.DuckDB, spec.StorageVersion); err != nil {
 		t.Outcome = outcome.Classify(err)
 		outcome.EnrichEnvironment(&t.Outcome, r.Dir)
 		return t, false
 	}
 	machine := beforeTrial()
-	res, rss, failure, interrupted := startTrial(ctx, o.Trial, spec, r.Scenario.Timeout)
+	res, rss, failure, interrupted := startTrial(ctx, r.releases.trialCommand(o.Trial, c), spec, r.Scenario.Timeout)
 	if interrupted {
 		return t, true
 	}
 	t.PeakRSSBytes = rss
+	// The trial process says which release it ran, and which its competitors ran.
+	if res.DuckDB != "" {
+		t.DuckDB, t.Driver = res.DuckDB, res.Driver
+	}
+	t.Competitors = res.Competitors
 	// The trial process and its competitors are gone, and this process never opens trial
 	// files with DuckDB: a plain read of the headers is safe.
 	if v, err := release.ReadStorageVersion(filepath.Join(dir, DBName)); err == nil {

@@ -55,6 +55,11 @@ type TrialSpec struct {
 	// ("v1.5.0"); empty for DuckDB's default. The simulation also opens the file with it, so
 	// that files it creates itself (published copies, part files) share the format.
 	StorageVersion string `json:"storage_version,omitempty"`
+	// CompetitorDuckDB and CompetitorDriver are the DuckDB release and driver of
+	// Competitor.Binary, as the runner checked them, for the trial's record; empty when the
+	// competitor runs this process's own release.
+	CompetitorDuckDB string `json:"competitor_duckdb,omitempty"`
+	CompetitorDriver string `json:"competitor_driver,omitempty"`
 }
 
 // TrialResult is what a trial process reports on stdout.
@@ -68,6 +73,14 @@ type TrialResult struct {
 	Note        string             `json:"note,omitempty"`
 	// Cooperation is what cooperating competitors measured.
 	Cooperation *history.Cooperation `json:"cooperation,omitempty"`
+	// DuckDB and Driver are the DuckDB release ("1.5.6") and duckdb-go version this trial
+	// process links: the release that ran the workload (for an exec workload, the one that
+	// created its file and checked its data).
+	DuckDB string `json:"duckdb,omitempty"`
+	Driver string `json:"driver,omitempty"`
+	// Competitors names the release of every competitor process the trial started (and of
+	// an in-process writer), in start order.
+	Competitors []history.CompetitorRelease `json:"competitors,omitempty"`
 }
 
 // DBName is the database file of a trial inside its directory.
@@ -86,9 +99,18 @@ type Roles struct {
 // (naming a lock holder while it still holds the lock), stops the competitor, collects what the
 // competitor did, and checks the data. It never returns an error: every failure is an outcome.
 func RunTrial(ctx context.Context, spec TrialSpec, roles Roles) TrialResult {
-	t, failed := setUp(ctx, spec, roles)
+	rel := &competitorReleases{spec: spec}
+	res := runTrial(ctx, spec, roles, rel)
+	res.DuckDB, res.Driver = buildinfo.DuckDB()
+	res.Competitors = rel.list()
+	return res
+}
+
+// runTrial is RunTrial without the releases.
+func runTrial(ctx context.Context, spec TrialSpec, roles Roles, rel *competitorReleases) TrialResult {
+	t, failed := setUp(ctx, spec, roles, rel)
 	if failed != nil {
-		return TrialResult{Outcome: *failed}
+		return TrialResult{Outcome: failed.o, Note: failed.note}
 	}
 	defer t.tearDown()
 	run, err := t.work.Run(ctx, &t.env)
@@ -109,47 +131,79 @@ type trial struct {
 	deferredErr error
 }
 
+// setUpFailure is a trial that ended before its workload ran: its outcome, and a note.
+type setUpFailure struct {
+	o    outcome.Outcome
+	note string
+}
+
+func failedSetUp(o outcome.Outcome) *setUpFailure { return &setUpFailure{o: o} }
+
 // setUp makes the trial's directory path absolute, creates its empty database file and starts
-// its competitor; a failure is the trial's outcome.
-func setUp(ctx context.Context, spec TrialSpec, roles Roles) (*trial, *outcome.Outcome) {
+// its competitor, whose processes it tells rel about; a failure is the trial's outcome.
+func setUp(ctx context.Context, spec TrialSpec, roles Roles, rel *competitorReleases) (*trial, *setUpFailure) {
 	// Every path this trial hands to a child (workers, competitors, the exec command) is
 	// absolute.
 	dir, err := filepath.Abs(spec.Dir)
 	if err != nil {
-		return nil, &outcome.Outcome{Kind: vocab.Error, Message: "trial directory: " + err.Error()}
+		return nil, failedSetUp(outcome.Outcome{Kind: vocab.Error, Message: "trial directory: " + err.Error()})
 	}
 	spec.Dir = dir
 	w, err := workloadOf(spec.Workload)
 	if err != nil {
-		return nil, &outcome.Outcome{Kind: vocab.Error, Message: err.Error()}
+		return nil, failedSetUp(outcome.Outcome{Kind: vocab.Error, Message: err.Error()})
 	}
 	t := &trial{spec: spec, work: w}
 	t.env = TrialEnv{Spec: spec, DB: filepath.Join(dir, DBName), Roles: roles, YearStarted: t.yearStarted}
 	// The file exists before any competitor arrives, as a pipeline's database does.
 	if err := createEmpty(t.env.DB, spec.EmptyDB, spec.StorageVersion); err != nil {
-		o := ClassifyRun(err)
-		return nil, &o
+		return nil, failedSetUp(ClassifyRun(err))
 	}
-	cenv := competitor.Env{DB: t.env.DB, Launcher: roles.Holder, Cooperator: roles.Cooperator}
+	cenv := competitor.Env{DB: t.env.DB, Launcher: roles.Holder, Cooperator: roles.Cooperator, Started: rel.started}
 	if t.inProcess() {
 		// A second connection of the workload's own process: in the in-process modes it
 		// shares the workload's DuckDB instance; in the process modes it is one more process
 		// holding the file.
 		if t.inproc, err = sql.Open("duckdb", t.env.DSN()); err != nil {
-			o := ClassifyRun(err)
-			return nil, &o
+			return nil, failedSetUp(ClassifyRun(err))
 		}
 		cenv.InProcess, cenv.Tables = t.inproc, w.Tables
 		if rb, ok := w.(Rebuilder); ok {
 			cenv.Rebuilt = rb.RebuiltTables
 		}
+		rel.started(os.Getpid(), competitor.RoleHolder)
 	}
 	t.start = time.Now()
 	if t.comp, err = competitor.Start(ctx, spec.Competitor, cenv); err != nil {
 		t.tearDown()
-		return nil, &outcome.Outcome{Kind: vocab.Error, Message: "competitor did not start: " + err.Error()}
+		return nil, competitorFailure(spec, err)
 	}
 	return t, nil
+}
+
+// competitorFailure is the outcome of a trial whose competitor did not start. A competitor
+// that could not open the file because of the file's storage format (a viewer on an older
+// DuckDB release than the one that made the file) is the answer the cell asks for, not a
+// harness failure: the trial's outcome is that storage-format error, with the competitor's
+// release as the opener. Any other failure is an error.
+func competitorFailure(spec TrialSpec, err error) *setUpFailure {
+	var he *competitor.HolderError
+	if errors.As(err, &he) && he.Outcome.Kind == vocab.StorageFormat {
+		o := he.Outcome
+		// DuckDB's message is its first line; what follows is the holder's own advice.
+		o.Message, _, _ = strings.Cut(o.Message, "\n")
+		opener := buildinfo.LinkedRelease()
+		if spec.CompetitorDuckDB != "" {
+			opener, _ = release.ByVersion(spec.CompetitorDuckDB)
+		}
+		outcome.Enrich(&o, opener)
+		name := string(spec.Competitor.Kind)
+		if opener.Name != "" {
+			name += " (DuckDB " + opener.Name + ")"
+		}
+		return &setUpFailure{o: o, note: fmt.Sprintf("the competitor %s could not open the file (pid %d), so the workload did not run", name, he.PID)}
+	}
+	return failedSetUp(outcome.Outcome{Kind: vocab.Error, Message: "competitor did not start: " + err.Error()})
 }
 
 // inProcess reports whether the trial's competitor is a connection of this very process.
@@ -282,6 +336,25 @@ func createEmpty(path, template, storage string) error {
 		}
 	}
 	return newEmptyDB(path, storage)
+}
+
+// CreateEmpty creates an empty DuckDB database file at path with this process's DuckDB, in
+// the storage format storage names ("" for DuckDB's default), crash-safely: DuckDB creates it
+// under a temporary name, which is renamed to path once DuckDB has closed it. It is what
+// `lockbench trial create-empty` runs, so that a binary of each DuckDB release makes the
+// templates of that release's cells.
+func CreateEmpty(path, storage string) error {
+	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
+	defer os.Remove(tmp + ".wal")
+	if err := newEmptyDB(tmp, storage); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 // newEmptyDB creates an empty DuckDB database at path in the storage format storage names (""

@@ -80,7 +80,7 @@ func allowedFor(a axis) string {
 	case axYears:
 		return fmt.Sprintf("years from %d to %d, strictly increasing: a list [2025, 2026], a range \"2025-2027\", a \"+\"-joined set \"2025+2027\" or one year", vocab.MinYear, vocab.MaxYear)
 	case axCompetitor:
-		return "none, " + vocab.Join(vocab.CompetitorKinds) + " (or a mapping {kind, count, period, start, command})"
+		return "none, " + vocab.Join(vocab.CompetitorKinds) + " (or a mapping {kind, count, period, start, command, duckdb})"
 	case axSeed:
 		return "an integer ≥ 0 (a data-set label; the trial seed derives from the root seed)"
 	case axDuckDB:
@@ -279,6 +279,11 @@ type CompetitorSpec struct {
 	Start Start
 	// Command is the command template of an exec competitor; {db} is replaced by the database path.
 	Command string
+	// DuckDB is the DuckDB release (a release.Known name) whose lockbench binary runs the
+	// competitor's processes, or "" for the cell's own release. Every kind that starts
+	// lockbench processes takes one; in-process-writer (a connection of the workload's own
+	// process) and exec (the user's command, with the user's DuckDB) do not.
+	DuckDB string
 }
 
 // String returns the competitor's canonical form as it appears in cell keys: the kind alone when
@@ -300,6 +305,9 @@ func (c CompetitorSpec) String() string {
 		sum := sha256.Sum256([]byte(c.Command))
 		opts = append(opts, "cmd="+hex.EncodeToString(sum[:4]))
 	}
+	if c.DuckDB != "" {
+		opts = append(opts, "duckdb="+c.DuckDB)
+	}
 	if len(opts) == 0 {
 		return string(c.Kind)
 	}
@@ -314,8 +322,9 @@ func (c CompetitorSpec) MarshalJSON() ([]byte, error) {
 		Period  string               `json:"period,omitempty"`
 		Start   string               `json:"start"`
 		Command string               `json:"command,omitempty"`
+		DuckDB  string               `json:"duckdb,omitempty"`
 	}
-	v := view{Kind: c.Kind, Count: c.Count, Start: c.Start.String(), Command: c.Command}
+	v := view{Kind: c.Kind, Count: c.Count, Start: c.Start.String(), Command: c.Command, DuckDB: c.DuckDB}
 	if c.Period > 0 {
 		v.Period = c.Period.String()
 	}
@@ -351,4 +360,26 @@ func (c CompetitorSpec) check() *valueError {
 		return &valueError{msg: "competitor none takes no start", allowed: "competitor: none"}
 	}
 	return nil
+}
+
+// noReleaseWhy says why a competitor kind cannot run a release of its own.
+func noReleaseWhy(k vocab.CompetitorKind) string {
+	switch k {
+	case vocab.InProcessWriter:
+		return "it is a connection of the workload's own process, which runs the cell's release (set the cell's duckdb instead)"
+	case vocab.ExecCompetitor:
+		return "it runs your own command, whose DuckDB is the one that command links"
+	}
+	return "it starts no process"
+}
+
+// releaseKinds lists the competitor kinds that take a duckdb release.
+func releaseKinds() []vocab.CompetitorKind {
+	var out []vocab.CompetitorKind
+	for _, k := range vocab.CompetitorKinds {
+		if k.RunsLockbench() {
+			out = append(out, k)
+		}
+	}
+	return out
 }

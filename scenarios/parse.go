@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"lockbench/release"
 	"lockbench/vocab"
 
 	"github.com/goccy/go-yaml/ast"
@@ -61,6 +62,8 @@ type rawScenario struct {
 	Exclude     []rawAxes   `yaml:"exclude"`
 	Expect      []rawExpect `yaml:"expect"`
 	Targets     []rawTarget `yaml:"targets"`
+	// DuckDBBinaries maps a release to a lockbench binary that links it.
+	DuckDBBinaries ast.Node `yaml:"duckdb-binaries"`
 }
 
 type rawWorkload struct {
@@ -69,11 +72,12 @@ type rawWorkload struct {
 }
 
 type rawCompetitor struct {
-	Kind    string `yaml:"kind"`
-	Count   *int   `yaml:"count"`
-	Period  string `yaml:"period"`
-	Start   string `yaml:"start"`
-	Command string `yaml:"command"`
+	Kind    string   `yaml:"kind"`
+	Count   *int     `yaml:"count"`
+	Period  string   `yaml:"period"`
+	Start   string   `yaml:"start"`
+	Command string   `yaml:"command"`
+	DuckDB  ast.Node `yaml:"duckdb"`
 }
 
 // Parse parses, validates and expands a scenario. name is used in error messages (a file path,
@@ -168,7 +172,52 @@ func (p *parser) build(raw *rawScenario) (*Scenario, *Error) {
 	if s.Targets, err = p.targets(raw.Targets, s.cells); err != nil {
 		return nil, err
 	}
+	if s.DuckDBBinaries, err = p.binaries(raw.DuckDBBinaries); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// binaries parses the duckdb-binaries mapping: known releases, each named once, to non-empty
+// paths, kept as written.
+func (p *parser) binaries(n ast.Node) (map[string]string, *Error) {
+	const allowed = "a mapping of RELEASE: PATH, e.g. duckdb-binaries: {1.5.6: /opt/lockbench-1.5.6}"
+	n = unwrap(n)
+	var pairs []*ast.MappingValueNode
+	switch t := n.(type) {
+	case nil, *ast.NullNode:
+		return nil, nil
+	case *ast.MappingNode:
+		pairs = t.Values
+	case *ast.MappingValueNode:
+		pairs = []*ast.MappingValueNode{t}
+	default:
+		return nil, p.errAt(n, allowed, "duckdb-binaries: wrong type: got %s", describe(n))
+	}
+	out := make(map[string]string, len(pairs))
+	for _, mv := range pairs {
+		name := keyText(mv.Key)
+		v, verr := parseScalar(axDuckDB, name)
+		if verr != nil || v.canon == DefaultValue {
+			return nil, p.errAt(mv.Key, allowed+"; releases: "+strings.Join(release.Names(), ", "), "duckdb-binaries: unknown DuckDB release %q", name)
+		}
+		if _, dup := out[v.canon]; dup {
+			return nil, p.errAt(mv.Key, allowed, "duckdb-binaries: release %s named twice", v.canon)
+		}
+		val := unwrap(mv.Value)
+		bin, ok := scalarText(val)
+		if _, null := val.(*ast.NullNode); null || val == nil {
+			bin, ok = "", true
+		}
+		if !ok {
+			return nil, p.errAt(val, allowed, "duckdb-binaries.%s: wrong type: got %s", name, describe(val))
+		}
+		if strings.TrimSpace(bin) == "" {
+			return nil, p.errAt(mv.Key, allowed, "duckdb-binaries: no path for %s", name)
+		}
+		out[v.canon] = strings.TrimSpace(bin)
+	}
+	return out, nil
 }
 
 func (p *parser) workload(n ast.Node) (Workload, *Error) {
@@ -344,6 +393,24 @@ func (p *parser) competitor(n ast.Node, path string) (value, *Error) {
 		}
 		if bad, ok := checkTemplate(rc.Command, competitorPlaceholders); !ok {
 			return value{}, p.errAt(at("command"), placeholderList(competitorPlaceholders), "%s.command: unknown placeholder %s", path, bad)
+		}
+	}
+	if rc.DuckDB != nil {
+		n := unwrap(rc.DuckDB)
+		text, ok := scalarText(n)
+		if !ok {
+			return value{}, p.errAt(at("duckdb"), allowedFor(axDuckDB), "%s.duckdb: wrong type: got %s", path, describe(n))
+		}
+		if !kind.RunsLockbench() {
+			return value{}, p.errAt(at("duckdb"), "duckdb with kind "+vocab.Join(releaseKinds()),
+				"%s: competitor %s takes no duckdb release: %s", path, kind, noReleaseWhy(kind))
+		}
+		if text != DefaultValue {
+			v, verr := parseScalar(axDuckDB, text)
+			if verr != nil {
+				return value{}, p.errAt(at("duckdb"), verr.allowed, "%s.duckdb: %s", path, verr.msg)
+			}
+			c.DuckDB = v.canon
 		}
 	}
 	c = c.withDefaults()

@@ -104,6 +104,11 @@ type Scenario struct {
 	Expectations []Expectation
 	// Targets are the scenario's gates.
 	Targets []Target
+	// DuckDBBinaries maps a DuckDB release (a release.Known name) to a lockbench binary that
+	// links it, as the file's duckdb-binaries names it (a relative path is taken from the
+	// directory lockbench runs in); the runner uses it instead of building one, unless
+	// --duckdb-binary names another.
+	DuckDBBinaries map[string]string
 
 	cells []icell
 }

@@ -63,7 +63,7 @@ func TestBuiltinsParse(t *testing.T) {
 		assert.NotEmpty(t, in.Description, in.Name)
 		assert.Positive(t, in.Cells, in.Name)
 	}
-	assert.Equal(t, []string{"full", "locks", "quick", "strategies"}, names)
+	assert.Equal(t, []string{"full", "locks", "quick", "strategies", "upgrade"}, names)
 	for _, in := range infos {
 		s, err := Load(in.Name)
 		require.NoError(t, err, in.Name)
@@ -89,7 +89,7 @@ func TestBuiltinsParse(t *testing.T) {
 	_, err := Load("nosuch")
 	var e *Error
 	require.ErrorAs(t, err, &e)
-	assert.Equal(t, `nosuch: no built-in matrix or file "nosuch"; allowed: full, locks, quick, strategies, or a path to a YAML file`, err.Error())
+	assert.Equal(t, `nosuch: no built-in matrix or file "nosuch"; allowed: full, locks, quick, strategies, upgrade, or a path to a YAML file`, err.Error())
 }
 
 func TestBuiltinContents(t *testing.T) {
@@ -444,7 +444,7 @@ matrix:
 		"mode":          `--filter: bad term "mode" in "mode"; allowed: axis=value terms joined with "/", alternatives joined with ",", e.g. mode=threaded,sequential/coordination=on`,
 		"threads=0":     `--filter: threads must be from 1 to 1024, not 0; allowed: an integer from 1 to 1024`,
 		"strategy=hope": `--filter: unknown strategy "hope"; allowed: none, parallel, single-process, retry, queue, publish, per-worker-files, read-only-attach`,
-		"competitor=vs": `--filter: unknown competitor "vs"; allowed: none, reader-process, writer-process, readers, flapping-process, viewers, second-writer, stopped-holder, killed-holder, in-process-writer, exec (or a mapping {kind, count, period, start, command})`,
+		"competitor=vs": `--filter: unknown competitor "vs"; allowed: none, reader-process, writer-process, readers, flapping-process, viewers, second-writer, stopped-holder, killed-holder, in-process-writer, exec (or a mapping {kind, count, period, start, command, duckdb})`,
 	} {
 		_, err := Filter(cells, expr)
 		require.Error(t, err, expr)

@@ -135,11 +135,11 @@ func pattern(path string) string { return indexRE.ReplaceAllString(path, "[]") }
 
 // Keys accepted by each kind of mapping, for unknown-key errors.
 var (
-	topKeys      = []string{"name", "description", "workload", "root-seed", "trials", "warmup", "timeout", "defaults", "matrix", "include", "exclude", "expect", "targets"}
+	topKeys      = []string{"name", "description", "workload", "root-seed", "trials", "warmup", "timeout", "defaults", "matrix", "include", "exclude", "expect", "targets", "duckdb-binaries"}
 	workloadKeys = []string{"kind", "command"}
 	expectKeys   = []string{"cells", "outcome", "note"}
 	targetKeys   = []string{"name", "metric", "baseline", "candidate", "reduction"}
-	compKeys     = []string{"kind", "count", "period", "start", "command"}
+	compKeys     = []string{"kind", "count", "period", "start", "command", "duckdb"}
 )
 
 // axisMappings are the paths whose keys are axis names.
@@ -173,6 +173,7 @@ var typeWanted = map[string]string{
 	"targets[].baseline":  "a mapping of axis: value",
 	"targets[].candidate": "a mapping of axis: value",
 	"targets[].reduction": "a number below 1 (0.65 means the candidate is at least 65% lower)",
+	"duckdb-binaries":     "a mapping of RELEASE: PATH",
 }
 
 // describe names a node's YAML type for messages: `a string ("x")`, `a list`, ...

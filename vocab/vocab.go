@@ -173,6 +173,13 @@ func ParseCompetitorKind(s string) (CompetitorKind, error) {
 // Cooperates reports whether the kind follows the cell's strategy (viewers, a second writer).
 func (k CompetitorKind) Cooperates() bool { return k == Viewers || k == SecondWriter }
 
+// RunsLockbench reports whether the kind's processes are lockbench processes (`lockbench hold`
+// or `lockbench cooperate`), which can run a DuckDB release of their own: every kind but none,
+// in-process-writer (a connection of the workload's process) and exec (the user's command).
+func (k CompetitorKind) RunsLockbench() bool {
+	return k != NoCompetitor && k != "" && k != InProcessWriter && k != ExecCompetitor
+}
+
 // Competitor defaults, as a scenario writes them.
 const (
 	// DefaultReaders is how many read-only processes readers starts.

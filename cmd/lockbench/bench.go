@@ -50,6 +50,8 @@ type benchOptions struct {
 	MaxCells int
 	Commit   string
 	Group    string
+	// Binaries are the --duckdb-binary overrides, RELEASE=PATH.
+	Binaries []string
 	// Command is the command line the run's manifest records.
 	Command []string
 }
@@ -79,6 +81,8 @@ run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness 
   lockbench bench -m my-scenario.yaml --filter years=2025-2029
   lockbench bench -m full --shard 2/4  # one of four CI jobs
   lockbench bench -m full --shard auto # the share from GitLab, CircleCI, Buildkite or Kubernetes
+  lockbench bench -m upgrade           # DuckDB 1.5.6 against 2.0.0, side by side and mixed
+  lockbench bench -m upgrade --duckdb-binary 1.5.6=/opt/lockbench-1.5.6
   lockbench bench --commit "$(git -C ../pipeline rev-parse HEAD)" -m pipeline.yaml
   lockbench bench --resume runs/20261126T221500Z-1a2b3c`,
 		Args: positional(cobra.NoArgs),
@@ -110,6 +114,7 @@ run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness 
 	fl.IntVar(&o.MaxCells, "max-cells", o.MaxCells, "refuse a matrix that would run more cells than this (at most 100000)")
 	fl.StringVar(&o.Commit, "commit", "", "the commit under test (default: $GITHUB_SHA, $CI_COMMIT_SHA, $BUILDKITE_COMMIT, $CIRCLE_SHA1, else git HEAD of the working directory)")
 	fl.StringVar(&o.Group, "group", "", "the CI pipeline run this shard belongs to, for trend (default: from the CI's variables)")
+	fl.StringArrayVar(&o.Binaries, "duckdb-binary", nil, "use this lockbench binary for a DuckDB release that cells or competitors name: RELEASE=PATH (repeatable; default: built from source once)")
 	return c
 }
 
@@ -132,9 +137,17 @@ func runBench(ctx context.Context, o *benchOptions) error {
 	if err != nil {
 		return err
 	}
+	progress := o.IO.Err
+	if o.Quiet {
+		progress = nil
+	}
+	bins, err := newBinaries(progress, o.Binaries)
+	if err != nil {
+		return err
+	}
 	h := harness.Options{
 		RunsDir: o.RunsDir, Resume: o.Resume, Filter: o.Filter, Shard: shard, RootSeed: o.Seed,
-		Command: o.Command, Versions: buildinfo.Get(), Host: buildinfo.Host(),
+		Command: o.Command, Versions: buildinfo.Get(), Host: buildinfo.Host(), Releases: bins,
 	}
 	setProvenance(&h, o.Commit, o.Group)
 	if o.Resume == "" {

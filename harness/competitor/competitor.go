@@ -62,6 +62,11 @@ type Spec struct {
 	// Strategy is the cell's strategy, whose rules Viewers and SecondWriter follow (see
 	// vocab.Strategy); empty means plain opens.
 	Strategy vocab.Strategy `json:"strategy,omitempty"`
+	// Binary, when set, is the lockbench binary that runs the competitor's processes (`Binary
+	// hold ...`, `Binary cooperate ...`) instead of Env's launchers: a binary that links
+	// another DuckDB release, so that the competitor runs that release. It applies to the
+	// kinds whose processes are lockbench's (vocab.CompetitorKind.RunsLockbench).
+	Binary string `json:"binary,omitempty"`
 }
 
 // Launcher says how to run a holder process: Path with Args, then HoldArgs. The default
@@ -113,6 +118,11 @@ type Env struct {
 	ReadyTimeout time.Duration
 	// Grace is how long Stop waits after SIGTERM before SIGKILL (default 5s).
 	Grace time.Duration
+	// Started, when set, is called with every process the competitor starts, right after it
+	// started (whether or not it then takes its lock), and the process's role: "competitor"
+	// for holders and exec commands, RoleViewer or RoleWriter for cooperating processes. It
+	// must not block.
+	Started func(pid int, role string)
 }
 
 // Event actions.
@@ -223,6 +233,10 @@ type Running struct {
 func Start(ctx context.Context, spec Spec, env Env) (*Running, error) {
 	if err := validate(spec, env); err != nil {
 		return nil, err
+	}
+	if spec.Binary != "" && spec.Kind.RunsLockbench() {
+		env.Launcher = Launcher{Path: spec.Binary, Args: []string{"hold"}}
+		env.Cooperator = Launcher{Path: spec.Binary, Args: []string{"cooperate"}}
 	}
 	if env.Launcher.Path == "" {
 		l, err := DefaultLauncher()
@@ -471,6 +485,16 @@ func (r *Running) fail(pid int, err error) {
 }
 
 func (r *Running) base() string { return filepath.Base(r.db) }
+
+// RoleHolder is the role Env.Started gets for a holder process or an exec command.
+const RoleHolder = string(vocab.RoleCompetitor)
+
+// started tells Env.Started that p was started in role.
+func (r *Running) started(p *child, role string) {
+	if r.env.Started != nil {
+		r.env.Started(p.pid, role)
+	}
+}
 
 func lastLine(s string) string {
 	s = strings.TrimSpace(s)

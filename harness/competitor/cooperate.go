@@ -247,6 +247,7 @@ func (r *Running) beginCooperating() error {
 		if err != nil {
 			return err
 		}
+		r.started(p, role)
 		p.mode = role
 		if _, err := r.awaitReady(p, CoopReadyPrefix); err != nil {
 			return err

@@ -134,6 +134,7 @@ func (r *Running) launch(o HoldOptions) (*child, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.started(p, RoleHolder)
 	p.mode = "read-write"
 	if o.ReadOnly {
 		p.mode = "read-only"
@@ -337,6 +338,7 @@ func (r *Running) startExec() error {
 	if err != nil {
 		return err
 	}
+	r.started(p, RoleHolder)
 	var h holders.Holder
 	locked := func() bool {
 		var ok bool
