@@ -161,6 +161,12 @@ func writerWorks(_ int, t *history.Trial) {
 		Successes: 20, RowsWritten: 20, RowsKept: 20}}
 }
 
+// errorTrial: the pipeline failed for a reason that is not the format.
+func errorTrial(_ int, t *history.Trial) {
+	t.Outcome = outcome.Outcome{Kind: vocab.Error, Message: "Catalog Error: Table with name x does not exist!"}
+	t.Expected = string(vocab.Error)
+}
+
 func lockConflictTrial(_ int, t *history.Trial) {
 	t.Outcome = outcome.Outcome{Kind: vocab.LockConflict, Sub: vocab.SubDatabase, HolderPID: 7, HolderRole: vocab.RoleCompetitor}
 	t.Expected = string(vocab.LockConflict)
@@ -414,7 +420,7 @@ func TestUpgradeAnswer(t *testing.T) {
 	assert.Equal(t, "Upgrade the readers and second writers before the writer that creates the file: "+
 		"1.5.6 reader-process of a 2.0.0 file: storage-format too-new 5/5; 1.5.6 second-writer of a 2.0.0 file: storage-format too-new 5/5. "+
 		"The other way round works: 2.0.0 reader-process of a 1.5.6 file: ok 5/5; 2.0.0 second-writer of a 1.5.6 file: ok 5/5. "+
-		"Or pin storage_compatibility_version=v1.5.0 on 2.0.0 until the last 1.5.6 process moves (pinned: ok 5/5, storage 68, read by 1.5.6).", u.Order)
+		"Or pin storage_compatibility_version=v1.5.0 on 2.0.0 until the last 1.5.6 process moves (pinned: worked 5/5, storage 68, read by 1.5.6).", u.Order)
 }
 
 // TestUpgradeOrderFollowsTheFigures: the order changes with which arrangements fail, and the
@@ -450,18 +456,23 @@ func TestUpgradeOrderFollowsTheFigures(t *testing.T) {
 		{"the other way round was not measured", append(slices.Clone(alone), oldReader(storageFormatTrial)),
 			[]string{"Upgrade the readers before", "The other way round (a newer release opening an older release's file) was not measured."}, nil, nil},
 		{"a pin whose file old readers read", append(slices.Clone(alone), oldReader(storageFormatTrial), pinned(68, nil)),
-			[]string{"Or pin storage_compatibility_version=v1.5.0 on 2.0.0 until the last 1.5.6 process moves (pinned: ok 5/5, storage 68)."}, nil, ptr(true)},
+			[]string{"Or pin storage_compatibility_version=v1.5.0 on 2.0.0 until the last 1.5.6 process moves (pinned: worked 5/5, storage 68)."}, nil, ptr(true)},
 		{"a pin whose file stays too new", append(slices.Clone(alone), oldReader(storageFormatTrial), pinned(69, nil)),
 			[]string{"Upgrade the readers before"}, []string{"Or pin"}, ptr(false)},
-		{"a pin whose trials fail", append(slices.Clone(alone), oldReader(storageFormatTrial), pinned(68, lockConflictTrial)),
+		{"a pin whose trials fail", append(slices.Clone(alone), oldReader(storageFormatTrial), pinned(68, errorTrial)),
 			[]string{"Upgrade the readers before"}, []string{"Or pin"}, ptr(false)},
 		{"new readers fail", append(slices.Clone(alone), oldReader(nil), newReader(tooOld)),
 			[]string{"Upgrade the writer that creates the file first: 2.0.0 reader-process of a 1.5.6 file: storage-format too-old 5/5.",
 				"The other way round works"}, nil, nil},
 		{"both fail", append(slices.Clone(alone), oldReader(storageFormatTrial), newReader(tooOld)),
 			[]string{"No mixed arrangement works across the format", "Move every process that opens the file at once."}, nil, nil},
-		{"a failure that is not the format", append(slices.Clone(alone), oldReader(nil), newReader(lockConflictTrial)),
-			[]string{"Any order", "One arrangement failed for another reason than the format, which says nothing about the order: 2.0.0 reader-process of a 1.5.6 file: lock-conflict database 5/5."}, nil, nil},
+		{"a failure that is not the format", append(slices.Clone(alone), oldReader(nil), newReader(errorTrial)),
+			[]string{"Any order", "One arrangement failed for another reason than the format, which says nothing about the order: 2.0.0 reader-process of a 1.5.6 file: error 5/5."}, nil, nil},
+		// A holding competitor that opened the file shows it by the lock the pipeline met.
+		{"a holding competitor that opened the file", append(slices.Clone(alone), oldReader(storageFormatTrial), newReader(lockConflictTrial)),
+			[]string{"Upgrade the readers before", "The other way round works: 2.0.0 reader-process of a 1.5.6 file: lock-conflict database 5/5."}, nil, nil},
+		{"a pin whose holding competitor opened the file", append(slices.Clone(alone), oldReader(storageFormatTrial), pinned(68, lockConflictTrial)),
+			[]string{"Or pin storage_compatibility_version=v1.5.0"}, nil, ptr(true)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -88,12 +88,16 @@ type Arrangement struct {
 	// trial could not read the file's format, whichever process it was.
 	Trials  int           `json:"trials"`
 	Results []ResultCount `json:"results"`
-	// FormatFailures counts the trials with a storage-format failure.
+	// FormatFailures counts the trials with a storage-format failure; Held those whose
+	// pipeline met the competitor's lock: the competitor opened the file and held it, which is
+	// how a holding competitor (reader-process, writer-process, ...) shows that it could.
 	FormatFailures int `json:"format_failures"`
+	Held           int `json:"held,omitempty"`
 	// Served is, for cooperating competitors (viewers, a second writer), how many of their
 	// attempts worked while the pipeline ran; nil for others.
 	Served *ServedCount `json:"served,omitempty"`
-	// Worked is true when every trial was ok and no process failed on the file's format.
+	// Worked is true when no process failed on the file's format and every trial was ok or
+	// met the competitor's lock (Held).
 	Worked bool `json:"worked"`
 	// Line says it in words.
 	Line string `json:"line"`
@@ -154,13 +158,32 @@ func buildUpgrade(cells []*Cell, runs []history.Run, rc *ReleaseComparison, s ve
 	u.Data, u.DataLine = upgradeData(rc)
 	u.Speed, u.SpeedLine = upgradeSpeed(rc, s, threshold)
 	trials := trialsByCell(runs)
+	// One arrangement per pipeline release, competitor kind and release, and pinned format:
+	// the cells that differ only in mode or threads add their trials to it.
+	type group struct {
+		c      *Cell
+		cr     history.CompetitorRelease
+		trials []history.Trial
+	}
+	var groups []*group
+	byKey := map[string]*group{}
 	for _, c := range cells {
 		for _, cr := range c.Competitors {
 			if cr.DuckDB == "" || c.DuckDB == "" || cr.DuckDB == c.DuckDB {
 				continue
 			}
-			u.Mixed = append(u.Mixed, arrangement(c, cr, trials[c.Key]))
+			k := strings.Join([]string{c.DuckDB, cr.Kind, cr.DuckDB, pinnedVersion(c)}, "\x00")
+			g := byKey[k]
+			if g == nil {
+				g = &group{c: c, cr: cr}
+				byKey[k] = g
+				groups = append(groups, g)
+			}
+			g.trials = append(g.trials, trials[c.Key]...)
 		}
+	}
+	for _, g := range groups {
+		u.Mixed = append(u.Mixed, arrangement(g.c, g.cr, g.trials))
 	}
 	u.Pin = pinOf(cells, trials, u.Mixed, rels)
 	u.Order = upgradeOrder(u.Mixed, u.Pin)
@@ -305,6 +328,8 @@ func arrangement(c *Cell, cr history.CompetitorRelease, trials []history.Trial) 
 		counts[r]++
 		if format {
 			a.FormatFailures++
+		} else if competitorHeld(t) {
+			a.Held++
 		}
 		if t.StorageVersion > 0 {
 			storage[t.StorageVersion]++
@@ -327,9 +352,15 @@ func arrangement(c *Cell, cr history.CompetitorRelease, trials []history.Trial) 
 		a.Results = append(a.Results, ResultCount{Result: r, Count: counts[r]})
 	}
 	slices.SortStableFunc(a.Results, func(x, y ResultCount) int { return cmp.Compare(y.Count, x.Count) })
-	a.Worked = a.Trials > 0 && a.FormatFailures == 0 && counts[string(vocab.OK)] == a.Trials
+	a.Worked = a.Trials > 0 && a.FormatFailures == 0 && counts[string(vocab.OK)]+a.Held == a.Trials
 	a.Line = arrangementLine(a)
 	return a
+}
+
+// competitorHeld reports whether the trial's pipeline met a lock that DuckDB names a
+// competitor as holding: the competitor could open the file.
+func competitorHeld(t history.Trial) bool {
+	return t.Outcome.Kind == vocab.LockConflict && t.Outcome.HolderRole == vocab.RoleCompetitor
 }
 
 // participantsOf returns the figures of a trial's cooperating competitor of kind, or nil.
@@ -387,6 +418,8 @@ func arrangementLine(a Arrangement) string {
 		s += fmt.Sprintf("; its attempts worked %d/%d", a.Served.OK, a.Served.Attempts)
 	}
 	switch {
+	case a.Worked && a.Held > 0:
+		return s + ": works (the competitor opened the file and held it; the pipeline met its lock, as between two processes of one release)"
 	case a.Worked:
 		return s + ": works"
 	case a.FormatFailures > 0:
@@ -417,7 +450,7 @@ func pinOf(cells []*Cell, trials map[string][]history.Trial, mixed []Arrangement
 				continue
 			}
 			p.Trials++
-			if _, format := formatFailure(t); !format && t.Outcome.Kind == vocab.OK {
+			if _, format := formatFailure(t); !format && (t.Outcome.Kind == vocab.OK || competitorHeld(t)) {
 				p.OK++
 			}
 			if t.StorageVersion > 0 {
@@ -468,7 +501,7 @@ func pinOf(cells []*Cell, trials map[string][]history.Trial, mixed []Arrangement
 }
 
 func pinLine(p *Pin, older []string) string {
-	s := fmt.Sprintf("Pinning storage_compatibility_version=%s on %s: ok %d/%d", p.Version, p.Release, p.OK, p.Trials)
+	s := fmt.Sprintf("Pinning storage_compatibility_version=%s on %s: worked %d/%d", p.Version, p.Release, p.OK, p.Trials)
 	if len(p.Storage) > 0 {
 		sv := make([]string, len(p.Storage))
 		for i, v := range p.Storage {
@@ -576,7 +609,7 @@ func (p *Pin) ReadableByOrRead() []string {
 
 // pinEvidence is the pinned cells' figures in brief.
 func pinEvidence(p *Pin) string {
-	s := fmt.Sprintf("pinned: ok %d/%d", p.OK, p.Trials)
+	s := fmt.Sprintf("pinned: worked %d/%d", p.OK, p.Trials)
 	if len(p.Storage) > 0 {
 		s += fmt.Sprintf(", storage %d", p.Storage[len(p.Storage)-1])
 	}
