@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"lockbench/holders"
+	"lockbench/internal/crash"
 	"lockbench/internal/proc"
 )
 
@@ -208,7 +209,7 @@ func Start(ctx context.Context, opts Options) (*Sampler, error) {
 	}
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.done = make(chan struct{})
-	go s.loop(ctx)
+	crash.Go(func() { s.loop(ctx) })
 	return s, nil
 }
 
