@@ -65,6 +65,10 @@ type Options struct {
 	// OnTrial, when non-nil, is called with every trial once it is recorded (appended to the
 	// history and synced).
 	OnTrial func(history.Trial)
+	// Watch, when positive, samples the lock holders of every trial's database file at this
+	// interval while the trial runs, and records the processes lockbench did not start that
+	// held or waited for it (strangers.go; bench --watch).
+	Watch time.Duration
 }
 
 // Result describes a finished (or interrupted) run.
@@ -417,7 +421,9 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 		t.Outcome = outcome.Classify(err)
 		return t, false
 	}
+	sw := startStrangerWatch(ctx, o.Watch, filepath.Join(dir, DBName))
 	res, rss, failure, interrupted := startTrial(ctx, o.Trial, spec, r.Scenario.Timeout)
+	t.Watch = sw.finish(res.Outcome, failure)
 	if interrupted {
 		return t, true
 	}
