@@ -72,7 +72,8 @@ type Warning struct {
 	// Code classifies the warning: no-interval (too few ok trials for a median's interval),
 	// few-trials (too few for a target), slow-first-trial, bimodal, outliers, failed-trials,
 	// no-ok-trials, mixed-hosts, mixed-versions, history (how a run's history was read: a
-	// partial last line, from a crash mid-write, was ignored).
+	// partial last line, from a crash mid-write, was ignored), stranger (a process lockbench
+	// did not start held a trial's file during a watched run, strangers.go).
 	Code string `json:"code"`
 	// Message is the warning in words.
 	Message string `json:"message"`
@@ -153,6 +154,7 @@ func Build(runs []history.Run, opts Options) (*Report, error) {
 		}
 	}
 	r.Cells, r.Constant = buildCells(runs, s)
+	addStrangerWarnings(r.Cells, runs)
 	for _, run := range runs {
 		r.Runs = append(r.Runs, runInfo(run))
 	}
