@@ -437,7 +437,7 @@ func (r *Running) Stop() error {
 		errs := make([]error, len(procs))
 		var wg sync.WaitGroup
 		for i, p := range procs {
-			wg.Go(func() { errs[i] = r.terminate(p) })
+			crash.GoGroup(&wg, func() { errs[i] = r.terminate(p) })
 		}
 		wg.Wait()
 		r.wg.Wait()

@@ -7,7 +7,7 @@
 // other goroutine cannot be recovered there: Go ends the program at once. So every goroutine
 // lockbench starts is started with Go, which recovers a panic in its own goroutine and hands it
 // to the handler the program installed with Handle (cmd/lockbench prints the report with Write
-// and exits 4). A program that installed no handler (a library's tests) gets Go's own
+// and exits 4); GoGroup does the same for a goroutine of a sync.WaitGroup (wg.Go). A program that installed no handler (a library's tests) gets Go's own
 // behaviour: the panic goes on and ends the program.
 //
 // The simulation's scheduler is the one exception: it recovers a panic of a step itself and
@@ -67,6 +67,18 @@ func Go(f func()) {
 	var pcs [1]uintptr
 	runtime.Callers(2, pcs[:])
 	go run(f, pcs[0])
+}
+
+// GoGroup is wg.Go with Go's recovery: it runs f in a new goroutine counted in wg, which is
+// done when f returns.
+func GoGroup(wg *sync.WaitGroup, f func()) {
+	var pcs [1]uintptr
+	runtime.Callers(2, pcs[:])
+	wg.Add(1)
+	go run(func() {
+		defer wg.Done()
+		f()
+	}, pcs[0])
 }
 
 // run is the goroutine of Go: f under a recovery that reports a panic.

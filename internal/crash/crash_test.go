@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -109,4 +111,26 @@ func TestPanicInAGoroutineExits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGoGroup: the goroutines count in the group until they return, and a panic in one reaches
+// the handler with the line that started it.
+func TestGoGroup(t *testing.T) {
+	got := make(chan Report, 1)
+	Handle(func(r Report) { got <- r })
+	defer Handle(nil)
+	var wg sync.WaitGroup
+	var n atomic.Int32
+	for range 5 {
+		GoGroup(&wg, func() { n.Add(1) })
+	}
+	wg.Wait()
+	assert.Equal(t, int32(5), n.Load())
+
+	_, _, line, _ := runtime.Caller(0)
+	GoGroup(&wg, func() { panic("in a group") }) // line + 1
+	r := <-got
+	assert.Equal(t, "in a group", r.Value)
+	assert.Equal(t, line+1, r.Started.Line)
+	wg.Wait() // the goroutine is done once it panicked
 }

@@ -29,9 +29,10 @@ func moduleRoot(t *testing.T) string {
 }
 
 // TestEveryGoroutineStartsThroughGo keeps the promise of the package: no non-test Go file of
-// lockbench has a go statement except this package's own, and the simulation's scheduler,
-// whose steps run under a recovery of their own (runRecovered). A goroutine started with a
-// plain go statement would end the program with Go's exit code 2 when it panics.
+// lockbench has a go statement, or calls a Go method (sync.WaitGroup's, errgroup's), except
+// this package's own, and the simulation's scheduler, whose steps run under a recovery of
+// their own (runRecovered). A goroutine started any other way would end the program with Go's
+// exit code 2 when it panics.
 func TestEveryGoroutineStartsThroughGo(t *testing.T) {
 	root := moduleRoot(t)
 	fset := token.NewFileSet()
@@ -59,16 +60,26 @@ func TestEveryGoroutineStartsThroughGo(t *testing.T) {
 			return err
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
-			g, ok := n.(*ast.GoStmt)
-			if !ok {
-				return true
+			text := func() string {
+				return string(src[fset.Position(n.Pos()).Offset:fset.Position(n.End()).Offset])
 			}
-			found++
-			text := string(src[fset.Position(g.Pos()).Offset:fset.Position(g.End()).Offset])
-			if filepath.ToSlash(rel) == "sim/exec.go" && strings.Contains(text, "runRecovered(") {
-				return true
+			switch n := n.(type) {
+			case *ast.GoStmt:
+				found++
+				if filepath.ToSlash(rel) == "sim/exec.go" && strings.Contains(text(), "runRecovered(") {
+					return true
+				}
+				t.Errorf("%s: %s\n\tstart the goroutine with crash.Go (lockbench/internal/crash), so that a panic in it exits 4", fset.Position(n.Pos()), text())
+			case *ast.CallExpr:
+				sel, ok := n.Fun.(*ast.SelectorExpr)
+				if !ok || sel.Sel.Name != "Go" {
+					return true
+				}
+				if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "crash" {
+					return true
+				}
+				t.Errorf("%s: %s\n\tstart the goroutine with crash.GoGroup (lockbench/internal/crash), so that a panic in it exits 4", fset.Position(n.Pos()), text())
 			}
-			t.Errorf("%s: %s\n\tstart the goroutine with crash.Go (lockbench/internal/crash), so that a panic in it exits 4", fset.Position(g.Pos()), text)
 			return true
 		})
 		return nil
