@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -86,4 +88,75 @@ func TestEveryGoroutineStartsThroughGo(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Positive(t, found, "the walk found the scheduler's go statement at least")
+}
+
+// TestRaceListsCoverGoroutines: every package whose code starts goroutines (a go statement,
+// crash.Go or crash.GoGroup in a non-test file) runs its tests under the race detector in both
+// the Makefile's test target and CI (.ci/run), and CI also runs the README's test command.
+func TestRaceListsCoverGoroutines(t *testing.T) {
+	root := moduleRoot(t)
+	fset := token.NewFileSet()
+	starts := map[string]bool{} // package directories, slash-separated from the root
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(path))
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.GoStmt:
+				starts[filepath.ToSlash(rel)] = true
+			case *ast.SelectorExpr:
+				if x, ok := n.X.(*ast.Ident); ok && x.Name == "crash" && (n.Sel.Name == "Go" || n.Sel.Name == "GoGroup") {
+					starts[filepath.ToSlash(rel)] = true
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	require.NoError(t, err)
+	for _, dir := range []string{"internal/crash", "watch", "access", "history"} {
+		require.True(t, starts[dir], "%s starts goroutines: the walk found it", dir)
+	}
+
+	for _, file := range []string{"Makefile", ".ci/run"} {
+		b, err := os.ReadFile(filepath.Join(root, file))
+		require.NoError(t, err)
+		var patterns []string
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) > 3 && (f[0] == "go" || f[0] == "$(GO)") && f[1] == "test" && slices.Contains(f, "-race") {
+				for _, a := range f[2:] {
+					if strings.HasPrefix(a, "./") {
+						patterns = append(patterns, strings.TrimPrefix(a, "./"))
+					}
+				}
+			}
+		}
+		require.NotEmpty(t, patterns, "%s runs no go test -race", file)
+		for dir := range starts {
+			covered := slices.ContainsFunc(patterns, func(p string) bool {
+				base, all := strings.CutSuffix(p, "/...")
+				return p == dir || all && (dir == base || strings.HasPrefix(dir, base+"/"))
+			})
+			assert.True(t, covered, "%s starts goroutines but %s's -race list (%s) leaves it out", dir, file, strings.Join(patterns, " "))
+		}
+		if file == ".ci/run" {
+			assert.Contains(t, strings.Split(string(b), "\n"), "go test ./...", "CI runs the README's test command")
+		}
+	}
 }
