@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"lockbench/history"
@@ -33,7 +34,8 @@ import (
 // the run directory) that /proc/locks does not list.
 type strangerWatch struct {
 	s   *watch.Sampler
-	err error // why the watch could not start, or stopped early
+	dir string // the trial's directory
+	err error  // why the watch could not start, or stopped early
 }
 
 // startStrangerWatch starts watching db every interval; it returns nil, a watch that records
@@ -52,7 +54,7 @@ func startStrangerWatch(ctx context.Context, interval time.Duration, db string) 
 	s, err := watch.Start(ctx, watch.Options{
 		Files: []string{db}, Interval: interval, Probe: true, Waiters: true, Own: own, KeepOwn: true,
 	})
-	return &strangerWatch{s: s, err: err}
+	return &strangerWatch{s: s, dir: filepath.Dir(db), err: err}
 }
 
 // finish takes a last sample (a stranger still there when the trial ends is always seen), stops
@@ -82,7 +84,7 @@ func (w *strangerWatch) finish(res outcome.Outcome, failure *outcome.Outcome) *h
 				tw.OwnLocks++
 				continue
 			}
-			tw.Strangers = append(tw.Strangers, stranger(l, o))
+			tw.Strangers = append(tw.Strangers, stranger(l, o, w.dir))
 		}
 	}
 	slices.SortStableFunc(tw.Strangers, func(a, b history.Stranger) int {
@@ -91,12 +93,25 @@ func (w *strangerWatch) finish(res outcome.Outcome, failure *outcome.Outcome) *h
 	return tw
 }
 
-// stranger is the record of a stranger's lock l in a trial whose outcome is o.
-func stranger(l watch.Lock, o outcome.Outcome) history.Stranger {
+// trialDirVar stands for the trial's directory in the records, which outlive it.
+const trialDirVar = "$TRIAL_DIR"
+
+// stranger is the record of a stranger's lock l in a trial whose outcome is o and whose
+// directory is dir. The trial directory in its command line is written $TRIAL_DIR, as in the
+// trial's messages, so that the same program reads the same in every trial.
+func stranger(l watch.Lock, o outcome.Outcome, dir string) history.Stranger {
 	named := o.Kind == vocab.LockConflict &&
 		(o.HolderPID > 0 && l.PID == o.HolderPID || o.HolderRole == vocab.RoleOutsideNamespace && l.OutsideNamespace)
+	names := []string{dir}
+	if real, err := filepath.EvalSymlinks(dir); err == nil && real != dir {
+		names = append(names, real)
+	}
+	cmdline := l.Cmdline
+	for _, name := range names {
+		cmdline = strings.ReplaceAll(cmdline, name, trialDirVar)
+	}
 	return history.Stranger{
-		PID: l.PID, Exe: l.Exe, Cmdline: l.Cmdline, OutsideNamespace: l.OutsideNamespace,
+		PID: l.PID, Exe: l.Exe, Cmdline: cmdline, OutsideNamespace: l.OutsideNamespace,
 		File: filepath.Base(l.File), Mode: l.Mode, Waiting: l.Waiting,
 		StartS: l.StartS, EndS: l.EndS, StillHeld: l.StillHeld, Named: named && !l.Waiting,
 	}

@@ -127,7 +127,8 @@ func TestStrangerWatchTellsStrangersFromOwnProcesses(t *testing.T) {
 	assert.Equal(t, holders.ModeRead, byPID[reader].Mode)
 	assert.False(t, byPID[reader].Waiting)
 	assert.True(t, byPID[reader].Named, "the lock error named it")
-	assert.Contains(t, byPID[reader].Cmdline, "--read-only")
+	assert.Equal(t, self()+" --read-only --for "+strangerLife.String()+" $TRIAL_DIR/"+DBName, byPID[reader].Cmdline,
+		"the trial directory is written as in the trial's messages")
 	assert.Equal(t, holders.ModeWrite, byPID[waiter].Mode)
 	assert.True(t, byPID[waiter].Waiting)
 	assert.False(t, byPID[waiter].Named)

@@ -136,7 +136,7 @@ func TestBenchWatchNamesStrangers(t *testing.T) {
 			require.Len(t, tr.Watch.Strangers, 1, "%+v", tr.Watch.Strangers)
 			s := tr.Watch.Strangers[0]
 			assert.Equal(t, history.Stranger{
-				PID: pid, Exe: os.Args[0], Cmdline: os.Args[0] + " hold --read-only " + db, File: "trial.duckdb", Mode: "read",
+				PID: pid, Exe: os.Args[0], Cmdline: os.Args[0] + " hold --read-only $TRIAL_DIR/trial.duckdb", File: "trial.duckdb", Mode: "read",
 				StartS: s.StartS, EndS: s.EndS, StillHeld: true, Named: true,
 			}, s)
 		case "threaded":
@@ -147,7 +147,7 @@ func TestBenchWatchNamesStrangers(t *testing.T) {
 		}
 	}
 	report := stdout.String()
-	assert.Contains(t, report, "competitor=none: a process lockbench did not start, "+os.Args[0]+" hold --read-only "+db+
+	assert.Contains(t, report, "competitor=none: a process lockbench did not start, "+os.Args[0]+" hold --read-only $TRIAL_DIR/trial.duckdb"+
 		" (pid "+strconv.Itoa(pid)+"), held the trial's database file during 1 of 1 watched trials; the lock error of 1 named it")
 	assert.Equal(t, 1, strings.Count(report, "held the trial's database file"), "one stranger warning:\n%s", report)
 	assert.Contains(t, report, "got lock-conflict/database (holder pid "+strconv.Itoa(pid)+") from a process lockbench did not start")
