@@ -82,7 +82,7 @@ runs (as lockbench watch does, every --watch-interval) and records the strangers
 did not start (a viewer, a notebook, a leftover process) that held the file or waited for its
 lock. The trial records name them, and the report names them per cell ("a process lockbench did
 not start ... held the trial's file during 3 of 10 watched trials"). A hold shorter than the
-interval may be missed. Watching costs about 1.5% of a core while a trial holds its file.`,
+interval may be missed. Watching costs about 2% of a core while a trial holds its file.`,
 		Example: `  lockbench bench                      # the quick pre-merge matrix
   lockbench bench --list
   lockbench bench -m locks
