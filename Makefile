@@ -9,7 +9,7 @@ build:
 
 test:
 	$(GO) test ./...
-	$(GO) test -race -short ./sim/... ./harness/... ./reports/trend ./internal/proc ./watch
+	$(GO) test -race -short ./sim/... ./harness/... ./reports/trend ./watch ./access ./history ./internal/...
 
 # Go benchmarks: the workload at 5,000 employees × 3 years in every mode and the census
 # generator; 100,000 × 5 years threaded and sequential, the threaded speed-up against the

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"lockbench/internal/crash"
 	"lockbench/outcome"
 	"lockbench/vocab"
 )
@@ -140,7 +141,7 @@ func take(ctx context.Context, f *os.File, how int) (leave func(), waited time.D
 	}
 	start := time.Now()
 	done := make(chan error, 1)
-	go func() { done <- flock(fd, how) }()
+	crash.Go(func() { done <- flock(fd, how) })
 	select {
 	case err := <-done:
 		if err != nil {
@@ -150,10 +151,10 @@ func take(ctx context.Context, f *os.File, how int) (leave func(), waited time.D
 		return leave, time.Since(start), nil
 	case <-ctx.Done():
 		// The blocked flock still owns f: close it once the call returns.
-		go func() {
+		crash.Go(func() {
 			<-done
 			f.Close()
-		}()
+		})
 		return nil, time.Since(start), ctx.Err()
 	}
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // roleEnv makes the test binary play one of lockbench's process roles when it re-executes
-// itself: a trial, a simulation worker, a lock holder, or a whole bench run.
+// itself: a trial, a simulation worker, a lock holder, or a whole bench run; or a process that
+// waits for a lock ("waitlock", waitForLock).
 const roleEnv = "LOCKBENCH_HARNESS_TEST_ROLE"
 
 func TestMain(m *testing.M) {
@@ -54,6 +55,8 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	case "bench":
 		os.Exit(benchRole(ctx))
+	case "waitlock":
+		os.Exit(waitForLock(os.Args[len(os.Args)-1]))
 	}
 	os.Exit(m.Run())
 }

@@ -73,6 +73,10 @@ type Options struct {
 	// duckdb-binaries that it does not name already. Nil refuses a scenario that names a
 	// release.
 	Releases *release.Binaries
+	// Watch, when positive, samples the lock holders of every trial's database file at this
+	// interval while the trial runs, and records the processes lockbench did not start that
+	// held or waited for it (strangers.go; bench --watch).
+	Watch time.Duration
 }
 
 // Result describes a finished (or interrupted) run.
@@ -465,7 +469,9 @@ func runSlot(ctx context.Context, o Options, r *Result, sl scenarios.Slot) (hist
 		return t, false
 	}
 	machine := beforeTrial()
+	sw := startStrangerWatch(ctx, o.Watch, filepath.Join(dir, DBName))
 	res, rss, failure, interrupted := startTrial(ctx, r.releases.trialCommand(o.Trial, c), spec, r.Scenario.Timeout)
+	t.Watch = sw.finish(res.Outcome, failure)
 	if interrupted {
 		return t, true
 	}

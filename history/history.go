@@ -76,6 +76,9 @@ type Trial struct {
 	Note        string             `json:"note,omitempty"`
 	// Cooperation is what the trial's cooperating competitors measured (cooperation.go).
 	Cooperation *Cooperation `json:"cooperation,omitempty"`
+	// Watch is what a watch of the trial's database file saw (watch.go): the processes
+	// lockbench did not start that held it. Nil when the run was not watched (bench --watch).
+	Watch *TrialWatch `json:"watch,omitempty"`
 }
 
 // CompetitorRelease is the DuckDB release one competitor process of a trial ran.

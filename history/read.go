@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"sync"
 
+	"lockbench/internal/crash"
 	"lockbench/internal/exitcode"
 	"lockbench/outcome"
 	"lockbench/trace"
@@ -98,7 +99,7 @@ func ReadRuns(ctx context.Context, paths []string, o ReadOptions) ([]Run, error)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(dirs)) {
-		wg.Go(func() {
+		crash.GoGroup(&wg, func() {
 			for i := range next {
 				if err := ctx.Err(); err != nil {
 					errs[i] = err

@@ -67,6 +67,10 @@ type Holder struct {
 	// Inode is the locked file's inode number. /proc/locks on the host lists the lock as
 	// Device:Inode ("fe:00:9980526").
 	Inode uint64
+	// Waiting is true for a process blocked waiting for a lock (fcntl F_SETLKW, or flock(2)
+	// without LOCK_NB) that another process holds: it does not hold the file yet. Only
+	// LocksAndWaiters reports waiters.
+	Waiting bool
 }
 
 // target is a file whose locks Lookup reports.
@@ -93,7 +97,7 @@ func Lookup(path string) ([]Holder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return lookup(abs, targets, true)
+	return lookup(abs, targets, true, false)
 }
 
 // statTargets stats the database file at path and its .wal (skipped when missing).
@@ -117,14 +121,14 @@ func statTargets(path string) (string, []target, error) {
 }
 
 // lookup reads /proc/locks for targets, and each holder's executable and command line when
-// names is set.
-func lookup(abs string, targets []target, names bool) ([]Holder, error) {
+// names is set. With waiters it adds the processes waiting for a lock on them.
+func lookup(abs string, targets []target, names, waiters bool) ([]Holder, error) {
 	f, err := os.Open("/proc/locks")
 	if err != nil {
 		return nil, fmt.Errorf("lock holders of %s: %w", abs, err)
 	}
 	defer f.Close()
-	hs, err := parseLocks(f, targets, proc.HasOpen)
+	hs, err := parseLocks(f, targets, proc.HasOpen, waiters)
 	if err != nil {
 		return nil, fmt.Errorf("lock holders of %s: %w", abs, err)
 	}
@@ -137,16 +141,24 @@ func lookup(abs string, targets []target, names bool) ([]Holder, error) {
 	return hs, nil
 }
 
-// parseLocks reads /proc/locks lines and returns the locks on targets. confirm reports whether
-// process pid has a descriptor open on path; it decides inode-only matches.
-func parseLocks(r io.Reader, targets []target, confirm func(pid int, path string) bool) ([]Holder, error) {
+// parseLocks reads /proc/locks lines and returns the locks on targets, and the blocked waiters
+// (Waiting) when waiters is set. confirm reports whether process pid has a descriptor open on
+// path; it decides inode-only matches.
+func parseLocks(r io.Reader, targets []target, confirm func(pid int, path string) bool, waiters bool) ([]Holder, error) {
 	var out []Holder
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		// 1: POSIX  ADVISORY  WRITE 13339 fe:00:9980526 0 EOF
-		// 2: -> POSIX  ADVISORY  WRITE 13340 fe:00:9980526 0 EOF   (a blocked waiter)
+		// 1: -> POSIX  ADVISORY  WRITE 13340 fe:00:9980526 0 EOF   (a waiter blocked by lock 1)
 		f := strings.Fields(sc.Text())
-		if len(f) < 8 || f[1] == "->" {
+		waiting := len(f) > 1 && f[1] == "->"
+		if waiting {
+			if !waiters {
+				continue
+			}
+			f = append(f[:1:1], f[2:]...)
+		}
+		if len(f) < 8 {
 			continue
 		}
 		id := strings.Split(f[5], ":")
@@ -172,7 +184,7 @@ func parseLocks(r io.Reader, targets []target, confirm func(pid int, path string
 			if strings.EqualFold(f[3], "WRITE") {
 				mode = ModeWrite
 			}
-			out = append(out, Holder{PID: pid, Mode: mode, Type: f[1], File: t.path, Device: t.device(), Inode: t.ino})
+			out = append(out, Holder{PID: pid, Mode: mode, Type: f[1], File: t.path, Device: t.device(), Inode: t.ino, Waiting: waiting})
 			break
 		}
 	}
@@ -186,6 +198,9 @@ func parseLocks(r io.Reader, targets []target, confirm func(pid int, path string
 	sort.SliceStable(out, func(i, j int) bool {
 		if order[out[i].File] != order[out[j].File] {
 			return order[out[i].File] < order[out[j].File]
+		}
+		if out[i].Waiting != out[j].Waiting {
+			return out[j].Waiting
 		}
 		return out[i].PID < out[j].PID
 	})

@@ -12,14 +12,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
+	"lockbench/internal/proc"
 	"lockbench/outcome"
 	"lockbench/release"
 	"lockbench/vocab"
@@ -37,6 +41,10 @@ func TestMain(m *testing.M) {
 		os.Exit(inspectMain(os.Args[len(os.Args)-1]))
 	}
 	if mode := os.Getenv(holderEnv); mode != "" {
+		hold := hold
+		if mode == "wait" {
+			hold = waitForLock
+		}
 		if err := hold(mode, os.Args[len(os.Args)-1]); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -79,9 +87,37 @@ func hold(mode, path string) error {
 	return err
 }
 
+// waitForLock opens path, prints "ready", asks for a write lock on the whole file with F_SETLKW
+// (it blocks while another process holds one), prints "locked" once it has it and holds it until
+// its stdin is closed. It is a process that waits for DuckDB's lock, as a blocking POSIX lock
+// call of another program would.
+func waitForLock(_, path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fmt.Println("ready")
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: io.SeekStart}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLKW, &lk); err != nil {
+		return err
+	}
+	fmt.Println("locked")
+	_, err = io.Copy(io.Discard, os.Stdin)
+	return err
+}
+
 // startHolder runs a holder process on path and returns its PID once it holds the lock. The
 // process is released (stdin closed) and reaped when the test ends.
 func startHolder(t *testing.T, path, mode string) int {
+	t.Helper()
+	pid, _ := startReleasableHolder(t, path, mode)
+	return pid
+}
+
+// startReleasableHolder is startHolder that also returns a function that releases the holder
+// and waits for it to end.
+func startReleasableHolder(t *testing.T, path, mode string) (int, func()) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "hold", path)
 	cmd.Env = append(os.Environ(), holderEnv+"="+mode)
@@ -103,7 +139,10 @@ func startHolder(t *testing.T, path, mode string) int {
 		t.Fatalf("holder did not get ready: %v: %s", err, stderr.String())
 	}
 	require.Equal(t, "ready\n", line)
-	return cmd.Process.Pid
+	return cmd.Process.Pid, func() {
+		stdin.Close()
+		_ = cmd.Wait()
+	}
 }
 
 // newDB creates a database file with a table t and closes it.
@@ -272,6 +311,7 @@ garbage line
 	tests := []struct {
 		name    string
 		targets []target
+		waiters bool
 		want    []Holder
 	}{
 		{
@@ -282,6 +322,19 @@ garbage line
 				{PID: 200, Mode: ModeRead, Type: "POSIX", File: "/d/a.db", Device: "fe:00", Inode: 100},
 				{PID: 300, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db", Device: "fe:00", Inode: 100},
 				{PID: 400, Mode: ModeWrite, Type: "FLOCK", File: "/d/a.db", Device: "fe:00", Inode: 100},
+				{PID: 300, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db.wal", Device: "fe:00", Inode: 101},
+			},
+		},
+		{
+			name:    "database and wal, with waiters",
+			targets: []target{db, wal},
+			waiters: true,
+			want: []Holder{
+				{PID: 100, Mode: ModeRead, Type: "POSIX", File: "/d/a.db", Device: "fe:00", Inode: 100},
+				{PID: 200, Mode: ModeRead, Type: "POSIX", File: "/d/a.db", Device: "fe:00", Inode: 100},
+				{PID: 300, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db", Device: "fe:00", Inode: 100},
+				{PID: 400, Mode: ModeWrite, Type: "FLOCK", File: "/d/a.db", Device: "fe:00", Inode: 100},
+				{PID: 301, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db", Device: "fe:00", Inode: 100, Waiting: true},
 				{PID: 300, Mode: ModeWrite, Type: "POSIX", File: "/d/a.db.wal", Device: "fe:00", Inode: 101},
 			},
 		},
@@ -303,7 +356,7 @@ garbage line
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseLocks(strings.NewReader(locks), tt.targets, confirm)
+			got, err := parseLocks(strings.NewReader(locks), tt.targets, confirm, tt.waiters)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 		})
@@ -370,4 +423,59 @@ func TestLookupLostLock(t *testing.T) {
 	assert.Equal(t, path+".wal", o.Path)
 	assert.Equal(t, pid, o.HolderPID)
 	assert.True(t, outcome.IsLockConflict(err))
+}
+
+// TestLocksAndWaiters: a process blocked in F_SETLKW behind a DuckDB reader is a waiter for a
+// write lock, listed after the holder, and only LocksAndWaiters lists it; once the reader lets
+// go, it holds the lock.
+func TestLocksAndWaiters(t *testing.T) {
+	path := newDB(t)
+	reader, release := startReleasableHolder(t, path, "ro")
+
+	cmd := exec.Command(os.Args[0], "wait", path)
+	cmd.Env = append(os.Environ(), holderEnv+"=wait")
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		stdin.Close()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "ready\n", line)
+	waiter := cmd.Process.Pid
+
+	var hs []Holder
+	waiting := func() bool {
+		hs, err = LocksAndWaiters(path, false)
+		require.NoError(t, err)
+		return slices.ContainsFunc(hs, func(h Holder) bool { return h.PID == waiter })
+	}
+	require.True(t, proc.WaitUntil(nil, time.Minute, 5*time.Millisecond, waiting), "the waiter never showed in /proc/locks")
+	require.Len(t, hs, 2, "%+v", hs)
+	assert.Equal(t, Holder{PID: reader, Mode: ModeRead, Type: "POSIX", File: hs[0].File, Device: hs[0].Device, Inode: hs[0].Inode}, hs[0])
+	assert.Equal(t, Holder{PID: waiter, Mode: ModeWrite, Type: "POSIX", File: hs[0].File, Device: hs[0].Device, Inode: hs[0].Inode, Waiting: true}, hs[1])
+	plain, err := Locks(path, true)
+	require.NoError(t, err)
+	assert.Equal(t, []int{reader}, pids(plain), "Locks lists no waiter")
+	inspected, err := LocksAndWaiters(path, true)
+	require.NoError(t, err)
+	assert.Equal(t, hs, inspected, "F_GETLK adds nothing /proc/locks lists")
+
+	// The reader lets go: the waiter takes the lock.
+	release()
+	line, err = out.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "locked\n", line)
+	hs, err = LocksAndWaiters(path, false)
+	require.NoError(t, err)
+	require.Len(t, hs, 1)
+	assert.Equal(t, waiter, hs[0].PID)
+	assert.False(t, hs[0].Waiting)
+	assert.Equal(t, ModeWrite, hs[0].Mode)
 }

@@ -74,30 +74,42 @@ func Probe(path string) (Conflict, error) {
 // database file is an error wrapping fs.ErrNotExist, as with Lookup.
 //
 // Inspect opens the files (see Probe): call it only from a process that holds neither.
-func Inspect(path string) ([]Holder, error) { return inspect(path, true) }
+func Inspect(path string) ([]Holder, error) { return inspect(path, true, false) }
 
 // Locks is Inspect (probe true) or Lookup (probe false) without each holder's executable and
 // command line (Exe and Cmdline stay empty): for a caller that reads the same holders many
 // times a second, such as `lockbench watch`, and looks each process up once (proc.Exe,
 // proc.Cmdline). With probe it opens the files, as Inspect does.
 func Locks(path string, probe bool) ([]Holder, error) {
+	return locks(path, probe, false)
+}
+
+// LocksAndWaiters is Locks with the processes blocked waiting for a lock on either file
+// (Waiting): a process that asked with F_SETLKW while another held a conflicting lock, and
+// takes the file as soon as it is let go. Each waiter comes after the holders of its file.
+func LocksAndWaiters(path string, probe bool) ([]Holder, error) {
+	return locks(path, probe, true)
+}
+
+func locks(path string, probe, waiters bool) ([]Holder, error) {
 	if !probe {
 		abs, targets, err := statTargets(path)
 		if err != nil {
 			return nil, err
 		}
-		return lookup(abs, targets, false)
+		return lookup(abs, targets, false, waiters)
 	}
-	return inspect(path, false)
+	return inspect(path, false, waiters)
 }
 
-// inspect is Inspect, with each holder's executable and command line when names is set.
-func inspect(path string, names bool) ([]Holder, error) {
+// inspect is Inspect, with each holder's executable and command line when names is set, and
+// the waiters when waiters is set.
+func inspect(path string, names, waiters bool) ([]Holder, error) {
 	abs, targets, err := statTargets(path)
 	if err != nil {
 		return nil, err
 	}
-	hs, err := lookup(abs, targets, names)
+	hs, err := lookup(abs, targets, names, waiters)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +124,7 @@ func inspect(path string, names bool) ([]Holder, error) {
 			hs = append(hs, h)
 		}
 	}
-	// Keep Lookup's order: the database file first, then its .wal, each by PID.
+	// Keep Lookup's order: the database file first, then its .wal, each by PID, waiters last.
 	slices.SortStableFunc(hs, func(a, b Holder) int {
 		if a.File != b.File {
 			if a.File == abs {
@@ -121,6 +133,12 @@ func inspect(path string, names bool) ([]Holder, error) {
 			if b.File == abs {
 				return 1
 			}
+		}
+		if a.Waiting != b.Waiting {
+			if a.Waiting {
+				return 1
+			}
+			return -1
 		}
 		return a.PID - b.PID
 	})
@@ -145,7 +163,7 @@ func unlisted(hs []Holder, t target, c Conflict, names bool) (Holder, bool) {
 	case c.PID < 0:
 		h.Type = "OFDLCK"
 	}
-	if slices.ContainsFunc(hs, func(x Holder) bool { return x.File == t.path && x.PID == c.PID }) {
+	if slices.ContainsFunc(hs, func(x Holder) bool { return x.File == t.path && x.PID == c.PID && !x.Waiting }) {
 		return Holder{}, false
 	}
 	if names {

@@ -81,7 +81,8 @@ type Warning struct {
 	// no-ok-trials, mixed-hosts, mixed-versions, mixed-releases (a cell's trials ran different
 	// DuckDB releases), release-data (a data set's fingerprints differ between DuckDB
 	// releases), history (how a run's history was read: a partial last line, from a crash
-	// mid-write, was ignored).
+	// mid-write, was ignored), stranger (a process lockbench did not start held a trial's file
+	// during a watched run, strangers.go).
 	Code string `json:"code"`
 	// Message is the warning in words.
 	Message string `json:"message"`
@@ -172,6 +173,7 @@ func Build(runs []history.Run, opts Options) (*Report, error) {
 	// Trials that failed for environmental reasons are not results: they are left out, and said so.
 	runs, env := withoutEnvironment(runs)
 	r.Cells, r.Constant = buildCells(runs, s)
+	addStrangerWarnings(r.Cells, runs)
 	for _, run := range runs {
 		r.Runs = append(r.Runs, runInfo(run))
 	}

@@ -99,8 +99,10 @@ func BenchmarkShortHolds(b *testing.B) {
 // -benchtime=30x for 30 seconds. It reports cpu-% (of one core) for a watch with the F_GETLK
 // probe (probe, as `lockbench watch` does) of a file nobody holds (idle) and of a file another
 // process holds a read lock on all the time (held), for a watch without the probe (proc-locks,
-// as a sampler in a process that has the file open must), and for a bare 50ms ticker, the Go
-// runtime's own cost of waking up that often, as a baseline.
+// as a sampler in a process that has the file open must), for a watch set up as bench --watch
+// sets it up for a trial's file (bench-watch: the probe, waiters, and the holder told apart from
+// this process's own), and for a bare 50ms ticker, the Go runtime's own cost of waking up that
+// often, as a baseline.
 func BenchmarkWatchCPU(b *testing.B) {
 	db := filepath.Join(b.TempDir(), "a.duckdb")
 	if err := os.WriteFile(db, []byte("x"), 0o644); err != nil {
@@ -109,7 +111,9 @@ func BenchmarkWatchCPU(b *testing.B) {
 	for _, c := range []struct {
 		name               string
 		watch, probe, held bool
-	}{{"ticker", false, false, false}, {"probe/idle", true, true, false}, {"probe/held", true, true, true}, {"proc-locks/held", true, false, true}} {
+		bench              bool // as bench --watch samples a trial's file: waiters too, and own processes told apart
+	}{{"ticker", false, false, false, false}, {"probe/idle", true, true, false, false}, {"probe/held", true, true, true, false},
+		{"proc-locks/held", true, false, true, false}, {"bench-watch/held", true, true, true, true}} {
 		watch := c.watch
 		b.Run(c.name, func(b *testing.B) {
 			if c.held {
@@ -125,7 +129,11 @@ func BenchmarkWatchCPU(b *testing.B) {
 			t0 := time.Now()
 			var stop func()
 			if watch {
-				s, err := Start(ctx, Options{Files: []string{db}, Interval: DefaultInterval, Probe: c.probe})
+				opts := Options{Files: []string{db}, Interval: DefaultInterval, Probe: c.probe}
+				if c.bench {
+					opts.Waiters, opts.Own, opts.KeepOwn = true, Descendants(os.Getpid()), true
+				}
+				s, err := Start(ctx, opts)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"lockbench/internal/crash"
 	"lockbench/internal/exitcode"
 	"lockbench/internal/proc"
 )
@@ -78,7 +79,7 @@ func RunCommand(ctx context.Context, o CommandOptions) (Command, error) {
 		o.Started(pid)
 	}
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	crash.Go(func() { done <- cmd.Wait() })
 	var err error
 	select {
 	case err = <-done:

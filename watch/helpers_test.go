@@ -28,12 +28,18 @@ func TestMain(m *testing.M) {
 }
 
 // locker takes the locks of spec, "read:FILE,FILE2" or "write:FILE", and holds them until
-// stdin closes.
+// stdin closes. "wait:FILE" prints "waiting" and then waits for a write lock (F_SETLKW) while
+// another process holds one.
 func locker(spec string) int {
 	mode, files, _ := strings.Cut(spec, ":")
 	typ := int16(unix.F_WRLCK)
 	if mode == "read" {
 		typ = unix.F_RDLCK
+	}
+	how := unix.F_SETLK
+	if mode == "wait" {
+		how = unix.F_SETLKW
+		fmt.Println("waiting")
 	}
 	for _, f := range strings.Split(files, ",") {
 		fd, err := unix.Open(f, unix.O_RDWR|unix.O_CREAT, 0o644)
@@ -42,7 +48,7 @@ func locker(spec string) int {
 			return 1
 		}
 		lk := unix.Flock_t{Type: typ}
-		if err := unix.FcntlFlock(uintptr(fd), unix.F_SETLK, &lk); err != nil {
+		if err := unix.FcntlFlock(uintptr(fd), how, &lk); err != nil {
 			fmt.Fprintln(os.Stderr, "lock", f, err)
 			return 1
 		}

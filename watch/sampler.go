@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"lockbench/holders"
+	"lockbench/internal/crash"
 	"lockbench/internal/proc"
 )
 
@@ -64,6 +65,11 @@ type Options struct {
 	// KeepOwn records the caller's own processes' locks too, marked Own. Without it they are
 	// ignored: the timeline holds only the other holders.
 	KeepOwn bool
+	// Waiters also records the processes blocked waiting for a lock on a watched file
+	// (holders.LocksAndWaiters), as locks marked Waiting: a wait is recorded from the first
+	// sample that saw it to the first that did not, and a waiter that gets the lock goes and
+	// appears again as a holder. In a Lane, a wait counts like a hold.
+	Waiters bool
 	// OnEvent, when set, receives every appearance, departure and failure as it is recorded.
 	// Calls are serialised, in time order; OnEvent must not call the Sampler.
 	OnEvent func(Event)
@@ -95,6 +101,9 @@ type Lock struct {
 	File string `json:"file"`
 	// Mode is holders.ModeRead or holders.ModeWrite.
 	Mode string `json:"mode"`
+	// Waiting marks a process blocked waiting for the lock rather than holding it (only with
+	// Options.Waiters).
+	Waiting bool `json:"waiting,omitempty"`
 	// Device and Inode identify the locked file as the host's /proc/locks lists it.
 	Device string `json:"device,omitempty"`
 	Inode  uint64 `json:"inode,omitempty"`
@@ -141,6 +150,7 @@ type key struct {
 	pid     int
 	mode    string
 	outside bool
+	waiting bool
 }
 
 // Sampler records the intervals during which processes hold locks on a set of files. Its
@@ -208,7 +218,7 @@ func Start(ctx context.Context, opts Options) (*Sampler, error) {
 	}
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.done = make(chan struct{})
-	go s.loop(ctx)
+	crash.Go(func() { s.loop(ctx) })
 	return s, nil
 }
 
@@ -299,7 +309,7 @@ func (s *Sampler) sample() error {
 
 	present := make(map[key]bool, len(seen))
 	for _, h := range seen {
-		k := key{file: h.File, pid: h.PID, mode: h.Mode, outside: h.OutsideNamespace}
+		k := key{file: h.File, pid: h.PID, mode: h.Mode, outside: h.OutsideNamespace, waiting: h.Waiting}
 		present[k] = true
 		if s.open[k] != nil || s.ignored[k] {
 			continue
@@ -311,7 +321,7 @@ func (s *Sampler) sample() error {
 		}
 		l := &Lock{
 			Holder: Holder{PID: h.PID, Exe: proc.Exe(h.PID), Cmdline: proc.Cmdline(h.PID), OutsideNamespace: h.OutsideNamespace, Own: own},
-			File:   h.File, Mode: h.Mode, Device: h.Device, Inode: h.Inode,
+			File:   h.File, Mode: h.Mode, Waiting: h.Waiting, Device: h.Device, Inode: h.Inode,
 			Start: now, StartS: s.since(now),
 		}
 		s.open[k] = l
@@ -358,7 +368,10 @@ func (s *Sampler) sample() error {
 // not read. Most of the time a watched file is not held.
 func (s *Sampler) read(file string) ([]holders.Holder, error) {
 	if s.opts.Probe && !probeLocked(file) {
-		return nil, nil
+		return nil, nil // no lock, so nobody waits for one either
+	}
+	if s.opts.Waiters {
+		return holders.LocksAndWaiters(file, s.opts.Probe)
 	}
 	return holders.Locks(file, s.opts.Probe)
 }

@@ -1,9 +1,13 @@
 package watch
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -12,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"lockbench/holders"
+	"lockbench/internal/proc"
 	"lockbench/outcome"
 	"lockbench/vocab"
 )
@@ -167,4 +172,74 @@ func TestSamplerMissingFileAndBadOptions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, tl.Lanes)
 	assert.Equal(t, []string{missing + " did not exist at times: it had no holders then"}, tl.Notes)
+}
+
+// TestSamplerWaiters: with Waiters, a process blocked waiting for a lock appears as a waiting
+// lock, and when it gets the lock the wait goes and a hold appears; without, it is not seen.
+// Samples are taken by hand, at moments the test knows.
+func TestSamplerWaiters(t *testing.T) {
+	db := newFile(t)
+	holder := startLocker(t, "write", db)
+	var events []Event
+	s, err := New(Options{Files: []string{db}, Waiters: true, OnEvent: func(e Event) { events = append(events, e) }})
+	require.NoError(t, err)
+	plain, err := New(Options{Files: []string{db}})
+	require.NoError(t, err)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), lockerEnv+"=wait:"+db)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		stdin.Close()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "waiting\n", line)
+	waiter := cmd.Process.Pid
+	require.True(t, proc.WaitUntil(nil, time.Minute, 5*time.Millisecond, func() bool {
+		hs, err := holders.LocksAndWaiters(db, false)
+		require.NoError(t, err)
+		return slices.ContainsFunc(hs, func(h holders.Holder) bool { return h.PID == waiter && h.Waiting })
+	}), "the waiter never blocked")
+
+	require.NoError(t, s.Sample())
+	require.NoError(t, plain.Sample())
+	require.Len(t, events, 2, "the holder and the waiter appeared")
+	e := events[slices.IndexFunc(events, func(e Event) bool { return e.PID == waiter })]
+	assert.Equal(t, Appeared, e.Kind)
+	assert.True(t, e.Waiting)
+	assert.Equal(t, holders.ModeWrite, e.Mode)
+	assert.Contains(t, FormatEvent(e), "appeared: pid "+strconv.Itoa(waiter)+" waits for a write lock on "+db)
+	for _, ln := range plain.Timeline().Lanes {
+		assert.Equal(t, []int{holder.pid}, ln.PIDs, "without Waiters the waiter is not seen")
+	}
+
+	holder.stop(t)
+	line, err = out.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "locked\n", line)
+	events = nil
+	require.NoError(t, s.Sample())
+	var got []string
+	for _, e := range events {
+		got = append(got, fmt.Sprintf("%s %d waiting=%v", e.Kind, e.PID, e.Waiting))
+	}
+	assert.ElementsMatch(t, []string{
+		fmt.Sprintf("gone %d waiting=false", holder.pid),
+		fmt.Sprintf("gone %d waiting=true", waiter),
+		fmt.Sprintf("appeared %d waiting=false", waiter),
+	}, got)
+	for _, e := range events {
+		if e.Kind == Gone && e.Waiting {
+			assert.Contains(t, FormatEvent(e), "gone: pid "+strconv.Itoa(waiter)+" waited for a write lock on "+db+" for ")
+		}
+	}
 }

@@ -30,7 +30,13 @@ func FormatEvent(e Event) string {
 	case Failed:
 		return at + " failure: " + FormatFailure(*e.Failure)
 	case Gone:
+		if e.Lock.Waiting {
+			return at + " gone: " + describeLock(*e.Lock, "waited for", " for "+secs(e.HeldS))
+		}
 		return at + " gone: " + describeLock(*e.Lock, "held", " for "+secs(e.HeldS))
+	}
+	if e.Lock.Waiting {
+		return at + " appeared: " + describeLock(*e.Lock, "waits for", "")
 	}
 	return at + " appeared: " + describeLock(*e.Lock, "holds", "")
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"lockbench/history"
 	"lockbench/internal/fsutil"
@@ -23,6 +24,7 @@ import (
 	"lockbench/reports"
 	"lockbench/scenarios"
 	"lockbench/vocab"
+	"lockbench/watch"
 )
 
 func init() {
@@ -54,11 +56,15 @@ type benchOptions struct {
 	Binaries []string
 	// Command is the command line the run's manifest records.
 	Command []string
+	// Watch watches every trial's database file for processes lockbench did not start, every
+	// WatchInterval.
+	Watch         bool
+	WatchInterval time.Duration
 }
 
 // newBenchOptions returns bench's defaults, the ones --help shows.
 func newBenchOptions(io streams) *benchOptions {
-	return &benchOptions{IO: io, Matrix: scenarios.DefaultMatrix, RunsDir: "runs", MaxCells: defaultMaxCells}
+	return &benchOptions{IO: io, Matrix: scenarios.DefaultMatrix, RunsDir: "runs", MaxCells: defaultMaxCells, WatchInterval: watch.DefaultInterval}
 }
 
 // newBenchCmd parses bench's flags into options and hands them to runF.
@@ -73,7 +79,14 @@ measured trials, interleaved in a seeded order, each trial in a fresh directory 
 Trials are recorded one by one in runs/<UTC time>-<id>/history.ndjson; runs/latest points at
 the newest run. At the end bench writes the reports (text, Markdown, JSON, JUnit, HTML, Go
 benchmark format) into the run directory and prints the text report. The exit code is the
-run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness error.`,
+run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness error.
+
+With --watch, bench also samples the lock holders of each trial's database file while the trial
+runs (as lockbench watch does, every --watch-interval) and records the strangers: processes it
+did not start (a viewer, a notebook, a leftover process) that held the file or waited for its
+lock. The trial records name them, and the report names them per cell ("a process lockbench did
+not start ... held the trial's file during 3 of 10 watched trials"). A hold shorter than the
+interval may be missed. Watching costs about 2% of a core while a trial holds its file.`,
 		Example: `  lockbench bench                      # the quick pre-merge matrix
   lockbench bench --list
   lockbench bench -m locks
@@ -84,7 +97,8 @@ run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness 
   lockbench bench -m upgrade           # DuckDB 1.5.6 against 2.0.0, side by side and mixed
   lockbench bench -m upgrade --duckdb-binary 1.5.6=/opt/lockbench-1.5.6
   lockbench bench --commit "$(git -C ../pipeline rev-parse HEAD)" -m pipeline.yaml
-  lockbench bench --resume runs/20261126T221500Z-1a2b3c`,
+  lockbench bench --resume runs/20261126T221500Z-1a2b3c
+  lockbench bench --watch              # and name any process lockbench did not start that held a trial's file`,
 		Args: positional(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			o.MatrixSet = c.Flags().Changed("matrix")
@@ -115,6 +129,8 @@ run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness 
 	fl.StringVar(&o.Commit, "commit", "", "the commit under test (default: $GITHUB_SHA, $CI_COMMIT_SHA, $BUILDKITE_COMMIT, $CIRCLE_SHA1, else git HEAD of the working directory)")
 	fl.StringVar(&o.Group, "group", "", "the CI pipeline run this shard belongs to, for trend (default: from the CI's variables)")
 	fl.StringArrayVar(&o.Binaries, "duckdb-binary", nil, "use this lockbench binary for a DuckDB release that cells or competitors name: RELEASE=PATH (repeatable; default: built from source once)")
+	fl.BoolVar(&o.Watch, "watch", false, "watch each trial's file and record the processes lockbench did not start that held it")
+	fl.DurationVar(&o.WatchInterval, "watch-interval", o.WatchInterval, "time between two samples of --watch; a shorter hold may be missed")
 	return c
 }
 
@@ -148,6 +164,9 @@ func runBench(ctx context.Context, o *benchOptions) error {
 	h := harness.Options{
 		RunsDir: o.RunsDir, Resume: o.Resume, Filter: o.Filter, Shard: shard, RootSeed: o.Seed,
 		Command: o.Command, Versions: buildinfo.Get(), Host: buildinfo.Host(), Releases: bins,
+	}
+	if o.Watch {
+		h.Watch = o.WatchInterval
 	}
 	setProvenance(&h, o.Commit, o.Group)
 	if o.Resume == "" {
@@ -244,6 +263,9 @@ func (o *benchOptions) validate() error {
 	}
 	if o.Resume != "" && (o.Trials != nil || o.Warmup != nil) {
 		return usageErr("--resume keeps the run's own trial counts: drop --trials and --warmup")
+	}
+	if o.WatchInterval < minWatchInterval || o.WatchInterval > maxWatchInterval {
+		return usageErr("--watch-interval %s is out of range: give a duration from %s to %s, such as 50ms", o.WatchInterval, minWatchInterval, maxWatchInterval)
 	}
 	if st, err := os.Stat(o.RunsDir); err == nil && !st.IsDir() {
 		return usageErr("--runs %s is a file, not a directory: give the directory that holds run directories", o.RunsDir)

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"lockbench/internal/crash"
 	"lockbench/internal/exitcode"
 )
 
@@ -27,13 +28,19 @@ const panicEnv = "LOCKBENCH_TEST_PANIC"
 
 // TestMain lets the test binary be lockbench itself when it re-executes itself as a trial,
 // worker or holder (the runner starts os.Executable() with those commands). As lockbench, it
-// panics at the point $LOCKBENCH_TEST_PANIC names, if any.
+// panics at the point $LOCKBENCH_TEST_PANIC names, if any: in the command's goroutine, or, for
+// "go:POINT", in a goroutine started there with crash.Go while the command waits.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-test.") {
+		handleGoroutinePanics()
 		if point := os.Getenv(panicEnv); point != "" {
 			testPoint = func(name string) {
-				if name == point {
+				switch point {
+				case name:
 					panic(panicEnv + " reached " + name)
+				case "go:" + name:
+					crash.Go(func() { panic(panicEnv + " reached " + point) })
+					select {} // the goroutine's panic ends the program
 				}
 			}
 		}

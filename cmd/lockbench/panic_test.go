@@ -80,3 +80,35 @@ func TestPanicDuringBenchExitsFourAndKeepsTrials(t *testing.T) {
 	require.Len(t, after, 4, "2 cells × 2 trials")
 	assert.Equal(t, before, after[:2], "the recorded trials are unchanged")
 }
+
+// TestPanicInAGoroutineExitsFourAndKeepsTrials panics in a goroutine that is not the command's
+// (started with crash.Go, as every goroutine of lockbench is) right after the second trial of a
+// bench run was recorded: lockbench exits 4, not Go's 2, naming the panic, where it happened
+// and where the goroutine was started, and the two recorded trials are intact.
+func TestPanicInAGoroutineExitsFourAndKeepsTrials(t *testing.T) {
+	runs := t.TempDir()
+	cmd := exec.Command(os.Args[0], "bench", "-m", "testdata/tiny.yaml", "--filter", "competitor=none", "--runs", runs, "--quiet")
+	cmd.Env = append(os.Environ(), panicEnv+"=go:bench-trial-2")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	require.True(t, errors.As(err, &exit), "lockbench exited with an error: %v\n%s", err, stderr.String())
+	assert.Equal(t, int(exitcode.Internal), exit.ExitCode(), stderr.String())
+	assert.Contains(t, stderr.String(), "lockbench: internal error: panic: "+panicEnv+" reached go:bench-trial-2\n")
+	assert.Regexp(t, `\n  at lockbench/cmd/lockbench\.TestMain\.func1\.1 \(\S+/cmd/lockbench/main_test\.go:\d+\)\n`, stderr.String(), "names the function, file and line")
+	assert.Regexp(t, `\n  in a goroutine started by lockbench/cmd/lockbench\.TestMain\.func1 \(\S+/cmd/lockbench/main_test\.go:\d+\)\n`, stderr.String())
+	assert.Empty(t, stdout.String(), "no report: the run did not finish")
+
+	dir, err := filepath.EvalSymlinks(filepath.Join(runs, "latest"))
+	require.NoError(t, err)
+	trials, err := history.ReadTrials(dir)
+	require.NoError(t, err)
+	require.Len(t, trials, 2, "the trials recorded before the panic")
+	for _, tr := range trials {
+		assert.Equal(t, "ok", string(tr.Outcome.Kind), tr.Cell)
+	}
+	left, err := filepath.Glob(filepath.Join(dir, "trial-*"))
+	require.NoError(t, err)
+	assert.Empty(t, left, "no trial was running: the panic came between trials")
+}

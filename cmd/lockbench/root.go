@@ -19,10 +19,6 @@ import (
 // Commands use it for what they decide themselves (a flag value, a combination of flags).
 func usageErr(format string, args ...any) error { return exitcode.Usagef(format, args...) }
 
-// usage marks err as bad input (exit 2), keeping it whole. Prefer an error that carries its
-// code from where it was made (exitcode.Usagef, or an error type with an ExitCode method).
-func usage(err error) error { return exitcode.WithCode(err, exitcode.Usage) }
-
 // failErr marks err as a failed check (exit 1).
 func failErr(err error) error { return exitcode.WithCode(err, exitcode.Fail) }
 

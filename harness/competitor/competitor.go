@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"lockbench/internal/crash"
 	"lockbench/outcome"
 	"lockbench/vocab"
 )
@@ -264,13 +265,13 @@ func Start(ctx context.Context, spec Spec, env Env) (*Running, error) {
 	}
 	r := &Running{spec: spec, env: env, db: abs, label: string(spec.Kind), done: make(chan struct{})}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
-	go func() {
+	crash.Go(func() {
 		select {
 		case <-ctx.Done():
 			_ = r.Stop()
 		case <-r.ctx.Done():
 		}
-	}()
+	})
 	if spec.Kind == vocab.NoCompetitor || spec.Kind == "" || spec.AtYear > 0 {
 		return r, nil
 	}
@@ -327,7 +328,7 @@ func (r *Running) trigger() error {
 		return r.begin()
 	}
 	r.wg.Add(1)
-	go func() {
+	crash.Go(func() {
 		defer r.wg.Done()
 		t := time.NewTimer(r.spec.Delay)
 		defer t.Stop()
@@ -339,7 +340,7 @@ func (r *Running) trigger() error {
 		if err := r.begin(); err != nil && !errors.Is(err, errStopping) {
 			r.fail(0, err)
 		}
-	}()
+	})
 	return nil
 }
 
@@ -373,7 +374,8 @@ func (r *Running) begin() error {
 			return err
 		}
 		r.wg.Add(1)
-		go r.killLater(p, or(s.Period, vocab.DefaultKillAfter))
+		after := or(s.Period, vocab.DefaultKillAfter)
+		crash.Go(func() { r.killLater(p, after) })
 		return nil
 	case vocab.FlappingProcess:
 		period := or(s.Period, DefaultFlapPeriod)
@@ -383,13 +385,14 @@ func (r *Running) begin() error {
 			return err
 		}
 		r.wg.Add(1)
-		go r.flap(p, o, period)
+		crash.Go(func() { r.flap(p, o, period) })
 		return nil
 	case vocab.ExecCompetitor:
 		return r.startExec()
 	case vocab.InProcessWriter:
 		r.wg.Add(1)
-		go r.writeInProcess(or(s.Period, vocab.DefaultInProcessHold))
+		hold := or(s.Period, vocab.DefaultInProcessHold)
+		crash.Go(func() { r.writeInProcess(hold) })
 		return nil
 	case vocab.Viewers, vocab.SecondWriter:
 		return r.beginCooperating()
@@ -451,7 +454,7 @@ func (r *Running) Stop() error {
 		errs := make([]error, len(procs))
 		var wg sync.WaitGroup
 		for i, p := range procs {
-			wg.Go(func() { errs[i] = r.terminate(p) })
+			crash.GoGroup(&wg, func() { errs[i] = r.terminate(p) })
 		}
 		wg.Wait()
 		r.wg.Wait()

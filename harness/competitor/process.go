@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"lockbench/holders"
+	"lockbench/internal/crash"
 	"lockbench/internal/proc"
 	"lockbench/vocab"
 )
@@ -100,7 +101,7 @@ func (r *Running) spawn(cmd *exec.Cmd, readyLine bool, rest func(string)) (*chil
 
 	if pr != nil {
 		pw.Close()
-		go func() {
+		crash.Go(func() {
 			defer close(p.stdoutEOF)
 			defer pr.Close()
 			br := bufio.NewReader(pr)
@@ -115,13 +116,13 @@ func (r *Running) spawn(cmd *exec.Cmd, readyLine bool, rest func(string)) (*chil
 				}
 			}
 			_, _ = io.Copy(io.Discard, br)
-		}()
+		})
 	}
-	go func() {
+	crash.Go(func() {
 		p.waitErr = cmd.Wait()
 		r.exited(p) // before done, so that the event is there when Stop returns
 		close(p.done)
-	}()
+	})
 	return p, nil
 }
 
@@ -346,13 +347,13 @@ func (r *Running) startExec() error {
 		return ok
 	}
 	stop := make(chan struct{}) // the command ended, or Stop began
-	go func() {
+	crash.Go(func() {
 		select {
 		case <-p.done:
 		case <-r.ctx.Done():
 		}
 		close(stop)
-	}()
+	})
 	if proc.WaitUntil(stop, r.env.ReadyTimeout, 5*time.Millisecond, locked) {
 		p.holder.Store(int64(h.PID))
 		p.mode = "read-write"

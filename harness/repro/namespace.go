@@ -18,6 +18,7 @@ import (
 
 	"lockbench/harness/competitor"
 	"lockbench/holders"
+	"lockbench/internal/crash"
 	"lockbench/internal/proc"
 )
 
@@ -95,17 +96,17 @@ func (r *caseRun) startInNamespace(ctx context.Context, label string, cmd *exec.
 		return nil, "", fmt.Errorf("%s: start %s: %w", label, ns.Path, err)
 	}
 	r.later(p.stop)
-	go func() {
+	crash.Go(func() {
 		br := bufio.NewReader(out)
 		if line, err := br.ReadString('\n'); err == nil {
 			p.ready <- strings.TrimSpace(line)
 		}
 		_, _ = io.Copy(io.Discard, br)
-	}()
-	go func() {
+	})
+	crash.Go(func() {
 		p.err = ns.Wait()
 		close(p.done)
-	}()
+	})
 	var line string
 	select {
 	case line = <-p.ready:

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"lockbench/internal/crash"
 	"lockbench/outcome"
 	"lockbench/vocab"
 )
@@ -82,7 +83,7 @@ func (t *raceTally) String() string {
 func hammer(ctx context.Context, t *raceTally, attempt func(context.Context) error, limit int64, done func(*raceTally) bool) *raceTally {
 	var wg sync.WaitGroup
 	for range raceGoroutines {
-		wg.Go(func() {
+		crash.GoGroup(&wg, func() {
 			for ctx.Err() == nil && !done(t) {
 				n := t.attempts.Add(1)
 				if limit > 0 && n > limit {

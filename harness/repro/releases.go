@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"lockbench/harness/competitor"
+	"lockbench/internal/crash"
 	"lockbench/internal/proc"
 	"lockbench/outcome"
 	"lockbench/release"
@@ -519,10 +520,10 @@ func readLine(rd interface{ Read([]byte) (int, error) }, timeout time.Duration) 
 		err  error
 	}
 	ch := make(chan res, 1)
-	go func() {
+	crash.Go(func() {
 		line, err := bufio.NewReader(rd).ReadString('\n')
 		ch <- res{strings.TrimSpace(line), err}
-	}()
+	})
 	select {
 	case x := <-ch:
 		return x.line, x.err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"lockbench/harness/competitor"
+	"lockbench/internal/crash"
 	"lockbench/internal/lockstall"
 	"lockbench/internal/proc"
 	"lockbench/release"
@@ -160,7 +161,7 @@ func staleSequence(ctx context.Context, r *caseRun, creator, rel, name string) (
 	waitB := waiter(b)
 	r.later(func() { proc.KillGroup(b.Process.Pid); _ = waitB(); stall.Close() })
 	exitedB := make(chan error, 1)
-	go func() { exitedB <- waitB() }()
+	crash.Go(func() { exitedB <- waitB() })
 	select {
 	case <-stall.Reached():
 	case err := <-exitedB:

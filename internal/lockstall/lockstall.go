@@ -21,6 +21,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"lockbench/internal/crash"
 )
 
 // ErrUnsupported is wrapped by Start's error when this machine cannot stall a process: another
@@ -73,7 +75,7 @@ func Start(cmd *exec.Cmd, path string) (*Stall, error) {
 	}
 	s := &Stall{path: path, wakeR: p[0], wakeW: p[1], reached: make(chan struct{}), done: make(chan struct{}), served: make(chan struct{})}
 	started := make(chan error, 1)
-	go func() {
+	crash.Go(func() {
 		// The filter is installed on this thread only and inherited by the child it starts.
 		// The thread is never unlocked: it ends with this goroutine instead of running other
 		// goroutines under the filter.
@@ -91,13 +93,13 @@ func Start(cmd *exec.Cmd, path string) (*Stall, error) {
 		}
 		started <- nil
 		<-s.done
-	}()
+	})
 	if err := <-started; err != nil {
 		unix.Close(s.wakeR)
 		unix.Close(s.wakeW)
 		return nil, err
 	}
-	go s.serve()
+	crash.Go(s.serve)
 	return s, nil
 }
 

@@ -8,8 +8,8 @@
 // the /proc readers (ReadStat, Exe, Cmdline, Members, ...) say what a process is, and
 // WaitUntil polls for something the caller itself caused.
 //
-// proc is a leaf: it imports only the standard library and golang.org/x/sys, so that the
-// workload (sim) can use it as well as the harness.
+// proc imports only the standard library, golang.org/x/sys and internal/crash (a leaf), so
+// that the workload (sim) can use it as well as the harness.
 package proc
 
 import (
@@ -18,6 +18,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"lockbench/internal/crash"
 )
 
 // StartGroup starts cmd as the leader of a new process group (the group's ID is cmd's PID),
@@ -59,7 +61,7 @@ func SignalGroup(pgid int, sig syscall.Signal) error {
 // ends first, Wait kills cmd's whole process group, reaps cmd and reports killed.
 func Wait(ctx context.Context, cmd *exec.Cmd) (killed bool, err error) {
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	crash.Go(func() { done <- cmd.Wait() })
 	select {
 	case err = <-done:
 		return false, err

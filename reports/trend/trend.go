@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"lockbench/internal/crash"
 	"lockbench/internal/exitcode"
 	"lockbench/scenarios"
 	"lockbench/stats"
@@ -332,7 +333,7 @@ func Analyze(data *Data, o Options) (*Trend, error) {
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range min(runtime.GOMAXPROCS(0), max(1, len(cells))) {
-		wg.Go(func() {
+		crash.GoGroup(&wg, func() {
 			for i := range next {
 				t.Series[i] = analyzeCell(data.Runs, cells[i], o)
 			}
