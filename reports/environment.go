@@ -86,7 +86,7 @@ func (l environmentLeftOut) warning() []Warning {
 	} else {
 		msg += "; " + plural(l.trials, "it was", "every one of them was") + " run again"
 	}
-	return []Warning{{Code: "environment", Message: msg}}
+	return []Warning{{Code: string(vocab.Environment), Message: msg}}
 }
 
 // verdict is Unknown when a slot has no result, else Pass (it only ever lowers a verdict).
