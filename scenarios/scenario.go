@@ -96,8 +96,13 @@ type Scenario struct {
 	// RootSeed is the run's root seed, from which every cell's seed and the schedule derive.
 	// It comes from the file's root-seed (default 1); callers may override it before Cells.
 	RootSeed int64
-	// Trials is the number of measured trials per cell; Warmup the unmeasured trials run first.
+	// Trials is the number of measured trials per cell of a fixed run, and the default of
+	// MaxTrials; Warmup the unmeasured trials run first.
 	Trials, Warmup int
+	// MinTrials and MaxTrials bound the measured trials per cell of a sequential run (0: their
+	// defaults, see Design); Fixed runs Trials per cell instead.
+	MinTrials, MaxTrials int
+	Fixed                bool
 	// Timeout bounds one trial.
 	Timeout time.Duration
 	// Expectations are the expectation groups, in file order (the last matching group wins).
