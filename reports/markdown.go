@@ -95,6 +95,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		ew.printf("\n")
 		for _, t := range r.Targets {
 			ew.printf("- **%s**: %s.\n", mdEscape(t.Name), mdEscape(t.Reason))
+			if d := t.Decided(); d != "" {
+				ew.printf("  %s.\n", mdEscape(d))
+			}
 		}
 	}
 	if len(r.Expectations) > 0 {
@@ -105,7 +108,11 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			if e.Cells != nil {
 				name += ": " + cellList(e.Cells)
 			}
-			mdRow(ew, verdictBadge(e.Verdict), name, outcomesText(e.Outcomes), e.Reason)
+			reason := e.Reason
+			if d := e.Decided(); d != "" {
+				reason += "; " + d
+			}
+			mdRow(ew, verdictBadge(e.Verdict), name, outcomesText(e.Outcomes), reason)
 		}
 		var mism []string
 		for _, e := range r.Expectations {
