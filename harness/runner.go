@@ -73,7 +73,7 @@ type Result struct {
 	Manifest    history.Manifest
 	Scenario    *scenarios.Scenario
 	Cells       []scenarios.Cell
-	Planned     int // trials in the run's schedule
+	Planned     int // trials the run needed: recorded before, run now, and any left by an interruption
 	Skipped     int // trials already recorded before this session (resume)
 	Ran         int // trials run and recorded now
 	Interrupted bool
@@ -83,6 +83,10 @@ type Result struct {
 	// HarnessCost is the mean time per trial spent outside the workload (process start,
 	// set-up, competitors, data check, tear-down, recording).
 	HarnessCost time.Duration
+
+	// Design is how the run decides how many trials each cell gets and how its verdicts are
+	// judged: the manifest's.
+	Design scenarios.Design
 }
 
 // emptyDBName is the run's empty database template inside its directory, for DuckDB's default
@@ -122,9 +126,10 @@ func (r *Result) emptyFor(storage string) (string, error) {
 var ErrInterrupted = errors.New("run interrupted")
 
 // Execute runs (or resumes) a scenario: every trial of the schedule that is not yet recorded
-// runs in a fresh directory as a child process in its own process group, killed with its whole
-// group when it passes the scenario's timeout. Each finished trial is appended to the history
-// and synced before the next one starts, so a crash or Ctrl-C loses nothing recorded.
+// and that the run's design still needs (all of them for a fixed design; for a sequential one,
+// see gate) runs in a fresh directory as a child process in its own process group, killed with
+// its whole group when it passes the scenario's timeout. Each finished trial is appended to the
+// history and synced before the next one starts, so a crash or Ctrl-C loses nothing recorded.
 func Execute(ctx context.Context, o Options) (*Result, error) {
 	r, err := prepare(o)
 	if err != nil {
@@ -139,17 +144,20 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return r, err
 	}
+	g, err := newGate(r, r.Design, existing)
+	if err != nil {
+		return r, err
+	}
 	done := map[string]bool{}
 	check := newFingerprintCheck()
 	for _, t := range existing {
 		done[slotID(t.Cell, t.Trial, t.Warmup)] = true
 		check.observe(t)
 	}
-	slots := scenarios.Schedule(r.Cells, r.Scenario.Trials, r.Scenario.Warmup, r.Manifest.RootSeed)
-	r.Planned = len(slots)
-	prog := newProgress(o.Progress, o.Live, len(slots), r.Cells)
+	prog := newProgress(o.Progress, o.Live, g.planned(), r.Cells)
+	prog.design(r.Design)
 	var cost time.Duration
-	for _, sl := range slots {
+	for sl := range g.next() {
 		if done[slotID(sl.Cell.Key, sl.Trial, sl.Warmup)] {
 			r.Skipped++
 			prog.skip()
@@ -167,6 +175,8 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 		if err := app.Append(t); err != nil {
 			return r, err
 		}
+		g.observe(t)
+		prog.total = g.planned()
 		r.Ran++
 		cost += time.Since(began) - time.Duration(t.WallS*float64(time.Second))
 		prog.trial(t)
@@ -178,6 +188,7 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 	if r.Ran > 0 {
 		r.HarnessCost = cost / time.Duration(r.Ran)
 	}
+	r.Planned = g.planned()
 	if r.Ran+r.Skipped < r.Planned {
 		r.Interrupted = true
 		return r, fmt.Errorf("%w after %d of %d trials: resume with: lockbench bench --resume %s", ErrInterrupted, r.Ran+r.Skipped, r.Planned, r.Dir)
@@ -211,6 +222,9 @@ func prepare(o Options) (*Result, error) {
 		r = &Result{Scenario: s}
 	}
 	if r.work, err = workloadOf(vocab.WorkloadKind(r.Scenario.Workload.Kind)); err != nil {
+		return nil, err
+	}
+	if r.Design, err = runDesign(r); err != nil {
 		return nil, err
 	}
 	cells, err := selectCells(r.Scenario, o.Filter, o.Shard)
@@ -330,7 +344,7 @@ func create(o Options, r *Result) error {
 		RootSeed: r.Scenario.RootSeed, Shard: o.Shard, Filter: o.Filter, Scenario: eff,
 		Versions: o.Versions, Host: o.Host,
 		Commit: o.Commit, CommitSource: o.CommitSource, Group: o.Group, Workload: work,
-		Targets: r.Scenario.ResolvedTargets(), Expectations: r.Scenario.Expectations,
+		Targets: r.Scenario.ResolvedTargets(), Expectations: r.Scenario.Expectations, Design: &r.Design,
 	}
 	if err := fsutil.WriteFileAtomic(filepath.Join(r.Dir, history.ScenarioFile), o.ScenarioYAML); err != nil {
 		return err
