@@ -121,8 +121,10 @@ type Info struct {
 	Description string `json:"description"`
 	// Cells is the number of cells.
 	Cells int `json:"cells"`
-	// Trials is the number of measured trials per cell.
+	// Trials is the number of measured trials per cell: the most a cell runs.
 	Trials int `json:"trials"`
+	// MinTrials is the fewest a cell runs: the first look of a sequential design, else Trials.
+	MinTrials int `json:"min_trials"`
 }
 
 // Builtins lists the embedded matrices, sorted by name.
@@ -138,7 +140,11 @@ func Builtins() []Info {
 		if err != nil {
 			continue // every built-in parses; a test guards this
 		}
-		out = append(out, Info{Name: s.Name, Description: s.Description, Cells: len(s.cells), Trials: s.Trials})
+		d, err := s.Design()
+		if err != nil {
+			continue
+		}
+		out = append(out, Info{Name: s.Name, Description: s.Description, Cells: len(s.cells), Trials: d.MaxTrials(), MinTrials: d.MinTrials()})
 	}
 	return out
 }

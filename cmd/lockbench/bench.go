@@ -124,7 +124,11 @@ run's verdict: 0 pass, 1 fail, 2 bad input, 3 unknown or interrupted, 4 harness 
 func runBench(ctx context.Context, o *benchOptions) error {
 	if o.List {
 		for _, b := range scenarios.Builtins() {
-			fmt.Fprintf(o.IO.Out, "%-10s %3d cells × %2d trials  %s\n", b.Name, b.Cells, b.Trials, b.Description)
+			trials := fmt.Sprint(b.Trials)
+			if b.MinTrials < b.Trials {
+				trials = fmt.Sprintf("%d-%d", b.MinTrials, b.Trials)
+			}
+			fmt.Fprintf(o.IO.Out, "%-10s %3d cells × %5s trials  %s\n", b.Name, b.Cells, trials, b.Description)
 		}
 		return nil
 	}
