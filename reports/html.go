@@ -352,7 +352,7 @@ func headlineText(r *Report) string {
 		t := r.Targets[0]
 		ci := "no interval"
 		if t.AchievedCI != nil {
-			ci = fmt.Sprintf("%.0f%% CI %s to %s", 100*t.AchievedCI.Level, pct(t.AchievedCI.Lo), pct(t.AchievedCI.Hi))
+			ci = fmt.Sprintf("%s CI %s to %s", levelPct(t.AchievedCI.Level), pct(t.AchievedCI.Lo), pct(t.AchievedCI.Hi))
 		}
 		more := ""
 		if len(r.Targets) > 1 {

@@ -80,3 +80,10 @@ func noteShards(tr *verdict.TargetResult, runs []history.Run) {
 			strings.Join(shards, ", "))
 	}
 }
+
+// levelPct formats a confidence level with up to two decimals: 0.95 → "95%", 0.9792 → "97.92%"
+// (a sequential look's level).
+func levelPct(p float64) string {
+	s := strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", 100*p), "0"), ".")
+	return s + "%"
+}

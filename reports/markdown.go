@@ -81,11 +81,18 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	ew.printf("\n")
 	if len(r.Targets) > 0 {
 		ew.printf("\n### Targets\n\n")
-		mdHeader(ew, "llrrrrl", "verdict", "target", "baseline", "candidate", "reduction", "95% CI", "target")
+		ciHeader := "95% CI"
+		if r.Design != nil {
+			ciHeader = "interval (level)" // each look has its own level
+		}
+		mdHeader(ew, "llrrrrl", "verdict", "target", "baseline", "candidate", "reduction", ciHeader, "target")
 		for _, t := range r.Targets {
 			ci := "-"
 			if t.AchievedCI != nil {
 				ci = fmt.Sprintf("[%s, %s]", pct(t.AchievedCI.Lo), pct(t.AchievedCI.Hi))
+				if r.Design != nil {
+					ci += fmt.Sprintf(" (%.2f%%)", 100*t.AchievedCI.Level)
+				}
 			}
 			mdRow(ew, verdictBadge(t.Verdict), t.Name+" ("+string(t.Metric)+")",
 				fmt.Sprintf("%s (n=%d)", secs(t.BaselineMedian), t.BaselineN),
