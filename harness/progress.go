@@ -42,6 +42,14 @@ func (p *progress) label(key string) string {
 	return key
 }
 
+// design describes a sequential run's design: its total of trials grows and shrinks with the
+// evidence.
+func (p *progress) design(d scenarios.Design) {
+	if p.w != nil && d.IsSequential() {
+		fmt.Fprintln(p.w, d)
+	}
+}
+
 func (p *progress) skip() { p.done++ }
 
 func (p *progress) trial(t history.Trial) {

@@ -85,7 +85,7 @@ type Result struct {
 	Manifest    history.Manifest
 	Scenario    *scenarios.Scenario
 	Cells       []scenarios.Cell
-	Planned     int // trials in the run's schedule
+	Planned     int // trials the run needed: recorded before, run now, and any left by an interruption
 	Skipped     int // trials already recorded before this session (resume)
 	Ran         int // trials run and recorded now
 	Environment int // trials run now that failed for environmental reasons (not results)
@@ -97,6 +97,10 @@ type Result struct {
 	// HarnessCost is the mean time per trial spent outside the workload (process start,
 	// set-up, competitors, data check, tear-down, recording).
 	HarnessCost time.Duration
+
+	// Design is how the run decides how many trials each cell gets and how its verdicts are
+	// judged: the manifest's.
+	Design scenarios.Design
 }
 
 // emptyDBName is the run's empty database template inside its directory, for DuckDB's default
@@ -150,9 +154,10 @@ func (r *Result) emptyFor(ctx context.Context, rel, storage string) (string, err
 var ErrInterrupted = errors.New("run interrupted")
 
 // Execute runs (or resumes) a scenario: every trial of the schedule that is not yet recorded
-// runs in a fresh directory as a child process in its own process group, killed with its whole
-// group when it passes the scenario's timeout. Each finished trial is appended to the history
-// and synced before the next one starts, so a crash or Ctrl-C loses nothing recorded.
+// and that the run's design still needs (all of them for a fixed design; for a sequential one,
+// see gate) runs in a fresh directory as a child process in its own process group, killed with
+// its whole group when it passes the scenario's timeout. Each finished trial is appended to the
+// history and synced before the next one starts, so a crash or Ctrl-C loses nothing recorded.
 func Execute(ctx context.Context, o Options) (*Result, error) {
 	r, err := prepare(ctx, o)
 	if err != nil {
@@ -167,21 +172,28 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return r, err
 	}
+	// A trial that failed for environmental reasons is not a result: its slot runs again, and
+	// the sequential gate does not count it.
+	var results []history.Trial
 	done := map[string]bool{}
 	check := newFingerprintCheck()
 	for _, t := range existing {
-		// A trial that failed for environmental reasons is not a result: its slot runs again.
 		if t.Outcome.Kind.Result() {
 			done[slotID(t.Cell, t.Trial, t.Warmup)] = true
+			results = append(results, t)
 		}
 		check.observe(t)
 	}
+	g, err := newGate(r, r.Design, results)
+	if err != nil {
+		return r, err
+	}
 	env := newEnvGuard(r.Dir)
-	slots := scenarios.Schedule(r.Cells, r.Scenario.Trials, r.Scenario.Warmup, r.Manifest.RootSeed)
-	r.Planned = len(slots)
-	prog := newProgress(o.Progress, o.Live, len(slots), r.Cells)
+	r.Planned = g.planned()
+	prog := newProgress(o.Progress, o.Live, r.Planned, r.Cells)
+	prog.design(r.Design)
 	var cost time.Duration
-	for _, sl := range slots {
+	for sl := range g.next() {
 		if done[slotID(sl.Cell.Key, sl.Trial, sl.Warmup)] {
 			r.Skipped++
 			prog.skip()
@@ -198,6 +210,10 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 		check.apply(&t)
 		recorded, err := env.record(app, t)
 		if recorded {
+			if t.Outcome.Kind.Result() {
+				g.observe(t)
+			}
+			prog.total = g.planned()
 			r.Ran++
 			cost += time.Since(began) - time.Duration(t.WallS*float64(time.Second))
 			prog.trial(t)
@@ -215,6 +231,7 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 	if r.Ran > 0 {
 		r.HarnessCost = cost / time.Duration(r.Ran)
 	}
+	r.Planned = g.planned()
 	r.Environment = env.failed
 	if err := env.result(r.Skipped, r.Planned, ctx.Err() != nil); err != nil {
 		r.Interrupted = true
@@ -254,6 +271,9 @@ func prepare(ctx context.Context, o Options) (*Result, error) {
 		r = &Result{Scenario: s}
 	}
 	if r.work, err = workloadOf(vocab.WorkloadKind(r.Scenario.Workload.Kind)); err != nil {
+		return nil, err
+	}
+	if r.Design, err = runDesign(r); err != nil {
 		return nil, err
 	}
 	cells, err := selectCells(r.Scenario, o.Filter, o.Shard)
@@ -376,7 +396,7 @@ func create(o Options, r *Result) error {
 		RootSeed: r.Scenario.RootSeed, Shard: o.Shard, Filter: o.Filter, Scenario: eff,
 		Versions: o.Versions, Host: o.Host,
 		Commit: o.Commit, CommitSource: o.CommitSource, Group: o.Group, Workload: work,
-		Targets: r.Scenario.ResolvedTargets(), Expectations: r.Scenario.Expectations,
+		Targets: r.Scenario.ResolvedTargets(), Expectations: r.Scenario.Expectations, Design: &r.Design,
 		Releases: r.releases.manifestReleases(r.Cells),
 	}
 	if err := fsutil.WriteFileAtomic(filepath.Join(r.Dir, history.ScenarioFile), o.ScenarioYAML); err != nil {

@@ -141,6 +141,10 @@ type Manifest struct {
 	// (whose JSON older manifests hold them in only: ReadManifest reads them from there).
 	Targets      []scenarios.ResolvedTarget `json:"targets,omitempty"`
 	Expectations []scenarios.Expectation    `json:"expectations,omitempty"`
+	// Design is how the run decided how many trials each cell got and how its targets and
+	// expectations are judged (see scenarios.Design); reports and a resume use it. Nil in
+	// manifests written before it was recorded: those runs ran a fixed number of trials.
+	Design *scenarios.Design `json:"design,omitempty"`
 	// Releases are the DuckDB releases the run's cells and competitors used, sorted; empty when
 	// every process ran the release in Versions.DuckDB.
 	Releases []string `json:"releases,omitempty"`

@@ -37,6 +37,11 @@ func ReadManifest(dir string) (Manifest, error) {
 			return m, inputErr("%s: scenario: %w", path, err)
 		}
 	}
+	if m.Design != nil {
+		if err := m.Design.Validate(); err != nil {
+			return m, inputErr("%s: %w", path, err)
+		}
+	}
 	for i := range m.Targets {
 		if m.Targets[i].Name == "" {
 			m.Targets[i].Name = fmt.Sprintf("target-%d", i+1)

@@ -118,7 +118,7 @@ func expectedOf(t history.Trial) string {
 // buildCells pools the trials of runs (in canonical order) by cell key. Cells come in matrix
 // order, then in the order their first trial appears. It returns the cells and the axis=value
 // pairs they all share.
-func buildCells(runs []history.Run, s verdict.Settings) ([]*Cell, string) {
+func buildCells(runs []history.Run, s verdict.Settings, sequential bool) ([]*Cell, string) {
 	var cells []*Cell
 	byKey := map[string]*Cell{}
 	kindVals := map[*Cell]map[string][]float64{}
@@ -204,7 +204,7 @@ func buildCells(runs []history.Run, s verdict.Settings) ([]*Cell, string) {
 		c.SQL = stats.SummarizeObservations(c.samples[vocab.SQL], s.Confidence)
 		c.OverheadByKind = kindMedians(okTrials[c], kindVals[c])
 		c.timeline = pickTimeline(c, runs)
-		c.Warnings = cellWarnings(c, s)
+		c.Warnings = cellWarnings(c, s, sequential)
 	}
 	return cells, constant
 }
@@ -220,6 +220,9 @@ func verdictCells(cells []*Cell) []verdict.Cell {
 		for j, v := range c.Values {
 			vc.Trials[j] = verdict.Trial{Run: v.Run, Trial: v.Trial, Warmup: v.Warmup, Outcome: v.Outcome, Sub: v.Sub,
 				HolderPID: v.HolderPID, HolderRole: v.HolderRole, Message: v.Message, Expected: v.Expected}
+			if v.Outcome == vocab.OK {
+				vc.Trials[j].Metrics = map[vocab.Metric]float64{vocab.Wall: v.Wall, vocab.SQL: v.SQL, vocab.Overhead: v.Overhead}
+			}
 		}
 		out[i] = vc
 	}
@@ -282,7 +285,9 @@ func pickTimeline(c *Cell, runs []history.Run) *history.Trial {
 	return fallback
 }
 
-func cellWarnings(c *Cell, s verdict.Settings) []Warning {
+// cellWarnings returns the cell's warnings. A sequential run has no per-side floor of trials
+// (its looks decide), so it gets no few-trials warning.
+func cellWarnings(c *Cell, s verdict.Settings, sequential bool) []Warning {
 	var ws []Warning
 	add := func(code, format string, args ...any) {
 		ws = append(ws, Warning{Cell: c.Key, Code: code, Message: fmt.Sprintf(format, args...)})
@@ -306,7 +311,7 @@ func cellWarnings(c *Cell, s verdict.Settings) []Warning {
 	if c.OK < stats.MinTrialsForCI {
 		add("no-interval", "no confidence interval for the medians: need >= %d ok trials at level %.2f, have %d (run %d more)",
 			stats.MinTrialsForCI, s.Confidence, c.OK, stats.MinTrialsForCI-c.OK)
-	} else if c.OK < s.MinTrials {
+	} else if c.OK < s.MinTrials && !sequential {
 		add("few-trials", "%d ok trials: targets need >= %d per side", c.OK, s.MinTrials)
 	}
 	// hyperfine's slow first run: the first timed trial is a high outlier of the wall time.

@@ -52,8 +52,8 @@ type Comparison struct {
 func Compare(base, newRuns []history.Run, threshold float64) *Comparison {
 	s := verdict.Settings{}.WithDefaults()
 	base, newRuns = canonicalOrder(base), canonicalOrder(newRuns)
-	bc, _ := buildCells(base, s)
-	nc, _ := buildCells(newRuns, s)
+	bc, _ := buildCells(base, s, false)
+	nc, _ := buildCells(newRuns, s, false)
 	cmpn := &Comparison{SchemaVersion: SchemaVersion, Threshold: math.Abs(threshold), AbsThreshold: verdict.AbsoluteThreshold,
 		Cells: []verdict.CellChange{}, Settings: s}
 	for _, r := range base {

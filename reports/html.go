@@ -133,7 +133,7 @@ ol.warnings li{margin:.2rem 0}
 {{end}}{{end}}
 {{if .R.Expectations}}<h2>Expectations</h2>
 {{range .Open}}<div class="item"><span class="badge {{.Verdict}}">{{.Verdict}}</span> <span class="what">{{.Label}}</span>
-<div class="why">{{.Reason}} ({{.OutcomesText}}){{if .Cells}}<details><summary>the cells</summary>{{range .Cells}}<div class="evidence">{{.}}</div>{{end}}</details>{{end}}{{range .Folded}}<div class="evidence">{{.}}</div>{{end}}{{range .Messages}}<div class="msg">message: <code>{{.}}</code></div>{{end}}</div></div>
+<div class="why">{{.Reason}} ({{.OutcomesText}}){{if .Cells}}<details><summary>the cells</summary>{{range .Cells}}<div class="evidence">{{.}}</div>{{end}}</details>{{end}}{{with .Decided}}<div class="evidence">{{.}}</div>{{end}}{{range .Folded}}<div class="evidence">{{.}}</div>{{end}}{{range .Messages}}<div class="msg">message: <code>{{.}}</code></div>{{end}}</div></div>
 {{end}}{{if .Met}}<details{{if not .Open}} open{{end}}><summary>{{len .Met}} expectation(s) met</summary>
 {{range .Met}}<div class="item"><span class="badge pass">pass</span> {{.Label}} <span class="muted">({{.OutcomesText}})</span></div>
 {{end}}{{if .MetMessages}}<p class="meta">The messages of these trials, each once:</p>
@@ -191,7 +191,11 @@ func WriteHTML(w io.Writer, r *Report) error {
 		pg.Trials += run.Trials
 	}
 	for _, t := range r.Targets {
-		pg.TargetEvidence = append(pg.TargetEvidence, t.Evidence())
+		ev := t.Evidence()
+		if d := t.Decided(); d != "" {
+			ev += "; " + d
+		}
+		pg.TargetEvidence = append(pg.TargetEvidence, ev)
 	}
 	pg.Open, pg.Met, pg.MetMessages = htmlExpectations(r)
 	for i, f := range fn.all {
@@ -356,7 +360,7 @@ func headlineText(r *Report) string {
 		t := r.Targets[0]
 		ci := "no interval"
 		if t.AchievedCI != nil {
-			ci = fmt.Sprintf("%.0f%% CI %s to %s", 100*t.AchievedCI.Level, pct(t.AchievedCI.Lo), pct(t.AchievedCI.Hi))
+			ci = fmt.Sprintf("%s CI %s to %s", levelPct(t.AchievedCI.Level), pct(t.AchievedCI.Lo), pct(t.AchievedCI.Hi))
 		}
 		more := ""
 		if len(r.Targets) > 1 {

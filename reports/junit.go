@@ -68,11 +68,18 @@ func (s *junitSuite) add(c junitCase) {
 func WriteJUnit(w io.Writer, r *Report) error {
 	targets := junitSuite{Name: "lockbench.targets"}
 	for _, t := range r.Targets {
-		targets.add(junitCaseOf(targets.Name, t.Name, t.Verdict, t.Reason, t.Evidence()))
+		ev := t.Evidence()
+		if d := t.Decided(); d != "" {
+			ev += "\n" + d
+		}
+		targets.add(junitCaseOf(targets.Name, t.Name, t.Verdict, t.Reason, ev))
 	}
 	exps := junitSuite{Name: "lockbench.expectations"}
 	for _, e := range r.Expectations {
 		ev := fmt.Sprintf("expected %s; outcomes: %s", e.Expected, outcomesText(e.Outcomes))
+		if d := e.Decided(); d != "" {
+			ev += "\n" + d
+		}
 		if len(e.Mismatches) > 0 {
 			ev += "\n" + strings.Join(e.Mismatches, "\n")
 		}

@@ -10,7 +10,7 @@ import (
 
 // LoadReport reads the run directories dirs with history.ReadRuns (the shards of one run merge
 // into one report) and builds their report, judging the targets the first run's manifest
-// records, each with the cells the manifest resolved for it. versus, when set, is AXIS=VALUE:
+// records, each with the cells the manifest resolved for it, under the design it records. versus, when set, is AXIS=VALUE:
 // every cell is compared with its sibling at that value. Expectations come from each trial's
 // expected outcome: the scenario already resolved its expectation groups (the last matching
 // group decides a cell). Bad input (a path that is not a run directory, a corrupt manifest or
@@ -28,6 +28,7 @@ func LoadReportContext(ctx context.Context, dirs []string, versus string) (*Repo
 	var opts Options
 	if len(runs) > 0 {
 		opts.Targets = runs[0].Manifest.Targets
+		opts.Design = runs[0].Manifest.Design
 	}
 	if versus != "" {
 		k, v, ok := strings.Cut(versus, "=")

@@ -84,11 +84,18 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	ew.printf("\n")
 	if len(r.Targets) > 0 {
 		ew.printf("\n### Targets\n\n")
-		mdHeader(ew, "llrrrrl", "verdict", "target", "baseline", "candidate", "reduction", "95% CI", "target")
+		ciHeader := "95% CI"
+		if r.Design != nil {
+			ciHeader = "interval (level)" // each look has its own level
+		}
+		mdHeader(ew, "llrrrrl", "verdict", "target", "baseline", "candidate", "reduction", ciHeader, "target")
 		for _, t := range r.Targets {
 			ci := "-"
 			if t.AchievedCI != nil {
 				ci = fmt.Sprintf("[%s, %s]", pct(t.AchievedCI.Lo), pct(t.AchievedCI.Hi))
+				if r.Design != nil {
+					ci += fmt.Sprintf(" (%.2f%%)", 100*t.AchievedCI.Level)
+				}
 			}
 			mdRow(ew, verdictBadge(t.Verdict), t.Name+" ("+string(t.Metric)+")",
 				fmt.Sprintf("%s (n=%d)", secs(t.BaselineMedian), t.BaselineN),
@@ -98,6 +105,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		ew.printf("\n")
 		for _, t := range r.Targets {
 			ew.printf("- **%s**: %s.\n", mdEscape(t.Name), mdEscape(t.Reason))
+			if d := t.Decided(); d != "" {
+				ew.printf("  %s.\n", mdEscape(d))
+			}
 		}
 	}
 	if len(r.Expectations) > 0 {
@@ -108,7 +118,11 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			if e.Cells != nil {
 				name += ": " + cellList(e.Cells)
 			}
-			mdRow(ew, verdictBadge(e.Verdict), name, outcomesText(e.Outcomes), e.Reason)
+			reason := e.Reason
+			if d := e.Decided(); d != "" {
+				reason += "; " + d
+			}
+			mdRow(ew, verdictBadge(e.Verdict), name, outcomesText(e.Outcomes), reason)
 		}
 		var mism []string
 		for _, e := range r.Expectations {

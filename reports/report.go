@@ -40,6 +40,10 @@ type Options struct {
 	// Threshold is the noise threshold of the comparisons of DuckDB releases (default
 	// DefaultThreshold, compare's): a change counts only when its whole interval lies beyond it.
 	Threshold float64
+	// Design is the runs' design (a run's manifest records it). A sequential one judges targets
+	// and expectations at its planned looks (verdict.JudgeTargetSequential); nil or fixed judges
+	// them on every trial, with the bootstrap interval and the MinTrials floor.
+	Design *scenarios.Design
 }
 
 // settings returns the options' statistical settings with their defaults.
@@ -97,6 +101,8 @@ type Report struct {
 	// Expectations the verdicts with their evidence (implicit per-cell expectations first).
 	Runs     []RunInfo        `json:"runs"`
 	Settings verdict.Settings `json:"settings"`
+	// Design is the design the verdicts were judged with (nil: fixed, on every trial).
+	Design *scenarios.Design `json:"design,omitempty"`
 	// Constant holds the axis=value pairs every cell shares, joined with spaces: the part of
 	// the cell keys that each cell's Label leaves out (empty for a single cell).
 	Constant string  `json:"constant_axes,omitempty"`
@@ -170,9 +176,16 @@ func Build(runs []history.Run, opts Options) (*Report, error) {
 			}
 		}
 	}
+	judge, err := newJudge(opts.Design, s)
+	if err != nil {
+		return nil, fmt.Errorf("build report: %w", err)
+	}
+	if judge.sequential() {
+		r.Design = opts.Design
+	}
 	// Trials that failed for environmental reasons are not results: they are left out, and said so.
 	runs, env := withoutEnvironment(runs)
-	r.Cells, r.Constant = buildCells(runs, s)
+	r.Cells, r.Constant = buildCells(runs, s, judge.sequential())
 	addStrangerWarnings(r.Cells, runs)
 	for _, run := range runs {
 		r.Runs = append(r.Runs, runInfo(run))
@@ -190,17 +203,18 @@ func Build(runs []history.Run, opts Options) (*Report, error) {
 	judged := verdictCells(r.Cells)
 	vs := []verdict.Verdict{env.verdict()}
 	for _, t := range opts.Targets {
-		tr := verdict.JudgeTarget(t, judged, s)
+		tr := judge.target(t, judged)
+		noteShards(&tr, runs)
 		r.Targets = append(r.Targets, tr)
 		vs = append(vs, tr.Verdict)
 	}
 	for _, c := range judged {
-		er := verdict.JudgeCell(c)
+		er := judge.cell(c)
 		r.Expectations = append(r.Expectations, er)
 		vs = append(vs, er.Verdict)
 	}
 	for _, e := range opts.Expectations {
-		er := verdict.JudgeExpectation(e, judged)
+		er := judge.expectation(e, judged)
 		r.Expectations = append(r.Expectations, er)
 		vs = append(vs, er.Verdict)
 	}

@@ -241,6 +241,9 @@ func writeVerdictText(ew *errWriter, r *Report, fn footnotes) {
 			ew.printf("  %-7s %s\n", verdictWord(t.Verdict), t.Name)
 			ew.printf("          %s\n", t.Evidence())
 			ew.printf("          %s\n", t.Reason)
+			if d := t.Decided(); d != "" {
+				ew.printf("          %s\n", d)
+			}
 		}
 	}
 	if len(r.Expectations) > 0 {
@@ -249,6 +252,9 @@ func writeVerdictText(ew *errWriter, r *Report, fn footnotes) {
 			ew.printf("  %-7s %s: %s (%s)\n", verdictWord(e.Verdict), e.Name, e.Reason, outcomesText(e.Outcomes))
 			if e.Cells != nil {
 				ew.printf("          cells: %s\n", cellList(e.Cells))
+			}
+			if d := e.Decided(); d != "" {
+				ew.printf("          %s\n", d)
 			}
 			for _, m := range e.Folded {
 				ew.printf("          %s\n", m)

@@ -17,6 +17,9 @@ type File struct {
 	Workload    string           `yaml:"workload,omitempty"`
 	Trials      int              `yaml:"trials"`
 	Warmup      int              `yaml:"warmup"`
+	MinTrials   int              `yaml:"min-trials,omitempty"`
+	MaxTrials   int              `yaml:"max-trials,omitempty"`
+	Fixed       bool             `yaml:"fixed,omitempty"`
 	Timeout     string           `yaml:"timeout,omitempty"`
 	Defaults    map[string]any   `yaml:"defaults,omitempty"`
 	Matrix      map[string][]any `yaml:"matrix,omitempty"`
@@ -56,8 +59,12 @@ type CheckOptions struct {
 	NoCompare       bool // one trial per mode, no timing comparison
 	Threads         int
 	Trials          int
-	Employees       int
-	Years           []int
+	// MinTrials and MaxTrials bound a sequential run (0: the defaults); Fixed runs Trials per
+	// timed cell instead.
+	MinTrials, MaxTrials int
+	Fixed                bool
+	Employees            int
+	Years                []int
 }
 
 // CheckTarget is the S031-04 target that check judges: threaded with coordination cuts overhead
@@ -75,8 +82,10 @@ var CheckTarget = FileTarget{
 func Check(o CheckOptions) File {
 	timed := !o.ForceSequential && !o.NoCompare
 	trials, warmup := o.Trials, 1
+	lo, hi, fixed := o.MinTrials, o.MaxTrials, o.Fixed
 	if o.NoCompare {
 		trials, warmup = 1, 0
+		lo, hi, fixed = 0, 0, true
 	}
 	years := make([]any, len(o.Years))
 	for i, y := range o.Years {
@@ -92,6 +101,7 @@ func Check(o CheckOptions) File {
 			"and with identical data, the negative control (parallel processes on one file must hit the lock), and the " +
 			"S031-04 overhead target against the legacy process-per-model baseline.",
 		Workload: WorkloadSim, Trials: trials, Warmup: warmup, Timeout: "5m",
+		MinTrials: lo, MaxTrials: hi, Fixed: fixed,
 		Defaults: map[string]any{"employees": o.Employees, "years": years, "threads": o.Threads, "coordination": "on"},
 		Matrix:   map[string][]any{"mode": modes, "lock-retry": {"off"}},
 		Expect: []FileExpect{{

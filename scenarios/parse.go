@@ -55,6 +55,9 @@ type rawScenario struct {
 	RootSeed    *int64      `yaml:"root-seed"`
 	Trials      *int        `yaml:"trials"`
 	Warmup      *int        `yaml:"warmup"`
+	MinTrials   *int        `yaml:"min-trials"`
+	MaxTrials   *int        `yaml:"max-trials"`
+	Fixed       *bool       `yaml:"fixed"`
 	Timeout     ast.Node    `yaml:"timeout"`
 	Defaults    *rawAxes    `yaml:"defaults"`
 	Matrix      *rawAxes    `yaml:"matrix"`
@@ -149,6 +152,9 @@ func (p *parser) build(raw *rawScenario) (*Scenario, *Error) {
 			return nil, p.errPath("warmup", "an integer from 0 to 10000", "warmup must be from 0 to %d, not %d", MaxTrials, *raw.Warmup)
 		}
 		s.Warmup = *raw.Warmup
+	}
+	if err = p.design(raw, s); err != nil {
+		return nil, err
 	}
 	if raw.Timeout != nil {
 		if s.Timeout, err = p.timeout(raw.Timeout); err != nil {

@@ -96,8 +96,13 @@ type Scenario struct {
 	// RootSeed is the run's root seed, from which every cell's seed and the schedule derive.
 	// It comes from the file's root-seed (default 1); callers may override it before Cells.
 	RootSeed int64
-	// Trials is the number of measured trials per cell; Warmup the unmeasured trials run first.
+	// Trials is the number of measured trials per cell of a fixed run, and the default of
+	// MaxTrials; Warmup the unmeasured trials run first.
 	Trials, Warmup int
+	// MinTrials and MaxTrials bound the measured trials per cell of a sequential run (0: their
+	// defaults, see Design); Fixed runs Trials per cell instead.
+	MinTrials, MaxTrials int
+	Fixed                bool
 	// Timeout bounds one trial.
 	Timeout time.Duration
 	// Expectations are the expectation groups, in file order (the last matching group wins).
@@ -121,8 +126,10 @@ type Info struct {
 	Description string `json:"description"`
 	// Cells is the number of cells.
 	Cells int `json:"cells"`
-	// Trials is the number of measured trials per cell.
+	// Trials is the number of measured trials per cell: the most a cell runs.
 	Trials int `json:"trials"`
+	// MinTrials is the fewest a cell runs: the first look of a sequential design, else Trials.
+	MinTrials int `json:"min_trials"`
 }
 
 // Builtins lists the embedded matrices, sorted by name.
@@ -138,7 +145,11 @@ func Builtins() []Info {
 		if err != nil {
 			continue // every built-in parses; a test guards this
 		}
-		out = append(out, Info{Name: s.Name, Description: s.Description, Cells: len(s.cells), Trials: s.Trials})
+		d, err := s.Design()
+		if err != nil {
+			continue
+		}
+		out = append(out, Info{Name: s.Name, Description: s.Description, Cells: len(s.cells), Trials: d.MaxTrials(), MinTrials: d.MinTrials()})
 	}
 	return out
 }

@@ -135,7 +135,7 @@ func pattern(path string) string { return indexRE.ReplaceAllString(path, "[]") }
 
 // Keys accepted by each kind of mapping, for unknown-key errors.
 var (
-	topKeys      = []string{"name", "description", "workload", "root-seed", "trials", "warmup", "timeout", "defaults", "matrix", "include", "exclude", "expect", "targets", "duckdb-binaries"}
+	topKeys      = []string{"name", "description", "workload", "root-seed", "trials", "warmup", "min-trials", "max-trials", "fixed", "timeout", "defaults", "matrix", "include", "exclude", "expect", "targets", "duckdb-binaries"}
 	workloadKeys = []string{"kind", "command"}
 	expectKeys   = []string{"cells", "outcome", "note"}
 	targetKeys   = []string{"name", "metric", "baseline", "candidate", "reduction"}
@@ -156,6 +156,9 @@ var typeWanted = map[string]string{
 	"root-seed":           "an integer",
 	"trials":              "an integer ≥ 1",
 	"warmup":              "an integer ≥ 0",
+	"min-trials":          "an integer ≥ 2",
+	"max-trials":          "an integer ≥ 2",
+	"fixed":               "true or false",
 	"defaults":            "a mapping of axis: value",
 	"matrix":              "a mapping of axis: [values]",
 	"include":             "a list of mappings of axis: value",

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"lockbench/scenarios"
+	"lockbench/stats/sequential"
 	"lockbench/vocab"
 )
 
@@ -33,6 +34,10 @@ type ExpectationResult struct {
 	Reason string `json:"reason"`
 	// Implicit is true for the per-cell expectation derived from the trials' Expected field.
 	Implicit bool `json:"implicit"`
+	// Sequential is the decision of a sequential verdict (JudgeExpectationSequential): the look
+	// at which it was reached, the trials per cell it used, the bound on the mismatch rate and
+	// the method. Nil for an expectation judged at the end of a fixed run.
+	Sequential *sequential.ExpectationDecision `json:"sequential,omitempty"`
 
 	// Cell is the key of an implicit expectation's cell.
 	Cell string `json:"-"`
@@ -98,18 +103,13 @@ func judgeExpectation(e scenarios.Expectation, cells []Cell, implicit bool) Expe
 			if v.Message != "" {
 				msgs.add(v.Message)
 			}
-			want := cmp.Or(e.Outcome, v.Expected, string(vocab.OK))
+			want := wantOf(e, v)
 			expectSet[want] = true
-			m := Mismatch{Cell: c.Key, Run: v.Run, Trial: v.Trial, Got: outcomeText(v), Want: want}
-			switch {
-			case !accepts(want, v.Outcome) || v.Outcome == vocab.Mismatch:
-			case v.Outcome == vocab.LockConflict && v.HolderRole == vocab.RoleOther:
-				// An expected lock conflict must come from a process the harness started
-				// (a competitor or a sibling worker), not from a stray holder.
-				m.StrayOwner = true
-			default:
+			ok, stray := matches(want, v)
+			if ok {
 				continue
 			}
+			m := Mismatch{Cell: c.Key, Run: v.Run, Trial: v.Trial, Got: outcomeText(v), Want: want, StrayOwner: stray}
 			er.Details = append(er.Details, m)
 			er.Mismatches = append(er.Mismatches, m.Text(c.Key))
 		}
@@ -134,6 +134,24 @@ func judgeExpectation(e scenarios.Expectation, cells []Cell, implicit bool) Expe
 		er.Reason = fmt.Sprintf("all %d trials had the expected outcome", er.Trials)
 	}
 	return er
+}
+
+// wantOf returns the outcome e expects of trial v: e's own, else the trial's, else ok.
+func wantOf(e scenarios.Expectation, v Trial) string {
+	return cmp.Or(e.Outcome, v.Expected, string(vocab.OK))
+}
+
+// matches reports whether trial v shows want. A data mismatch never does, and a lock conflict
+// does only when it came from a process the harness started (a competitor or a sibling worker);
+// stray is true for one from a process it did not start.
+func matches(want string, v Trial) (ok, stray bool) {
+	switch {
+	case !accepts(want, v.Outcome) || v.Outcome == vocab.Mismatch:
+		return false, false
+	case v.Outcome == vocab.LockConflict && v.HolderRole == vocab.RoleOther:
+		return false, true
+	}
+	return true, false
 }
 
 func outcomeText(v Trial) string {

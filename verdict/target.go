@@ -8,6 +8,7 @@ import (
 	"lockbench/internal/units"
 	"lockbench/scenarios"
 	"lockbench/stats"
+	"lockbench/stats/sequential"
 )
 
 // TargetResult is the verdict on one target, with its evidence.
@@ -34,13 +35,17 @@ type TargetResult struct {
 	AchievedCI *stats.Interval `json:"achieved_ci,omitempty"`
 	// P is the two-sided Mann–Whitney U p-value of candidate against baseline.
 	P *float64 `json:"p,omitempty"`
+	// Sequential is the decision of a sequential verdict (JudgeTargetSequential): the look at
+	// which it was reached, the trials it used, its interval's level and the method. Nil for a
+	// target judged at the end of a fixed run.
+	Sequential *sequential.Decision `json:"sequential,omitempty"`
 }
 
 // Evidence renders the numbers behind the verdict in one line.
 func (t TargetResult) Evidence() string {
 	ci := "no interval"
 	if t.AchievedCI != nil {
-		ci = fmt.Sprintf("%.0f%% CI [%s, %s]", 100*t.AchievedCI.Level, units.Pct(t.AchievedCI.Lo), units.Pct(t.AchievedCI.Hi))
+		ci = fmt.Sprintf("%s CI [%s, %s]", levelText(t.AchievedCI.Level), units.Pct(t.AchievedCI.Lo), units.Pct(t.AchievedCI.Hi))
 	}
 	return fmt.Sprintf("%s: baseline median %s (n=%d) → candidate median %s (n=%d): reduction %s, %s; target ≥ %s",
 		t.Metric, units.Secs(t.BaselineMedian), t.BaselineN, units.Secs(t.CandidateMedian), t.CandidateN,

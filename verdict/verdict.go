@@ -110,6 +110,9 @@ type Trial struct {
 	// Expected is the outcome the trial expected (one kind, or several joined with "|"; ok
 	// when empty).
 	Expected string
+	// Metrics are the trial's values per metric, in seconds (set for ok trials). Sequential
+	// verdicts read them, in trial order; Cell.Samples holds the same values for the others.
+	Metrics map[vocab.Metric]float64
 }
 
 // OutcomeCount is how many trials had an outcome kind.

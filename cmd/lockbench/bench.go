@@ -45,8 +45,10 @@ type benchOptions struct {
 	RunsDir   string
 	Quiet     bool
 	// Trials and Warmup override the scenario's counts; nil keeps them.
-	Trials   *int
-	Warmup   *int
+	Trials *int
+	Warmup *int
+	// Gate chooses a sequential run (the default) or a fixed one.
+	Gate     gateFlags
 	Versus   string
 	NoReport bool
 	MaxCells int
@@ -76,6 +78,10 @@ func newBenchCmd(a *app, runF func(context.Context, *benchOptions) error) *cobra
 		Short: "Run a scenario matrix many times and report against its targets",
 		Long: `bench runs every cell of a scenario matrix (a built-in one or a YAML file) for its warmup and
 measured trials, interleaved in a seeded order, each trial in a fresh directory and database.
+By default the run is sequential: it looks at the evidence after 3, 5 and 10 measured trials per
+cell (--min-trials to --max-trials) and stops as soon as every target and expectation is decided,
+with the chance of a wrong verdict on a target kept at most 2.5% each way over all looks;
+--fixed runs every cell's --trials and judges at the end.
 Trials are recorded one by one in runs/<UTC time>-<id>/history.ndjson; runs/latest points at
 the newest run. At the end bench writes the reports (text, Markdown, JSON, JUnit, HTML, Go
 benchmark format) into the run directory and prints the text report. The exit code is the
@@ -88,6 +94,7 @@ lock. The trial records name them, and the report names them per cell ("a proces
 not start ... held the trial's file during 3 of 10 watched trials"). A hold shorter than the
 interval may be missed. Watching costs about 2% of a core while a trial holds its file.`,
 		Example: `  lockbench bench                      # the quick pre-merge matrix
+  lockbench bench --fixed              # every cell's 10 trials, no early stop
   lockbench bench --list
   lockbench bench -m locks
   lockbench bench -m my-scenario.yaml --filter mode=threaded
@@ -121,8 +128,9 @@ interval may be missed. Watching costs about 2% of a core while a trial holds it
 	fl.Int64Var(&o.Seed, "seed", 0, "root seed (default: the scenario's)")
 	fl.StringVar(&o.RunsDir, "runs", o.RunsDir, "directory that holds run directories")
 	fl.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
-	fl.IntVar(&trials, "trials", 0, "override the scenario's measured trials per cell")
+	fl.IntVar(&trials, "trials", 0, "override the scenario's measured trials per cell (with --fixed; otherwise the default of --max-trials)")
 	fl.IntVar(&warmup, "warmup", -1, "override the scenario's warmup trials per cell")
+	o.Gate.register(fl)
 	fl.StringVar(&o.Versus, "versus", "", "compare every cell with its sibling at AXIS=VALUE, e.g. mode=sequential")
 	fl.BoolVar(&o.NoReport, "no-report", false, "record trials only; do not print or write reports")
 	fl.IntVar(&o.MaxCells, "max-cells", o.MaxCells, "refuse a matrix that would run more cells than this (at most 100000)")
@@ -139,7 +147,11 @@ interval may be missed. Watching costs about 2% of a core while a trial holds it
 func runBench(ctx context.Context, o *benchOptions) error {
 	if o.List {
 		for _, b := range scenarios.Builtins() {
-			fmt.Fprintf(o.IO.Out, "%-10s %3d cells × %2d trials  %s\n", b.Name, b.Cells, b.Trials, b.Description)
+			trials := fmt.Sprint(b.Trials)
+			if b.MinTrials < b.Trials {
+				trials = fmt.Sprintf("%d-%d", b.MinTrials, b.Trials)
+			}
+			fmt.Fprintf(o.IO.Out, "%-10s %3d cells × %5s trials  %s\n", b.Name, b.Cells, trials, b.Description)
 		}
 		return nil
 	}
@@ -179,6 +191,9 @@ func runBench(ctx context.Context, o *benchOptions) error {
 		}
 		if o.Warmup != nil {
 			s.Warmup = *o.Warmup
+		}
+		if err := o.Gate.apply(s, o.Trials != nil); err != nil {
+			return err
 		}
 		if err := o.checkSize(s); err != nil {
 			return err
@@ -261,8 +276,11 @@ func (o *benchOptions) validate() error {
 	if err := checkRange("max-cells", o.MaxCells, 1, scenarios.MaxCells); err != nil {
 		return err
 	}
-	if o.Resume != "" && (o.Trials != nil || o.Warmup != nil) {
-		return usageErr("--resume keeps the run's own trial counts: drop --trials and --warmup")
+	if o.Resume != "" && (o.Trials != nil || o.Warmup != nil || o.Gate.set()) {
+		return usageErr("--resume keeps the run's own trial counts and design: drop --trials, --warmup, --min-trials, --max-trials and --fixed")
+	}
+	if err := o.Gate.validate(); err != nil {
+		return err
 	}
 	if o.WatchInterval < minWatchInterval || o.WatchInterval > maxWatchInterval {
 		return usageErr("--watch-interval %s is out of range: give a duration from %s to %s, such as 50ms", o.WatchInterval, minWatchInterval, maxWatchInterval)
