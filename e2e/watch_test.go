@@ -94,7 +94,14 @@ func TestShippedWatchViewer(t *testing.T) {
 		require.NotEmpty(t, tl.Failures, stderr)
 		f := tl.Failures[0]
 		require.NotNil(t, f.Holder, "%+v", f)
-		assert.GreaterOrEqual(t, f.Lane, 0, "the watch saw the viewer holding the file: %+v", f)
+		if f.Lane < 0 {
+			// On a busy machine the watch can miss a 300ms hold between two samples; it must
+			// then say so and still name the PID DuckDB named, rather than guess. (Whether it
+			// sees the hold is timing; what it reports either way is not.)
+			assert.Equal(t, f.Outcome.HolderPID, f.Holder.PID, "%+v", f)
+			assert.Contains(t, f.Note, "did not see", "%+v", f)
+			break
+		}
 		assert.Contains(t, f.Holder.Cmdline, "hold --read-only", "%+v", f)
 	default:
 		t.Fatalf("simulate exited %d: %s", code, stderr)
