@@ -174,8 +174,8 @@ func staleSequence(ctx context.Context, r *caseRun, creator, rel, name string) (
 	if err != nil {
 		return s, err
 	}
-	// A process may have more than one lock entry on the file (DuckDB locks more than one
-	// range at times): A alone means no other PID.
+	// /proc/locks has a line per lock, and A was once listed twice here: A alone means that
+	// no other PID is listed.
 	slices.Sort(locks)
 	s.aloneA = sameSet(slices.Compact(locks), []int{a.Process.Pid})
 	r.step("DuckDB %s writer B (pid %d) opened %s and is held at its lock call; /proc/locks: %v", rel, b.Process.Pid, name, locks)
