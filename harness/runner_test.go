@@ -272,7 +272,7 @@ workload:
   kind: exec
   command: >-
     if [ {threads} = 3 ]; then
-      echo 'IO Error: Could not set lock on file "{db}": Conflicting lock is held in /usr/bin/duckdb (PID 4242). See also https://duckdb.org/docs/stable/connect/concurrency' >&2; exit 1;
+      echo 'IO Error: Could not set lock on file "{db}": Conflicting lock is held in /usr/bin/duckdb (PID 4242)' >&2; exit 1;
     fi;
     printf '{{"kind":"model","name":"m","worker":0,"start_s":0,"end_s":0.001}}\n' > "$LOCKBENCH_TRACE"
 trials: 1

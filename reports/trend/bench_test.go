@@ -93,7 +93,7 @@ func writeQuickRuns(tb testing.TB, root string, runs int) {
 					t.Expected = string(vocab.LockConflict)
 					t.Outcome = outcome.Outcome{Kind: vocab.LockConflict, Sub: "database", HolderPID: 4242, HolderExe: "/usr/bin/lockbench", HolderRole: "competitor",
 						ReadOnlyWouldWork: true, Path: "$TRIAL_DIR/trial.duckdb",
-						Message: `IO Error: Could not set lock on file "$TRIAL_DIR/trial.duckdb": Conflicting lock is held in /usr/bin/lockbench (PID 4242). See also https://duckdb.org/docs/stable/connect/concurrency`}
+						Message: `IO Error: Could not set lock on file "$TRIAL_DIR/trial.duckdb": Conflicting lock is held in /usr/bin/lockbench (PID 4242)`}
 					t.WallS = 0.05 * (1 + 0.03*rng.NormFloat64())
 				} else {
 					t.Outcome = outcome.Outcome{Kind: vocab.OK}
