@@ -191,7 +191,8 @@ type rule struct {
 // rules are the dependency rules architecture.md states.
 var rules = []rule{
 	{"sim", []string{"harness/...", "history/...", "reports/...", "scenarios/..."}, "the workload knows nothing of the harness that drives it and records it"},
-	{"history", []string{"sim/...", "harness/...", "reports/..."}, "the run directory format is read by reports without the workload or the harness"},
+	{"history", []string{"sim/...", "harness/...", "reports/...", "scenarios/..."}, "the run directory format is read by reports without the workload, the harness or the scenario parser"},
+	{"criteria", []string{"cgo", "scenarios/...", "harness/...", "history/...", "verdict/...", "reports/...", "sim/..."}, "what a run is judged by is data that the scenario parser, the run directory and the reports share"},
 	{"internal/...", []string{"!internal/..."}, "internal helpers import no lockbench package outside internal"},
 	{"scenarios", []string{"cgo"}, "scenario files are parsed and checked without DuckDB"},
 	{"vocab", []string{"!"}, "the vocabulary is a leaf"},

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"lockbench/criteria"
 	"lockbench/history"
 	"lockbench/scenarios"
 )
@@ -44,7 +45,7 @@ func (p *progress) label(key string) string {
 
 // design describes a sequential run's design: its total of trials grows and shrinks with the
 // evidence.
-func (p *progress) design(d scenarios.Design) {
+func (p *progress) design(d criteria.Design) {
 	if p.w != nil && d.IsSequential() {
 		fmt.Fprintln(p.w, d)
 	}

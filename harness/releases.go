@@ -15,6 +15,7 @@ import (
 	"lockbench/internal/exitcode"
 	"lockbench/release"
 	"lockbench/scenarios"
+	"lockbench/vocab"
 )
 
 // releaseBinary is a lockbench binary of one DuckDB release, checked before the run.
@@ -38,7 +39,7 @@ type runReleases struct {
 
 // cellRelease returns the release a cell runs: its duckdb value, or the linked one.
 func (rr *runReleases) cellRelease(c scenarios.Cell) string {
-	if c.DuckDB == "" || c.DuckDB == scenarios.DefaultValue {
+	if c.DuckDB == "" || c.DuckDB == vocab.DefaultValue {
 		return rr.linked
 	}
 	return c.DuckDB
@@ -49,7 +50,7 @@ func (rr *runReleases) cellRelease(c scenarios.Cell) string {
 func namedReleases(cells []scenarios.Cell) []string {
 	seen := map[string]bool{}
 	for _, c := range cells {
-		if c.DuckDB != "" && c.DuckDB != scenarios.DefaultValue {
+		if c.DuckDB != "" && c.DuckDB != vocab.DefaultValue {
 			seen[c.DuckDB] = true
 		}
 		if c.Competitor.DuckDB != "" {

@@ -16,16 +16,16 @@ import (
 	"syscall"
 	"time"
 
-	"lockbench/internal/fsutil"
-	"lockbench/vocab"
-
+	"lockbench/criteria"
 	"lockbench/harness/competitor"
 	"lockbench/history"
 	"lockbench/internal/exitcode"
+	"lockbench/internal/fsutil"
 	"lockbench/internal/proc"
 	"lockbench/outcome"
 	"lockbench/release"
 	"lockbench/scenarios"
+	"lockbench/vocab"
 )
 
 // TrialCommand is how the runner starts a trial process: Path with Args, then `--spec JSON`.
@@ -100,7 +100,7 @@ type Result struct {
 
 	// Design is how the run decides how many trials each cell gets and how its verdicts are
 	// judged: the manifest's.
-	Design scenarios.Design
+	Design criteria.Design
 }
 
 // emptyDBName is the run's empty database template inside its directory, for DuckDB's default
@@ -437,7 +437,7 @@ func trialSpec(s *scenarios.Scenario, w Workload, sl scenarios.Slot, dir string)
 		Competitor: competitorSpec(c.Competitor, filepath.Join(dir, DBName)),
 	}
 	spec.Competitor.Strategy = c.Strategy
-	if c.StorageVersion != scenarios.DefaultValue {
+	if c.StorageVersion != vocab.DefaultValue {
 		spec.StorageVersion = c.StorageVersion
 	}
 	w.Prepare(&spec, s.Workload, c)

@@ -5,6 +5,7 @@ import (
 	"iter"
 	"slices"
 
+	"lockbench/criteria"
 	"lockbench/history"
 	"lockbench/internal/exitcode"
 	"lockbench/scenarios"
@@ -15,7 +16,7 @@ import (
 
 // gate decides, from the trials recorded so far, which trials of a run's schedule still have to
 // run. A fixed design needs every trial of the schedule. A sequential design (package
-// stats/sequential, the run's scenarios.Design) needs of every cell its first look, and more
+// stats/sequential, the run's criteria.Design) needs of every cell its first look, and more
 // only while something the cell feeds is undecided: a target of which it is on a side (the
 // trials up to the target's next look, per side), or its own expectation (every trial shows
 // the outcome the cell expects). A cell never runs more than the last look. The decisions are a
@@ -26,7 +27,7 @@ import (
 // cells the run holds of them run to the last look, so that a report merging the shards can
 // walk every look.
 type gate struct {
-	design scenarios.Design
+	design criteria.Design
 	plan   *sequential.Design // nil for a fixed design
 	cells  []scenarios.Cell
 	// slots is the schedule up to the last look.
@@ -49,13 +50,13 @@ type gate struct {
 }
 
 type gateTarget struct {
-	t               scenarios.ResolvedTarget
+	t               criteria.ResolvedTarget
 	baseline, cands []string // the run's cells of each side, in run order
 }
 
 // newGate returns the gate of run r under design d, having observed the trials recorded before
 // this session (existing).
-func newGate(r *Result, d scenarios.Design, existing []history.Trial) (*gate, error) {
+func newGate(r *Result, d criteria.Design, existing []history.Trial) (*gate, error) {
 	g := &gate{design: d, cells: r.Cells, recorded: map[string]bool{}, measured: map[string]*verdict.Cell{},
 		byCell: map[string][]int{}, expNeed: map[string]int{}}
 	if d.IsSequential() {
@@ -239,12 +240,12 @@ func (g *gate) planned() int {
 
 // runDesign returns the design of run r: the one its manifest records (a resume), else fixed
 // when the manifest predates recorded designs, else the scenario's (a new run).
-func runDesign(r *Result) (scenarios.Design, error) {
+func runDesign(r *Result) (criteria.Design, error) {
 	switch {
 	case r.Manifest.Design != nil:
 		return *r.Manifest.Design, nil
 	case r.Dir != "":
-		return scenarios.FixedDesign(r.Scenario.Trials), nil
+		return criteria.FixedDesign(r.Scenario.Trials), nil
 	}
 	d, err := r.Scenario.Design()
 	if err != nil {

@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"lockbench/criteria"
 	"lockbench/history"
 	"lockbench/reports"
-	"lockbench/scenarios"
 	"lockbench/verdict"
 )
 
@@ -101,7 +101,7 @@ func TestSequentialRunStopsWhenDecided(t *testing.T) {
 	assert.Equal(t, 12, res.Planned)
 	require.NotNil(t, res.Manifest.Design)
 	assert.Equal(t, []int{3, 5, 10}, res.Manifest.Design.Looks)
-	assert.Equal(t, scenarios.MethodSequential, res.Manifest.Design.Method)
+	assert.Equal(t, criteria.MethodSequential, res.Manifest.Design.Method)
 
 	require.Equal(t, verdict.Pass, r.Verdict)
 	tr := r.Targets[0]
@@ -132,7 +132,7 @@ func TestSequentialRunGoesToMaxWhenUndecided(t *testing.T) {
 func TestFixedRunRunsEveryTrial(t *testing.T) {
 	res, r := runGate(t, gateScenario(t.TempDir(), 0.01, "fixed: true\n"), Options{})
 	assert.Equal(t, map[string]int{"1": 10, "2": 10, "3": 10}, measuredPerCell(t, res.Dir))
-	assert.Equal(t, scenarios.MethodFixed, res.Manifest.Design.Method)
+	assert.Equal(t, criteria.MethodFixed, res.Manifest.Design.Method)
 	assert.Nil(t, r.Design)
 	assert.Nil(t, r.Targets[0].Sequential)
 	assert.Equal(t, verdict.Pass, r.Targets[0].Verdict, r.Targets[0].Reason)

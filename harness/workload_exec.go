@@ -48,7 +48,7 @@ func (execWorkload) Digest(w scenarios.Workload) string {
 // Prepare expands the command for the cell and gives the trial's file the storage version of
 // ExecStorageVersion unless the cell names one.
 func (execWorkload) Prepare(spec *TrialSpec, w scenarios.Workload, c scenarios.Cell) {
-	if c.StorageVersion == scenarios.DefaultValue {
+	if c.StorageVersion == vocab.DefaultValue {
 		spec.StorageVersion = ExecStorageVersion
 	}
 	// spec.Dir is absolute (prepare made the run directory so): {db} names the same file from

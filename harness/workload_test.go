@@ -68,7 +68,7 @@ matrix:
 	s := parse(t, src)
 	dir := filepath.Join(t.TempDir(), "trial dir")
 	db := "'" + filepath.Join(dir, DBName) + "'" // the space needs quoting
-	want := map[string]string{scenarios.DefaultValue: ExecStorageVersion, "v1.2.0": "v1.2.0"}
+	want := map[string]string{vocab.DefaultValue: ExecStorageVersion, "v1.2.0": "v1.2.0"}
 	cells := s.Cells()
 	require.Len(t, cells, 2)
 	for _, c := range cells {
@@ -82,7 +82,7 @@ matrix:
 		simSpec := trialSpec(s, simWorkload{}, sl, dir)
 		assert.Equal(t, vocab.WorkloadSim, simSpec.Workload)
 		assert.Empty(t, simSpec.Command)
-		if c.StorageVersion == scenarios.DefaultValue {
+		if c.StorageVersion == vocab.DefaultValue {
 			assert.Empty(t, simSpec.StorageVersion, "DuckDB's own default")
 		} else {
 			assert.Equal(t, c.StorageVersion, simSpec.StorageVersion)

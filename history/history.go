@@ -22,9 +22,9 @@ import (
 	"sync"
 	"time"
 
+	"lockbench/criteria"
 	"lockbench/internal/fsutil"
 	"lockbench/outcome"
-	"lockbench/scenarios"
 	"lockbench/trace"
 )
 
@@ -139,12 +139,12 @@ type Manifest struct {
 	// run was planned; reports judge them. Expectations are the scenario's expectation groups,
 	// which the harness resolved into each trial's Expected outcome. Both are also in Scenario
 	// (whose JSON older manifests hold them in only: ReadManifest reads them from there).
-	Targets      []scenarios.ResolvedTarget `json:"targets,omitempty"`
-	Expectations []scenarios.Expectation    `json:"expectations,omitempty"`
+	Targets      []criteria.ResolvedTarget `json:"targets,omitempty"`
+	Expectations []criteria.Expectation    `json:"expectations,omitempty"`
 	// Design is how the run decided how many trials each cell got and how its targets and
-	// expectations are judged (see scenarios.Design); reports and a resume use it. Nil in
+	// expectations are judged (see criteria.Design); reports and a resume use it. Nil in
 	// manifests written before it was recorded: those runs ran a fixed number of trials.
-	Design *scenarios.Design `json:"design,omitempty"`
+	Design *criteria.Design `json:"design,omitempty"`
 	// Releases are the DuckDB releases the run's cells and competitors used, sorted; empty when
 	// every process ran the release in Versions.DuckDB.
 	Releases []string `json:"releases,omitempty"`

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"lockbench/scenarios"
+	"lockbench/criteria"
 )
 
 // ReadManifest reads dir/manifest.json. The manifest's targets are checked (a known metric,
@@ -63,8 +63,8 @@ func (m *Manifest) typesFromScenario() error {
 		return nil
 	}
 	var sc struct {
-		Targets      []scenarios.ResolvedTarget `json:"targets"`
-		Expectations []scenarios.Expectation    `json:"expectations"`
+		Targets      []criteria.ResolvedTarget `json:"targets"`
+		Expectations []criteria.Expectation    `json:"expectations"`
 	}
 	if err := json.Unmarshal(raw, &sc); err != nil {
 		return err

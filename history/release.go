@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"lockbench/release"
-	"lockbench/scenarios"
+	"lockbench/vocab"
 )
 
 // ReleaseName returns a DuckDB version as the name of its release: "2.0.0" for "v2.0.0" (as
@@ -13,7 +13,7 @@ import (
 // unknown version and for the duckdb axis's default value, which name no release.
 func ReleaseName(v string) string {
 	v = strings.TrimSpace(v)
-	if v == "" || v == "unknown" || v == scenarios.DefaultValue {
+	if v == "" || v == "unknown" || v == vocab.DefaultValue {
 		return ""
 	}
 	if r, ok := release.ByVersion(v); ok {
@@ -29,7 +29,7 @@ func ReleaseName(v string) string {
 func (t Trial) WorkloadRelease(m Manifest) string {
 	axis := t.Params["duckdb"]
 	if len(t.Params) == 0 {
-		axis = scenarios.ParseKey(t.Cell)["duckdb"]
+		axis = vocab.ParseCellKey(t.Cell)["duckdb"]
 	}
 	return cmp.Or(ReleaseName(t.DuckDB), ReleaseName(axis), ReleaseName(m.Versions.DuckDB))
 }

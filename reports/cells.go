@@ -108,7 +108,7 @@ func trialParams(t history.Trial) map[string]string {
 	if len(t.Params) > 0 {
 		return maps.Clone(t.Params)
 	}
-	return scenarios.ParseKey(t.Cell)
+	return vocab.ParseCellKey(t.Cell)
 }
 
 func expectedOf(t history.Trial) string {

@@ -18,10 +18,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"lockbench/criteria"
 	"lockbench/history"
 	"lockbench/internal/exitcode"
 	"lockbench/outcome"
-	"lockbench/scenarios"
 	"lockbench/stats"
 	"lockbench/verdict"
 	"lockbench/vocab"
@@ -205,7 +205,7 @@ func TestBuildRefusesNonFiniteValues(t *testing.T) {
 		runs[0].Trials[i].OverheadS = 5e-324 * float64(i%2)
 		runs[0].Trials[i].WallS = history.MaxSeconds * float64(i%3) / 2
 	}
-	r, err := Build(runs, Options{Targets: []scenarios.ResolvedTarget{target(0.5)}, VersusAxis: "mode", VersusBase: "process-per-model"})
+	r, err := Build(runs, Options{Targets: []criteria.ResolvedTarget{target(0.5)}, VersusAxis: "mode", VersusBase: "process-per-model"})
 	require.NoError(t, err)
 	var b bytes.Buffer
 	require.NoError(t, WriteJSON(&b, r))
@@ -241,13 +241,13 @@ func TestRepeatedMessagesFold(t *testing.T) {
 			oc = outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 100 + i,
 				Message: fmt.Sprintf(`IO Error: Could not set lock on file "a.db": Conflicting lock is held in /bin/x (PID %d)`, 100+i)}
 		}
-		trials = append(trials, history.Trial{Cell: key, Trial: i + 1, Expected: string(vocab.LockConflict), Outcome: oc, Params: scenarios.ParseKey(key)})
+		trials = append(trials, history.Trial{Cell: key, Trial: i + 1, Expected: string(vocab.LockConflict), Outcome: oc, Params: vocab.ParseCellKey(key)})
 	}
 	for i := range 3 {
 		trials = append(trials, history.Trial{Cell: "mode=threaded/threads=4/employees=1000", Trial: i + 1, Expected: string(vocab.LockConflict),
 			Outcome: outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 200 + i,
 				Message: fmt.Sprintf(`IO Error: Could not set lock on file "a.db": Conflicting lock is held in /bin/x (PID %d)`, 200+i)},
-			Params: scenarios.ParseKey("mode=threaded/threads=4/employees=1000")})
+			Params: vocab.ParseCellKey("mode=threaded/threads=4/employees=1000")})
 	}
 	r, err := Build([]history.Run{{Manifest: history.Manifest{ID: "r"}, Trials: trials}}, Options{})
 	require.NoError(t, err)
@@ -268,8 +268,8 @@ func TestRepeatedMessagesFold(t *testing.T) {
 // slower candidate): the axis stops at −100% with a handful of ticks, and every mark stays on it.
 func TestTargetsFigureStaysOnScale(t *testing.T) {
 	fig := string(targetsFigure([]verdict.TargetResult{
-		{ResolvedTarget: scenarios.ResolvedTarget{Target: scenarios.Target{Name: "slow", Metric: vocab.Wall, Reduction: 0.65}}, Verdict: verdict.Fail, Achieved: -5000, AchievedCI: &stats.Interval{Lo: -9000, Hi: -10, Level: 0.95}},
-		{ResolvedTarget: scenarios.ResolvedTarget{Target: scenarios.Target{Name: "fine", Metric: vocab.Wall, Reduction: -0.1}}, Verdict: verdict.Pass, Achieved: 0.2, AchievedCI: &stats.Interval{Lo: 0.1, Hi: 0.3, Level: 0.95}},
+		{ResolvedTarget: criteria.ResolvedTarget{Target: criteria.Target{Name: "slow", Metric: vocab.Wall, Reduction: 0.65}}, Verdict: verdict.Fail, Achieved: -5000, AchievedCI: &stats.Interval{Lo: -9000, Hi: -10, Level: 0.95}},
+		{ResolvedTarget: criteria.ResolvedTarget{Target: criteria.Target{Name: "fine", Metric: vocab.Wall, Reduction: -0.1}}, Verdict: verdict.Pass, Achieved: 0.2, AchievedCI: &stats.Interval{Lo: 0.1, Hi: 0.3, Level: 0.95}},
 	}))
 	assert.Equal(t, 2*5, strings.Count(fig, `class="tick"`), "ticks at -100%, -50%, 0%, 50%, 100% on each row")
 	assert.Contains(t, fig, ">-500000.0%</div>", "the label keeps the exact value")
@@ -286,7 +286,7 @@ func TestIdenticalExpectationsFold(t *testing.T) {
 	var trials []history.Trial
 	for i := range 7 {
 		key := fmt.Sprintf("mode=threaded/seed=%d", i)
-		trials = append(trials, history.Trial{Cell: key, Trial: 1, Warmup: true, Outcome: outcome.Outcome{Kind: vocab.OK}, Params: scenarios.ParseKey(key)})
+		trials = append(trials, history.Trial{Cell: key, Trial: 1, Warmup: true, Outcome: outcome.Outcome{Kind: vocab.OK}, Params: vocab.ParseCellKey(key)})
 	}
 	r, err := Build([]history.Run{{Manifest: history.Manifest{ID: "r"}, Trials: trials}}, Options{})
 	require.NoError(t, err)

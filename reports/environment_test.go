@@ -8,7 +8,6 @@ import (
 
 	"lockbench/history"
 	"lockbench/outcome"
-	"lockbench/scenarios"
 	"lockbench/verdict"
 	"lockbench/vocab"
 )
@@ -23,7 +22,7 @@ func TestEnvironmentTrialsAreNotResults(t *testing.T) {
 	full := outcome.Outcome{Kind: vocab.Environment, Sub: vocab.SubDiskFull, Message: `TransactionContext Error: Failed to commit: Could not write file "$TRIAL_DIR/trial.duckdb.wal": No space left on device`}
 	oom := outcome.Outcome{Kind: vocab.Environment, Sub: vocab.SubOOMKill}
 	mk := func(cell string, trial int, expected string, oc outcome.Outcome) history.Trial {
-		tr := history.Trial{Cell: cell, Trial: trial, Expected: expected, Outcome: oc, Params: scenarios.ParseKey(cell)}
+		tr := history.Trial{Cell: cell, Trial: trial, Expected: expected, Outcome: oc, Params: vocab.ParseCellKey(cell)}
 		if oc.Kind == vocab.OK {
 			tr.WallS, tr.SQLS, tr.OverheadS = 1, 0.5, 0.5
 		}

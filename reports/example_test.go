@@ -3,10 +3,10 @@ package reports_test
 import (
 	"fmt"
 
+	"lockbench/criteria"
 	"lockbench/history"
 	"lockbench/outcome"
 	"lockbench/reports"
-	"lockbench/scenarios"
 	"lockbench/vocab"
 )
 
@@ -22,10 +22,10 @@ func Example() {
 			history.Trial{Cell: "mode=threaded", Trial: i + 1, Outcome: outcome.Outcome{Kind: vocab.OK},
 				WallS: 9 + jitter/3, SQLS: 6, OverheadS: 3 + jitter/3})
 	}
-	r, err := reports.Build([]history.Run{{Trials: trials}}, reports.Options{Targets: []scenarios.ResolvedTarget{{Target: scenarios.Target{
+	r, err := reports.Build([]history.Run{{Trials: trials}}, reports.Options{Targets: []criteria.ResolvedTarget{{Target: criteria.Target{
 		Name: "threaded cuts overhead by 65%", Metric: vocab.Overhead,
-		Baseline:  scenarios.Selector{"mode": "process-per-model"},
-		Candidate: scenarios.Selector{"mode": "threaded"}, Reduction: 0.65,
+		Baseline:  criteria.Selector{"mode": "process-per-model"},
+		Candidate: criteria.Selector{"mode": "threaded"}, Reduction: 0.65,
 	}}}})
 	if err != nil {
 		fmt.Println(err)

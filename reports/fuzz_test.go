@@ -5,9 +5,9 @@ import (
 	"io"
 	"testing"
 
+	"lockbench/criteria"
 	"lockbench/history"
 	"lockbench/outcome"
-	"lockbench/scenarios"
 	"lockbench/vocab"
 )
 
@@ -32,8 +32,8 @@ func FuzzBuildRenders(f *testing.F) {
 				WallS: w, SQLS: vals[(i+1)%5], OverheadS: o, Params: map[string]string{"mode": p}})
 		}
 		runs := []history.Run{{Manifest: history.Manifest{ID: "f"}, Trials: ts}}
-		r, err := Build(runs, Options{Targets: []scenarios.ResolvedTarget{{Target: scenarios.Target{Name: "t", Metric: vocab.Overhead, Baseline: scenarios.Selector{"mode": "sequential"},
-			Candidate: scenarios.Selector{"mode": "threaded"}, Reduction: 0.5}}}, VersusAxis: "mode", VersusBase: "sequential"})
+		r, err := Build(runs, Options{Targets: []criteria.ResolvedTarget{{Target: criteria.Target{Name: "t", Metric: vocab.Overhead, Baseline: criteria.Selector{"mode": "sequential"},
+			Candidate: criteria.Selector{"mode": "threaded"}, Reduction: 0.5}}}, VersusAxis: "mode", VersusBase: "sequential"})
 		if err != nil {
 			if !errors.Is(err, history.ErrCorrupt) {
 				t.Fatalf("Build: %v", err)

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"lockbench/criteria"
 	"lockbench/history"
 	"lockbench/outcome"
-	"lockbench/scenarios"
 	"lockbench/trace"
 	"lockbench/vocab"
 )
@@ -192,20 +192,20 @@ func goldenRuns(t testing.TB) []history.Run {
 }
 
 func goldenOptions() Options {
-	ppm := scenarios.Selector{"mode": "process-per-model", "coordination": "off"}
-	target := func(name string, metric vocab.Metric, candidate scenarios.Selector, reduction float64) scenarios.ResolvedTarget {
-		return scenarios.ResolvedTarget{Target: scenarios.Target{Name: name, Metric: metric, Baseline: ppm, Candidate: candidate, Reduction: reduction}}
+	ppm := criteria.Selector{"mode": "process-per-model", "coordination": "off"}
+	target := func(name string, metric vocab.Metric, candidate criteria.Selector, reduction float64) criteria.ResolvedTarget {
+		return criteria.ResolvedTarget{Target: criteria.Target{Name: name, Metric: metric, Baseline: ppm, Candidate: candidate, Reduction: reduction}}
 	}
 	return Options{
-		Targets: []scenarios.ResolvedTarget{
-			target("threaded+coordination cuts overhead 65%", vocab.Overhead, scenarios.Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}, 0.65),
-			target("threaded without coordination cuts overhead 80%", vocab.Overhead, scenarios.Selector{"mode": "threaded", "coordination": "off"}, 0.80),
-			target("threaded+coordination cuts wall 85%", vocab.Wall, scenarios.Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}, 0.85),
-			target("reader competitor costs little", vocab.Wall, scenarios.Selector{"competitor": "holder-ro"}, 0.5),
+		Targets: []criteria.ResolvedTarget{
+			target("threaded+coordination cuts overhead 65%", vocab.Overhead, criteria.Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}, 0.65),
+			target("threaded without coordination cuts overhead 80%", vocab.Overhead, criteria.Selector{"mode": "threaded", "coordination": "off"}, 0.80),
+			target("threaded+coordination cuts wall 85%", vocab.Wall, criteria.Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}, 0.85),
+			target("reader competitor costs little", vocab.Wall, criteria.Selector{"competitor": "holder-ro"}, 0.5),
 		},
-		Expectations: []scenarios.Expectation{
-			{Note: "a read-only holder does not block", Cells: scenarios.Selector{"competitor": "holder-ro"}, Outcome: string(vocab.OK)},
-			{Cells: scenarios.Selector{"mode": "sequential"}, Outcome: string(vocab.OK)},
+		Expectations: []criteria.Expectation{
+			{Note: "a read-only holder does not block", Cells: criteria.Selector{"competitor": "holder-ro"}, Outcome: string(vocab.OK)},
+			{Cells: criteria.Selector{"mode": "sequential"}, Outcome: string(vocab.OK)},
 		},
 		VersusAxis: "coordination",
 		VersusBase: "off",

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"lockbench/criteria"
 	"lockbench/history"
-	"lockbench/scenarios"
 	"lockbench/stats/sequential"
 	"lockbench/verdict"
 )
@@ -21,7 +21,7 @@ type judge struct {
 }
 
 // newJudge returns the judge of design d (nil: fixed) with settings s.
-func newJudge(d *scenarios.Design, s verdict.Settings) (judge, error) {
+func newJudge(d *criteria.Design, s verdict.Settings) (judge, error) {
 	j := judge{s: s}
 	if d == nil || !d.IsSequential() {
 		return j, nil
@@ -36,7 +36,7 @@ func newJudge(d *scenarios.Design, s verdict.Settings) (judge, error) {
 
 func (j judge) sequential() bool { return j.plan != nil }
 
-func (j judge) target(t scenarios.ResolvedTarget, cells []verdict.Cell) verdict.TargetResult {
+func (j judge) target(t criteria.ResolvedTarget, cells []verdict.Cell) verdict.TargetResult {
 	if j.plan != nil {
 		return verdict.JudgeTargetSequential(t, cells, *j.plan)
 	}
@@ -50,7 +50,7 @@ func (j judge) cell(c verdict.Cell) verdict.ExpectationResult {
 	return verdict.JudgeCell(c)
 }
 
-func (j judge) expectation(e scenarios.Expectation, cells []verdict.Cell) verdict.ExpectationResult {
+func (j judge) expectation(e criteria.Expectation, cells []verdict.Cell) verdict.ExpectationResult {
 	if j.plan != nil {
 		return verdict.JudgeExpectationSequential(e, cells, *j.plan, j.maxRate)
 	}

@@ -127,14 +127,14 @@ func withoutAxis(key, axis string) string {
 	return strings.Join(parts, "/")
 }
 
-// withAxis returns key with axis=value inserted where scenarios.Axes orders it.
+// withAxis returns key with axis=value inserted where vocab.Axes orders it.
 func withAxis(key, axis, value string) string {
 	rank := func(part string) int {
 		name, _, _ := strings.Cut(part, "=")
-		if i := slices.Index(scenarios.Axes, name); i >= 0 {
+		if i := slices.Index(vocab.Axes, name); i >= 0 {
 			return i
 		}
-		return len(scenarios.Axes)
+		return len(vocab.Axes)
 	}
 	parts := strings.Split(key, "/")
 	at := len(parts)
@@ -155,7 +155,7 @@ func labelKeys(cells []*Cell) []string {
 	named, unnamed := false, false
 	for i, c := range cells {
 		keys[i] = c.Key
-		if _, ok := scenarios.ParseKey(c.Key)[duckdbAxis]; ok {
+		if _, ok := vocab.ParseCellKey(c.Key)[duckdbAxis]; ok {
 			named = true
 		} else if c.DuckDB != "" {
 			unnamed = true
@@ -166,7 +166,7 @@ func labelKeys(cells []*Cell) []string {
 	}
 	shown := slices.Clone(keys)
 	for i, c := range cells {
-		if _, ok := scenarios.ParseKey(c.Key)[duckdbAxis]; !ok && c.DuckDB != "" {
+		if _, ok := vocab.ParseCellKey(c.Key)[duckdbAxis]; !ok && c.DuckDB != "" {
 			shown[i] = withAxis(c.Key, duckdbAxis, c.DuckDB)
 		}
 	}

@@ -15,7 +15,6 @@ import (
 
 	"lockbench/history"
 	"lockbench/outcome"
-	"lockbench/scenarios"
 	"lockbench/stats"
 	"lockbench/verdict"
 	"lockbench/vocab"
@@ -72,7 +71,7 @@ func (c relCell) params() map[string]string {
 func (c relCell) key() string {
 	p := c.params()
 	var parts []string
-	for _, a := range scenarios.Axes {
+	for _, a := range vocab.Axes {
 		if v, ok := p[a]; ok {
 			parts = append(parts, a+"="+v)
 		}
@@ -389,7 +388,7 @@ func TestUpgradeAnswer(t *testing.T) {
 	assert.Equal(t, "2.0.0", u.To)
 	assert.Equal(t, DataIdentical, u.Data)
 	require.Len(t, u.Speed, 2)
-	assert.Equal(t, thr, scenarios.ParseKey(u.Speed[0].Cell)["mode"], "the threaded cell first")
+	assert.Equal(t, thr, vocab.ParseCellKey(u.Speed[0].Cell)["mode"], "the threaded cell first")
 	assert.Contains(t, u.Speed[0].Line, "2.0.0 against 1.5.6: faster, -")
 	assert.Contains(t, u.Speed[1].Line, "no change beyond ±5.0%", "its whole interval lies within ±5%")
 	require.Len(t, u.Mixed, 5)

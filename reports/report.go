@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"lockbench/criteria"
 	"lockbench/history"
 	"lockbench/internal/exitcode"
-	"lockbench/scenarios"
 	"lockbench/verdict"
 )
 
@@ -20,10 +20,10 @@ const SchemaVersion = 1
 // Options control Build.
 type Options struct {
 	// Targets are the reduction gates to judge (a run's manifest records its scenario's).
-	Targets []scenarios.ResolvedTarget
+	Targets []criteria.ResolvedTarget
 	// Expectations are outcome expectations in addition to each cell's implicit one (every
 	// trial has the outcome its Expected field names, ok by default); each is named by its Note.
-	Expectations []scenarios.Expectation
+	Expectations []criteria.Expectation
 	// VersusAxis and VersusBase, when both are set, compare every cell with the cell that has
 	// the same parameters except VersusAxis=VersusBase (benchstat's "vs base" column), e.g.
 	// VersusAxis "mode" and VersusBase "sequential".
@@ -43,7 +43,7 @@ type Options struct {
 	// Design is the runs' design (a run's manifest records it). A sequential one judges targets
 	// and expectations at its planned looks (verdict.JudgeTargetSequential); nil or fixed judges
 	// them on every trial, with the bootstrap interval and the MinTrials floor.
-	Design *scenarios.Design
+	Design *criteria.Design
 }
 
 // settings returns the options' statistical settings with their defaults.
@@ -102,7 +102,7 @@ type Report struct {
 	Runs     []RunInfo        `json:"runs"`
 	Settings verdict.Settings `json:"settings"`
 	// Design is the design the verdicts were judged with (nil: fixed, on every trial).
-	Design *scenarios.Design `json:"design,omitempty"`
+	Design *criteria.Design `json:"design,omitempty"`
 	// Constant holds the axis=value pairs every cell shares, joined with spaces: the part of
 	// the cell keys that each cell's Label leaves out (empty for a single cell).
 	Constant string  `json:"constant_axes,omitempty"`

@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"lockbench/criteria"
 	"lockbench/history"
 	"lockbench/internal/exitcode"
 	"lockbench/outcome"
-	"lockbench/scenarios"
 	"lockbench/verdict"
 	"lockbench/vocab"
 )
@@ -41,16 +41,16 @@ func twoCellRun(nBase, nCand int, base, cand, spread float64) []history.Run {
 	return []history.Run{{Manifest: history.Manifest{ID: "t"}, Trials: trials}}
 }
 
-func target(reduction float64) scenarios.ResolvedTarget {
-	return scenarios.ResolvedTarget{Target: scenarios.Target{Name: "t", Metric: vocab.Overhead, Baseline: scenarios.Selector{"mode": "process-per-model"},
-		Candidate: scenarios.Selector{"mode": "threaded"}, Reduction: reduction}}
+func target(reduction float64) criteria.ResolvedTarget {
+	return criteria.ResolvedTarget{Target: criteria.Target{Name: "t", Metric: vocab.Overhead, Baseline: criteria.Selector{"mode": "process-per-model"},
+		Candidate: criteria.Selector{"mode": "threaded"}, Reduction: reduction}}
 }
 
 func TestTargetVerdicts(t *testing.T) {
 	tests := []struct {
 		name      string
 		runs      []history.Run
-		target    scenarios.ResolvedTarget
+		target    criteria.ResolvedTarget
 		want      verdict.Verdict
 		reasonHas string
 	}{
@@ -61,13 +61,13 @@ func TestTargetVerdicts(t *testing.T) {
 		{"unknown: too few candidate trials", twoCellRun(12, 9, 10, 3, 0.05), target(0.65), verdict.Unknown, "too few"},
 		{"pass at exactly the floor", twoCellRun(10, 10, 10, 3, 0.05), target(0.65), verdict.Pass, ""},
 		{"unknown: no candidate cell", twoCellRun(12, 12, 10, 3, 0.05),
-			scenarios.ResolvedTarget{Target: scenarios.Target{Name: "t", Metric: vocab.Overhead, Baseline: scenarios.Selector{"mode": "process-per-model"}, Candidate: scenarios.Selector{"mode": "sequential"}, Reduction: 0.5}},
+			criteria.ResolvedTarget{Target: criteria.Target{Name: "t", Metric: vocab.Overhead, Baseline: criteria.Selector{"mode": "process-per-model"}, Candidate: criteria.Selector{"mode": "sequential"}, Reduction: 0.5}},
 			verdict.Unknown, "no cell matches the candidate"},
 		{"unknown: zero baseline", twoCellRun(12, 12, 0, 3, 0.05), target(0.65), verdict.Unknown, "zero"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := Build(tc.runs, Options{Targets: []scenarios.ResolvedTarget{tc.target}})
+			r, err := Build(tc.runs, Options{Targets: []criteria.ResolvedTarget{tc.target}})
 			require.NoError(t, err)
 			require.Len(t, r.Targets, 1)
 			tr := r.Targets[0]
@@ -87,7 +87,7 @@ func TestTargetPoolsCells(t *testing.T) {
 	runs := twoCellRun(6, 12, 10, 3, 0.05)
 	more := simpleTrials("mode=process-per-model/threads=2", map[string]string{"mode": "process-per-model", "threads": "2"}, 6, 10, 0.05, 9)
 	runs[0].Trials = append(runs[0].Trials, more...)
-	r, err := Build(runs, Options{Targets: []scenarios.ResolvedTarget{target(0.65)}})
+	r, err := Build(runs, Options{Targets: []criteria.ResolvedTarget{target(0.65)}})
 	require.NoError(t, err)
 	tr := r.Targets[0]
 	assert.Equal(t, 12, tr.BaselineN)
@@ -96,10 +96,10 @@ func TestTargetPoolsCells(t *testing.T) {
 }
 
 func TestBuildRejectsBadTarget(t *testing.T) {
-	bad := func(t scenarios.Target) Options { return Options{Targets: []scenarios.ResolvedTarget{{Target: t}}} }
-	_, err := Build(nil, bad(scenarios.Target{Name: "x", Metric: "latency", Baseline: scenarios.Selector{"a": "b"}, Candidate: scenarios.Selector{"a": "c"}}))
+	bad := func(t criteria.Target) Options { return Options{Targets: []criteria.ResolvedTarget{{Target: t}}} }
+	_, err := Build(nil, bad(criteria.Target{Name: "x", Metric: "latency", Baseline: criteria.Selector{"a": "b"}, Candidate: criteria.Selector{"a": "c"}}))
 	assert.ErrorContains(t, err, "metric")
-	_, err = Build(nil, bad(scenarios.Target{Name: "x", Metric: "wall", Baseline: scenarios.Selector{"a": "b"}, Candidate: scenarios.Selector{"a": "c"}, Reduction: 65}))
+	_, err = Build(nil, bad(criteria.Target{Name: "x", Metric: "wall", Baseline: criteria.Selector{"a": "b"}, Candidate: criteria.Selector{"a": "c"}, Reduction: 65}))
 	assert.ErrorContains(t, err, "fraction")
 }
 
@@ -107,12 +107,12 @@ func TestExpectations(t *testing.T) {
 	lock := outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 7}
 	ok := outcome.Outcome{Kind: vocab.OK}
 	mk := func(cell string, warm bool, expected string, oc outcome.Outcome) history.Trial {
-		return history.Trial{Cell: cell, Warmup: warm, Expected: expected, Outcome: oc, Params: scenarios.ParseKey(cell)}
+		return history.Trial{Cell: cell, Warmup: warm, Expected: expected, Outcome: oc, Params: vocab.ParseCellKey(cell)}
 	}
 	tests := []struct {
 		name   string
 		trials []history.Trial
-		exp    *scenarios.Expectation
+		exp    *criteria.Expectation
 		want   verdict.Verdict
 	}{
 		{"implicit ok", []history.Trial{mk("c=a", false, "", ok), mk("c=a", false, "", ok)}, nil, verdict.Pass},
@@ -121,10 +121,10 @@ func TestExpectations(t *testing.T) {
 		{"only warmups", []history.Trial{mk("c=a", true, "", ok)}, nil, verdict.Unknown},
 		{"warmup failures do not count", []history.Trial{mk("c=a", true, "", lock), mk("c=a", false, "", ok)}, nil, verdict.Pass},
 		{"mismatch always fails", []history.Trial{mk("c=a", false, "mismatch", outcome.Outcome{Kind: vocab.Mismatch})}, nil, verdict.Fail},
-		{"explicit pass", []history.Trial{mk("c=a", false, "lock-conflict", lock)}, &scenarios.Expectation{Cells: scenarios.Selector{"c": "a"}, Outcome: "lock-conflict"}, verdict.Pass},
-		{"explicit fail", []history.Trial{mk("c=a", false, "", ok)}, &scenarios.Expectation{Cells: scenarios.Selector{"c": "a"}, Outcome: "lock-conflict"}, verdict.Fail},
-		{"explicit no match", []history.Trial{mk("c=a", false, "", ok)}, &scenarios.Expectation{Cells: scenarios.Selector{"c": "b"}, Outcome: "ok"}, verdict.Unknown},
-		{"explicit by key", []history.Trial{mk("c=a", false, "", ok)}, &scenarios.Expectation{Cells: scenarios.Selector{"cell": "c=a"}}, verdict.Pass},
+		{"explicit pass", []history.Trial{mk("c=a", false, "lock-conflict", lock)}, &criteria.Expectation{Cells: criteria.Selector{"c": "a"}, Outcome: "lock-conflict"}, verdict.Pass},
+		{"explicit fail", []history.Trial{mk("c=a", false, "", ok)}, &criteria.Expectation{Cells: criteria.Selector{"c": "a"}, Outcome: "lock-conflict"}, verdict.Fail},
+		{"explicit no match", []history.Trial{mk("c=a", false, "", ok)}, &criteria.Expectation{Cells: criteria.Selector{"c": "b"}, Outcome: "ok"}, verdict.Unknown},
+		{"explicit by key", []history.Trial{mk("c=a", false, "", ok)}, &criteria.Expectation{Cells: criteria.Selector{"cell": "c=a"}}, verdict.Pass},
 		{"either of two outcomes", []history.Trial{mk("c=a", false, "ok|lock-conflict", lock), mk("c=a", false, "ok|lock-conflict", ok)}, nil, verdict.Pass},
 		{"lock held by the injected competitor", []history.Trial{mk("c=a", false, "lock-conflict",
 			outcome.Outcome{Kind: vocab.LockConflict, HolderPID: 7, HolderRole: "competitor"})}, nil, verdict.Pass},
@@ -135,7 +135,7 @@ func TestExpectations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var opts Options
 			if tc.exp != nil {
-				opts.Expectations = []scenarios.Expectation{*tc.exp}
+				opts.Expectations = []criteria.Expectation{*tc.exp}
 			}
 			r, err := Build([]history.Run{{Trials: tc.trials}}, opts)
 			require.NoError(t, err)

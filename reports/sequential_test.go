@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"lockbench/criteria"
 	"lockbench/history"
-	"lockbench/scenarios"
 	"lockbench/verdict"
 )
 
@@ -17,12 +17,12 @@ import (
 // the same trials judged by the fixed rule (10 per side) cannot; every format says where it was
 // decided and how.
 func TestSequentialDesignFromTheManifest(t *testing.T) {
-	d, err := scenarios.SequentialDesign(3, 10)
+	d, err := criteria.SequentialDesign(3, 10)
 	require.NoError(t, err)
 	tg := target(0.65)
 	tg.BaselineCells, tg.CandidateCells = []string{"mode=process-per-model"}, []string{"mode=threaded"}
 	runs := twoCellRun(3, 3, 10, 1, 0.05)
-	runs[0].Manifest.Targets = []scenarios.ResolvedTarget{tg}
+	runs[0].Manifest.Targets = []criteria.ResolvedTarget{tg}
 
 	fixedDir, seqDir := t.TempDir(), t.TempDir()
 	require.NoError(t, writeRun(fixedDir, runs[0]))
@@ -37,7 +37,7 @@ func TestSequentialDesignFromTheManifest(t *testing.T) {
 	r, err := LoadReport([]string{seqDir}, "")
 	require.NoError(t, err)
 	require.NotNil(t, r.Design)
-	assert.Equal(t, scenarios.MethodSequential, r.Design.Method)
+	assert.Equal(t, criteria.MethodSequential, r.Design.Method)
 	tr := r.Targets[0]
 	require.Equal(t, verdict.Pass, tr.Verdict, tr.Reason)
 	require.NotNil(t, tr.Sequential)
@@ -70,14 +70,14 @@ func TestSequentialDesignFromTheManifest(t *testing.T) {
 // TestSequentialShardSaysWhatItHolds: a shard that holds one side of a target cannot decide
 // it, and says so; the merged shards decide it.
 func TestSequentialShardSaysWhatItHolds(t *testing.T) {
-	d, err := scenarios.SequentialDesign(3, 10)
+	d, err := criteria.SequentialDesign(3, 10)
 	require.NoError(t, err)
 	tg := target(0.65)
 	tg.BaselineCells, tg.CandidateCells = []string{"mode=process-per-model"}, []string{"mode=threaded"}
 	trials := twoCellRun(3, 3, 10, 1, 0.05)[0].Trials
 	var dirs []string
 	for i, shard := range []string{"1/2", "2/2"} {
-		m := history.Manifest{ID: "s", Shard: shard, Design: &d, Targets: []scenarios.ResolvedTarget{tg}}
+		m := history.Manifest{ID: "s", Shard: shard, Design: &d, Targets: []criteria.ResolvedTarget{tg}}
 		var mine []history.Trial
 		for _, tr := range trials {
 			if (tr.Cell == "mode=process-per-model") == (i == 0) {

@@ -10,7 +10,6 @@ import (
 	"lockbench/history"
 	"lockbench/outcome"
 	"lockbench/release"
-	"lockbench/scenarios"
 	"lockbench/verdict"
 	"lockbench/vocab"
 )
@@ -226,7 +225,7 @@ func upgradeSpeed(rc *ReleaseComparison, s verdict.Settings, threshold float64) 
 		out = append(out, sp)
 	}
 	threaded := func(sp UpgradeSpeed) bool {
-		return scenarios.ParseKey(sp.Cell)["mode"] == string(vocab.Threaded)
+		return vocab.ParseCellKey(sp.Cell)["mode"] == string(vocab.Threaded)
 	}
 	slices.SortStableFunc(out, func(a, b UpgradeSpeed) int {
 		switch ta, tb := threaded(a), threaded(b); {
@@ -380,7 +379,7 @@ func participantsOf(t history.Trial, kind string) *history.Participants {
 // pinnedVersion is the storage format a cell pinned its file to, or "".
 func pinnedVersion(c *Cell) string {
 	v := c.Params[storageAxis]
-	if v == scenarios.DefaultValue {
+	if v == vocab.DefaultValue {
 		return ""
 	}
 	return v

@@ -14,17 +14,6 @@ import (
 	"lockbench/vocab"
 )
 
-// Axes lists the matrix axes in key order: every cell key names all of them, in this order,
-// except strategy, duckdb and storage-version, which a key names only when they are not their
-// default (none, default, default), so the keys of cells that do not use them stay what they
-// were before these axes existed.
-var Axes = []string{"mode", "threads", "coordination", "lock-retry", "strategy", "employees", "years", "competitor", "seed", "duckdb", "storage-version"}
-
-// DefaultValue is the value of the duckdb and storage-version axes that a cell gets when it
-// does not name one: the release lockbench links, and the format its workload's DuckDB creates
-// by default (for an exec workload, a format every release lockbench runs can read).
-const DefaultValue = "default"
-
 type axis int
 
 const (
@@ -42,10 +31,10 @@ const (
 	numAxes
 )
 
-func (a axis) String() string { return Axes[a] }
+func (a axis) String() string { return vocab.Axes[a] }
 
 func axisByName(name string) (axis, bool) {
-	i := slices.Index(Axes, name)
+	i := slices.Index(vocab.Axes, name)
 	return axis(i), i >= 0
 }
 
@@ -60,8 +49,8 @@ var builtinDefaults = map[axis]string{
 	axYears:          "2025-2027",
 	axCompetitor:     string(vocab.NoCompetitor),
 	axSeed:           "1",
-	axDuckDB:         DefaultValue,
-	axStorageVersion: DefaultValue,
+	axDuckDB:         vocab.DefaultValue,
+	axStorageVersion: vocab.DefaultValue,
 }
 
 // allowedFor describes the values an axis accepts, for error messages.
@@ -152,7 +141,7 @@ func parseScalar(a axis, s string) (value, *valueError) {
 		}
 		return yearsValue(years)
 	case axDuckDB:
-		if s == DefaultValue {
+		if s == vocab.DefaultValue {
 			return value{canon: s, v: s}, nil
 		}
 		r, err := release.Lookup(s)
@@ -161,7 +150,7 @@ func parseScalar(a axis, s string) (value, *valueError) {
 		}
 		return value{canon: r.Name, v: r.Name}, nil
 	case axStorageVersion:
-		if s == DefaultValue {
+		if s == vocab.DefaultValue {
 			return value{canon: s, v: s}, nil
 		}
 		name, _, err := release.ParseCompat(s)

@@ -10,7 +10,7 @@ import (
 
 // Cell is one combination of matrix values.
 type Cell struct {
-	// Key names the cell: every axis as axis=value, in the order of Axes, joined with "/",
+	// Key names the cell: every axis as axis=value, in the order of vocab.Axes, joined with "/",
 	// e.g. mode=threaded/threads=4/coordination=on/lock-retry=off/employees=5000/years=2025-2027/competitor=none/seed=1.
 	// Keys are stable: they depend only on the cell's own values.
 	Key string `json:"key"`
@@ -34,11 +34,11 @@ type Cell struct {
 	Competitor CompetitorSpec `json:"competitor"`
 	// SeedLabel is the value of the seed axis: a label naming one generated data set.
 	SeedLabel int `json:"seed_label"`
-	// DuckDB is the DuckDB release the cell runs (a release.Known name), or DefaultValue for
+	// DuckDB is the DuckDB release the cell runs (a release.Known name), or vocab.DefaultValue for
 	// the release lockbench links.
 	DuckDB string `json:"duckdb,omitempty"`
 	// StorageVersion is the storage_compatibility_version the cell's database file is created
-	// with ("v1.5.0"), or DefaultValue.
+	// with ("v1.5.0"), or vocab.DefaultValue.
 	StorageVersion string `json:"storage_version,omitempty"`
 	// Seed is the workload's data seed, DeriveSeed(root, DataKey()): cells that differ only in
 	// how they run (mode, threads, coordination, lock-retry, competitor) get the same data, so
@@ -91,20 +91,8 @@ func (ic icell) cell(root int64) Cell {
 		Values:         make(map[string]string, numAxes),
 	}
 	for a := range numAxes {
-		c.Values[Axes[a]] = ic.vals[a].canon
+		c.Values[vocab.Axes[a]] = ic.vals[a].canon
 	}
 	c.Seed = DeriveSeed(root, c.DataKey())
 	return c
-}
-
-// ParseKey splits a cell key "a=1/b=2" into its axis values; parts without "=" are ignored. It
-// gives the values of a cell known only by its key (a trial recorded without its parameters).
-func ParseKey(key string) map[string]string {
-	out := map[string]string{}
-	for part := range strings.SplitSeq(key, "/") {
-		if k, v, ok := strings.Cut(part, "="); ok && k != "" {
-			out[k] = v
-		}
-	}
-	return out
 }

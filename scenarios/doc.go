@@ -39,7 +39,7 @@
 //
 // # Axes
 //
-// Every cell has a value for every axis (Axes, in key order): mode (Modes), threads (1–1024),
+// Every cell has a value for every axis (vocab.Axes, in key order): mode (Modes), threads (1–1024),
 // coordination (on/off), lock-retry (on/off), strategy (Strategies), employees
 // (10–10,000,000), years (2000–2100, strictly increasing), competitor (Competitors, with
 // options) and seed (an integer label naming one generated data set). Values not given by the
@@ -86,7 +86,7 @@
 //
 // # Keys and seeds
 //
-// A cell's key names every axis in the order of Axes, as axis=value joined by "/", except
+// A cell's key names every axis in the order of vocab.Axes, as axis=value joined by "/", except
 // strategy when it is none:
 //
 //	mode=threaded/threads=4/coordination=on/lock-retry=off/employees=5000/years=2025-2027/competitor=none/seed=1

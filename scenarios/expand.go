@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"lockbench/vocab"
-
 	"github.com/goccy/go-yaml/ast"
+
+	"lockbench/vocab"
 )
 
 // icell is a cell before seeds are derived.
@@ -24,10 +24,10 @@ type icell struct {
 func (c *icell) computeKey() {
 	parts := make([]string, 0, numAxes)
 	for a := range numAxes {
-		if (a == axStrategy && c.vals[a].canon == string(vocab.NoStrategy)) || ((a == axDuckDB || a == axStorageVersion) && c.vals[a].canon == DefaultValue) {
+		if (a == axStrategy && c.vals[a].canon == string(vocab.NoStrategy)) || ((a == axDuckDB || a == axStorageVersion) && c.vals[a].canon == vocab.DefaultValue) {
 			continue
 		}
-		parts = append(parts, Axes[a]+"="+c.vals[a].canon)
+		parts = append(parts, vocab.Axes[a]+"="+c.vals[a].canon)
 	}
 	c.key = strings.Join(parts, "/")
 }
@@ -46,7 +46,7 @@ func (p *parser) expand(raw *rawScenario) ([]icell, *Error) {
 	}
 	if err := p.checkSize(axesIn[0].nodes[0], len(raw.Include), func(yield func(string, int) bool) {
 		for _, av := range axesIn {
-			if !yield(Axes[av.a], len(av.vals)) {
+			if !yield(vocab.Axes[av.a], len(av.vals)) {
 				return
 			}
 		}
@@ -93,19 +93,19 @@ type axisValues struct {
 	nodes []ast.Node
 }
 
-// matrixAxes parses the matrix: the axes it lists, in the order of Axes, each with at least
+// matrixAxes parses the matrix: the axes it lists, in the order of vocab.Axes, each with at least
 // one value and no value twice. It refuses a missing or empty matrix.
 func (p *parser) matrixAxes(raw *rawScenario) ([]axisValues, *Error) {
 	if raw.Matrix == nil {
 		if _, ok := p.ix.keys["matrix"]; ok {
-			return nil, p.errKey("matrix", "a mapping of axis: [values] with at least one axis: "+strings.Join(Axes, ", "), "the matrix is empty")
+			return nil, p.errKey("matrix", "a mapping of axis: [values] with at least one axis: "+strings.Join(vocab.Axes, ", "), "the matrix is empty")
 		}
 		return nil, &Error{File: p.file, Line: 1, Col: 1, Msg: "missing matrix", Allowed: "matrix: a mapping of axis: [values], e.g. matrix: {mode: [sequential, threaded]}"}
 	}
 	var axesIn []axisValues
 	for i, n := range raw.Matrix.nodes() {
 		a := axis(i)
-		path := "matrix." + Axes[a]
+		path := "matrix." + vocab.Axes[a]
 		if n == nil {
 			if _, present := p.ix.keys[path]; !present {
 				continue
@@ -118,7 +118,7 @@ func (p *parser) matrixAxes(raw *rawScenario) ([]axisValues, *Error) {
 		axesIn = append(axesIn, av)
 	}
 	if len(axesIn) == 0 {
-		return nil, p.errKey("matrix", "a mapping of axis: [values] with at least one axis: "+strings.Join(Axes, ", "), "the matrix is empty")
+		return nil, p.errKey("matrix", "a mapping of axis: [values] with at least one axis: "+strings.Join(vocab.Axes, ", "), "the matrix is empty")
 	}
 	return axesIn, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"lockbench/criteria"
 	"lockbench/vocab"
 )
 
@@ -13,7 +14,7 @@ import (
 // cell key, so any key or part of one is a filter), where a value may list alternatives
 // separated by ",": "mode=threaded,sequential/threads=4". A cell passes when every term
 // matches. Errors are *Error values naming "--filter".
-func ParseFilter(expr string) ([]Selector, error) {
+func ParseFilter(expr string) ([]criteria.Selector, error) {
 	const allowed = "axis=value terms joined with \"/\", alternatives joined with \",\", e.g. mode=threaded,sequential/coordination=on"
 	expr = strings.TrimSpace(expr)
 	if expr == "" {
@@ -32,7 +33,7 @@ func ParseFilter(expr string) ([]Selector, error) {
 		name = strings.TrimSpace(name)
 		a, ok := axisByName(name)
 		if !ok {
-			return nil, &Error{File: "--filter", Msg: fmt.Sprintf("unknown axis %q", name), Allowed: strings.Join(Axes, ", ")}
+			return nil, &Error{File: "--filter", Msg: fmt.Sprintf("unknown axis %q", name), Allowed: strings.Join(vocab.Axes, ", ")}
 		}
 		t := term{axis: name}
 		for _, alt := range splitAlternatives(vals) {
@@ -54,9 +55,9 @@ func ParseFilter(expr string) ([]Selector, error) {
 		terms = append(terms, t)
 	}
 	// Expand alternatives into a disjunction of selectors.
-	sels := []Selector{{}}
+	sels := []criteria.Selector{{}}
 	for _, t := range terms {
-		var next []Selector
+		var next []criteria.Selector
 		for _, s := range sels {
 			for _, alt := range t.alts {
 				s2 := maps.Clone(s)

@@ -137,7 +137,7 @@ func FuzzParseFilter(f *testing.F) {
 		}
 		for _, sel := range sels {
 			for axis := range sel {
-				if !slices.Contains(Axes, axis) {
+				if !slices.Contains(vocab.Axes, axis) {
 					t.Fatalf("%q: unknown axis %q accepted", expr, axis)
 				}
 			}

@@ -7,10 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goccy/go-yaml/ast"
+
+	"lockbench/criteria"
 	"lockbench/release"
 	"lockbench/vocab"
-
-	"github.com/goccy/go-yaml/ast"
 )
 
 // Raw YAML shapes, decoded strictly. Values whose type varies are kept as nodes and parsed
@@ -142,14 +143,14 @@ func (p *parser) build(raw *rawScenario) (*Scenario, *Error) {
 		s.RootSeed = *raw.RootSeed
 	}
 	if raw.Trials != nil {
-		if *raw.Trials < 1 || *raw.Trials > MaxTrials {
-			return nil, p.errPath("trials", "an integer from 1 to 10000", "trials must be from 1 to %d, not %d", MaxTrials, *raw.Trials)
+		if *raw.Trials < 1 || *raw.Trials > criteria.MaxTrials {
+			return nil, p.errPath("trials", "an integer from 1 to 10000", "trials must be from 1 to %d, not %d", criteria.MaxTrials, *raw.Trials)
 		}
 		s.Trials = *raw.Trials
 	}
 	if raw.Warmup != nil {
-		if *raw.Warmup < 0 || *raw.Warmup > MaxTrials {
-			return nil, p.errPath("warmup", "an integer from 0 to 10000", "warmup must be from 0 to %d, not %d", MaxTrials, *raw.Warmup)
+		if *raw.Warmup < 0 || *raw.Warmup > criteria.MaxTrials {
+			return nil, p.errPath("warmup", "an integer from 0 to 10000", "warmup must be from 0 to %d, not %d", criteria.MaxTrials, *raw.Warmup)
 		}
 		s.Warmup = *raw.Warmup
 	}
@@ -204,7 +205,7 @@ func (p *parser) binaries(n ast.Node) (map[string]string, *Error) {
 	for _, mv := range pairs {
 		name := keyText(mv.Key)
 		v, verr := parseScalar(axDuckDB, name)
-		if verr != nil || v.canon == DefaultValue {
+		if verr != nil || v.canon == vocab.DefaultValue {
 			return nil, p.errAt(mv.Key, allowed+"; releases: "+strings.Join(release.Names(), ", "), "duckdb-binaries: unknown DuckDB release %q", name)
 		}
 		if _, dup := out[v.canon]; dup {
@@ -411,7 +412,7 @@ func (p *parser) competitor(n ast.Node, path string) (value, *Error) {
 			return value{}, p.errAt(at("duckdb"), "duckdb with kind "+vocab.Join(releaseKinds()),
 				"%s: competitor %s takes no duckdb release: %s", path, kind, noReleaseWhy(kind))
 		}
-		if text != DefaultValue {
+		if text != vocab.DefaultValue {
 			v, verr := parseScalar(axDuckDB, text)
 			if verr != nil {
 				return value{}, p.errAt(at("duckdb"), verr.allowed, "%s.duckdb: %s", path, verr.msg)
@@ -435,11 +436,11 @@ func (p *parser) axesOf(r *rawAxes, path string) (map[axis]value, map[axis]ast.N
 	}
 	for a, n := range r.nodes() {
 		if n == nil {
-			if _, present := p.ix.keys[joinPath(path, Axes[a])]; !present {
+			if _, present := p.ix.keys[joinPath(path, vocab.Axes[a])]; !present {
 				continue
 			}
 		}
-		v, err := p.value(axis(a), n, joinPath(path, Axes[a]))
+		v, err := p.value(axis(a), n, joinPath(path, vocab.Axes[a]))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -449,14 +450,14 @@ func (p *parser) axesOf(r *rawAxes, path string) (map[axis]value, map[axis]ast.N
 	return vals, nodes, nil
 }
 
-func (p *parser) selector(r *rawAxes, path string) (Selector, map[axis]value, *Error) {
+func (p *parser) selector(r *rawAxes, path string) (criteria.Selector, map[axis]value, *Error) {
 	vals, _, err := p.axesOf(r, path)
 	if err != nil {
 		return nil, nil, err
 	}
-	sel := Selector{}
+	sel := criteria.Selector{}
 	for a, v := range vals {
-		sel[Axes[a]] = v.canon
+		sel[vocab.Axes[a]] = v.canon
 	}
 	return sel, vals, nil
 }
@@ -497,8 +498,8 @@ func (p *parser) outcome(n ast.Node, path string) (string, *Error) {
 	return strings.Join(out, "|"), nil
 }
 
-func (p *parser) expectations(raw []rawExpect, cells []icell) ([]Expectation, *Error) {
-	var out []Expectation
+func (p *parser) expectations(raw []rawExpect, cells []icell) ([]criteria.Expectation, *Error) {
+	var out []criteria.Expectation
 	for i := range raw {
 		path := fmt.Sprintf("expect[%d]", i)
 		sel, vals, err := p.selector(raw[i].Cells, path+".cells")
@@ -519,7 +520,7 @@ func (p *parser) expectations(raw []rawExpect, cells []icell) ([]Expectation, *E
 		if n == 0 {
 			return nil, p.errKey(path+".cells", cellsOn(cells, vals), "%s.cells selects no cell", path)
 		}
-		out = append(out, Expectation{Cells: sel, Outcome: o, Note: raw[i].Note})
+		out = append(out, criteria.Expectation{Cells: sel, Outcome: o, Note: raw[i].Note})
 	}
 	for j := range cells {
 		if cells[j].expect == "" {
@@ -529,8 +530,8 @@ func (p *parser) expectations(raw []rawExpect, cells []icell) ([]Expectation, *E
 	return out, nil
 }
 
-func (p *parser) targets(raw []rawTarget, cells []icell) ([]Target, *Error) {
-	var out []Target
+func (p *parser) targets(raw []rawTarget, cells []icell) ([]criteria.Target, *Error) {
+	var out []criteria.Target
 	seen := map[string]bool{}
 	for i, rt := range raw {
 		path := fmt.Sprintf("targets[%d]", i)
@@ -550,15 +551,15 @@ func (p *parser) targets(raw []rawTarget, cells []icell) ([]Target, *Error) {
 		if rt.Reduction == nil {
 			return nil, p.errPath(path, "a number below 1, e.g. reduction: 0.65", "%s needs a reduction", path)
 		}
-		if r := *rt.Reduction; !(r < 1 && r >= MinReduction) {
+		if r := *rt.Reduction; !(r < 1 && r >= criteria.MinReduction) {
 			return nil, p.errPath(path+".reduction", "a number from -10 to below 1 (0.65 means at least 65% lower, -0.1 at most 10% higher)",
 				"%s: reduction %v is not from -10 to below 1", path, r)
 		}
-		t := Target{Name: rt.Name, Metric: vocab.Metric(rt.Metric), Reduction: *rt.Reduction}
+		t := criteria.Target{Name: rt.Name, Metric: vocab.Metric(rt.Metric), Reduction: *rt.Reduction}
 		for _, side := range []struct {
 			name string
 			raw  *rawAxes
-			dst  *Selector
+			dst  *criteria.Selector
 		}{{"baseline", rt.Baseline, &t.Baseline}, {"candidate", rt.Candidate, &t.Candidate}} {
 			sp := path + "." + side.name
 			sel, vals, err := p.selector(side.raw, sp)
@@ -597,7 +598,7 @@ func cellsOn(cells []icell, vals map[axis]value) string {
 		var parts []string
 		for a := range numAxes {
 			if _, ok := vals[a]; ok {
-				parts = append(parts, Axes[a]+"="+c.vals[a].canon)
+				parts = append(parts, vocab.Axes[a]+"="+c.vals[a].canon)
 			}
 		}
 		s := strings.Join(parts, "/")

@@ -94,7 +94,7 @@ func TestUpgradeBuiltin(t *testing.T) {
 		comp := c.Competitor
 		if comp.Kind == vocab.NoCompetitor {
 			assert.Equal(t, "ok", c.Expect, c.Key)
-			assert.Equal(t, DefaultValue, c.StorageVersion, c.Key)
+			assert.Equal(t, vocab.DefaultValue, c.StorageVersion, c.Key)
 			seen[string(c.Mode)+" alone"]++
 			continue
 		}
@@ -113,7 +113,7 @@ func TestUpgradeBuiltin(t *testing.T) {
 	assert.Equal(t, map[string]int{"sequential alone": 2, "threaded alone": 2, "sequential reader-process": 2, "threaded reader-process": 2,
 		"sequential writer-process": 2, "threaded writer-process": 2, "pinned": 1}, seen)
 	require.Len(t, s.Targets, 1)
-	b, c := s.Targets[0].Sides(cells)
+	b, c := Sides(s.Targets[0], cells)
 	require.Len(t, b, 1)
 	require.Len(t, c, 1)
 	assert.Equal(t, "1.5.6", b[0].DuckDB)

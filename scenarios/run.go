@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"lockbench/criteria"
+	"lockbench/vocab"
 )
 
 // DeriveSeed derives a seed from the run's root seed and a key: the first 8 bytes of
@@ -198,25 +201,25 @@ func Expand(template string, c Cell, db string) string {
 func (s *Scenario) Effective() ([]byte, error) {
 	cells := s.Cells()
 	v := struct {
-		Name         string           `json:"name"`
-		Description  string           `json:"description,omitempty"`
-		Source       string           `json:"source"`
-		Workload     Workload         `json:"workload"`
-		RootSeed     int64            `json:"root_seed"`
-		Trials       int              `json:"trials"`
-		Warmup       int              `json:"warmup"`
-		Timeout      string           `json:"timeout"`
-		Axes         []string         `json:"axes"`
-		Expectations []Expectation    `json:"expectations"`
-		Targets      []ResolvedTarget `json:"targets"`
-		Cells        []Cell           `json:"cells"`
+		Name         string                    `json:"name"`
+		Description  string                    `json:"description,omitempty"`
+		Source       string                    `json:"source"`
+		Workload     Workload                  `json:"workload"`
+		RootSeed     int64                     `json:"root_seed"`
+		Trials       int                       `json:"trials"`
+		Warmup       int                       `json:"warmup"`
+		Timeout      string                    `json:"timeout"`
+		Axes         []string                  `json:"axes"`
+		Expectations []criteria.Expectation    `json:"expectations"`
+		Targets      []criteria.ResolvedTarget `json:"targets"`
+		Cells        []Cell                    `json:"cells"`
 	}{
 		Name: s.Name, Description: s.Description, Source: s.Source, Workload: s.Workload,
 		RootSeed: s.RootSeed, Trials: s.Trials, Warmup: s.Warmup, Timeout: s.Timeout.String(),
-		Axes: Axes, Expectations: s.Expectations, Targets: resolveTargets(s.Targets, cells), Cells: cells,
+		Axes: vocab.Axes, Expectations: s.Expectations, Targets: resolveTargets(s.Targets, cells), Cells: cells,
 	}
 	if v.Expectations == nil {
-		v.Expectations = []Expectation{}
+		v.Expectations = []criteria.Expectation{}
 	}
 	out, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {

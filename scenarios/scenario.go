@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"lockbench/criteria"
 	"lockbench/vocab"
 )
 
@@ -22,11 +23,6 @@ const (
 	DefaultWarmup   = 1
 	DefaultTimeout  = 10 * time.Minute
 	DefaultRootSeed = 1
-	// MaxTrials bounds the measured and the warmup trials per cell.
-	MaxTrials = 10_000
-	// MinReduction is the lowest reduction a target may ask for: -10 allows the candidate to
-	// be up to eleven times slower than the baseline.
-	MinReduction = -10
 	// DefaultMatrix is the built-in matrix `lockbench bench` runs without -m.
 	DefaultMatrix = "quick"
 )
@@ -45,33 +41,8 @@ type Workload struct {
 	Command string `json:"command,omitempty"`
 }
 
-// Expectation is an expectation group: the cells its selector matches must show Outcome.
-type Expectation struct {
-	// Cells selects the group's cells; an empty selector selects every cell.
-	Cells Selector `json:"cells"`
-	// Outcome is one outcome, or several joined with "|" when any of them is acceptable.
-	Outcome string `json:"outcome"`
-	// Note says why, for reports.
-	Note string `json:"note,omitempty"`
-}
-
-// Target is a gate on a metric: reduction = 1 − median(candidate)/median(baseline) must reach
-// Reduction (docs/workforce-model.md#the-s031-04-target).
-type Target struct {
-	// Name names the target in reports.
-	Name string `json:"name"`
-	// Metric is one of vocab.Metrics: overhead, wall or sql.
-	Metric vocab.Metric `json:"metric"`
-	// Baseline selects the cells whose trials form the baseline side.
-	Baseline Selector `json:"baseline"`
-	// Candidate selects the cells whose trials form the candidate side.
-	Candidate Selector `json:"candidate"`
-	// Reduction is the least acceptable reduction (0.65 = 65%).
-	Reduction float64 `json:"reduction"`
-}
-
-// Sides returns the cells of each side of the target among cells.
-func (t Target) Sides(cells []Cell) (baseline, candidate []Cell) {
+// Sides returns the cells of each side of target t among cells.
+func Sides(t criteria.Target, cells []Cell) (baseline, candidate []Cell) {
 	for _, c := range cells {
 		if c.Matches(t.Baseline) {
 			baseline = append(baseline, c)
@@ -100,15 +71,15 @@ type Scenario struct {
 	// MaxTrials; Warmup the unmeasured trials run first.
 	Trials, Warmup int
 	// MinTrials and MaxTrials bound the measured trials per cell of a sequential run (0: their
-	// defaults, see Design); Fixed runs Trials per cell instead.
+	// defaults, see criteria.Design); Fixed runs Trials per cell instead.
 	MinTrials, MaxTrials int
 	Fixed                bool
 	// Timeout bounds one trial.
 	Timeout time.Duration
 	// Expectations are the expectation groups, in file order (the last matching group wins).
-	Expectations []Expectation
+	Expectations []criteria.Expectation
 	// Targets are the scenario's gates.
-	Targets []Target
+	Targets []criteria.Target
 	// DuckDBBinaries maps a DuckDB release (a release.Known name) to a lockbench binary that
 	// links it, as the file's duckdb-binaries names it (a relative path is taken from the
 	// directory lockbench runs in); the runner uses it instead of building one, unless

@@ -12,10 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"lockbench/vocab"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"lockbench/criteria"
+	"lockbench/vocab"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -79,7 +80,7 @@ func TestBuiltinsParse(t *testing.T) {
 			}
 		}
 		for _, tg := range s.Targets {
-			b, c := tg.Sides(cells)
+			b, c := Sides(tg, cells)
 			assert.NotEmpty(t, b, tg.Name)
 			assert.NotEmpty(t, c, tg.Name)
 			assert.GreaterOrEqual(t, s.Trials*len(b), 10, "target %s: baseline below the verdict floor", tg.Name)
@@ -100,9 +101,9 @@ func TestBuiltinContents(t *testing.T) {
 	assert.Equal(t, 1, quick.Warmup)
 	require.Len(t, quick.Targets, 1)
 	tg := quick.Targets[0]
-	assert.Equal(t, Target{Name: "S031-04", Metric: "overhead", Reduction: 0.65,
-		Baseline:  Selector{"mode": "process-per-model", "coordination": "off", "competitor": "none"},
-		Candidate: Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}}, tg)
+	assert.Equal(t, criteria.Target{Name: "S031-04", Metric: "overhead", Reduction: 0.65,
+		Baseline:  criteria.Selector{"mode": "process-per-model", "coordination": "off", "competitor": "none"},
+		Candidate: criteria.Selector{"mode": "threaded", "coordination": "on", "competitor": "none"}}, tg)
 	for _, c := range quick.Cells() {
 		want := "ok"
 		if c.Competitor.Kind == "reader-process" {

@@ -1,24 +1,17 @@
 package scenarios
 
 import (
-	"maps"
-	"slices"
 	"strings"
+
+	"lockbench/criteria"
 )
 
-// CellAxis is the pseudo-axis of a Selector that names one whole cell by its key
-// ({"cell": "mode=threaded/threads=4/..."}).
-const CellAxis = "cell"
-
-// Selector picks cells by axis values: axis name → value, as written in a YAML selector, a
-// --filter expression or a report's expectation. It is the one selection rule of lockbench:
-// scenarios, the harness and reports all match cells with Matches.
-type Selector map[string]string
-
-// Matches reports whether the cell with key and canonical axis values (Cell.Values, or a
-// history trial's parameters) has every value of s. The rule, for each name → want of s:
+// Selects reports whether selector s picks the cell with key and canonical axis values
+// (Cell.Values, or a history trial's parameters): whether the cell has every value of s. It is
+// the one selection rule of lockbench: scenarios, the harness and reports all match cells with
+// it. The rule, for each name → want of s:
 //
-//   - CellAxis matches the whole key exactly;
+//   - criteria.CellAxis matches the whole key exactly;
 //   - a name the cell has no value for never matches;
 //   - values are equal, or, for an axis of this package, equal in canonical form ("true"
 //     matches coordination=on, "2025-2026" matches years=2025-2026); an invalid value never
@@ -28,10 +21,10 @@ type Selector map[string]string
 //   - a name that is not an axis of this package matches only the same value.
 //
 // An empty selector matches every cell.
-func (s Selector) Matches(key string, values map[string]string) bool {
+func Selects(s criteria.Selector, key string, values map[string]string) bool {
 	for name, want := range s {
 		want = strings.TrimSpace(want)
-		if name == CellAxis {
+		if name == criteria.CellAxis {
 			if key != want {
 				return false
 			}
@@ -75,29 +68,9 @@ func canonMatches(a axis, have, want string) bool {
 	return false
 }
 
-// String returns the selector as axis=value pairs joined with "/" like a cell key: the axes in
-// axis order, then any other names in alphabetical order; "*" for the empty selector.
-func (s Selector) String() string {
-	if len(s) == 0 {
-		return "*"
-	}
-	parts := make([]string, 0, len(s))
-	for _, a := range Axes {
-		if v, ok := s[a]; ok {
-			parts = append(parts, a+"="+v)
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(s)) {
-		if !slices.Contains(Axes, k) {
-			parts = append(parts, k+"="+s[k])
-		}
-	}
-	return strings.Join(parts, "/")
-}
-
-// Matches reports whether the cell is selected by s (see Selector.Matches).
-func (c Cell) Matches(s Selector) bool {
-	return s.Matches(c.Key, c.Values)
+// Matches reports whether the cell is selected by s (see Selects).
+func (c Cell) Matches(s criteria.Selector) bool {
+	return Selects(s, c.Key, c.Values)
 }
 
 // matches reports whether the cell has every value of sel (see canonMatches).

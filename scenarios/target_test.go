@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"lockbench/criteria"
 	"lockbench/vocab"
 )
 
@@ -31,16 +32,16 @@ targets:
 }
 
 func TestTargetValidate(t *testing.T) {
-	ok := Target{Name: "t", Metric: vocab.Overhead, Baseline: Selector{"mode": "a"}, Candidate: Selector{"mode": "b"}, Reduction: 0.65}
+	ok := criteria.Target{Name: "t", Metric: vocab.Overhead, Baseline: criteria.Selector{"mode": "a"}, Candidate: criteria.Selector{"mode": "b"}, Reduction: 0.65}
 	assert.NoError(t, ok.Validate())
 	for _, tc := range []struct {
-		change func(*Target)
+		change func(*criteria.Target)
 		want   string
 	}{
-		{func(t *Target) { t.Metric = "p99" }, `metric "p99"`},
-		{func(t *Target) { t.Candidate = nil }, "baseline and candidate selectors are required"},
-		{func(t *Target) { t.Reduction = 65 }, "want a fraction from -10 to below 1"},
-		{func(t *Target) { t.Reduction = -11 }, "reduction -11"},
+		{func(t *criteria.Target) { t.Metric = "p99" }, `metric "p99"`},
+		{func(t *criteria.Target) { t.Candidate = nil }, "baseline and candidate selectors are required"},
+		{func(t *criteria.Target) { t.Reduction = 65 }, "want a fraction from -10 to below 1"},
+		{func(t *criteria.Target) { t.Reduction = -11 }, "reduction -11"},
 	} {
 		bad := ok
 		tc.change(&bad)
@@ -49,6 +50,6 @@ func TestTargetValidate(t *testing.T) {
 }
 
 func TestParseKey(t *testing.T) {
-	assert.Equal(t, map[string]string{"mode": "threaded", "competitor": "readers(count=3)"}, ParseKey("mode=threaded/odd/competitor=readers(count=3)"))
-	assert.Empty(t, ParseKey(""))
+	assert.Equal(t, map[string]string{"mode": "threaded", "competitor": "readers(count=3)"}, vocab.ParseCellKey("mode=threaded/odd/competitor=readers(count=3)"))
+	assert.Empty(t, vocab.ParseCellKey(""))
 }

@@ -7,12 +7,12 @@ import (
 	"slices"
 	"strings"
 
-	"lockbench/vocab"
-
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	yamlparser "github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"lockbench/vocab"
 )
 
 // pos is a 1-based line and column.
@@ -349,7 +349,7 @@ func (p *parser) keysAllowed(path string) ([]string, string) {
 	case pt == "targets[]":
 		return targetKeys, "key"
 	case axisMappings[pt]:
-		return Axes, "axis"
+		return vocab.Axes, "axis"
 	case strings.HasSuffix(pt, ".competitor") || strings.HasSuffix(pt, ".competitor[]"):
 		return compKeys, "competitor option"
 	}

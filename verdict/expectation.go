@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"lockbench/criteria"
 	"lockbench/scenarios"
 	"lockbench/stats/sequential"
 	"lockbench/vocab"
@@ -69,19 +70,19 @@ func (m Mismatch) Text(label string) string {
 // its own Expected outcome. A lock conflict counts only when it came from a process the harness
 // started, and a data mismatch never passes. The result is named by e.Note, else by what it
 // expects and where ("expect lock-conflict in competitor=holder-rw").
-func JudgeExpectation(e scenarios.Expectation, cells []Cell) ExpectationResult {
+func JudgeExpectation(e criteria.Expectation, cells []Cell) ExpectationResult {
 	return judgeExpectation(e, cells, false)
 }
 
 // JudgeCell judges the implicit expectation of one cell: each of its trials ended with the
 // outcome the trial expected. The result is named "cell KEY".
 func JudgeCell(c Cell) ExpectationResult {
-	er := judgeExpectation(scenarios.Expectation{Cells: scenarios.Selector{scenarios.CellAxis: c.Key}, Note: "cell " + c.Key}, []Cell{c}, true)
+	er := judgeExpectation(criteria.Expectation{Cells: criteria.Selector{criteria.CellAxis: c.Key}, Note: "cell " + c.Key}, []Cell{c}, true)
 	er.Cell = c.Key
 	return er
 }
 
-func judgeExpectation(e scenarios.Expectation, cells []Cell, implicit bool) ExpectationResult {
+func judgeExpectation(e criteria.Expectation, cells []Cell, implicit bool) ExpectationResult {
 	er := ExpectationResult{Name: e.Note, Expected: e.Outcome, Implicit: implicit, Verdict: Unknown}
 	if er.Name == "" {
 		er.Name = "expect " + cmp.Or(e.Outcome, "expected outcome") + " in " + e.Cells.String()
@@ -90,7 +91,7 @@ func judgeExpectation(e scenarios.Expectation, cells []Cell, implicit bool) Expe
 	expectSet := map[string]bool{}
 	msgs := newMessageFolder()
 	for _, c := range cells {
-		if !e.Cells.Matches(c.Key, c.Params) {
+		if !scenarios.Selects(e.Cells, c.Key, c.Params) {
 			continue
 		}
 		er.Cells = append(er.Cells, c.Key)
@@ -137,7 +138,7 @@ func judgeExpectation(e scenarios.Expectation, cells []Cell, implicit bool) Expe
 }
 
 // wantOf returns the outcome e expects of trial v: e's own, else the trial's, else ok.
-func wantOf(e scenarios.Expectation, v Trial) string {
+func wantOf(e criteria.Expectation, v Trial) string {
 	return cmp.Or(e.Outcome, v.Expected, string(vocab.OK))
 }
 

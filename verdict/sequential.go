@@ -7,15 +7,15 @@ import (
 	"slices"
 	"strings"
 
+	"lockbench/criteria"
 	"lockbench/internal/units"
-	"lockbench/scenarios"
 	"lockbench/stats"
 	"lockbench/stats/sequential"
 	"lockbench/vocab"
 )
 
 // Sequential verdicts judge the targets and expectations of a run whose design is
-// group-sequential (scenarios.Design): the evidence is examined only at the design's planned
+// group-sequential (criteria.Design): the evidence is examined only at the design's planned
 // looks, in trial order, so that the verdict is the one a runner that stopped at each look would
 // have reached, whatever more trials a run holds (resumed, or merged from shards). The
 // statistics are package sequential's.
@@ -68,7 +68,7 @@ func orderedSide(cells []Cell, side []string, metric vocab.Metric) []float64 {
 // undecided is unknown. The medians, trial counts and p-value describe every pooled ok trial,
 // as JudgeTarget's do; Achieved and AchievedCI are the deciding look's estimate and interval,
 // and Sequential holds the decision (look, trials used, level, method, the next look's trials).
-func JudgeTargetSequential(t scenarios.ResolvedTarget, cells []Cell, d sequential.Design) TargetResult {
+func JudgeTargetSequential(t criteria.ResolvedTarget, cells []Cell, d sequential.Design) TargetResult {
 	tr := TargetResult{ResolvedTarget: t, Verdict: Unknown}
 	var base, cand []float64
 	tr.BaselineCells, base = pool(cells, t.Baseline, t.BaselineCells, t.Target)
@@ -114,7 +114,7 @@ func JudgeTargetSequential(t scenarios.ResolvedTarget, cells []Cell, d sequentia
 // trials bound the cell's mismatch rate at or below maxRate. Until then it is unknown.
 // Sequential holds the decision: the failing cell's, else an undecided cell's, else the last
 // cell's (they pass at the same look).
-func JudgeExpectationSequential(e scenarios.Expectation, cells []Cell, d sequential.Design, maxRate float64) ExpectationResult {
+func JudgeExpectationSequential(e criteria.Expectation, cells []Cell, d sequential.Design, maxRate float64) ExpectationResult {
 	return judgeSequential(judgeExpectation(e, cells, false), e, cells, d, maxRate)
 }
 
@@ -122,11 +122,11 @@ func JudgeExpectationSequential(e scenarios.Expectation, cells []Cell, d sequent
 // JudgeExpectationSequential).
 func JudgeCellSequential(c Cell, d sequential.Design, maxRate float64) ExpectationResult {
 	er := JudgeCell(c)
-	e := scenarios.Expectation{Cells: scenarios.Selector{scenarios.CellAxis: c.Key}}
+	e := criteria.Expectation{Cells: criteria.Selector{criteria.CellAxis: c.Key}}
 	return judgeSequential(er, e, []Cell{c}, d, maxRate)
 }
 
-func judgeSequential(er ExpectationResult, e scenarios.Expectation, cells []Cell, d sequential.Design, maxRate float64) ExpectationResult {
+func judgeSequential(er ExpectationResult, e criteria.Expectation, cells []Cell, d sequential.Design, maxRate float64) ExpectationResult {
 	if len(er.Cells) == 0 || er.Trials == 0 {
 		return er
 	}
@@ -174,7 +174,7 @@ func judgeSequential(er ExpectationResult, e scenarios.Expectation, cells []Cell
 }
 
 // cellMatches returns, in trial order, whether each non-warmup trial of c shows what e expects.
-func cellMatches(e scenarios.Expectation, c Cell) []bool {
+func cellMatches(e criteria.Expectation, c Cell) []bool {
 	ts := slices.Clone(c.Trials)
 	slices.SortStableFunc(ts, func(a, b Trial) int { return cmp.Compare(a.Trial, b.Trial) })
 	var out []bool

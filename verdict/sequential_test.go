@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/scenarios"
+	"lockbench/criteria"
 	"lockbench/stats/sequential"
 	"lockbench/vocab"
 )
@@ -120,7 +120,7 @@ func TestJudgeExpectationSequential(t *testing.T) {
 		for i := range trials {
 			trials[i].Run, trials[i].Trial = "r", i
 		}
-		return Cell{Key: key, Params: scenarios.ParseKey(key), Trials: trials}
+		return Cell{Key: key, Params: vocab.ParseCellKey(key), Trials: trials}
 	}
 	tests := []struct {
 		name     string
@@ -155,8 +155,8 @@ func TestJudgeExpectationSequential(t *testing.T) {
 		})
 	}
 	// A group passes when each of its cells does, and is unknown while one has too few trials.
-	e := scenarios.Expectation{Cells: scenarios.Selector{"c": "a|b"}, Outcome: "lock-conflict"}
-	e.Cells = scenarios.Selector{"mode": "x"}
+	e := criteria.Expectation{Cells: criteria.Selector{"c": "a|b"}, Outcome: "lock-conflict"}
+	e.Cells = criteria.Selector{"mode": "x"}
 	cells := []Cell{cell("mode=x/c=a", lock, lock, lock), cell("mode=x/c=b", lock, lock)}
 	er := JudgeExpectationSequential(e, cells, d, maxRate)
 	assert.Equal(t, Unknown, er.Verdict)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"lockbench/criteria"
 	"lockbench/internal/units"
 	"lockbench/scenarios"
 	"lockbench/stats"
@@ -15,7 +16,7 @@ import (
 type TargetResult struct {
 	// ResolvedTarget is the target judged. (Its lists of resolved cells are shadowed in JSON by
 	// the cells this result pooled.)
-	scenarios.ResolvedTarget
+	criteria.ResolvedTarget
 	// Verdict is pass, fail or unknown.
 	Verdict Verdict `json:"verdict"`
 	// Reason explains the verdict in one sentence.
@@ -55,9 +56,9 @@ func (t TargetResult) Evidence() string {
 // pool returns the keys and the metric's samples of the cells of one side of a target: the
 // cells among resolved (the side's cells as the manifest recorded them), or, when resolved is
 // nil, the cells sel matches.
-func pool(cells []Cell, sel scenarios.Selector, resolved []string, t scenarios.Target) (keys []string, xs []float64) {
+func pool(cells []Cell, sel criteria.Selector, resolved []string, t criteria.Target) (keys []string, xs []float64) {
 	for _, c := range cells {
-		in := sel.Matches(c.Key, c.Params)
+		in := scenarios.Selects(sel, c.Key, c.Params)
 		if resolved != nil {
 			in = slices.Contains(resolved, c.Key)
 		}
@@ -70,10 +71,10 @@ func pool(cells []Cell, sel scenarios.Selector, resolved []string, t scenarios.T
 }
 
 // JudgeTarget judges t on cells. Each side pools the ok trials of its cells (see
-// scenarios.ResolvedTarget); the reduction 1 − median(candidate)/median(baseline) gets a
+// criteria.ResolvedTarget); the reduction 1 − median(candidate)/median(baseline) gets a
 // percentile-bootstrap interval at s.Confidence, and the verdict follows the interval's place
 // against t.Reduction (see the package documentation). s is used with its defaults.
-func JudgeTarget(t scenarios.ResolvedTarget, cells []Cell, s Settings) TargetResult {
+func JudgeTarget(t criteria.ResolvedTarget, cells []Cell, s Settings) TargetResult {
 	s = s.WithDefaults()
 	tr := TargetResult{ResolvedTarget: t, Verdict: Unknown}
 	var base, cand []float64

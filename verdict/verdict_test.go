@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"lockbench/scenarios"
+	"lockbench/criteria"
 	"lockbench/stats"
 	"lockbench/vocab"
 )
@@ -46,9 +46,9 @@ func timedCell(key string, params map[string]string, overhead []float64) Cell {
 	return Cell{Key: key, Params: params, Samples: map[vocab.Metric][]float64{vocab.Overhead: overhead}}
 }
 
-func overheadTarget(reduction float64) scenarios.ResolvedTarget {
-	return scenarios.ResolvedTarget{Target: scenarios.Target{Name: "t", Metric: vocab.Overhead,
-		Baseline: scenarios.Selector{"mode": "process-per-model"}, Candidate: scenarios.Selector{"mode": "threaded"}, Reduction: reduction}}
+func overheadTarget(reduction float64) criteria.ResolvedTarget {
+	return criteria.ResolvedTarget{Target: criteria.Target{Name: "t", Metric: vocab.Overhead,
+		Baseline: criteria.Selector{"mode": "process-per-model"}, Candidate: criteria.Selector{"mode": "threaded"}, Reduction: reduction}}
 }
 
 // TestJudgeTarget checks criterion's rule: the reduction's whole interval against the target.
@@ -64,7 +64,7 @@ func TestJudgeTarget(t *testing.T) {
 	tests := []struct {
 		name      string
 		cells     []Cell
-		target    scenarios.ResolvedTarget
+		target    criteria.ResolvedTarget
 		want      Verdict
 		reasonHas string
 	}{
@@ -73,8 +73,8 @@ func TestJudgeTarget(t *testing.T) {
 		{"unknown: interval straddles", cells(12, 12, 10), overheadTarget(0.70), Unknown, "straddles"},
 		{"unknown: too few baseline trials", cells(9, 12, 10), overheadTarget(0.65), Unknown, "need >= 10 per side, have 9 baseline and 12 candidate"},
 		{"unknown: zero baseline", cells(12, 12, 0), overheadTarget(0.65), Unknown, "zero"},
-		{"unknown: no candidate cell", cells(12, 12, 10), scenarios.ResolvedTarget{Target: scenarios.Target{Name: "t", Metric: vocab.Overhead,
-			Baseline: scenarios.Selector{"mode": "process-per-model"}, Candidate: scenarios.Selector{"mode": "sequential"}, Reduction: 0.5}}, Unknown, "no cell matches the candidate selector mode=sequential"},
+		{"unknown: no candidate cell", cells(12, 12, 10), criteria.ResolvedTarget{Target: criteria.Target{Name: "t", Metric: vocab.Overhead,
+			Baseline: criteria.Selector{"mode": "process-per-model"}, Candidate: criteria.Selector{"mode": "sequential"}, Reduction: 0.5}}, Unknown, "no cell matches the candidate selector mode=sequential"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -131,7 +131,7 @@ func TestJudgeExpectation(t *testing.T) {
 	tests := []struct {
 		name string
 		cell Cell
-		exp  *scenarios.Expectation
+		exp  *criteria.Expectation
 		want Verdict
 	}{
 		{"implicit ok", cell(ok, ok), nil, Pass},
@@ -143,10 +143,10 @@ func TestJudgeExpectation(t *testing.T) {
 		{"either of two outcomes", cell(with(lock, "ok|lock-conflict"), with(ok, "ok|lock-conflict")), nil, Pass},
 		{"lock held by the injected competitor", cell(with(Trial{Outcome: vocab.LockConflict, HolderRole: vocab.RoleCompetitor}, "lock-conflict")), nil, Pass},
 		{"lock held by a stray process", cell(with(Trial{Outcome: vocab.LockConflict, HolderRole: vocab.RoleOther}, "lock-conflict")), nil, Fail},
-		{"explicit pass", cell(with(lock, "lock-conflict")), &scenarios.Expectation{Cells: scenarios.Selector{"c": "a"}, Outcome: "lock-conflict"}, Pass},
-		{"explicit fail", cell(ok), &scenarios.Expectation{Cells: scenarios.Selector{"c": "a"}, Outcome: "lock-conflict"}, Fail},
-		{"explicit no match", cell(ok), &scenarios.Expectation{Cells: scenarios.Selector{"c": "b"}, Outcome: "ok"}, Unknown},
-		{"explicit by key", cell(ok), &scenarios.Expectation{Cells: scenarios.Selector{"cell": "c=a"}}, Pass},
+		{"explicit pass", cell(with(lock, "lock-conflict")), &criteria.Expectation{Cells: criteria.Selector{"c": "a"}, Outcome: "lock-conflict"}, Pass},
+		{"explicit fail", cell(ok), &criteria.Expectation{Cells: criteria.Selector{"c": "a"}, Outcome: "lock-conflict"}, Fail},
+		{"explicit no match", cell(ok), &criteria.Expectation{Cells: criteria.Selector{"c": "b"}, Outcome: "ok"}, Unknown},
+		{"explicit by key", cell(ok), &criteria.Expectation{Cells: criteria.Selector{"cell": "c=a"}}, Pass},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -166,13 +166,13 @@ func TestJudgeExpectation(t *testing.T) {
 			}
 		})
 	}
-	er := JudgeExpectation(scenarios.Expectation{Cells: scenarios.Selector{"c": "a"}, Outcome: "lock-conflict", Note: "a holder blocks"},
+	er := JudgeExpectation(criteria.Expectation{Cells: criteria.Selector{"c": "a"}, Outcome: "lock-conflict", Note: "a holder blocks"},
 		[]Cell{cell(lock, ok, with(Trial{Outcome: vocab.LockConflict, HolderPID: 8, Message: `Conflicting lock is held in /bin/x (PID 8)`}, ""))})
 	assert.Equal(t, "a holder blocks", er.Name, "named by its note")
 	assert.Equal(t, []string{"c=a #2 (run r): got ok, want lock-conflict"}, er.Mismatches)
 	assert.Equal(t, []string{"Conflicting lock is held in /bin/x (PID …) (×2; PIDs 7, 8)"}, er.Messages)
 	assert.Equal(t, []OutcomeCount{{vocab.OK, 1}, {vocab.LockConflict, 2}}, er.Outcomes)
-	assert.Equal(t, "expect ok in c=b", JudgeExpectation(scenarios.Expectation{Cells: scenarios.Selector{"c": "b"}, Outcome: "ok"}, nil).Name)
+	assert.Equal(t, "expect ok in c=b", JudgeExpectation(criteria.Expectation{Cells: criteria.Selector{"c": "b"}, Outcome: "ok"}, nil).Name)
 }
 
 // TestJudgeChanges compares samples whose change is known: a 40% slowdown regresses, the same

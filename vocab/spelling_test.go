@@ -31,7 +31,6 @@ var sameWord = []struct{ file, word, why string }{
 	{"outcome/badpath.go", "permission", "a reason of BadPathError (PathPermission), its own vocabulary"},
 	{"outcome/badpath.go", "read-only-fs", "a reason of BadPathError (PathReadOnlyFS), its own vocabulary"},
 	{"reports/strategies.go", "competitor", "the scenario axis named competitor, not the holder role"},
-	{"scenarios/axes.go", "competitor", "the scenario axis named competitor, not the holder role"},
 	{"reports/svg.go", "competitor", "the label of the timeline row of competitor spans"},
 	{"reports/releases.go", "competitor", "the scenario axis named competitor, not the holder role"},
 	{"reports/upgrade.go", "competitor", "a word of the upgrade answer's prose (\"a 1.5.6 competitor\")"},

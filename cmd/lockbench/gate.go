@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/pflag"
 
+	"lockbench/criteria"
 	"lockbench/scenarios"
 )
 
@@ -35,10 +36,10 @@ func (g gateFlags) validate() error {
 		if f.v == 0 {
 			continue
 		}
-		if f.v < scenarios.MinSequentialTrials {
-			return usageErr("--%s %d: a sequential run needs at least %d trials per cell (a look estimates a variance from two); for fewer use --fixed --trials N", f.name, f.v, scenarios.MinSequentialTrials)
+		if f.v < criteria.MinSequentialTrials {
+			return usageErr("--%s %d: a sequential run needs at least %d trials per cell (a look estimates a variance from two); for fewer use --fixed --trials N", f.name, f.v, criteria.MinSequentialTrials)
 		}
-		if err := checkRange(f.name, f.v, scenarios.MinSequentialTrials, maxTrials); err != nil {
+		if err := checkRange(f.name, f.v, criteria.MinSequentialTrials, maxTrials); err != nil {
 			return err
 		}
 	}

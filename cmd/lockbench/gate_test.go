@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"lockbench/criteria"
 	"lockbench/internal/exitcode"
 	"lockbench/scenarios"
 )
@@ -95,14 +96,14 @@ func TestGateFlagsApply(t *testing.T) {
 		looks     []int
 		fixedRuns int
 	}{
-		{"the file's default", "", gateFlags{}, 0, scenarios.MethodSequential, []int{3, 5, 10}, 0},
-		{"--trials is the maximum", "", gateFlags{}, 20, scenarios.MethodSequential, []int{3, 8, 20}, 0},
-		{"--trials replaces the file's max-trials", "max-trials: 6\n", gateFlags{}, 20, scenarios.MethodSequential, []int{3, 8, 20}, 0},
-		{"--max-trials outranks --trials", "", gateFlags{MaxTrials: 4}, 20, scenarios.MethodSequential, []int{3, 4}, 0},
-		{"--min-trials", "", gateFlags{MinTrials: 5}, 0, scenarios.MethodSequential, []int{5, 7, 10}, 0},
-		{"--fixed", "min-trials: 4\n", gateFlags{Fixed: true}, 0, scenarios.MethodFixed, nil, 10},
-		{"--fixed --trials", "", gateFlags{Fixed: true}, 12, scenarios.MethodFixed, nil, 12},
-		{"--min-trials on a fixed file", "fixed: true\n", gateFlags{MinTrials: 2}, 0, scenarios.MethodSequential, []int{2, 4, 10}, 0},
+		{"the file's default", "", gateFlags{}, 0, criteria.MethodSequential, []int{3, 5, 10}, 0},
+		{"--trials is the maximum", "", gateFlags{}, 20, criteria.MethodSequential, []int{3, 8, 20}, 0},
+		{"--trials replaces the file's max-trials", "max-trials: 6\n", gateFlags{}, 20, criteria.MethodSequential, []int{3, 8, 20}, 0},
+		{"--max-trials outranks --trials", "", gateFlags{MaxTrials: 4}, 20, criteria.MethodSequential, []int{3, 4}, 0},
+		{"--min-trials", "", gateFlags{MinTrials: 5}, 0, criteria.MethodSequential, []int{5, 7, 10}, 0},
+		{"--fixed", "min-trials: 4\n", gateFlags{Fixed: true}, 0, criteria.MethodFixed, nil, 10},
+		{"--fixed --trials", "", gateFlags{Fixed: true}, 12, criteria.MethodFixed, nil, 12},
+		{"--min-trials on a fixed file", "fixed: true\n", gateFlags{MinTrials: 2}, 0, criteria.MethodSequential, []int{2, 4, 10}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -14,10 +14,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"lockbench/criteria"
 	"lockbench/history"
 	"lockbench/internal/exitcode"
 	"lockbench/outcome"
-	"lockbench/scenarios"
 	"lockbench/vocab"
 )
 
@@ -51,9 +51,9 @@ func writeTwoCellRun(t *testing.T, m history.Manifest, n int, base, cand float64
 
 // overheadTarget is the S031-04 shape: threaded cuts overhead by reduction against
 // process-per-model.
-func overheadTarget(reduction float64) scenarios.ResolvedTarget {
-	return scenarios.ResolvedTarget{Target: scenarios.Target{Name: "threaded cuts overhead", Metric: vocab.Overhead,
-		Baseline: scenarios.Selector{"mode": string(vocab.ProcessPerModel)}, Candidate: scenarios.Selector{"mode": string(vocab.Threaded)},
+func overheadTarget(reduction float64) criteria.ResolvedTarget {
+	return criteria.ResolvedTarget{Target: criteria.Target{Name: "threaded cuts overhead", Metric: vocab.Overhead,
+		Baseline: criteria.Selector{"mode": string(vocab.ProcessPerModel)}, Candidate: criteria.Selector{"mode": string(vocab.Threaded)},
 		Reduction: reduction}}
 }
 
@@ -62,8 +62,8 @@ func overheadTarget(reduction float64) scenarios.ResolvedTarget {
 // --out writes the file and names the verdict on stderr.
 func TestRunReport(t *testing.T) {
 	ctx := context.Background()
-	typed := writeTwoCellRun(t, history.Manifest{SchemaVersion: history.SchemaVersion, Targets: []scenarios.ResolvedTarget{overheadTarget(0.65)}}, 12, 10, 3, 1)
-	raw, err := json.Marshal(map[string]any{"name": "old", "targets": []scenarios.ResolvedTarget{overheadTarget(0.8)}})
+	typed := writeTwoCellRun(t, history.Manifest{SchemaVersion: history.SchemaVersion, Targets: []criteria.ResolvedTarget{overheadTarget(0.65)}}, 12, 10, 3, 1)
+	raw, err := json.Marshal(map[string]any{"name": "old", "targets": []criteria.ResolvedTarget{overheadTarget(0.8)}})
 	require.NoError(t, err)
 	old := writeTwoCellRun(t, history.Manifest{SchemaVersion: 2, Scenario: raw}, 12, 10, 3, 2)
 

@@ -1,15 +1,15 @@
 package main
 
 import (
-	"lockbench/scenarios"
+	"lockbench/criteria"
 	"lockbench/vocab"
 )
 
 // Limits of the counts flags take. The scenario limits apply to the same values given on the
 // command line, so a flag accepts what a scenario file accepts.
 const (
-	// maxTrials bounds --trials and --warmup (scenarios.MaxTrials).
-	maxTrials = scenarios.MaxTrials
+	// maxTrials bounds --trials and --warmup (criteria.MaxTrials).
+	maxTrials = criteria.MaxTrials
 	// defaultMaxCells is the default of bench --max-cells.
 	defaultMaxCells = 1000
 )

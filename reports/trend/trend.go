@@ -403,9 +403,9 @@ func selectCells(runs []*MergedRun, o Options) ([]string, error) {
 		}
 		var kept []string
 		for _, k := range keys {
-			params := scenarios.ParseKey(k)
+			params := vocab.ParseCellKey(k)
 			for _, s := range sels {
-				if s.Matches(k, params) {
+				if scenarios.Selects(s, k, params) {
 					kept = append(kept, k)
 					break
 				}
