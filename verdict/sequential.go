@@ -3,7 +3,6 @@ package verdict
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -69,28 +68,8 @@ func orderedSide(cells []Cell, side []string, metric vocab.Metric) []float64 {
 // as JudgeTarget's do; Achieved and AchievedCI are the deciding look's estimate and interval,
 // and Sequential holds the decision (look, trials used, level, method, the next look's trials).
 func JudgeTargetSequential(t criteria.ResolvedTarget, cells []Cell, d sequential.Design) TargetResult {
-	tr := TargetResult{ResolvedTarget: t, Verdict: Unknown}
-	var base, cand []float64
-	tr.BaselineCells, base = pool(cells, t.Baseline, t.BaselineCells, t.Target)
-	tr.CandidateCells, cand = pool(cells, t.Candidate, t.CandidateCells, t.Target)
-	tr.BaselineN, tr.CandidateN = len(base), len(cand)
-	if len(base) > 0 {
-		tr.BaselineMedian = stats.Median(base)
-	}
-	if len(cand) > 0 {
-		tr.CandidateMedian = stats.Median(cand)
-	}
-	if len(base) > 0 && len(cand) > 0 {
-		if p, err := stats.UTest(base, cand); err == nil && !math.IsNaN(p) {
-			tr.P = &p
-		}
-	}
-	switch {
-	case len(tr.BaselineCells) == 0:
-		tr.Reason = fmt.Sprintf("no cell matches the baseline selector %s", t.Baseline)
-		return tr
-	case len(tr.CandidateCells) == 0:
-		tr.Reason = fmt.Sprintf("no cell matches the candidate selector %s", t.Candidate)
+	tr, _, _, ok := pooled(t, cells)
+	if !ok {
 		return tr
 	}
 	dec, err := d.DecideTarget(orderedSide(cells, tr.BaselineCells, t.Metric), orderedSide(cells, tr.CandidateCells, t.Metric), t.Reduction)

@@ -53,6 +53,36 @@ func (t TargetResult) Evidence() string {
 		units.Pct(t.Achieved), ci, units.Pct(t.Reduction))
 }
 
+// pooled starts the result of target t on cells: each side's cells and ok samples of the
+// target's metric (see pool), their counts and medians, and the Mann–Whitney p-value of the
+// two sides. ok is false, with the reason given, when a side has no cell.
+func pooled(t criteria.ResolvedTarget, cells []Cell) (tr TargetResult, base, cand []float64, ok bool) {
+	tr = TargetResult{ResolvedTarget: t, Verdict: Unknown}
+	tr.BaselineCells, base = pool(cells, t.Baseline, t.BaselineCells, t.Target)
+	tr.CandidateCells, cand = pool(cells, t.Candidate, t.CandidateCells, t.Target)
+	tr.BaselineN, tr.CandidateN = len(base), len(cand)
+	if len(base) > 0 {
+		tr.BaselineMedian = stats.Median(base)
+	}
+	if len(cand) > 0 {
+		tr.CandidateMedian = stats.Median(cand)
+	}
+	if len(base) > 0 && len(cand) > 0 {
+		if p, err := stats.UTest(base, cand); err == nil && !math.IsNaN(p) {
+			tr.P = &p
+		}
+	}
+	switch {
+	case len(tr.BaselineCells) == 0:
+		tr.Reason = fmt.Sprintf("no cell matches the baseline selector %s", t.Baseline)
+		return tr, base, cand, false
+	case len(tr.CandidateCells) == 0:
+		tr.Reason = fmt.Sprintf("no cell matches the candidate selector %s", t.Candidate)
+		return tr, base, cand, false
+	}
+	return tr, base, cand, true
+}
+
 // pool returns the keys and the metric's samples of the cells of one side of a target: the
 // cells among resolved (the side's cells as the manifest recorded them), or, when resolved is
 // nil, the cells sel matches.
@@ -76,23 +106,8 @@ func pool(cells []Cell, sel criteria.Selector, resolved []string, t criteria.Tar
 // against t.Reduction (see the package documentation). s is used with its defaults.
 func JudgeTarget(t criteria.ResolvedTarget, cells []Cell, s Settings) TargetResult {
 	s = s.WithDefaults()
-	tr := TargetResult{ResolvedTarget: t, Verdict: Unknown}
-	var base, cand []float64
-	tr.BaselineCells, base = pool(cells, t.Baseline, t.BaselineCells, t.Target)
-	tr.CandidateCells, cand = pool(cells, t.Candidate, t.CandidateCells, t.Target)
-	tr.BaselineN, tr.CandidateN = len(base), len(cand)
-	if len(base) > 0 {
-		tr.BaselineMedian = stats.Median(base)
-	}
-	if len(cand) > 0 {
-		tr.CandidateMedian = stats.Median(cand)
-	}
-	switch {
-	case len(tr.BaselineCells) == 0:
-		tr.Reason = fmt.Sprintf("no cell matches the baseline selector %s", t.Baseline)
-		return tr
-	case len(tr.CandidateCells) == 0:
-		tr.Reason = fmt.Sprintf("no cell matches the candidate selector %s", t.Candidate)
+	tr, base, cand, ok := pooled(t, cells)
+	if !ok {
 		return tr
 	}
 	ratio, ci, ok := stats.BootstrapRatio(base, cand, s.Resamples, s.Confidence)
@@ -100,11 +115,6 @@ func JudgeTarget(t criteria.ResolvedTarget, cells []Cell, s Settings) TargetResu
 		tr.Achieved = 1 - ratio
 		if ci != nil {
 			tr.AchievedCI = &stats.Interval{Lo: 1 - ci.Hi, Hi: 1 - ci.Lo, Level: ci.Level}
-		}
-	}
-	if len(base) > 0 && len(cand) > 0 {
-		if p, err := stats.UTest(base, cand); err == nil && !math.IsNaN(p) {
-			tr.P = &p
 		}
 	}
 	pct := units.Pct
