@@ -13,6 +13,11 @@ import (
 // progress reports the run's advance on stderr: one redrawn line on a terminal, one plain line
 // per trial otherwise, nothing when w is nil. Trials name their cell by the axes that vary
 // between the run's cells; the axes every cell shares are printed once, first.
+//
+// The ETA is estimated per cell, because cells differ widely: a process-per-model trial can
+// take thirty times as long as a threaded one. It adds up, over the cells, the trials each still
+// needs times what a trial of that cell has taken so far; a cell with no trial yet counts at the
+// mean of every trial so far.
 type progress struct {
 	w      io.Writer
 	live   bool
@@ -21,6 +26,14 @@ type progress struct {
 	ran    int
 	start  time.Time
 	labels map[string]string
+	// took is what the trials run so far took, by cell, from start to recorded.
+	took map[string]cellCost
+}
+
+// cellCost is what a cell's trials took: n trials, sum in all.
+type cellCost struct {
+	sum time.Duration
+	n   int
 }
 
 func newProgress(w io.Writer, live bool, total int, cells []scenarios.Cell) *progress {
@@ -32,7 +45,7 @@ func newProgress(w io.Writer, live bool, total int, cells []scenarios.Cell) *pro
 	if w != nil && common != "" {
 		fmt.Fprintf(w, "%d trials of %d cells; every cell has %s\n", total, len(cells), common)
 	}
-	return &progress{w: w, live: live, total: total, start: time.Now(), labels: labels}
+	return &progress{w: w, live: live, total: total, start: time.Now(), labels: labels, took: map[string]cellCost{}}
 }
 
 // label is the cell's label, or its key when it has none.
@@ -53,14 +66,18 @@ func (p *progress) design(d criteria.Design) {
 
 func (p *progress) skip() { p.done++ }
 
-func (p *progress) trial(t history.Trial) {
+// trial reports trial t, which took took from start to recorded; left is how many trials each
+// cell still needs (see gate.left).
+func (p *progress) trial(t history.Trial, took time.Duration, left map[string]int) {
 	p.done++
 	p.ran++
+	c := p.took[t.Cell]
+	p.took[t.Cell] = cellCost{sum: c.sum + took, n: c.n + 1}
 	if p.w == nil {
 		return
 	}
 	elapsed := time.Since(p.start)
-	eta := time.Duration(float64(elapsed) / float64(p.ran) * float64(p.total-p.done))
+	eta := p.eta(left)
 	kind := "trial"
 	if t.Warmup {
 		kind = "warmup"
@@ -76,6 +93,28 @@ func (p *progress) trial(t history.Trial) {
 		return
 	}
 	fmt.Fprintln(p.w, line)
+}
+
+// eta estimates the time the trials in left will take: each at the mean of its cell's trials so
+// far, or at the mean of all trials so far for a cell that has none.
+func (p *progress) eta(left map[string]int) time.Duration {
+	var all cellCost
+	for _, c := range p.took {
+		all.sum += c.sum
+		all.n += c.n
+	}
+	if all.n == 0 {
+		return 0
+	}
+	var eta time.Duration
+	for cell, n := range left {
+		c, ok := p.took[cell]
+		if !ok {
+			c = all
+		}
+		eta += time.Duration(n) * (c.sum / time.Duration(c.n))
+	}
+	return eta
 }
 
 func (p *progress) finish() {

@@ -215,8 +215,9 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 			}
 			prog.total = g.planned()
 			r.Ran++
-			cost += time.Since(began) - time.Duration(t.WallS*float64(time.Second))
-			prog.trial(t)
+			took := time.Since(began)
+			cost += took - time.Duration(t.WallS*float64(time.Second))
+			prog.trial(t, took, g.left())
 			if o.OnTrial != nil {
 				o.OnTrial(t)
 			}

@@ -226,6 +226,18 @@ func (g *gate) next() iter.Seq[scenarios.Slot] {
 	}
 }
 
+// left returns, by cell key, how many trials (warmups included) the run still needs as far as
+// the gate can tell now: those it wants that are not recorded. A cell that needs none is absent.
+func (g *gate) left() map[string]int {
+	n := map[string]int{}
+	for _, sl := range g.slots {
+		if !g.recorded[slotID(sl.Cell.Key, sl.Trial, sl.Warmup)] && g.wants(sl) {
+			n[sl.Cell.Key]++
+		}
+	}
+	return n
+}
+
 // planned returns the number of trials the run needs as far as the gate can tell now: those
 // recorded and those it still wants.
 func (g *gate) planned() int {

@@ -188,3 +188,40 @@ func TestSequentialRunResumes(t *testing.T) {
 		})
 	}
 }
+
+// TestGateLeft checks what the gate says each cell still needs, which the progress ETA prices:
+// before anything runs, a warmup and the first look (3 trials) per cell; once only the warmups
+// are recorded, the first look; once the run is decided, nothing.
+func TestGateLeft(t *testing.T) {
+	res, _ := runGate(t, gateScenario(t.TempDir(), 0.01, ""), Options{})
+	trials, err := history.ReadTrials(res.Dir)
+	require.NoError(t, err)
+	var warmups []history.Trial
+	for _, tr := range trials {
+		if tr.Warmup {
+			warmups = append(warmups, tr)
+		}
+	}
+	each := func(n int) map[string]int {
+		m := map[string]int{}
+		for _, c := range res.Cells {
+			m[c.Key] = n
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name     string
+		recorded []history.Trial
+		want     map[string]int
+	}{
+		{"nothing recorded", nil, each(4)},
+		{"the warmups recorded", warmups, each(3)},
+		{"every trial recorded", trials, map[string]int{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := newGate(res, res.Design, tc.recorded)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, g.left())
+		})
+	}
+}
