@@ -16,26 +16,45 @@ import (
 	"lockbench/vocab"
 )
 
-// seeAlsoTails are the sentences DuckDB ends a lock error with, by release: the docs URL moved
-// from /docs/stable/ (1.5.6) to /docs/current/ (2.0.0). Every case runs with each, since the
-// classifier must read the kind, path and holder whichever release wrote the message.
-var seeAlsoTails = []struct{ release, text string }{
-	{"duckdb-1.5.6", ". See also https://duckdb.org/docs/stable/connect/concurrency"},
-	{"duckdb-2.0.0", ". See also https://duckdb.org/docs/current/connect/concurrency"},
+// seeAlso opens the sentence DuckDB ends a lock error with, which points at the release's docs.
+const seeAlso = ". See also "
+
+// seeAlsoTail is one release's closing sentence of a lock error.
+type seeAlsoTail struct{ release, text string }
+
+// seeAlsoTails are the closing sentences of a lock error as each release really wrote them (its
+// recorded "lock-writer-holds-rw-open" message; the docs address differs between releases). Every
+// case runs with each, since the classifier must read the kind, path and holder whichever
+// release wrote the message.
+func seeAlsoTails(t *testing.T) []seeAlsoTail {
+	t.Helper()
+	var out []seeAlsoTail
+	for _, r := range recordedReleases(t) {
+		var msg string
+		for _, f := range r.ar.Files {
+			if f.Name == "lock-writer-holds-rw-open" {
+				msg = strings.TrimRight(string(f.Data), "\n")
+			}
+		}
+		_, tail, ok := strings.Cut(msg, seeAlso)
+		require.True(t, ok, "%s: the recorded lock error ends with %q", r.file, seeAlso)
+		out = append(out, seeAlsoTail{"duckdb-" + r.release, seeAlso + tail})
+	}
+	return out
 }
 
-// beforeSeeAlso is message up to DuckDB's closing "See also" sentence, whose docs URL is the
+// beforeSeeAlso is message up to DuckDB's closing "See also" sentence, whose docs address is the
 // release's, not the error's: the tests assert what the error says, whichever release said it.
 func beforeSeeAlso(message string) string {
-	before, _, _ := strings.Cut(message, ". See also https://duckdb.org/docs/")
+	before, _, _ := strings.Cut(message, seeAlso)
 	return before
 }
 
 // TestClassifyText runs DuckDB's exact messages (those of docs/duckdb-locking.md, Windows
 // variants and texts quoted in public reports) through the text classifier.
 func TestClassifyText(t *testing.T) {
-	for _, tail := range seeAlsoTails {
-		seeAlso := tail.text
+	for _, tail := range seeAlsoTails(t) {
+		withTail := tail.text
 		t.Run(tail.release, func(t *testing.T) {
 			tests := []struct {
 				name string
@@ -49,7 +68,7 @@ func TestClassifyText(t *testing.T) {
 				},
 				{
 					name: "RW holder, driver prefix",
-					msg:  `database/sql/driver: could not connect to database: IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in /data/lk (PID 13339)` + seeAlso,
+					msg:  `database/sql/driver: could not connect to database: IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in /data/lk (PID 13339)` + withTail,
 					want: outcome.Outcome{
 						Kind: vocab.LockConflict, Sub: "database", Path: "/data/a.db", HolderExe: "/data/lk", HolderPID: 13339,
 						Message: `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in /data/lk (PID 13339)`,
@@ -57,7 +76,7 @@ func TestClassifyText(t *testing.T) {
 				},
 				{
 					name: "a child's commentary after DuckDB's line is not part of the message",
-					msg:  "lockbench: /data/a.db is locked by another process.\n  DuckDB said: IO Error: Could not set lock on file \"/data/a.db\": Conflicting lock is held in /data/lk (PID 13339)" + seeAlso + "\n  holder: PID 13339\n  next: close it",
+					msg:  "lockbench: /data/a.db is locked by another process.\n  DuckDB said: IO Error: Could not set lock on file \"/data/a.db\": Conflicting lock is held in /data/lk (PID 13339)" + withTail + "\n  holder: PID 13339\n  next: close it",
 					want: outcome.Outcome{
 						Kind: vocab.LockConflict, Sub: "database", Path: "/data/a.db", HolderExe: "/data/lk", HolderPID: 13339,
 						Message: `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in /data/lk (PID 13339)`,
@@ -65,7 +84,7 @@ func TestClassifyText(t *testing.T) {
 				},
 				{
 					name: "ATTACH without driver prefix",
-					msg:  `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in /data/lk (PID 13339)` + seeAlso,
+					msg:  `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in /data/lk (PID 13339)` + withTail,
 					want: outcome.Outcome{
 						Kind: vocab.LockConflict, Sub: "database", Path: "/data/a.db", HolderExe: "/data/lk", HolderPID: 13339,
 						Message: `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in /data/lk (PID 13339)`,
@@ -74,7 +93,7 @@ func TestClassifyText(t *testing.T) {
 				{
 					name: "readers: read-only would work",
 					msg: `database/sql/driver: could not connect to database: IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in /data/lk (PID 13405).` +
-						` However, you would be able to open this database in read-only mode, e.g. by using the -readonly parameter in the CLI` + seeAlso,
+						` However, you would be able to open this database in read-only mode, e.g. by using the -readonly parameter in the CLI` + withTail,
 					want: outcome.Outcome{
 						Kind: vocab.LockConflict, Sub: "database", Path: "/data/a.db", HolderExe: "/data/lk", HolderPID: 13405, ReadOnlyWouldWork: true,
 						Message: `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in /data/lk (PID 13405).` +
@@ -83,7 +102,7 @@ func TestClassifyText(t *testing.T) {
 				},
 				{
 					name: "by user",
-					msg:  `IO Error: Could not set lock on file "/srv/w.duckdb": Conflicting lock is held in /usr/bin/python3.12 (PID 2608548) by user john.doe` + seeAlso,
+					msg:  `IO Error: Could not set lock on file "/srv/w.duckdb": Conflicting lock is held in /usr/bin/python3.12 (PID 2608548) by user john.doe` + withTail,
 					want: outcome.Outcome{
 						Kind: vocab.LockConflict, Sub: "database", Path: "/srv/w.duckdb", HolderExe: "/usr/bin/python3.12", HolderPID: 2608548, HolderUser: "john.doe",
 						Message: `IO Error: Could not set lock on file "/srv/w.duckdb": Conflicting lock is held in /usr/bin/python3.12 (PID 2608548) by user john.doe`,
@@ -92,7 +111,7 @@ func TestClassifyText(t *testing.T) {
 				{
 					name: "by user with read-only hint",
 					msg: `IO Error: Could not set lock on file "/srv/w.duckdb": Conflicting lock is held in /usr/bin/duckdb (PID 77) by user alice.` +
-						` However, you would be able to open this database in read-only mode, e.g. by using the -readonly parameter in the CLI` + seeAlso,
+						` However, you would be able to open this database in read-only mode, e.g. by using the -readonly parameter in the CLI` + withTail,
 					want: outcome.Outcome{
 						Kind: vocab.LockConflict, Sub: "database", Path: "/srv/w.duckdb", HolderExe: "/usr/bin/duckdb", HolderPID: 77, HolderUser: "alice", ReadOnlyWouldWork: true,
 						Message: `IO Error: Could not set lock on file "/srv/w.duckdb": Conflicting lock is held in /usr/bin/duckdb (PID 77) by user alice.` +
@@ -101,7 +120,7 @@ func TestClassifyText(t *testing.T) {
 				},
 				{
 					name: "executable with spaces",
-					msg:  `IO Error: Could not set lock on file "/home/u/My Data/a.db": Conflicting lock is held in /opt/My App/bin/app (PID 9)` + seeAlso,
+					msg:  `IO Error: Could not set lock on file "/home/u/My Data/a.db": Conflicting lock is held in /opt/My App/bin/app (PID 9)` + withTail,
 					want: outcome.Outcome{
 						Kind: vocab.LockConflict, Sub: "database", Path: "/home/u/My Data/a.db", HolderExe: "/opt/My App/bin/app", HolderPID: 9,
 						Message: `IO Error: Could not set lock on file "/home/u/My Data/a.db": Conflicting lock is held in /opt/My App/bin/app (PID 9)`,
@@ -109,7 +128,7 @@ func TestClassifyText(t *testing.T) {
 				},
 				{
 					name: "PID 0: holder in another PID namespace",
-					msg:  `database/sql/driver: could not connect to database: IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 0` + seeAlso,
+					msg:  `database/sql/driver: could not connect to database: IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 0` + withTail,
 					want: outcome.Outcome{
 						Kind: vocab.LockConflict, Sub: "database", Path: "/data/a.db", HolderPID: 0, HolderRole: vocab.RoleOutsideNamespace,
 						Message: `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 0`,
@@ -117,7 +136,7 @@ func TestClassifyText(t *testing.T) {
 				},
 				{
 					name: "a PID other than 0 without an executable is not outside the namespace",
-					msg:  `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 77` + seeAlso,
+					msg:  `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 77` + withTail,
 					want: outcome.Outcome{
 						Kind: vocab.LockConflict, Sub: "database", Path: "/data/a.db", HolderPID: 77,
 						Message: `IO Error: Could not set lock on file "/data/a.db": Conflicting lock is held in PID 77`,
@@ -125,7 +144,7 @@ func TestClassifyText(t *testing.T) {
 				},
 				{
 					name: "WAL lock at commit",
-					msg:  `TransactionContext Error: Failed to commit: Could not set lock on file "/data/s.db.wal": Conflicting lock is held in /data/lk (PID 13218)` + seeAlso,
+					msg:  `TransactionContext Error: Failed to commit: Could not set lock on file "/data/s.db.wal": Conflicting lock is held in /data/lk (PID 13218)` + withTail,
 					want: outcome.Outcome{
 						Kind: vocab.LockConflict, Sub: "wal", Path: "/data/s.db.wal", HolderExe: "/data/lk", HolderPID: 13218,
 						Message: `TransactionContext Error: Failed to commit: Could not set lock on file "/data/s.db.wal": Conflicting lock is held in /data/lk (PID 13218)`,
@@ -159,7 +178,7 @@ func TestClassifyText(t *testing.T) {
 				},
 				{
 					name: "file locks not supported",
-					msg:  `IO Error: Could not set lock on file "/mnt/smb/a.db": File locks are not supported for this file system, cannot open the file in read-write mode. Try opening the file in read-only mode` + seeAlso,
+					msg:  `IO Error: Could not set lock on file "/mnt/smb/a.db": File locks are not supported for this file system, cannot open the file in read-write mode. Try opening the file in read-only mode` + withTail,
 					want: outcome.Outcome{
 						Kind: vocab.LockConflict, Sub: "unsupported", Path: "/mnt/smb/a.db",
 						Message: `IO Error: Could not set lock on file "/mnt/smb/a.db": File locks are not supported for this file system, cannot open the file in read-write mode. Try opening the file in read-only mode`,
@@ -183,7 +202,7 @@ func TestClassifyText(t *testing.T) {
 				},
 				{
 					name: "lock error after log lines on a child's stderr",
-					msg:  "2026/01/01 worker starting model int_baseline\nlockbench worker: database/sql/driver: could not connect to database: IO Error: Could not set lock on file \"/r/a.db\": Conflicting lock is held in /usr/bin/lockbench (PID 5)" + seeAlso + "\n",
+					msg:  "2026/01/01 worker starting model int_baseline\nlockbench worker: database/sql/driver: could not connect to database: IO Error: Could not set lock on file \"/r/a.db\": Conflicting lock is held in /usr/bin/lockbench (PID 5)" + withTail + "\n",
 					want: outcome.Outcome{
 						Kind: vocab.LockConflict, Sub: "database", Path: "/r/a.db", HolderExe: "/usr/bin/lockbench", HolderPID: 5,
 						Message: `IO Error: Could not set lock on file "/r/a.db": Conflicting lock is held in /usr/bin/lockbench (PID 5)`,
@@ -339,7 +358,7 @@ func TestClassifyText(t *testing.T) {
 					// stderr: the message's quotes are escaped there.
 					name: "lock error inside a JSON document",
 					msg: "{\n  \"mode\": \"threaded\",\n  \"outcome\": {\n    \"kind\": \"lock-conflict\",\n" +
-						`    "message": "IO Error: Could not set lock on file \"/t/trial.duckdb\": Conflicting lock is held in /usr/bin/lockbench (PID 15728). However, you would be able to open this database in read-only mode, e.g. by using the -readonly parameter in the CLI` + seeAlso + "\",\n" +
+						`    "message": "IO Error: Could not set lock on file \"/t/trial.duckdb\": Conflicting lock is held in /usr/bin/lockbench (PID 15728). However, you would be able to open this database in read-only mode, e.g. by using the -readonly parameter in the CLI` + withTail + "\",\n" +
 						"    \"holder_pid\": 15728\n  },\n  \"wall_s\": 0.0046\n}\n",
 					want: outcome.Outcome{
 						Kind: vocab.LockConflict, Sub: "database", Path: "/t/trial.duckdb", HolderExe: "/usr/bin/lockbench", HolderPID: 15728, ReadOnlyWouldWork: true,
@@ -380,8 +399,8 @@ func TestClassifyText(t *testing.T) {
 
 // TestClassifyGoErrors covers the error values Classify recognises before looking at text.
 func TestClassifyGoErrors(t *testing.T) {
-	for _, tail := range seeAlsoTails {
-		seeAlso := tail.text
+	for _, tail := range seeAlsoTails(t) {
+		withTail := tail.text
 		t.Run(tail.release, func(t *testing.T) {
 			killed := exec.Command("sh", "-c", "kill -KILL $$").Run()
 			require.Error(t, killed)
@@ -397,7 +416,7 @@ func TestClassifyGoErrors(t *testing.T) {
 				{"deadline joined with interrupt", errors.Join(context.DeadlineExceeded, errors.New("INTERRUPT Error: Interrupted!")), vocab.Timeout, ""},
 				{"canceled", fmt.Errorf("trial: %w", context.Canceled), vocab.Error, "canceled"},
 				{"signalled child", fmt.Errorf("worker: %w", killed), vocab.Crash, "SIGKILL"},
-				{"plain text lock error", errors.New(`IO Error: Could not set lock on file "/a.db": Conflicting lock is held in /bin/x (PID 3)` + seeAlso), vocab.LockConflict, "database"},
+				{"plain text lock error", errors.New(`IO Error: Could not set lock on file "/a.db": Conflicting lock is held in /bin/x (PID 3)` + withTail), vocab.LockConflict, "database"},
 				{"other", errors.New("boom"), vocab.Error, ""},
 			}
 			for _, tt := range tests {
@@ -413,8 +432,8 @@ func TestClassifyGoErrors(t *testing.T) {
 
 // TestIsLockConflict checks the retry predicate.
 func TestIsLockConflict(t *testing.T) {
-	for _, tail := range seeAlsoTails {
-		seeAlso := tail.text
+	for _, tail := range seeAlsoTails(t) {
+		withTail := tail.text
 		t.Run(tail.release, func(t *testing.T) {
 			tests := []struct {
 				name string
@@ -422,8 +441,8 @@ func TestIsLockConflict(t *testing.T) {
 				want bool
 			}{
 				{"nil", nil, false},
-				{"database", errors.New(`IO Error: Could not set lock on file "/a.db": Conflicting lock is held in /bin/x (PID 3)` + seeAlso), true},
-				{"wal", errors.New(`TransactionContext Error: Failed to commit: Could not set lock on file "/a.db.wal": Conflicting lock is held in /bin/x (PID 3)` + seeAlso), true},
+				{"database", errors.New(`IO Error: Could not set lock on file "/a.db": Conflicting lock is held in /bin/x (PID 3)` + withTail), true},
+				{"wal", errors.New(`TransactionContext Error: Failed to commit: Could not set lock on file "/a.db.wal": Conflicting lock is held in /bin/x (PID 3)` + withTail), true},
 				{"windows", errors.New(`IO Error: File is already open in C:\x.exe (PID 1)`), true},
 				{"unsupported", errors.New(`IO Error: Could not set lock on file "/a.db": File locks are not supported for this file system, cannot open the file in read-write mode. Try opening the file in read-only mode`), false},
 				{"txn conflict", errors.New("TransactionContext Error: Conflict on update!"), false},
@@ -447,8 +466,8 @@ func TestClassifyTextCatalogEscapedNUL(t *testing.T) {
 // TestClassifyByErrorType checks that the driver's error type decides before the text: these
 // are the driver's own error values, wrapped the way sql.Open wraps them.
 func TestClassifyByErrorType(t *testing.T) {
-	for _, tail := range seeAlsoTails {
-		seeAlso := tail.text
+	for _, tail := range seeAlsoTails(t) {
+		withTail := tail.text
 		t.Run(tail.release, func(t *testing.T) {
 			wrap := func(typ duckdb.ErrorType, msg string) error {
 				return fmt.Errorf("database/sql/driver: could not connect to database: %w", &duckdb.Error{Type: typ, Msg: msg})
@@ -460,11 +479,11 @@ func TestClassifyByErrorType(t *testing.T) {
 				wantSub  vocab.Sub
 				wantMsg  string
 			}{
-				{"IO lock", wrap(duckdb.ErrorTypeIO, `IO Error: Could not set lock on file "/a.db": Conflicting lock is held in /bin/x (PID 3)`+seeAlso), vocab.LockConflict, "database", `IO Error: Could not set lock on file "/a.db": Conflicting lock is held in /bin/x (PID 3)`},
+				{"IO lock", wrap(duckdb.ErrorTypeIO, `IO Error: Could not set lock on file "/a.db": Conflicting lock is held in /bin/x (PID 3)`+withTail), vocab.LockConflict, "database", `IO Error: Could not set lock on file "/a.db": Conflicting lock is held in /bin/x (PID 3)`},
 				{"a full disk is the machine", wrap(duckdb.ErrorTypeIO, `IO Error: Could not write file "/x.db": No space left on device`), vocab.Environment, vocab.SubDiskFull, `IO Error: Could not write file "/x.db": No space left on device`},
 				{"other IO", wrap(duckdb.ErrorTypeIO, `IO Error: Could not read from file "/x.db": Input/output error`), vocab.Error, "", `IO Error: Could not read from file "/x.db": Input/output error`},
 				{"IO bad path", wrap(duckdb.ErrorTypeIO, `IO Error: Cannot open database "/x.db" in read-only mode: database does not exist`), vocab.Error, "bad-path", `IO Error: Cannot open database "/x.db" in read-only mode: database does not exist`},
-				{"transaction-typed WAL lock", wrap(duckdb.ErrorTypeTransaction, `TransactionContext Error: Failed to commit: Could not set lock on file "/a.db.wal": Conflicting lock is held in /bin/x (PID 3)`+seeAlso), vocab.LockConflict, "wal", `TransactionContext Error: Failed to commit: Could not set lock on file "/a.db.wal": Conflicting lock is held in /bin/x (PID 3)`},
+				{"transaction-typed WAL lock", wrap(duckdb.ErrorTypeTransaction, `TransactionContext Error: Failed to commit: Could not set lock on file "/a.db.wal": Conflicting lock is held in /bin/x (PID 3)`+withTail), vocab.LockConflict, "wal", `TransactionContext Error: Failed to commit: Could not set lock on file "/a.db.wal": Conflicting lock is held in /bin/x (PID 3)`},
 				{"unknown transaction text", wrap(duckdb.ErrorTypeTransaction, "TransactionContext Error: something new"), vocab.TxnConflict, "other", "TransactionContext Error: something new"},
 				{"constraint type", wrap(duckdb.ErrorTypeConstraint, `Constraint Error: NOT NULL constraint failed: t.a`), vocab.Constraint, "", `Constraint Error: NOT NULL constraint failed: t.a`},
 				{"fatal", wrap(duckdb.ErrorTypeFatal, "FATAL Error: database has been invalidated"), vocab.Crash, "duckdb-fatal", "FATAL Error: database has been invalidated"},

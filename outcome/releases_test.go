@@ -65,19 +65,38 @@ var storageFacts = map[string]facts{
 	"1.4.5": {Kind: vocab.StorageFormat, Sub: vocab.SubTooNew, Storage: 68, ReaderMax: 67},
 }
 
-// TestRealMessagesOfEveryRelease classifies the messages each release really gave (recorded by
-// testdata/capture, one txtar file per release) and checks their facts: every release's message
-// of one event classifies the same.
-func TestRealMessagesOfEveryRelease(t *testing.T) {
+// recorded is one release's fixture file: the messages that release really gave, as
+// testdata/capture recorded them, one txtar section per event.
+type recorded struct {
+	release, file string
+	ar            *txtar.Archive
+}
+
+// recordedReleases reads every release's fixture file (named after the release, and labelled
+// with it in its comment).
+func recordedReleases(t *testing.T) []recorded {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join("testdata", "messages", "*.txtar"))
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(files), 3, "fixtures of 1.4.5, 1.5.6 and 2.0.0")
+	var out []recorded
 	for _, f := range files {
 		rel := strings.TrimSuffix(filepath.Base(f), ".txtar")
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
 		ar := txtar.Parse(b)
 		require.Contains(t, string(ar.Comment), "DuckDB v"+rel, "%s is labelled with its release", f)
+		out = append(out, recorded{release: rel, file: f, ar: ar})
+	}
+	return out
+}
+
+// TestRealMessagesOfEveryRelease classifies the messages each release really gave (recorded by
+// testdata/capture, one txtar file per release) and checks their facts: every release's message
+// of one event classifies the same.
+func TestRealMessagesOfEveryRelease(t *testing.T) {
+	for _, r := range recordedReleases(t) {
+		rel, f, ar := r.release, r.file, r.ar
 		seen := map[string]bool{}
 		for _, file := range ar.Files {
 			name, msg := file.Name, strings.TrimRight(string(file.Data), "\n")
